@@ -1,0 +1,1 @@
+"""Babelcast shared package."""

@@ -1,0 +1,183 @@
+"""Session lifecycle: create, read, update, end and list, with ownership and status rules."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from babelcast.domain.pagination import decode_next_token, encode_next_token
+from babelcast.errors import (
+    InvalidSessionId,
+    InvalidStatusTransition,
+    NotSessionOwner,
+    RateLimited,
+    SessionIdsExhausted,
+    SessionNotFound,
+    ValidationFailed,
+)
+from babelcast.integration.sessions_table import SessionsPage, WriteRejected
+from babelcast.logging import get_logger
+from babelcast.metrics import Metrics
+from babelcast.models import (
+    CreateSessionRequest,
+    Session,
+    SessionPage,
+    SessionStatus,
+    UpdateSessionRequest,
+)
+from babelcast.session_ids import SessionIdGenerator, is_valid_session_id
+
+_log = get_logger(__name__)
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+
+class SessionStore(Protocol):
+    def insert(self, session: Session) -> bool: ...
+    def get(self, session_id: str) -> Session | None: ...
+    def update_owned(
+        self, session_id: str, speaker_id: str, changes: Mapping[str, str | int], now_ms: int
+    ) -> Session: ...
+    def list_by_speaker(
+        self, speaker_id: str, limit: int, start_key: Mapping[str, str] | None, status: SessionStatus | None
+    ) -> SessionsPage: ...
+
+
+class RateLimiter(Protocol):
+    def try_consume(self, key: str, limit: int, window_seconds: int, now_seconds: int) -> int: ...
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    supported_languages: Sequence[str]
+    session_ttl_hours: int = 24
+    create_limit_per_minute: int = 10
+    # With 200k possible ids and a conditional put, 5 collisions in a row means the id space
+    # is nearly full (or the vocabulary was cut); fail loudly rather than loop.
+    max_id_attempts: int = 5
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def require_session_id(session_id: str | None) -> str:
+    if not session_id or not is_valid_session_id(session_id):
+        raise InvalidSessionId()
+    return session_id
+
+
+@dataclass
+class SessionService:
+    store: SessionStore
+    rate_limiter: RateLimiter
+    policy: SessionPolicy
+    metrics: Metrics
+    new_session_id: Callable[[], str] = field(default_factory=SessionIdGenerator)
+    clock_ms: Callable[[], int] = _now_ms
+
+    @property
+    def validation_context(self) -> dict[str, object]:
+        return {"supported_languages": tuple(self.policy.supported_languages)}
+
+    def create(self, speaker_id: str, request: CreateSessionRequest) -> Session:
+        now = self.clock_ms()
+        retry_after = self.rate_limiter.try_consume(
+            f"create-session#{speaker_id}", self.policy.create_limit_per_minute, 60, now // 1000
+        )
+        if retry_after:
+            self.metrics.add("SessionCreationRateLimited", 1)
+            raise RateLimited(retry_after)
+        for attempt in range(1, self.policy.max_id_attempts + 1):
+            session = Session(
+                session_id=self.new_session_id(),
+                speaker_id=speaker_id,
+                source_language=request.source_language,
+                quality_tier=request.quality_tier,
+                status=SessionStatus.ACTIVE,
+                listener_count=0,
+                created_at=now,
+                updated_at=now,
+                expires_at=now + self.policy.session_ttl_hours * 3_600_000,
+            )
+            if self.store.insert(session):
+                _log.info("session_created", session_id=session.session_id, id_attempts=attempt)
+                self.metrics.add("SessionCreationCount", 1, dimensions={"SourceLanguage": session.source_language})
+                return session
+            _log.warning("session_id_collision", attempt=attempt)
+        self.metrics.add("SessionIdExhausted", 1)
+        raise SessionIdsExhausted()
+
+    def get(self, session_id: str) -> Session:
+        session = self.store.get(require_session_id(session_id))
+        if session is None:
+            raise SessionNotFound(session_id)
+        return session
+
+    def update(self, session_id: str, speaker_id: str, request: UpdateSessionRequest) -> Session:
+        require_session_id(session_id)
+        now = self.clock_ms()
+        changes: dict[str, str | int] = {}
+        if request.status is not None:
+            changes["status"] = request.status.value
+            if request.status is SessionStatus.ENDED:
+                changes["endedAt"] = now
+        if request.source_language is not None:
+            changes["sourceLanguage"] = request.source_language
+        if request.quality_tier is not None:
+            changes["qualityTier"] = request.quality_tier.value
+        try:
+            session = self.store.update_owned(session_id, speaker_id, changes, now)
+        except WriteRejected as rejected:
+            raise self._rejection(session_id, speaker_id, rejected.current) from None
+        _log.info("session_updated", session_id=session_id, fields=sorted(changes), status=session.status.value)
+        if request.status is SessionStatus.ENDED:
+            self._record_end(session)
+        return session
+
+    def end(self, session_id: str, speaker_id: str) -> Session:
+        """Mark the session ended. Idempotent for its owner: ending an ended session succeeds."""
+        require_session_id(session_id)
+        now = self.clock_ms()
+        try:
+            session = self.store.update_owned(
+                session_id, speaker_id, {"status": SessionStatus.ENDED.value, "endedAt": now}, now
+            )
+        except WriteRejected as rejected:
+            current = rejected.current
+            if current is not None and current.speaker_id == speaker_id and current.status is SessionStatus.ENDED:
+                return current
+            raise self._rejection(session_id, speaker_id, current) from None
+        _log.info("session_ended", session_id=session_id)
+        self._record_end(session)
+        return session
+
+    def list(
+        self,
+        speaker_id: str,
+        limit: int = DEFAULT_PAGE_SIZE,
+        next_token: str | None = None,
+        status: SessionStatus | None = None,
+    ) -> SessionPage:
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise ValidationFailed(details=[("limit", f"must be between 1 and {MAX_PAGE_SIZE}")])
+        start_key = decode_next_token(next_token, speaker_id) if next_token is not None else None
+        page = self.store.list_by_speaker(speaker_id, limit, start_key, status)
+        token = encode_next_token(page.last_key) if page.last_key else None
+        return SessionPage(sessions=page.sessions, next_token=token)
+
+    def _record_end(self, session: Session) -> None:
+        self.metrics.add("SessionDeletionCount", 1)
+        ended = session.ended_at or session.updated_at
+        self.metrics.add("SessionDuration", max(0, ended - session.created_at) / 1000, unit="Seconds")
+
+    @staticmethod
+    def _rejection(session_id: str, speaker_id: str, current: Session | None) -> Exception:
+        if current is None:
+            return SessionNotFound(session_id)
+        if current.speaker_id != speaker_id:
+            return NotSessionOwner()
+        return InvalidStatusTransition()

@@ -1,0 +1,105 @@
+"""Domain errors. Each carries a stable code and HTTP status; handlers map them to responses in
+one place (``babelcast.http.responses``). Messages are written for end users and must never
+contain AWS error text, table names or tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class DomainError(Exception):
+    status: int = 500
+    code: str = "INTERNAL_ERROR"
+    default_message: str = "Something went wrong on our side. Please retry later."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        details: Sequence[tuple[str, str]] = (),
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.details = tuple(details)
+        self.headers = dict(headers or {})
+        super().__init__(self.message)
+
+
+class MalformedJson(DomainError):
+    status, code = 400, "MALFORMED_JSON"
+    default_message = "The request body is not valid JSON."
+
+
+class ValidationFailed(DomainError):
+    status, code = 400, "VALIDATION_ERROR"
+    default_message = "The request is invalid."
+
+
+class InvalidSessionId(DomainError):
+    status, code = 400, "INVALID_SESSION_ID"
+    default_message = "Session ids look like 'blessed-shepherd-427'."
+
+
+class InvalidNextToken(DomainError):
+    status, code = 400, "INVALID_NEXT_TOKEN"
+    default_message = "The nextToken is invalid or was issued for another user."
+
+
+class Unauthorized(DomainError):
+    status, code = 401, "UNAUTHORIZED"
+    default_message = "A valid access token is required."
+
+
+class NotSessionOwner(DomainError):
+    status, code = 403, "FORBIDDEN"
+    default_message = "Only the speaker who created this session can change it."
+
+
+class SessionNotFound(DomainError):
+    status, code = 404, "SESSION_NOT_FOUND"
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__(f"Session '{session_id}' does not exist or has expired.")
+
+
+class RouteNotFound(DomainError):
+    status, code = 404, "ROUTE_NOT_FOUND"
+    default_message = "No such endpoint."
+
+
+class InvalidStatusTransition(DomainError):
+    status, code = 409, "INVALID_STATUS_TRANSITION"
+    default_message = "The session has ended; an ended session cannot be changed."
+
+
+class PayloadTooLarge(DomainError):
+    status, code = 413, "PAYLOAD_TOO_LARGE"
+
+
+class RateLimited(DomainError):
+    status, code = 429, "RATE_LIMITED"
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(
+            f"Too many sessions created; retry in {retry_after_seconds} s.",
+            headers={"Retry-After": str(retry_after_seconds)},
+        )
+        self.retry_after_seconds = retry_after_seconds
+
+
+class SessionIdsExhausted(DomainError):
+    status, code = 503, "SERVICE_UNAVAILABLE"
+    default_message = "Could not allocate a session id. Please retry."
+
+
+class DependencyFailure(DomainError):
+    """A backing service failed in a way a retry is unlikely to fix soon."""
+
+    status, code = 500, "INTERNAL_ERROR"
+
+
+class DependencyUnavailable(DomainError):
+    """A backing service throttled us or could not be reached; a retry may succeed."""
+
+    status, code = 503, "SERVICE_UNAVAILABLE"
+    default_message = "The service is busy. Please retry shortly."

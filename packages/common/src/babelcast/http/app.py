@@ -1,0 +1,88 @@
+"""A tiny route table for one Lambda serving several HTTP API routes.
+
+Routes are registered by their API Gateway route key ("POST /sessions"); the contract tests
+compare this table with the routes Terraform declares, so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from babelcast.errors import DomainError, RouteNotFound
+from babelcast.http.request import HttpRequest, correlation_id_from
+from babelcast.http.responses import HttpResponse, error_response
+from babelcast.logging import bind_request_context, get_logger
+from babelcast.metrics import Metrics
+
+RouteHandler = Callable[[HttpRequest], HttpResponse]
+_log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str
+    operation: str
+    authenticated: bool
+    handler: RouteHandler
+
+
+class HttpApp:
+    def __init__(self, function_name: str) -> None:
+        self.function_name = function_name
+        self.routes: dict[str, Route] = {}
+
+    def route(self, key: str, *, operation: str, authenticated: bool) -> Callable[[RouteHandler], RouteHandler]:
+        def register(handler: RouteHandler) -> RouteHandler:
+            if key in self.routes:
+                raise ValueError(f"route {key} registered twice")
+            self.routes[key] = Route(key, operation, authenticated, handler)
+            return handler
+
+        return register
+
+    def handle(self, event: Mapping[str, Any], context: Any, metrics: Metrics) -> HttpResponse:
+        started = time.perf_counter()
+        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+        correlation_id = correlation_id_from(headers)
+        route_key = str(event.get("routeKey", ""))
+        route = self.routes.get(route_key)
+        bind_request_context(
+            correlation_id=correlation_id,
+            request_id=str((event.get("requestContext") or {}).get("requestId", "")),
+            aws_request_id=getattr(context, "aws_request_id", ""),
+            route=route_key if route else "unknown",
+        )
+        try:
+            if route is None:
+                raise RouteNotFound()
+            request = HttpRequest.from_event(event)
+            if route.authenticated:
+                _ = request.user_id  # refuse before any work if the authorizer did not run
+            response = route.handler(request)
+        except DomainError as error:
+            if error.status >= 500:
+                _log.error("request_failed", code=error.code, status=error.status)
+            else:
+                _log.info("request_rejected", code=error.code, status=error.status)
+            response = error_response(error, correlation_id)
+        except Exception as error:  # the last line of defence: never leak a trace to clients
+            frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+            _log.error(
+                "unhandled_error",
+                error_type=type(error).__name__,
+                location=f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else None,
+            )
+            response = error_response(DomainError(), correlation_id)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        response.setdefault("headers", {})["X-Correlation-Id"] = correlation_id
+        if route is not None:
+            metrics.add(f"{route.operation}Duration", elapsed_ms, unit="Milliseconds")
+        if response["statusCode"] >= 500:
+            metrics.add("ServerErrorCount", 1)
+        _log.info("request_completed", status=response["statusCode"], duration_ms=round(elapsed_ms, 2))
+        metrics.flush()
+        return response

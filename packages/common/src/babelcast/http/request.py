@@ -1,0 +1,108 @@
+"""Parsing of API Gateway HTTP API payload-2.0 events."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from babelcast.errors import MalformedJson, PayloadTooLarge, Unauthorized, ValidationFailed
+
+MAX_BODY_BYTES = 16 * 1024  # session bodies are tiny; anything bigger is a client bug or abuse
+CORRELATION_HEADER = "x-correlation-id"
+_CORRELATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$")
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def correlation_id_from(headers: Mapping[str, str]) -> str:
+    """Honour a well-formed client correlation id, otherwise mint one (never echo junk back)."""
+    candidate = headers.get(CORRELATION_HEADER, "")
+    return candidate if _CORRELATION_ID.fullmatch(candidate) else str(uuid.uuid4())
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    route_key: str
+    method: str
+    path: str
+    path_parameters: Mapping[str, str]
+    query: Mapping[str, str]
+    headers: Mapping[str, str]
+    raw_body: bytes | None
+    claims: Mapping[str, Any]
+    request_id: str
+    correlation_id: str
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_event(cls, event: Mapping[str, Any]) -> HttpRequest:
+        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+        context = event.get("requestContext") or {}
+        http = context.get("http") or {}
+        body = event.get("body")
+        raw: bytes | None = None
+        if body is not None:
+            if event.get("isBase64Encoded"):
+                try:
+                    raw = base64.b64decode(body, validate=True)
+                except (binascii.Error, ValueError):
+                    raise MalformedJson() from None
+            else:
+                raw = str(body).encode()
+        claims = ((context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
+        return cls(
+            route_key=str(event.get("routeKey", "")),
+            method=str(http.get("method", "")).upper(),
+            path=str(event.get("rawPath") or http.get("path") or ""),
+            path_parameters=dict(event.get("pathParameters") or {}),
+            query=dict(event.get("queryStringParameters") or {}),
+            headers=headers,
+            raw_body=raw,
+            claims=dict(claims),
+            request_id=str(context.get("requestId", "")),
+            correlation_id=correlation_id_from(headers),
+        )
+
+    @property
+    def user_id(self) -> str:
+        """The caller's Cognito ``sub``. API Gateway's JWT authorizer has verified the token; a
+        missing claim means a route was deployed without it, so refuse rather than trust."""
+        sub = self.claims.get("sub")
+        if not isinstance(sub, str) or not sub:
+            raise Unauthorized()
+        return sub
+
+    def json_object(self) -> dict[str, Any]:
+        if self.raw_body is None or not self.raw_body.strip():
+            raise MalformedJson("A JSON request body is required.")
+        if len(self.raw_body) > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"The request body exceeds {MAX_BODY_BYTES} bytes.")
+        try:
+            parsed = json.loads(self.raw_body)
+        except (ValueError, UnicodeDecodeError):
+            raise MalformedJson() from None
+        if not isinstance(parsed, dict):
+            raise ValidationFailed("The request body must be a JSON object.")
+        return parsed
+
+
+def parse_model(model: type[Model], data: Mapping[str, Any], context: Mapping[str, Any] | None = None) -> Model:
+    """Validate ``data`` into ``model``, turning pydantic's errors into a stable 400 with per-field
+    details (the offending input values are not echoed back)."""
+    try:
+        return model.model_validate(data, context=dict(context or {}))
+    except ValidationError as exc:
+        details = []
+        for error in exc.errors(include_url=False, include_input=False):
+            location = ".".join(str(part) for part in error["loc"]) or "body"
+            issue = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
+            details.append((location, issue.removeprefix("Value error, ")))
+        raise ValidationFailed(details=details) from None

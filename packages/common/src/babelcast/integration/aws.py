@@ -1,0 +1,89 @@
+"""Lazily created, process-wide boto3 clients (created on first use, reused by warm invocations).
+
+boto3 honours AWS_ENDPOINT_URL, so the same code runs against AWS, moto or LocalStack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ReadTimeoutError
+
+from babelcast.errors import DependencyFailure, DependencyUnavailable
+from babelcast.logging import get_logger
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=2,
+    read_timeout=3,
+    tcp_keepalive=True,
+)
+THROTTLING_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "ServiceUnavailable",
+        "InternalServerError",
+        "LimitExceededException",
+    }
+)
+_log = get_logger(__name__)
+
+
+@cache
+def dynamodb_client() -> DynamoDBClient:
+    return boto3.session.Session().client("dynamodb", config=_CLIENT_CONFIG)
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests switch emulators between cases)."""
+    for factory in _FACTORIES:
+        factory.cache_clear()
+
+
+_FACTORIES: list[Any] = [dynamodb_client]
+
+
+def client_error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", "Unknown"))
+
+
+def raise_dependency_error(error: Exception, *, dependency: str, operation: str) -> NoReturn:
+    """Log a failed AWS call with context (never its message: it can name resources) and raise
+    the domain error a client should see."""
+    if isinstance(error, ClientError):
+        code = client_error_code(error)
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        _log.error("dependency_call_failed", dependency=dependency, operation=operation, aws_error_code=code)
+        if code in THROTTLING_CODES or status in (500, 503):
+            raise DependencyUnavailable() from None
+        raise DependencyFailure() from None
+    _log.error("dependency_unreachable", dependency=dependency, operation=operation, error_type=type(error).__name__)
+    if isinstance(error, ConnectionError | ReadTimeoutError):
+        raise DependencyUnavailable() from None
+    raise DependencyFailure() from None
+
+
+@contextmanager
+def aws_call(
+    dependency: str, operation: str, *, passthrough: Callable[[ClientError], bool] | None = None
+) -> Iterator[None]:
+    """Translate AWS failures into domain errors; ``passthrough`` lets callers handle expected
+    client errors (e.g. a failed condition) themselves."""
+    try:
+        yield
+    except ClientError as error:
+        if passthrough is not None and passthrough(error):
+            raise
+        raise_dependency_error(error, dependency=dependency, operation=operation)
+    except BotoCoreError as error:
+        raise_dependency_error(error, dependency=dependency, operation=operation)

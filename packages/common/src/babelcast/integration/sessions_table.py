@@ -1,0 +1,196 @@
+"""DynamoDB access for sessions. Every write that can race is conditional; every query pages."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from babelcast.integration.aws import aws_call, client_error_code, dynamodb_client
+from babelcast.models import QualityTier, Session, SessionStatus
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+SPEAKER_INDEX = "by-speaker"
+DEPENDENCY = "dynamodb"
+
+
+class WriteRejected(Exception):
+    """A conditional write failed; ``current`` is the item as it was (None if absent)."""
+
+    def __init__(self, current: Session | None) -> None:
+        super().__init__("conditional write rejected")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class SessionsPage:
+    sessions: list[Session]
+    last_key: dict[str, str] | None
+
+
+def _is_condition_failure(error: ClientError) -> bool:
+    return client_error_code(error) == "ConditionalCheckFailedException"
+
+
+def to_item(session: Session) -> dict[str, AttributeValueTypeDef]:
+    item: dict[str, AttributeValueTypeDef] = {
+        "sessionId": {"S": session.session_id},
+        "speakerId": {"S": session.speaker_id},
+        "sourceLanguage": {"S": session.source_language},
+        "qualityTier": {"S": session.quality_tier.value},
+        "status": {"S": session.status.value},
+        "listenerCount": {"N": str(session.listener_count)},
+        "createdAt": {"N": str(session.created_at)},
+        "updatedAt": {"N": str(session.updated_at)},
+        "expiresAt": {"N": str(session.expires_at)},
+        # DynamoDB TTL wants epoch seconds; the API speaks milliseconds.
+        "ttl": {"N": str(session.expires_at // 1000)},
+        "version": {"N": str(session.version)},
+    }
+    if session.ended_at is not None:
+        item["endedAt"] = {"N": str(session.ended_at)}
+    return item
+
+
+def from_item(item: Mapping[str, Any]) -> Session:
+    def number(name: str) -> int | None:
+        return int(item[name]["N"]) if name in item else None
+
+    return Session(
+        session_id=item["sessionId"]["S"],
+        speaker_id=item["speakerId"]["S"],
+        source_language=item["sourceLanguage"]["S"],
+        quality_tier=QualityTier(item["qualityTier"]["S"]),
+        status=SessionStatus(item["status"]["S"]),
+        listener_count=max(0, number("listenerCount") or 0),
+        created_at=number("createdAt") or 0,
+        updated_at=number("updatedAt") or 0,
+        expires_at=number("expiresAt") or 0,
+        ended_at=number("endedAt"),
+        version=number("version") or 1,
+    )
+
+
+class SessionsTable:
+    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
+        self.table_name = table_name
+        self._client = client
+
+    @property
+    def client(self) -> DynamoDBClient:
+        return self._client or dynamodb_client()
+
+    def insert(self, session: Session) -> bool:
+        """Create-if-absent. Returns False when the id is taken (the caller picks another)."""
+        try:
+            with aws_call(DEPENDENCY, "PutItem", passthrough=_is_condition_failure):
+                self.client.put_item(
+                    TableName=self.table_name,
+                    Item=to_item(session),
+                    ConditionExpression="attribute_not_exists(sessionId)",
+                )
+        except ClientError:
+            return False
+        return True
+
+    def get(self, session_id: str) -> Session | None:
+        with aws_call(DEPENDENCY, "GetItem"):
+            response = self.client.get_item(TableName=self.table_name, Key={"sessionId": {"S": session_id}})
+        item = response.get("Item")
+        return from_item(item) if item else None
+
+    def update_owned(
+        self,
+        session_id: str,
+        speaker_id: str,
+        changes: Mapping[str, str | int],
+        now_ms: int,
+    ) -> Session:
+        """Apply ``changes`` in one conditional write: the session must exist, belong to
+        ``speaker_id`` and not be ended. Raises WriteRejected with the current item otherwise.
+        Only the given attributes are SET, so concurrent updates of different fields both land."""
+        names: dict[str, str] = {"#updatedAt": "updatedAt", "#version": "version", "#status": "status"}
+        values: dict[str, AttributeValueTypeDef] = {
+            ":now": {"N": str(now_ms)},
+            ":one": {"N": "1"},
+            ":speaker": {"S": speaker_id},
+            ":ended": {"S": SessionStatus.ENDED.value},
+        }
+        assignments = ["#updatedAt = :now"]
+        for index, (attribute, value) in enumerate(sorted(changes.items())):
+            names[f"#a{index}"] = attribute
+            values[f":v{index}"] = {"N": str(value)} if isinstance(value, int) else {"S": value}
+            assignments.append(f"#a{index} = :v{index}")
+        try:
+            with aws_call(DEPENDENCY, "UpdateItem", passthrough=_is_condition_failure):
+                response = self.client.update_item(
+                    TableName=self.table_name,
+                    Key={"sessionId": {"S": session_id}},
+                    UpdateExpression=f"SET {', '.join(assignments)} ADD #version :one",
+                    ConditionExpression=("attribute_exists(sessionId) AND speakerId = :speaker AND #status <> :ended"),
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
+                    ReturnValues="ALL_NEW",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except ClientError as error:
+            # ReturnValuesOnConditionCheckFailure puts the current item in the error response,
+            # so we can tell "absent", "not yours" and "ended" apart without a second read.
+            old: Any = error.response.get("Item")
+            raise WriteRejected(from_item(old) if old else None) from None
+        return from_item(response["Attributes"])
+
+    def list_by_speaker(
+        self,
+        speaker_id: str,
+        limit: int,
+        start_key: Mapping[str, str] | None,
+        status: SessionStatus | None,
+    ) -> SessionsPage:
+        """One page of a speaker's sessions, newest first."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": SPEAKER_INDEX,
+            "KeyConditionExpression": "speakerId = :speaker",
+            "ExpressionAttributeValues": {":speaker": {"S": speaker_id}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if status is not None:
+            kwargs["FilterExpression"] = "#status = :status"
+            kwargs["ExpressionAttributeNames"] = {"#status": "status"}
+            kwargs["ExpressionAttributeValues"][":status"] = {"S": status.value}
+        if start_key is not None:
+            kwargs["ExclusiveStartKey"] = {
+                "sessionId": {"S": start_key["sessionId"]},
+                "speakerId": {"S": start_key["speakerId"]},
+                "createdAt": {"N": start_key["createdAt"]},
+            }
+        with aws_call(DEPENDENCY, "Query"):
+            response = self.client.query(**kwargs)
+        last = response.get("LastEvaluatedKey")
+        last_key = None
+        if last:
+            last_key = {
+                "sessionId": str(last["sessionId"]["S"]),
+                "speakerId": str(last["speakerId"]["S"]),
+                "createdAt": str(last["createdAt"]["N"]),
+            }
+        return SessionsPage([from_item(item) for item in response.get("Items", [])], last_key)
+
+    def ping(self) -> float:
+        """Round-trip a cheap read; returns its latency in ms. Raises a domain error on failure."""
+        started = time.perf_counter()
+        with aws_call(DEPENDENCY, "GetItem"):
+            self.client.get_item(
+                TableName=self.table_name,
+                Key={"sessionId": {"S": "health-check-probe"}},
+                ProjectionExpression="sessionId",
+            )
+        return (time.perf_counter() - started) * 1000
