@@ -20,6 +20,19 @@ _BEARER = re.compile(r"(?i)bearer\s+\S+")
 _state = {"configured": False}
 
 
+class _StdoutLogger:
+    """Writes to whatever sys.stdout is at call time (Lambda ships stdout to CloudWatch)."""
+
+    def msg(self, message: str) -> None:
+        sys.stdout.write(message + "\n")
+
+    debug = info = warning = warn = error = critical = exception = fatal = log = msg
+
+
+def _logger_factory(*_: Any) -> _StdoutLogger:
+    return _StdoutLogger()
+
+
 def scrub(value: Any) -> Any:
     if isinstance(value, str):
         return _BEARER.sub("Bearer [redacted]", _JWT_SHAPE.sub("[redacted-token]", value))
@@ -47,7 +60,7 @@ def configure_logging(level: str = "INFO", service: str = "babelcast") -> None:
             structlog.processors.JSONRenderer(sort_keys=False),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level]),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        logger_factory=_logger_factory,
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.bind_contextvars(service=service)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Mapping
@@ -22,17 +23,23 @@ class Metrics:
         self.namespace = namespace
         self.default_dimensions = dict(default_dimensions)
         self._stream = stream
+        # Lambda runs one invocation per process, but a process may host threads (tests, local
+        # tools); a lock keeps add/flush consistent for them at negligible cost.
+        self._lock = threading.Lock()
         self._pending: dict[tuple[tuple[str, str], ...], dict[str, tuple[Unit, list[float]]]] = defaultdict(dict)
 
     def add(self, name: str, value: float, unit: Unit = "Count", dimensions: Mapping[str, str] | None = None) -> None:
         key = tuple(sorted({**self.default_dimensions, **(dimensions or {})}.items()))
-        unit_and_values = self._pending[key].setdefault(name, (unit, []))
-        unit_and_values[1].append(float(value))
+        with self._lock:
+            unit_and_values = self._pending[key].setdefault(name, (unit, []))
+            unit_and_values[1].append(float(value))
 
     def flush(self) -> None:
         stream = self._stream or sys.stdout
         timestamp = int(time.time() * 1000)
-        for dims, metrics in self._pending.items():
+        with self._lock:
+            pending, self._pending = self._pending, defaultdict(dict)
+        for dims, metrics in pending.items():
             names = list(metrics)
             for start in range(0, len(names), _MAX_METRICS_PER_DOCUMENT):
                 chunk = names[start : start + _MAX_METRICS_PER_DOCUMENT]
@@ -54,4 +61,3 @@ class Metrics:
                     document[n] = values[0] if len(values) == 1 else values
                 stream.write(json.dumps(document, separators=(",", ":")) + "\n")
         stream.flush()
-        self._pending.clear()

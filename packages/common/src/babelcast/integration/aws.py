@@ -32,7 +32,6 @@ THROTTLING_CODES = frozenset(
         "ThrottlingException",
         "RequestLimitExceeded",
         "ServiceUnavailable",
-        "InternalServerError",
         "LimitExceededException",
     }
 )
@@ -62,9 +61,8 @@ def raise_dependency_error(error: Exception, *, dependency: str, operation: str)
     the domain error a client should see."""
     if isinstance(error, ClientError):
         code = client_error_code(error)
-        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         _log.error("dependency_call_failed", dependency=dependency, operation=operation, aws_error_code=code)
-        if code in THROTTLING_CODES or status in (500, 503):
+        if code in THROTTLING_CODES:
             raise DependencyUnavailable() from None
         raise DependencyFailure() from None
     _log.error("dependency_unreachable", dependency=dependency, operation=operation, error_type=type(error).__name__)

@@ -1,0 +1,30 @@
+"""Table definitions for in-process moto tests. tests/contract checks them against Terraform."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SESSIONS_TABLE: dict[str, Any] = {
+    "KeySchema": [{"AttributeName": "sessionId", "KeyType": "HASH"}],
+    "AttributeDefinitions": [
+        {"AttributeName": "sessionId", "AttributeType": "S"},
+        {"AttributeName": "speakerId", "AttributeType": "S"},
+        {"AttributeName": "createdAt", "AttributeType": "N"},
+    ],
+    "GlobalSecondaryIndexes": [
+        {
+            "IndexName": "by-speaker",
+            "KeySchema": [
+                {"AttributeName": "speakerId", "KeyType": "HASH"},
+                {"AttributeName": "createdAt", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+RATE_LIMITS_TABLE: dict[str, Any] = {
+    "KeySchema": [{"AttributeName": "limitKey", "KeyType": "HASH"}],
+    "AttributeDefinitions": [{"AttributeName": "limitKey", "AttributeType": "S"}],
+    "BillingMode": "PAY_PER_REQUEST",
+}

@@ -1,0 +1,87 @@
+"""In-process moto fixtures for the HTTP function."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import pytest
+from babelcast.integration import aws as aws_clients
+from babelcast.settings import http_api_settings
+from http_api import handler
+from moto import mock_aws
+
+from tests.support.http_events import LambdaContext, http_event
+from tests.support.tables import RATE_LIMITS_TABLE, SESSIONS_TABLE
+
+ENVIRONMENT = {
+    "SESSIONS_TABLE_NAME": "babelcast-test-sessions",
+    "RATE_LIMITS_TABLE_NAME": "babelcast-test-rate-limits",
+    "ENVIRONMENT": "test",
+    "SERVICE_VERSION": "9.9.9",
+    "SUPPORTED_LANGUAGES": "en,es,fr,de,it,pt,ru,ja,ko,zh,ar,hi,nl,pl,tr,sv,da,no,fi",
+    "SESSION_TTL_HOURS": "24",
+    "CREATE_RATE_LIMIT_PER_MINUTE": "10",
+    "METRICS_NAMESPACE": "Babelcast/Test",
+    "LOG_LEVEL": "DEBUG",
+}
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: Any
+    raw: dict[str, Any]
+
+
+@dataclass
+class Api:
+    """Calls the real handler with API Gateway-shaped events; counts the AWS calls it makes."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+
+    def __call__(self, route_key: str, path: str, **kwargs: Any) -> Response:
+        raw = handler.lambda_handler(http_event(route_key, path, **kwargs), LambdaContext())
+        text = raw.get("body") or ""
+        body = json.loads(text) if text else None
+        return Response(raw["statusCode"], raw.get("headers", {}), body, raw)
+
+    def create(self, language: str = "en", tier: str = "standard", **kwargs: Any) -> Response:
+        return self("POST /sessions", "/sessions", body={"sourceLanguage": language, "qualityTier": tier}, **kwargs)
+
+    def count_calls(self, action: Callable[[], Response]) -> tuple[Response, Counter[str]]:
+        self.calls.clear()
+        response = action()
+        return response, Counter(self.calls)
+
+
+def reset_function_state() -> None:
+    http_api_settings.cache_clear()
+    handler.dependencies.cache_clear()
+    aws_clients.reset_clients()
+
+
+@pytest.fixture
+def function_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    for name, value in ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    return dict(ENVIRONMENT)
+
+
+@pytest.fixture
+def api(function_env: dict[str, str]) -> Iterator[Api]:
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(TableName=function_env["SESSIONS_TABLE_NAME"], **SESSIONS_TABLE)
+        client.create_table(TableName=function_env["RATE_LIMITS_TABLE_NAME"], **RATE_LIMITS_TABLE)
+        reset_function_state()
+        recorder = Api()
+        shared = aws_clients.dynamodb_client()
+        shared.meta.events.register("before-call.dynamodb.*", lambda model, **_: recorder.calls.update([model.name]))
+        yield recorder
+        reset_function_state()
