@@ -1,0 +1,93 @@
+# Babelcast session backend. `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON       ?= python3
+TOOLS        := .tools
+UV           := $(TOOLS)/bin/uv
+UV_VERSION   := 0.13.9
+VENV         := .venv
+PY           := $(VENV)/bin/python
+WORKSPACE    ?= dev
+ARCH         ?= x86_64
+PYTEST_ARGS  ?=
+export UV
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export LAMBDA_ARCHITECTURE := $(ARCH)
+# Terraform CLI config: a generated one when a provider mirror is found (air-gapped machines),
+# otherwise the user's own (or none: the public registry).
+TF_CLI_CONFIG_FILE := $(shell $(PYTHON) scripts/terraform_cli_config.py)
+export TF_CLI_CONFIG_FILE
+TF           := terraform -chdir=terraform
+
+.PHONY: help
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(UV):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
+	@echo "==> bootstrapping uv $(UV_VERSION) into $(TOOLS)/"
+	@$(PYTHON) -m venv $(TOOLS)
+	@$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock packages/*/pyproject.toml functions/*/pyproject.toml
+	@echo "==> installing the workspace into $(VENV)/ (uv sync --frozen)"
+	@$(UV) sync --frozen --quiet
+	@touch $@
+
+.PHONY: install
+install: $(VENV)/.synced ## Install Python tooling and the workspace into .venv (idempotent)
+
+.PHONY: lock
+lock: $(UV) ## Re-resolve dependencies into uv.lock
+	$(UV) lock
+
+.PHONY: package
+package: install ## Build reproducible Lambda zips into dist/ (ARCH=x86_64|arm64)
+	@echo "==> packaging functions for $(ARCH)"
+	@$(PY) scripts/package_functions.py --architecture $(ARCH)
+
+.PHONY: lint
+lint: install ## ruff (lint + format check) and terraform fmt -check
+	@echo "==> ruff"
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@echo "==> terraform fmt"
+	@terraform fmt -check -recursive terraform
+
+.PHONY: typecheck
+typecheck: install ## mypy --strict over packages, functions, scripts and tests
+	@echo "==> mypy"
+	@$(VENV)/bin/mypy packages functions scripts tests
+
+.PHONY: fmt
+fmt: install ## Format Python and Terraform in place
+	@$(VENV)/bin/ruff check --fix .
+	@$(VENV)/bin/ruff format .
+	@terraform fmt -recursive terraform
+
+.PHONY: test-unit
+test-unit: install ## Unit tests (moto in-process)
+	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+.PHONY: test
+test: package lint typecheck ## Everything CI runs: install, package, lint, typecheck, all tests
+	@echo "==> pytest (unit, contract, packaging, terraform)"
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+.PHONY: plan
+plan: package ## terraform plan for WORKSPACE (dev|staging|prod|local) against your AWS credentials
+	@$(TF) init -input=false >/dev/null
+	@$(TF) workspace select -or-create $(WORKSPACE)
+	@$(TF) plan -input=false -var-file=workspaces/$(WORKSPACE).tfvars -out=$(WORKSPACE).tfplan
+
+.PHONY: apply
+apply: ## Apply the plan made by `make plan WORKSPACE=...`
+	@$(TF) workspace select $(WORKSPACE)
+	@$(TF) apply -input=false $(WORKSPACE).tfplan
+
+.PHONY: clean
+clean: ## Remove build outputs and caches (keeps .venv and .tools)
+	rm -rf dist build .pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

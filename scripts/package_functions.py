@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Build one reproducible Lambda zip per function: dist/<function>.zip.
+
+Each zip holds the function's package, the shared ``babelcast`` package and only the
+third-party runtime dependencies it needs (pinned by uv.lock), as wheels for the Lambda
+platform and Python version rather than this machine's. Packages the Lambda runtime already
+ships (boto3 & co.) are left out. Entries are sorted with fixed timestamps and permissions and
+no caches, so rebuilding from the same sources gives byte-identical zips (and Terraform sees no
+change).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+import zipfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS_DIR = ROOT / "functions"
+SHARED_PACKAGES = {"babelcast": ROOT / "packages" / "common" / "src" / "babelcast"}
+PLATFORMS = {"x86_64": "x86_64-manylinux2014", "arm64": "aarch64-manylinux2014"}
+FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+EXCLUDED_PARTS = {"__pycache__", ".mypy_cache", ".pytest_cache", "tests", ".lock"}
+EXCLUDED_SUFFIXES = {".pyc", ".pyo"}
+
+
+def uv() -> str:
+    found = os.environ.get("UV") or shutil.which("uv") or str(ROOT / ".tools" / "bin" / "uv")
+    if not Path(found).exists() and not shutil.which(found):
+        sys.exit("uv not found: run `make install` first")
+    return found
+
+
+def packaging_config() -> dict[str, Any]:
+    config: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["babelcast"]["packaging"]
+    return config
+
+
+def function_names() -> list[str]:
+    return sorted(p.parent.name for p in FUNCTIONS_DIR.glob("*/pyproject.toml"))
+
+
+def function_project(name: str) -> dict[str, object]:
+    return dict(tomllib.loads((FUNCTIONS_DIR / name / "pyproject.toml").read_text()))
+
+
+def runtime_requirements(project_name: str, provided: set[str]) -> list[str]:
+    """Pinned third-party requirements of one workspace member, from the lock file."""
+    exported = subprocess.run(
+        [uv(), "export", "--package", project_name, "--no-dev", "--frozen", "--no-emit-workspace",
+         "--no-hashes", "--no-header", "--no-annotate", "--quiet"],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    requirements = []
+    for raw_line in exported.splitlines():
+        line = raw_line.strip()
+        if not line or line.startswith(("#", "-e", ".")):
+            continue
+        distribution = line.split("==", 1)[0].split(";", 1)[0].strip().lower().replace("_", "-")
+        if distribution not in provided:
+            requirements.append(line)
+    return requirements
+
+
+def install_wheels(requirements: list[str], target: Path, architecture: str, python: str) -> None:
+    if not requirements:
+        return
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
+        handle.write("\n".join(requirements) + "\n")
+    try:
+        subprocess.run(
+            [uv(), "pip", "install", "--quiet", "--target", str(target), "--python-platform",
+             PLATFORMS[architecture], "--python-version", python, "--only-binary", ":all:",
+             "--no-deps", "--no-installer-metadata", "--requirement", handle.name],
+            cwd=ROOT, check=True,
+        )  # fmt: skip
+    finally:
+        Path(handle.name).unlink()
+
+
+def copy_package(source: Path, destination: Path) -> None:
+    shutil.copytree(source, destination, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo"))
+
+
+def included(path: Path, base: Path) -> bool:
+    relative = path.relative_to(base)
+    return not (EXCLUDED_PARTS & set(relative.parts)) and path.suffix not in EXCLUDED_SUFFIXES
+
+
+def write_zip(source: Path, destination: Path) -> None:
+    files = sorted(
+        (p for p in source.rglob("*") if p.is_file() and included(p, source)),
+        key=lambda p: p.relative_to(source).as_posix(),
+    )
+    temporary = destination.with_suffix(".zip.tmp")
+    with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for path in files:
+            info = zipfile.ZipInfo(path.relative_to(source).as_posix(), date_time=FIXED_DATE)
+            executable = os.access(path, os.X_OK) and path.suffix not in {".py", ".pyi", ".typed", ".txt"}
+            info.external_attr = ((0o755 if executable else 0o644) | 0o100000) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3  # unix, whatever the build host
+            archive.writestr(info, path.read_bytes(), compresslevel=9)
+    temporary.replace(destination)
+
+
+def build(name: str, architecture: str, python: str, provided: set[str], out: Path) -> dict[str, object]:
+    project = function_project(name)
+    project_name = str(project["project"]["name"])  # type: ignore[index]
+    with tempfile.TemporaryDirectory(prefix=f"package-{name}-") as tmp:
+        staging = Path(tmp) / "root"
+        staging.mkdir()
+        install_wheels(runtime_requirements(project_name, provided), staging, architecture, python)
+        for directory in (staging / "bin",):
+            shutil.rmtree(directory, ignore_errors=True)
+        copy_package(FUNCTIONS_DIR / name / name, staging / name)
+        for package, source in SHARED_PACKAGES.items():
+            copy_package(source, staging / package)
+        archive = out / f"{name}.zip"
+        write_zip(staging, archive)
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+    return {"zip": archive.name, "sha256": digest, "bytes": archive.stat().st_size}
+
+
+def main() -> None:
+    config = packaging_config()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("functions", nargs="*", help="functions to build (default: all)")
+    parser.add_argument("--architecture", choices=sorted(PLATFORMS),
+                        default=os.environ.get("LAMBDA_ARCHITECTURE", "x86_64"))  # fmt: skip
+    parser.add_argument("--python", default=str(config["lambda_python"]), help="Lambda runtime Python version")
+    parser.add_argument("--out", type=Path, default=ROOT / "dist")
+    args = parser.parse_args()
+
+    provided = {str(name).lower() for name in config["provided_by_runtime"]}
+    names = args.functions or function_names()
+    unknown = set(names) - set(function_names())
+    if unknown:
+        sys.exit(f"unknown functions: {', '.join(sorted(unknown))}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    manifest: dict[str, Any] = {"architecture": args.architecture, "python": args.python, "functions": {}}
+    for name in names:
+        result = build(name, args.architecture, args.python, provided, args.out)
+        manifest["functions"][name] = result
+        print(f"  {result['zip']:<24} {int(str(result['bytes'])) / 1024:8.1f} KiB  sha256 {str(result['sha256'])[:16]}")
+    (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Print the path of the Terraform CLI configuration to use, generating one when needed.
+
+* ``TF_PROVIDER_MIRROR=/path`` (a directory holding ``registry.terraform.io/...``) wins.
+* Otherwise a provider mirror is looked for in the usual places (air-gapped machines).
+* If there is none, Terraform keeps its normal behaviour: the user's own ``TF_CLI_CONFIG_FILE``
+  (if any) is printed unchanged, or nothing at all, and providers come from the public registry.
+
+The generated file lives in ``.local/`` (never committed): it is specific to this machine.
+It also enables a provider plugin cache so repeated ``terraform init`` runs are fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / ".local" / "terraformrc"
+CACHE = ROOT / ".cache" / "terraform-plugins"
+SEARCH_ROOTS = [
+    Path.home() / ".terraform.d" / "plugins",
+    Path.home() / ".local" / "share" / "terraform" / "plugins",
+    Path("/usr/local/share/terraform/plugins"),
+    Path("/usr/share/terraform/plugins"),
+    Path("/opt"),
+]
+MARKER = Path("registry.terraform.io") / "hashicorp" / "aws"
+
+
+def find_mirror() -> Path | None:
+    explicit = os.environ.get("TF_PROVIDER_MIRROR")
+    if explicit:
+        path = Path(explicit)
+        if not (path / "registry.terraform.io").is_dir():
+            sys.exit(f"TF_PROVIDER_MIRROR={explicit} has no registry.terraform.io directory")
+        return path
+    for root in SEARCH_ROOTS:
+        if (root / MARKER).is_dir():
+            return root
+        if root.is_dir():
+            # one level down covers layouts such as /opt/<something>/registry.terraform.io
+            for child in sorted(root.iterdir()):
+                try:
+                    if (child / MARKER).is_dir():
+                        return child
+                except PermissionError:
+                    continue
+    return None
+
+
+def render(mirror: Path | None) -> str:
+    lines = [f'plugin_cache_dir = "{CACHE}"', ""]
+    if mirror is not None:
+        lines += [
+            "provider_installation {",
+            "  filesystem_mirror {",
+            f'    path    = "{mirror}"',
+            '    include = ["registry.terraform.io/*/*"]',
+            "  }",
+            "  direct {",
+            '    exclude = ["registry.terraform.io/*/*"]',
+            "  }",
+            "}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    mirror = find_mirror()
+    user_config = os.environ.get("TF_CLI_CONFIG_FILE", "")
+    if mirror is None and user_config and Path(user_config).is_file() and Path(user_config) != OUTPUT:
+        print(user_config)  # respect the user's own configuration
+        return
+    CACHE.mkdir(parents=True, exist_ok=True)
+    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
+    content = render(mirror)
+    if not OUTPUT.exists() or OUTPUT.read_text() != content:
+        OUTPUT.write_text(content)
+    print(OUTPUT)
+
+
+if __name__ == "__main__":
+    main()

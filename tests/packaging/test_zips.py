@@ -1,0 +1,105 @@
+"""The Lambda zips: contents, size, reproducibility, and importability in a clean runtime."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.support.lambda_runtime import LAMBDA_PYTHON, ROOT, runtime_environment
+
+pytestmark = pytest.mark.packaging
+FUNCTIONS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/pyproject.toml"))
+MAX_ZIP_BYTES = 5 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two independent builds of every function, into two directories."""
+    outputs = []
+    for run in ("first", "second"):
+        out = tmp_path_factory.mktemp(run)
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "package_functions.py"), "--out", str(out)], check=True)
+        outputs.append(out)
+    return outputs[0], outputs[1]
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_rebuild_is_byte_identical(built: tuple[Path, Path], function: str) -> None:
+    first, second = (hashlib.sha256((out / f"{function}.zip").read_bytes()).hexdigest() for out in built)
+    assert first == second
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_zip_holds_code_shared_package_and_only_runtime_dependencies(built: tuple[Path, Path], function: str) -> None:
+    archive = built[0] / f"{function}.zip"
+    assert archive.stat().st_size <= MAX_ZIP_BYTES
+    with zipfile.ZipFile(archive) as zipped:
+        names = zipped.namelist()
+        infos = zipped.infolist()
+    top_level = {name.split("/", 1)[0] for name in names}
+    assert {function, "babelcast", "pydantic", "pydantic_core", "structlog"} <= top_level
+    assert not top_level & {"boto3", "botocore", "s3transfer", "tests", "bin"}, "runtime-provided or dev files bundled"
+    assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".pyo"))]
+    assert names == sorted(names)
+    assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
+    # wheels for the Lambda platform and runtime, not this machine's interpreter
+    binaries = [n for n in names if n.endswith(".so")]
+    assert binaries and all(f"cpython-{LAMBDA_PYTHON.replace('.', '')}" in n for n in binaries)
+
+
+def test_manifest_records_every_zip(built: tuple[Path, Path]) -> None:
+    manifest = json.loads((built[0] / "manifest.json").read_text())
+    assert manifest["python"] == LAMBDA_PYTHON
+    assert set(manifest["functions"]) == set(FUNCTIONS)
+    for function, entry in manifest["functions"].items():
+        digest = hashlib.sha256((built[0] / f"{function}.zip").read_bytes()).hexdigest()
+        assert entry["sha256"] == digest
+
+
+IMPORT_AND_INVOKE = """
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+forbidden = ("{root}/packages", "{root}/functions", "{root}/.venv", "{root}/tests")
+assert not any(p.startswith(forbidden) or p in ("{root}", "") for p in sys.path), sys.path
+module = __import__(sys.argv[2] + ".handler", fromlist=["lambda_handler"])
+for name, loaded in list(sys.modules.items()):
+    path = getattr(loaded, "__file__", None) or ""
+    assert not path.startswith(forbidden), (name, path)
+# importing must not read settings: the environment is empty here
+env = dict(os.environ)
+event = {{"version": "2.0", "routeKey": "GET /nowhere", "rawPath": "/nowhere", "headers": {{}},
+         "requestContext": {{"requestId": "r1", "http": {{"method": "GET", "path": "/nowhere"}}}}}}
+os.environ.update(json.loads(sys.argv[3]))
+result = module.lambda_handler(event, None)
+print(json.dumps(result))
+"""
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_zip_imports_and_runs_in_a_clean_lambda_like_interpreter(
+    built: tuple[Path, Path], function: str, tmp_path: Path
+) -> None:
+    python = runtime_environment()
+    extracted = tmp_path / "task"
+    with zipfile.ZipFile(built[0] / f"{function}.zip") as zipped:
+        zipped.extractall(extracted)
+    environment = {
+        "SESSIONS_TABLE_NAME": "t-sessions", "RATE_LIMITS_TABLE_NAME": "t-rate-limits", "ENVIRONMENT": "test",
+        "SERVICE_VERSION": "1", "SUPPORTED_LANGUAGES": "en",
+    }  # fmt: skip
+    result = subprocess.run(
+        [str(python), "-I", "-c", IMPORT_AND_INVOKE.format(root=ROOT), str(extracted), function,
+         json.dumps(environment)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+        env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    response = json.loads(result.stdout.strip().splitlines()[-1])
+    assert response["statusCode"] == 404
+    assert json.loads(response["body"])["code"] == "ROUTE_NOT_FOUND"
