@@ -1,0 +1,277 @@
+variable "name_prefix" {
+  description = "Prefix of every resource name; resources are named \"<name_prefix>-<workspace>-...\"."
+  type        = string
+  default     = "babelcast"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,19}$", var.name_prefix)) && !endswith(var.name_prefix, "-")
+    error_message = "name_prefix must be 1-20 characters of lowercase letters, digits and hyphens, start with a letter and not end with a hyphen."
+  }
+}
+
+variable "region" {
+  description = "AWS region to deploy into."
+  type        = string
+  default     = "us-east-1"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "region must be an AWS region code such as us-east-1."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags for every resource (Project, Workspace and ManagedBy are always added)."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for k in keys(var.tags) : !startswith(lower(k), "aws:") && length(k) <= 128])
+    error_message = "Tag keys must be at most 128 characters and must not use the reserved aws: prefix."
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.tags) : length(v) <= 256])
+    error_message = "Tag values must be at most 256 characters."
+  }
+}
+
+variable "permissions_boundary_arn" {
+  description = "IAM policy ARN set as permissions boundary on every IAM role created (null = none)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary_arn == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", coalesce(var.permissions_boundary_arn, "-")))
+    error_message = "permissions_boundary_arn must be null or an IAM policy ARN."
+  }
+}
+
+variable "existing_user_pool" {
+  description = "Use an existing Cognito user pool and app client instead of creating one (null = create)."
+  type = object({
+    user_pool_id = string
+    client_id    = string
+  })
+  default = null
+
+  validation {
+    # Pool IDs are "<region>_<suffix>"; the region part is also the token issuer's region.
+    condition     = var.existing_user_pool == null || can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]_[0-9A-Za-z]+$", var.existing_user_pool.user_pool_id))
+    error_message = "existing_user_pool.user_pool_id must look like us-east-1_AbCdEf123."
+  }
+
+  validation {
+    condition     = var.existing_user_pool == null || can(regex("^[0-9A-Za-z]{1,128}$", var.existing_user_pool.client_id))
+    error_message = "existing_user_pool.client_id must be 1-128 letters or digits."
+  }
+}
+
+variable "allow_user_password_auth" {
+  description = "Allow the USER_PASSWORD_AUTH flow on the created app client (local/dev tooling only)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "cors_allowed_origins" {
+  description = "Browser origins allowed by CORS, as scheme://host[:port] (empty = CORS disabled)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = !contains(var.cors_allowed_origins, "*")
+    error_message = "cors_allowed_origins must list explicit origins; \"*\" is not allowed."
+  }
+
+  validation {
+    condition = alltrue([
+      for o in var.cors_allowed_origins :
+      can(regex("^https?://[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$", o))
+    ])
+    error_message = "Each CORS origin must be an http(s) origin in lowercase without path or trailing slash, e.g. https://app.example.com or http://localhost:5173."
+  }
+
+  validation {
+    condition     = length(distinct(var.cors_allowed_origins)) == length(var.cors_allowed_origins)
+    error_message = "cors_allowed_origins must not contain duplicates."
+  }
+}
+
+variable "artifacts_dir" {
+  description = "Directory holding the Lambda zips (<function key>.zip); null = <repo>/dist."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.artifacts_dir == null || try(length(trimspace(var.artifacts_dir)) > 0, false)
+    error_message = "artifacts_dir must be null or a non-empty path."
+  }
+}
+
+variable "lambda_runtime" {
+  description = "Python runtime of the Lambda functions (python3.12 or newer); must match the packaged wheels."
+  type        = string
+  default     = "python3.12"
+  nullable    = false
+
+  validation {
+    condition     = try(tonumber(regex("^python3\\.([0-9]+)$", var.lambda_runtime)[0]) >= 12, false)
+    error_message = "lambda_runtime must be python3.12 or a newer python3.x runtime."
+  }
+}
+
+variable "lambda_architecture" {
+  description = "Instruction set of the Lambda functions (x86_64 or arm64); must match the packaged wheels."
+  type        = string
+  default     = "x86_64"
+  nullable    = false
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.lambda_architecture)
+    error_message = "lambda_architecture must be x86_64 or arm64."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the Lambda and API access log groups, in days."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of CloudWatch Logs' values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "supported_languages" {
+  description = "ISO 639-1 codes of the languages sessions may use."
+  type        = list(string)
+  default     = ["en", "es", "fr", "de", "it", "pt", "ru", "ja", "ko", "zh", "ar", "hi", "nl", "pl", "tr", "sv", "da", "no", "fi"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.supported_languages) > 0
+    error_message = "supported_languages must not be empty."
+  }
+
+  validation {
+    condition     = alltrue([for l in var.supported_languages : can(regex("^[a-z]{2}$", l))])
+    error_message = "Each supported language must be a two-letter lowercase ISO 639-1 code."
+  }
+
+  validation {
+    condition     = length(distinct(var.supported_languages)) == length(var.supported_languages)
+    error_message = "supported_languages must not contain duplicates."
+  }
+}
+
+variable "session_ttl_hours" {
+  description = "Hours after which a session expires (DynamoDB TTL)."
+  type        = number
+  default     = 24
+  nullable    = false
+
+  validation {
+    condition     = var.session_ttl_hours >= 1 && var.session_ttl_hours <= 168 && floor(var.session_ttl_hours) == var.session_ttl_hours
+    error_message = "session_ttl_hours must be an integer between 1 and 168."
+  }
+}
+
+variable "create_rate_limit_per_minute" {
+  description = "Session creations allowed per speaker per minute."
+  type        = number
+  default     = 10
+  nullable    = false
+
+  validation {
+    condition     = var.create_rate_limit_per_minute >= 1 && var.create_rate_limit_per_minute <= 1000 && floor(var.create_rate_limit_per_minute) == var.create_rate_limit_per_minute
+    error_message = "create_rate_limit_per_minute must be an integer between 1 and 1000."
+  }
+}
+
+variable "http_throttling" {
+  description = "Default route throttling of the HTTP API stage: burst_limit (requests) and rate_limit (requests per second)."
+  type = object({
+    burst_limit = optional(number, 100)
+    rate_limit  = optional(number, 50)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.http_throttling.burst_limit >= 0 && var.http_throttling.burst_limit <= 5000 && floor(var.http_throttling.burst_limit) == var.http_throttling.burst_limit
+    error_message = "http_throttling.burst_limit must be an integer between 0 and 5000."
+  }
+
+  validation {
+    condition     = var.http_throttling.rate_limit >= 0 && var.http_throttling.rate_limit <= 10000
+    error_message = "http_throttling.rate_limit must be between 0 and 10000 requests per second."
+  }
+}
+
+variable "service_version" {
+  description = "Version reported by the service (SERVICE_VERSION), semantic versioning."
+  type        = string
+  default     = "0.1.0"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.+-]+)?$", var.service_version))
+    error_message = "service_version must be a semantic version such as 1.2.3 or 1.2.3-rc.1."
+  }
+}
+
+variable "point_in_time_recovery" {
+  description = "Enable point-in-time recovery on the DynamoDB tables."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "kms_key_arn" {
+  description = "Customer-managed KMS key ARN for DynamoDB encryption at rest (null = AWS-owned key)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", coalesce(var.kms_key_arn, "-")))
+    error_message = "kms_key_arn must be null or a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "deletion_protection" {
+  description = "Enable deletion protection on the DynamoDB tables and the created user pool."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the service's metrics (METRICS_NAMESPACE)."
+  type        = string
+  default     = "Babelcast/Sessions"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9.\\-_/#:]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
+    error_message = "metrics_namespace must be 1-255 characters of letters, digits and . - _ / # : and must not start with AWS/."
+  }
+}
+
+variable "log_level" {
+  description = "Log level of the Lambda functions (LOG_LEVEL)."
+  type        = string
+  default     = "INFO"
+  nullable    = false
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARNING or ERROR."
+  }
+}

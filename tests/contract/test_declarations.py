@@ -1,0 +1,149 @@
+"""Contract tests: the code, the Terraform declarations and the test fixtures cannot drift.
+
+* every route Terraform declares has a handler, and every handler route is declared;
+* a route's authorization in Terraform matches whether its handler requires a caller;
+* every function folder is declared in Terraform with an importable handler, and vice versa;
+* the environment Terraform sets for a function equals what the function's settings read;
+* no code reads the environment outside the settings module;
+* the tables the unit tests create match the tables Terraform creates.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support import tables
+from tests.support.terraform_source import ROOT, functions, http_routes, module_block
+
+FUNCTION_DIRS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/pyproject.toml"))
+
+
+def handler_module(function: str) -> Any:
+    handler_path = functions()[function]["handler"]
+    module_name, _, attribute = handler_path.rpartition(".")
+    module = importlib.import_module(module_name)
+    assert callable(getattr(module, attribute)), f"{handler_path} is not callable"
+    return module
+
+
+def test_every_function_folder_is_declared_in_terraform_and_vice_versa() -> None:
+    assert sorted(functions()) == FUNCTION_DIRS
+
+
+@pytest.mark.parametrize("function", FUNCTION_DIRS)
+def test_declared_handler_exists(function: str) -> None:
+    handler_module(function)
+
+
+def test_terraform_routes_equal_handler_routes() -> None:
+    declared = http_routes()
+    served: dict[str, tuple[str, bool]] = {}
+    for function in FUNCTION_DIRS:
+        app = getattr(handler_module(function), "app", None)
+        for key, route in (getattr(app, "routes", None) or {}).items():
+            assert key not in served, f"{key} served by two functions"
+            served[key] = (function, route.authenticated)
+    assert set(declared) == set(served), "routes in Terraform and in handlers differ"
+    for key, spec in declared.items():
+        function, authenticated = served[key]
+        assert spec["function"] == function, f"{key} is routed to {spec['function']} but served by {function}"
+        assert (spec["authorization"] == "JWT") == authenticated, f"{key}: authorizer and handler disagree"
+
+
+@pytest.mark.parametrize("function", FUNCTION_DIRS)
+def test_terraform_sets_exactly_the_environment_the_function_reads(function: str) -> None:
+    settings_class = handler_module(function).SETTINGS
+    assert set(functions()[function]["environment"]) == set(settings_class.environment_variables())
+
+
+def _reads_environment(tree: ast.AST) -> list[int]:
+    lines = []
+    for node in ast.walk(tree):
+        attribute = isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv"}
+        if attribute and isinstance(node.value, ast.Name) and node.value.id == "os":  # type: ignore[attr-defined]
+            lines.append(node.lineno)  # type: ignore[attr-defined]
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "os"
+            and {a.name for a in node.names} & {"environ", "getenv"}
+        ):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_only_the_settings_module_reads_the_environment() -> None:
+    sources = [*(ROOT / "packages").rglob("*.py"), *(ROOT / "functions").rglob("*.py")]
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in sources
+        if path.name != "settings.py"
+        for line in _reads_environment(ast.parse(path.read_text()))
+    ]
+    assert offenders == []
+
+
+def _terraform_table(name: str) -> dict[str, Any]:
+    block = module_block("main.tf", name)
+    return {
+        "hash_key": block["hash_key"],
+        "attributes": sorted((a["name"], a["type"]) for a in block["attributes"]),
+        "indexes": sorted(
+            (i["name"], i["hash_key"], i.get("range_key"), i.get("projection_type", "ALL"))
+            for i in block.get("global_secondary_indexes", [])
+        ),
+    }
+
+
+def _fixture_table(definition: dict[str, Any]) -> dict[str, Any]:
+    def keys(schema: list[dict[str, str]]) -> tuple[str, str | None]:
+        by_type = {k["KeyType"]: k["AttributeName"] for k in schema}
+        return by_type["HASH"], by_type.get("RANGE")
+
+    return {
+        "hash_key": keys(definition["KeySchema"])[0],
+        "attributes": sorted((a["AttributeName"], a["AttributeType"]) for a in definition["AttributeDefinitions"]),
+        "indexes": sorted(
+            (i["IndexName"], *keys(i["KeySchema"]), i["Projection"]["ProjectionType"])
+            for i in definition.get("GlobalSecondaryIndexes", [])
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("module_name", "definition"),
+    [("sessions_table", tables.SESSIONS_TABLE), ("rate_limits_table", tables.RATE_LIMITS_TABLE)],
+)
+def test_unit_test_tables_match_terraform(module_name: str, definition: dict[str, Any]) -> None:
+    assert _fixture_table(definition) == _terraform_table(module_name)
+
+
+def test_speaker_index_name_in_code_matches_terraform() -> None:
+    from babelcast.integration.sessions_table import SPEAKER_INDEX
+
+    index_names = [i["name"] for i in module_block("main.tf", "sessions_table")["global_secondary_indexes"]]
+    assert SPEAKER_INDEX in index_names
+
+
+def test_every_workspace_has_a_tfvars_file() -> None:
+    workspaces = {p.stem for p in (ROOT / "terraform" / "workspaces").glob("*.tfvars")}
+    assert {"dev", "staging", "prod", "local"} <= workspaces
+
+
+def test_no_machine_paths_are_committed() -> None:
+    suspicious = ("/opt/tf-plugins", "/root/", "/work/main")
+    tracked = [p for p in ROOT.rglob("*") if p.is_file() and not set(p.relative_to(ROOT).parts) & {
+        ".venv", ".tools", ".cache", ".local", ".git", "dist", ".terraform", "__pycache__", ".mypy_cache",
+        ".ruff_cache", ".pytest_cache"}]  # fmt: skip
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in tracked
+        if p.suffix in {".py", ".tf", ".tfvars", ".md", ".toml", ".json", ".yml", ".yaml", ""}
+        and p != Path(__file__)
+        and any(s in p.read_text(errors="ignore") for s in suspicious)
+    ]
+    assert offenders == []

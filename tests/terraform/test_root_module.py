@@ -1,0 +1,220 @@
+"""The real root module: fmt, validate, then apply (workspace ``local``) onto an embedded moto
+server, inspect what was created through the AWS APIs, plan again (no changes), destroy."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.support.moto_server import moto_server
+from tests.support.report import record
+from tests.support.terraform_runner import ROOT, Terraform, cli_config, emulator_environment
+from tests.support.terraform_source import functions, http_routes
+
+pytestmark = pytest.mark.terraform
+LOCAL_ORIGINS = ["http://localhost:5173", "http://127.0.0.1:5173"]
+
+
+def terraform_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
+    if config := cli_config():
+        env["TF_CLI_CONFIG_FILE"] = config
+    return env
+
+
+def test_terraform_fmt_is_clean() -> None:
+    result = subprocess.run(["terraform", "fmt", "-check", "-recursive", "-diff", str(ROOT / "terraform")],
+                            env=terraform_env(), capture_output=True, text=True, check=False)  # fmt: skip
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize(
+    "directory",
+    ["terraform", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "terraform" / "examples").iterdir() if p.is_dir())],
+)
+def test_terraform_validate(directory: str, tmp_path: Path) -> None:
+    env = {**terraform_env(), "TF_DATA_DIR": str(tmp_path / ".terraform")}
+    for args in (["init", "-backend=false", "-input=false"], ["validate"]):
+        result = subprocess.run(["terraform", *args, "-no-color"], cwd=ROOT / directory, env=env,
+                                capture_output=True, text=True, check=False)  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+    lock = ROOT / directory / ".terraform.lock.hcl"
+    lock.unlink(missing_ok=True)  # produced by init; machine-specific (mirror hashes), not committed
+
+
+@dataclass
+class Deployment:
+    terraform: Terraform
+    outputs: dict[str, Any]
+    session: boto3.session.Session
+    endpoint: str
+
+    def client(self, service: str) -> Any:
+        return self.session.client(service, endpoint_url=self.endpoint)  # type: ignore[call-overload]
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    base = tmp_path_factory.mktemp("tf")
+    artifacts = base / "dist"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "package_functions.py"), "--out", str(artifacts)],
+                   check=True, capture_output=True)  # fmt: skip
+    with moto_server(log_path=base / "moto.log") as endpoint:
+        terraform = Terraform.scratch_copy(base / "terraform", emulator_environment(endpoint))
+        terraform.init()
+        terraform.select_workspace("local")
+        terraform.run("apply", "-auto-approve", "-var-file=workspaces/local.tfvars",
+                      f"-var=artifacts_dir={artifacts}", timed="apply")  # fmt: skip
+        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                        region_name="us-east-1")  # fmt: skip
+        yield Deployment(terraform, terraform.outputs(), session, endpoint)
+        if "destroy" not in terraform.timings:
+            terraform.run("destroy", "-auto-approve", "-var-file=workspaces/local.tfvars",
+                          f"-var=artifacts_dir={artifacts}", check=False)  # fmt: skip
+        for name, seconds in terraform.timings.items():
+            record("terraform onto moto (seconds)", name, seconds)
+
+
+def test_outputs_name_the_stack(deployment: Deployment) -> None:
+    outputs = deployment.outputs
+    for name in ("http_api_url", "http_api_id", "user_pool_id", "user_pool_client_id", "sessions_table_name",
+                 "rate_limits_table_name", "jwt_issuer"):  # fmt: skip
+        assert outputs.get(name), name
+    assert outputs["sessions_table_name"] == "babelcast-local-sessions"
+    assert outputs["jwt_issuer"] == f"https://cognito-idp.us-east-1.amazonaws.com/{outputs['user_pool_id']}"
+
+
+def test_sessions_table_has_speaker_index_ttl_stream_pitr_and_encryption(deployment: Deployment) -> None:
+    dynamodb = deployment.client("dynamodb")
+    name = deployment.outputs["sessions_table_name"]
+    table = dynamodb.describe_table(TableName=name)["Table"]
+    assert table["KeySchema"] == [{"AttributeName": "sessionId", "KeyType": "HASH"}]
+    indexes = {i["IndexName"]: i for i in table["GlobalSecondaryIndexes"]}
+    assert indexes["by-speaker"]["KeySchema"] == [
+        {"AttributeName": "speakerId", "KeyType": "HASH"},
+        {"AttributeName": "createdAt", "KeyType": "RANGE"},
+    ]
+    assert indexes["by-speaker"]["Projection"]["ProjectionType"] == "ALL"
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table.get("SSEDescription", {}).get("Status") in {"ENABLED", None}  # moto omits AWS-owned SSE
+    ttl = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "ttl")
+    backups = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
+    assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+
+
+def test_rate_limits_table_expires_counters(deployment: Deployment) -> None:
+    dynamodb = deployment.client("dynamodb")
+    name = deployment.outputs["rate_limits_table_name"]
+    assert dynamodb.describe_table(TableName=name)["Table"]["KeySchema"][0]["AttributeName"] == "limitKey"
+    ttl = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "ttl")
+
+
+def test_http_routes_and_their_authorization_are_as_declared(deployment: Deployment) -> None:
+    api = deployment.client("apigatewayv2")
+    api_id = deployment.outputs["http_api_id"]
+    routes = {r["RouteKey"]: r for r in api.get_routes(ApiId=api_id)["Items"]}
+    assert set(routes) == set(http_routes())
+    authorizer_ids = {r.get("AuthorizerId") for r in routes.values() if r.get("AuthorizationType") == "JWT"}
+    assert len(authorizer_ids) == 1
+    for key, declared in http_routes().items():
+        assert routes[key]["AuthorizationType"] == declared["authorization"], key
+    authorizer = api.get_authorizer(ApiId=api_id, AuthorizerId=authorizer_ids.pop())
+    assert authorizer["AuthorizerType"] == "JWT"
+    assert authorizer["IdentitySource"] == ["$request.header.Authorization"]
+    assert authorizer["JwtConfiguration"]["Issuer"] == deployment.outputs["jwt_issuer"]
+    assert authorizer["JwtConfiguration"]["Audience"] == [deployment.outputs["user_pool_client_id"]]
+
+
+def test_http_api_cors_and_stage(deployment: Deployment) -> None:
+    api = deployment.client("apigatewayv2")
+    api_id = deployment.outputs["http_api_id"]
+    described = api.get_api(ApiId=api_id)
+    assert described["ProtocolType"] == "HTTP"
+    assert sorted(described["CorsConfiguration"]["AllowOrigins"]) == sorted(LOCAL_ORIGINS)
+    assert "*" not in described["CorsConfiguration"]["AllowOrigins"]
+    stage = api.get_stage(ApiId=api_id, StageName="$default")
+    assert stage["AutoDeploy"] is True
+    assert stage["DefaultRouteSettings"]["ThrottlingBurstLimit"] > 0
+    log_format = stage["AccessLogSettings"]["Format"]
+    assert "$context.requestId" in log_format
+    for leaky in ("querystring", "rawQueryString", "$context.authorizer.claims", "header.Authorization"):
+        assert leaky.lower() not in log_format.lower()
+
+
+def test_functions_have_declared_handler_runtime_and_environment(deployment: Deployment) -> None:
+    lam = deployment.client("lambda")
+    deployed = deployment.outputs["functions"]
+    assert set(deployed) == set(functions())
+    for key, declared in functions().items():
+        config = lam.get_function_configuration(FunctionName=deployed[key]["function_name"])
+        assert config["Handler"] == declared["handler"]
+        assert config["Runtime"] == "python3.12"
+        assert config["Timeout"] == declared["timeout"]
+        assert config["MemorySize"] == declared["memory_size"]
+        environment = config["Environment"]["Variables"]
+        assert set(environment) == set(declared["environment"])
+        assert environment["SESSIONS_TABLE_NAME"] == deployment.outputs["sessions_table_name"]
+        assert environment["ENVIRONMENT"] == "local"
+        assert len(environment["SUPPORTED_LANGUAGES"].split(",")) == 19
+
+
+def test_function_role_grants_only_declared_table_actions(deployment: Deployment) -> None:
+    iam = deployment.client("iam")
+    lam = deployment.client("lambda")
+    function_name = deployment.outputs["functions"]["http_api"]["function_name"]
+    role_name = lam.get_function_configuration(FunctionName=function_name)["Role"].rsplit("/", 1)[1]
+    actions: set[str] = set()
+    resources: set[str] = set()
+    for policy_name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
+        document = iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"]
+        document = json.loads(document) if isinstance(document, str) else document
+        for statement in document["Statement"]:
+            listed = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            actions.update(listed)
+            resources.update(
+                statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            )
+    assert not [a for a in actions if "*" in a], "wildcard actions granted"
+    assert not [r for r in resources if r == "*"], "wildcard resources granted"
+    assert {a for a in actions if a.startswith("dynamodb:")} == {
+        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"}  # fmt: skip
+
+
+def test_local_app_client_allows_password_login_for_scripts(deployment: Deployment) -> None:
+    cognito = deployment.client("cognito-idp")
+    client = cognito.describe_user_pool_client(
+        UserPoolId=deployment.outputs["user_pool_id"], ClientId=deployment.outputs["user_pool_client_id"]
+    )["UserPoolClient"]
+    assert "ALLOW_USER_PASSWORD_AUTH" in client["ExplicitAuthFlows"]
+    assert not client.get("ClientSecret")
+
+
+def test_second_plan_shows_no_changes(deployment: Deployment) -> None:
+    artifacts = deployment.terraform.workdir.parent / "dist"
+    result = deployment.terraform.run(
+        "plan", "-detailed-exitcode", "-var-file=workspaces/local.tfvars", f"-var=artifacts_dir={artifacts}",
+        check=False, timed="second plan",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_zz_destroy_removes_everything(deployment: Deployment) -> None:
+    artifacts = deployment.terraform.workdir.parent / "dist"
+    deployment.terraform.run("destroy", "-auto-approve", "-var-file=workspaces/local.tfvars",
+                             f"-var=artifacts_dir={artifacts}", timed="destroy")  # fmt: skip
+    assert deployment.terraform.state().get("values") is None
+    tables = deployment.client("dynamodb").list_tables()["TableNames"]
+    assert not [t for t in tables if t.startswith("babelcast-local-")]
+    assert deployment.client("apigatewayv2").get_apis()["Items"] == []
