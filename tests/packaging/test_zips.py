@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.lambda_runtime import LAMBDA_PYTHON, ROOT, runtime_environment
+from tests.support.report import record
 
 pytestmark = pytest.mark.packaging
 FUNCTIONS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/pyproject.toml"))
@@ -33,6 +34,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def test_rebuild_is_byte_identical(built: tuple[Path, Path], function: str) -> None:
     first, second = (hashlib.sha256((out / f"{function}.zip").read_bytes()).hexdigest() for out in built)
     assert first == second
+    size = (built[0] / f"{function}.zip").stat().st_size
+    record("Lambda zips", function, f"{size / 1024 / 1024:.2f} MiB, rebuild byte-identical: {first == second}")
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)

@@ -17,6 +17,7 @@ from botocore.awsrequest import AWSResponse
 from http_api import handler
 
 from tests.support.http_events import OTHER_SPEAKER, SPEAKER
+from tests.support.report import record
 from tests.unit.conftest import ENVIRONMENT, Api, Response
 
 ERROR_FIELDS = {"code", "message", "correlationId", "timestamp"}
@@ -467,7 +468,12 @@ def test_aws_calls_per_operation(api: Api) -> None:
     assert sum(delete_calls.values()) <= 2
     assert delete_calls == {"UpdateItem": 1}
     assert list_calls == {"Query": 1}
-    print(
-        f"AWS calls: POST={dict(create_calls)} GET={dict(get_calls)} PATCH={dict(patch_calls)} "
-        f"DELETE={dict(delete_calls)} LIST={dict(list_calls)}"
-    )
+    measured = {
+        "POST /sessions": create_calls,
+        "GET /sessions/{id}": get_calls,
+        "PATCH /sessions/{id}": patch_calls,
+        "DELETE /sessions/{id}": delete_calls,
+        "GET /sessions (per page)": list_calls,
+    }
+    for operation, calls in measured.items():
+        record("AWS calls per HTTP operation", operation, dict(calls))
