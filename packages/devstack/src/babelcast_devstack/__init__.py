@@ -1,0 +1,1 @@
+"""The local stack (development and integration tests only; never deployed)."""
