@@ -1,0 +1,308 @@
+"""A local API Gateway HTTP API: routes, JWT authorizer, CORS, throttling, payload format 2.0."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from aiohttp import web
+
+from babelcast_devstack.config import Api, Authorizer, Route, Throttle
+from babelcast_devstack.invocation import InvocationFailed, Invoker, now_ms, request_id, request_time, trace_id
+from babelcast_devstack.jwt_authorizer import JwtAuthorizer, Unauthorized, api_gateway_claims
+
+_TEXT_TYPES = re.compile(r"^(text/|application/(json|xml|javascript|x-www-form-urlencoded)|.*\+json|.*\+xml)")
+_ACCOUNT_ID = "123456789012"
+
+
+def _message(status: int, message: str, headers: Mapping[str, str] | None = None) -> web.Response:
+    return web.json_response({"message": message}, status=status, headers=headers, dumps=_compact)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class _CompiledRoute:
+    route: Route
+    method: str  # "ANY" or an HTTP method; "$default" route has method "*"
+    pattern: re.Pattern[str] | None
+    params: tuple[str, ...]
+    score: tuple[int, ...]
+
+
+def _compile(route: Route) -> _CompiledRoute:
+    if route.key == "$default":
+        return _CompiledRoute(route, "*", None, (), (9, 0, 0))
+    method, _, template = route.key.partition(" ")
+    params: list[str] = []
+    regex = ""
+    greedy = False
+    for segment in template.strip("/").split("/") if template != "/" else []:
+        if segment.startswith("{") and segment.endswith("+}"):
+            params.append(segment[1:-2])
+            regex += r"/(.+)"
+            greedy = True
+        elif segment.startswith("{") and segment.endswith("}"):
+            params.append(segment[1:-1])
+            regex += r"/([^/]+)"
+        else:
+            regex += "/" + re.escape(segment)
+    # Most specific wins: exact paths, then fewer variables, greedy last; a method beats ANY.
+    score = (1 if greedy else 0, len(params), 1 if method == "ANY" else 0)
+    return _CompiledRoute(route, method, re.compile(f"^{regex or '/'}$"), tuple(params), score)
+
+
+class TokenBucket:
+    def __init__(self, throttle: Throttle) -> None:
+        self.capacity = max(1, throttle.burst_limit)
+        self.rate = throttle.rate_limit
+        self.tokens = float(self.capacity)
+        self.updated = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+class HttpApiServer:
+    def __init__(
+        self,
+        api: Api,
+        invoker: Invoker,
+        authorizer_factory: Callable[[Authorizer], JwtAuthorizer],
+        log: Callable[[str], None] = print,
+    ) -> None:
+        self.api = api
+        self.invoker = invoker
+        self.log = log
+        self.routes = sorted((_compile(r) for r in api.routes.values()), key=lambda c: c.score)
+        self.authorizers = {
+            auth_id: authorizer_factory(auth) for auth_id, auth in api.authorizers.items() if auth.type == "JWT"
+        }
+        self.bucket = TokenBucket(api.throttle) if api.throttle else None
+
+    def application(self) -> web.Application:
+        app = web.Application(client_max_size=10 * 1024 * 1024)  # HTTP APIs accept up to 10 MB
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        return app
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        for compiled in self.routes:
+            if compiled.pattern is None:
+                continue
+            if compiled.method not in (method, "ANY"):
+                continue
+            found = compiled.pattern.match(path)
+            if found:
+                return compiled.route, dict(zip(compiled.params, found.groups(), strict=True))
+        default = self.api.routes.get("$default")
+        return (default, {}) if default else None
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
+        response = await self._respond(request)
+        origin = request.headers.get("Origin")
+        if origin and self.api.cors and self._origin_allowed(origin) and request.method != "OPTIONS":
+            response.headers["Access-Control-Allow-Origin"] = origin if origin != "*" else "*"
+            if self.api.cors.expose_headers:
+                response.headers["Access-Control-Expose-Headers"] = ",".join(self.api.cors.expose_headers)
+            if self.api.cors.allow_credentials:
+                response.headers["Access-Control-Allow-Credentials"] = "true"
+        elapsed = (time.perf_counter() - started) * 1000
+        self.log(f"{request.method} {request.path} -> {response.status} ({elapsed:.1f} ms)")
+        return response
+
+    def _origin_allowed(self, origin: str) -> bool:
+        allowed = self.api.cors.allow_origins if self.api.cors else ()
+        return "*" in allowed or origin in allowed
+
+    def _preflight(self, request: web.Request) -> web.Response:
+        cors = self.api.cors
+        assert cors is not None
+        origin = request.headers.get("Origin", "")
+        wanted_method = request.headers.get("Access-Control-Request-Method", "").upper()
+        wanted_headers = [
+            h.strip().lower() for h in request.headers.get("Access-Control-Request-Headers", "").split(",") if h.strip()
+        ]
+        methods_ok = "*" in cors.allow_methods or wanted_method in cors.allow_methods
+        headers_ok = "*" in cors.allow_headers or all(h in cors.allow_headers for h in wanted_headers)
+        if not (self._origin_allowed(origin) and methods_ok and headers_ok):
+            return web.Response(status=204)  # API Gateway answers, but without CORS headers
+        headers = {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Methods": ",".join(cors.allow_methods),
+            "Access-Control-Allow-Headers": ",".join(cors.allow_headers),
+        }
+        if cors.max_age is not None:
+            headers["Access-Control-Max-Age"] = str(cors.max_age)
+        if cors.allow_credentials:
+            headers["Access-Control-Allow-Credentials"] = "true"
+        return web.Response(status=204, headers=headers)
+
+    def _strip_stage(self, path: str) -> str | None:
+        if self.api.stage == "$default":
+            return path
+        prefix = f"/{self.api.stage}"
+        if path == prefix or path.startswith(prefix + "/"):
+            return path[len(prefix) :] or "/"
+        return None
+
+    async def _respond(self, request: web.Request) -> web.StreamResponse:
+        if request.method == "OPTIONS" and self.api.cors and "Access-Control-Request-Method" in request.headers:
+            return self._preflight(request)
+        path = self._strip_stage(unquote(request.path))
+        matched = self.match(request.method, path) if path is not None else None
+        if matched is None:
+            return _message(404, "Not Found")
+        route, params = matched
+        if self.bucket and not self.bucket.take():
+            return _message(429, "Too Many Requests")
+        claims: dict[str, Any] | None = None
+        scopes: list[str] | None = None
+        if route.authorization_type == "JWT":
+            authorizer = self.authorizers.get(route.authorizer_id or "")
+            if authorizer is None:
+                return _message(500, "Internal Server Error")
+            source = self.api.authorizers[route.authorizer_id or ""].identity_sources
+            token = _identity(request, source[0] if source else "$request.header.Authorization")
+            try:
+                claims = await asyncio.to_thread(authorizer.verify, token)
+            except Unauthorized:
+                return _message(401, "Unauthorized", {"www-authenticate": 'Bearer error="invalid_token"'})
+            scopes = authorizer.scopes(claims)
+        body = await request.read()
+        event = self.event(
+            request, route=route, path=path or "/", params=params, body=body, claims=claims, scopes=scopes
+        )
+        if route.function_arn is None:
+            return _message(500, "Internal Server Error")
+        try:
+            result = await self.invoker.invoke(route.function_arn, event)
+        except InvocationFailed as failure:
+            status, message = (
+                (503, "Service Unavailable") if failure.kind == "timeout" else (500, "Internal Server Error")
+            )
+            return _message(status, message)
+        response = self.map_response(result)
+        response.headers["apigw-requestid"] = event["requestContext"]["requestId"]
+        return response
+
+    def event(
+        self,
+        request: web.Request,
+        *,
+        route: Route,
+        path: str,
+        params: Mapping[str, str],
+        body: bytes,
+        claims: Mapping[str, Any] | None,
+        scopes: list[str] | None,
+    ) -> dict[str, Any]:
+        """A payload format 2.0 event, as API Gateway builds it."""
+        epoch = now_ms()
+        headers: dict[str, str] = {}
+        for name, value in request.headers.items():
+            key = name.lower()
+            if key == "cookie":
+                continue
+            headers[key] = f"{headers[key]},{value}" if key in headers else value
+        source_ip = request.remote or "127.0.0.1"
+        headers.setdefault("x-forwarded-for", source_ip)
+        headers.setdefault("x-forwarded-proto", request.scheme)
+        headers.setdefault("x-forwarded-port", str(request.url.port or ""))
+        headers.setdefault("x-amzn-trace-id", trace_id())
+        query: dict[str, str] = {}
+        for name, value in request.query.items():
+            query[name] = f"{query[name]},{value}" if name in query else value
+        cookies = [c.strip() for h in request.headers.getall("Cookie", []) for c in h.split(";") if c.strip()]
+        host = request.headers.get("Host", request.host)
+        rid = request_id()
+        context: dict[str, Any] = {
+            "accountId": _ACCOUNT_ID,
+            "apiId": self.api.id,
+            "domainName": host,
+            "domainPrefix": host.split(".", 1)[0],
+            "http": {
+                "method": request.method,
+                "path": request.path,
+                "protocol": f"HTTP/{request.version.major}.{request.version.minor}",
+                "sourceIp": source_ip,
+                "userAgent": request.headers.get("User-Agent", ""),
+            },
+            "requestId": rid,
+            "routeKey": route.key,
+            "stage": self.api.stage,
+            "time": request_time(epoch),
+            "timeEpoch": epoch,
+        }
+        if claims is not None:
+            context["authorizer"] = {"jwt": {"claims": api_gateway_claims(claims), "scopes": scopes}}
+        event: dict[str, Any] = {
+            "version": "2.0",
+            "routeKey": route.key,
+            "rawPath": request.path,
+            "rawQueryString": request.query_string,
+            "headers": headers,
+            "requestContext": context,
+            "isBase64Encoded": False,
+        }
+        if cookies:
+            event["cookies"] = cookies
+        if query:
+            event["queryStringParameters"] = query
+        if params:
+            event["pathParameters"] = dict(params)
+        if body:
+            content_type = request.headers.get("Content-Type", "")
+            try:
+                text = body.decode()
+                binary = not (_TEXT_TYPES.match(content_type.lower()) or not content_type)
+            except UnicodeDecodeError:
+                text, binary = "", True
+            if binary:
+                event["body"] = base64.b64encode(body).decode()
+                event["isBase64Encoded"] = True
+            else:
+                event["body"] = text
+        return event
+
+    @staticmethod
+    def map_response(result: Any) -> web.Response:
+        """Payload 2.0 response mapping: a dict with statusCode is used as is; anything else is
+        sent as a 200 JSON body."""
+        if isinstance(result, dict) and "statusCode" in result:
+            headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
+            for name, values in (result.get("multiValueHeaders") or {}).items():
+                headers[str(name)] = ",".join(str(v) for v in values)
+            raw = result.get("body") or ""
+            body = base64.b64decode(raw) if result.get("isBase64Encoded") else str(raw).encode()
+            response = web.Response(status=int(result["statusCode"]), body=body, headers=headers)
+            for cookie in result.get("cookies") or []:
+                response.headers.add("Set-Cookie", str(cookie))
+            if "Content-Type" not in response.headers and body:
+                response.headers["Content-Type"] = "application/json"
+            return response
+        body_text = result if isinstance(result, str) else _compact(result)
+        return web.Response(status=200, text=body_text, content_type="application/json")
+
+
+def _identity(request: web.Request, source: str) -> str | None:
+    if source.startswith("$request.header."):
+        return request.headers.get(source.removeprefix("$request.header."))
+    if source.startswith("$request.querystring."):
+        return request.query.get(source.removeprefix("$request.querystring."))
+    return None
