@@ -319,7 +319,7 @@ class WebSocketApiServer:
                         "connectionId": connection.id,
                         "requestId": context["requestId"],
                     }
-                )  # fmt: skip
+                )
             )
             return
         if route.returns_response and isinstance(result, dict) and result.get("body") is not None:
