@@ -76,6 +76,14 @@ test: package lint typecheck ## Everything CI runs: install, package, lint, type
 	@echo "==> pytest (unit, contract, packaging, terraform)"
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
+.PHONY: dev
+dev: package ## Run the whole stack locally (emulator + real Terraform + local API Gateway) until Ctrl-C
+	@$(VENV)/bin/python -m babelcast_devstack.cli up --no-package
+
+.PHONY: dev-user
+dev-user: install ## Create another speaker account on the running `make dev` stack
+	@$(VENV)/bin/python -m babelcast_devstack.cli user $(if $(USERNAME),--username $(USERNAME),)
+
 .PHONY: plan
 plan: package ## terraform plan for WORKSPACE (dev|staging|prod|local) against your AWS credentials
 	@$(TF) init -input=false >/dev/null

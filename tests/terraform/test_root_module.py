@@ -14,19 +14,20 @@ from typing import Any
 
 import boto3
 import pytest
+from babelcast_devstack.emulator import emulator_environment, moto_server
+from babelcast_devstack.terraform import Terraform, cli_config, repository_root
 
-from tests.support.moto_server import moto_server
 from tests.support.report import record
-from tests.support.terraform_runner import ROOT, Terraform, cli_config, emulator_environment
 from tests.support.terraform_source import functions, http_routes
 
 pytestmark = pytest.mark.terraform
+ROOT = repository_root()
 LOCAL_ORIGINS = ["http://localhost:5173", "http://127.0.0.1:5173"]
 
 
 def terraform_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
-    if config := cli_config():
+    if config := cli_config(ROOT):
         env["TF_CLI_CONFIG_FILE"] = config
     return env
 
@@ -69,7 +70,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     subprocess.run([sys.executable, str(ROOT / "scripts" / "package_functions.py"), "--out", str(artifacts)],
                    check=True, capture_output=True)  # fmt: skip
     with moto_server(log_path=base / "moto.log") as endpoint:
-        terraform = Terraform.scratch_copy(base / "terraform", emulator_environment(endpoint))
+        terraform = Terraform.scratch_copy(ROOT, base / "terraform", emulator_environment(endpoint))
         terraform.init()
         terraform.select_workspace("local")
         terraform.run("apply", "-auto-approve", "-var-file=workspaces/local.tfvars",

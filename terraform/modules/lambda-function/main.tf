@@ -1,5 +1,13 @@
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
 locals {
   log_group_name = "/aws/lambda/${var.function_name}"
+
+  # Built from plan-time data rather than the log group's arn, so that a retention change does not
+  # defer the policy document to apply time and show a spurious policy update.
+  log_group_arn = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:${local.log_group_name}"
 }
 
 data "aws_iam_policy_document" "assume_role" {
@@ -36,7 +44,7 @@ data "aws_iam_policy_document" "this" {
   statement {
     sid       = "WriteOwnLogGroup"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.this.arn}:log-stream:*"]
+    resources = ["${local.log_group_arn}:log-stream:*"]
   }
 
   dynamic "statement" {

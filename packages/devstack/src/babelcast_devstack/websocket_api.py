@@ -274,18 +274,25 @@ class WebSocketApiServer:
         socket = connection.socket
         watchdog = asyncio.ensure_future(self._watchdog(connection))
         try:
-            async for message in socket:
+            while not socket.closed:
+                message = await socket.receive()
                 connection.last_active = time.monotonic()
                 if message.type == WSMsgType.TEXT:
                     await self._route_message(connection, message.data)
                 elif message.type == WSMsgType.BINARY:
                     await self._close(connection, WSCloseCode.UNSUPPORTED_DATA, "Binary frames are not supported")
                     break
+                elif message.type == WSMsgType.CLOSE:
+                    # the client's close frame: its code and reason reach $disconnect
+                    connection.close_code = connection.close_code or int(message.data or 1005)
+                    connection.close_reason = connection.close_reason or str(message.extra or "")
+                    break
                 elif message.type == WSMsgType.ERROR:
-                    code = WSCloseCode.MESSAGE_TOO_BIG if "too big" in str(message.data).lower() or (
-                        getattr(message.data, "code", None) == WSCloseCode.MESSAGE_TOO_BIG) else 1011  # fmt: skip
-                    connection.close_code = connection.close_code or code
-                    connection.close_reason = connection.close_reason or "Message too big"
+                    too_big = getattr(message.data, "code", None) == WSCloseCode.MESSAGE_TOO_BIG
+                    connection.close_code = connection.close_code or (WSCloseCode.MESSAGE_TOO_BIG if too_big else 1011)
+                    connection.close_reason = connection.close_reason or ("Message too big" if too_big else "")
+                    break
+                else:  # CLOSING / CLOSED after a server-side close
                     break
         finally:
             watchdog.cancel()
@@ -382,9 +389,9 @@ class WebSocketApiServer:
         if request.method == "GET":
             return web.json_response(
                 {
-                    "ConnectedAt": _iso(connection.connected_at / 1000),
-                    "Identity": {"SourceIp": connection.source_ip, "UserAgent": connection.user_agent},
-                    "LastActiveAt": _iso(time.time() - (time.monotonic() - connection.last_active)),
+                    "connectedAt": _iso(connection.connected_at / 1000),
+                    "identity": {"sourceIp": connection.source_ip, "userAgent": connection.user_agent},
+                    "lastActiveAt": _iso(time.time() - (time.monotonic() - connection.last_active)),
                 }
             )
         if request.method == "DELETE":

@@ -1,0 +1,46 @@
+"""Speaker accounts in the (emulated) user pool, ready to log in with USER_PASSWORD_AUTH."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    password: str
+
+
+def cognito_client(endpoint: str, region: str) -> Any:
+    return boto3.client(
+        "cognito-idp", endpoint_url=endpoint, region_name=region,
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )  # fmt: skip
+
+
+def create_speaker(endpoint: str, region: str, user_pool_id: str, username: str | None = None) -> Account:
+    """Create a confirmed user with a permanent password (no first-login challenge)."""
+    client = cognito_client(endpoint, region)
+    username = username or f"speaker-{secrets.token_hex(3)}"
+    # satisfies any Cognito password policy: length, upper, lower, digit, symbol
+    password = f"Bc-{secrets.token_hex(6)}-Aa1!"
+    client.admin_create_user(
+        UserPoolId=user_pool_id, Username=username, MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"},
+                        {"Name": "email_verified", "Value": "true"}],
+    )  # fmt: skip
+    client.admin_set_user_password(UserPoolId=user_pool_id, Username=username, Password=password, Permanent=True)
+    return Account(username, password)
+
+
+def log_in(endpoint: str, region: str, client_id: str, account: Account) -> dict[str, str]:
+    """What a frontend does: InitiateAuth with USER_PASSWORD_AUTH; returns the token set."""
+    result = cognito_client(endpoint, region).initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH", ClientId=client_id,
+        AuthParameters={"USERNAME": account.username, "PASSWORD": account.password},
+    )["AuthenticationResult"]  # fmt: skip
+    return {"idToken": result["IdToken"], "accessToken": result["AccessToken"], "refreshToken": result["RefreshToken"]}

@@ -1,0 +1,57 @@
+"""`babelcast-dev up` (make dev) and `babelcast-dev user` (make dev-user)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from babelcast_devstack.accounts import create_speaker
+from babelcast_devstack.stack import StackOptions, run
+from babelcast_devstack.terraform import repository_root
+from babelcast_devstack.websocket_api import IDLE_TIMEOUT_SECONDS, MAX_CONNECTION_SECONDS, Limits
+
+
+def _port(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="babelcast-dev", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="run the whole stack locally until Ctrl-C")
+    up.add_argument("--local-dir", type=Path, default=None, help="where state and endpoints.json go (.local)")
+    up.add_argument("--http-port", type=int, default=_port("BABELCAST_HTTP_PORT", 8000))
+    up.add_argument("--ws-port", type=int, default=_port("BABELCAST_WS_PORT", 8001))
+    up.add_argument("--emulator-port", type=int, default=_port("BABELCAST_EMULATOR_PORT", 4566))
+    up.add_argument("--no-package", action="store_true", help="use the zips already in dist/")
+    up.add_argument("--idle-timeout", type=float, default=float(os.environ.get("BABELCAST_WS_IDLE_TIMEOUT",
+                                                                               IDLE_TIMEOUT_SECONDS)))  # fmt: skip
+    up.add_argument("--max-connection", type=float, default=float(os.environ.get("BABELCAST_WS_MAX_CONNECTION",
+                                                                                 MAX_CONNECTION_SECONDS)))  # fmt: skip
+    user = commands.add_parser("user", help="create another speaker account on the running stack")
+    user.add_argument("--username", default=None)
+    user.add_argument("--local-dir", type=Path, default=None)
+    args = parser.parse_args(argv)
+
+    if args.command == "up":
+        options = StackOptions(
+            local_dir=args.local_dir, http_port=args.http_port, websocket_port=args.ws_port,
+            emulator_port=args.emulator_port, external_endpoint=os.environ.get("AWS_ENDPOINT_URL") or None,
+            package=not args.no_package,
+            limits=Limits(idle_timeout_seconds=args.idle_timeout, max_connection_seconds=args.max_connection),
+        )  # fmt: skip
+        run(options, out=lambda line: print(line, flush=True))
+        return
+    endpoints_file = (args.local_dir or repository_root() / ".local") / "endpoints.json"
+    if not endpoints_file.exists():
+        sys.exit("the local stack is not running: start it with `make dev`")
+    document = json.loads(endpoints_file.read_text())
+    account = create_speaker(document["awsEndpointUrl"], document["region"], document["userPoolId"], args.username)
+    print(json.dumps({"username": account.username, "password": account.password}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""The embedded AWS emulator: moto in server mode on 127.0.0.1, stopped by its PID."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import IO
+
+import requests
+
+DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def emulator_environment(endpoint: str, region: str = "us-east-1") -> dict[str, str]:
+    """Credentials and endpoint for an emulator. The AWS provider and boto3 both honour
+    AWS_ENDPOINT_URL, so neither Terraform nor the functions need emulator-specific code."""
+    return {**DUMMY_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint, "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+
+
+@contextmanager
+def moto_server(port: int | None = None, log_path: Path | None = None, startup_seconds: float = 30) -> Iterator[str]:
+    """Run moto's server on 127.0.0.1 for the duration of the block; yields its endpoint."""
+    port = port or free_port()
+    if not port_is_free(port):
+        raise RuntimeError(f"port {port} on 127.0.0.1 is in use; choose another with BABELCAST_EMULATOR_PORT")
+    endpoint = f"http://127.0.0.1:{port}"
+    log: IO[bytes] | int = log_path.open("ab") if log_path else subprocess.DEVNULL
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + startup_seconds
+        while True:
+            try:
+                if requests.get(f"{endpoint}/moto-api/", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the AWS emulator did not start on {endpoint}")
+            time.sleep(0.1)
+        yield endpoint
+    finally:
+        stop_process_group(process)
+        if not isinstance(log, int):
+            log.close()
+
+
+def stop_process_group(process: subprocess.Popen[bytes], grace_seconds: float = 5) -> None:
+    if process.poll() is not None:
+        return
+    with_suppressed = (ProcessLookupError, PermissionError)
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        with suppress(*with_suppressed):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except with_suppressed:
+        process.wait()

@@ -1,0 +1,169 @@
+"""The local API Gateway: serves the HTTP and WebSocket APIs of a GatewayConfig on 127.0.0.1,
+running each function from its deployment zip in Lambda-like worker processes."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from babelcast_devstack.config import Authorizer, FunctionConfig, GatewayConfig
+from babelcast_devstack.http_api import HttpApiServer
+from babelcast_devstack.invocation import InvocationFailed
+from babelcast_devstack.jwt_authorizer import JwtAuthorizer, emulator_jwks_url
+from babelcast_devstack.lambda_runtime import FunctionSpec, InvocationError, LambdaFunction, LambdaRuntime
+from babelcast_devstack.websocket_api import Limits, WebSocketApiServer
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    http_api_url: str | None
+    websocket_url: str | None
+    connections_url: str | None
+
+
+class FunctionInvoker:
+    """Resolves function ARNs to warm worker pools."""
+
+    def __init__(self, functions: Mapping[str, LambdaFunction]) -> None:
+        self.functions = functions
+
+    async def invoke(self, function_arn: str, event: Mapping[str, Any]) -> Any:
+        function = self.functions.get(function_arn)
+        if function is None:
+            raise InvocationFailed("crashed", "ResourceNotFoundException", "function not deployed")
+        try:
+            return await function.invoke(event)
+        except InvocationError as error:
+            raise InvocationFailed(error.kind, error.error_type, error.error_message) from None
+
+
+def localize_environment(
+    environment: Mapping[str, str], config: GatewayConfig, emulator_endpoint: str | None, websocket_base: str | None
+) -> dict[str, str]:
+    """Point AWS hostnames that only exist on AWS at their local stand-ins, as DNS would:
+    ``https://<api>.execute-api.<region>.amazonaws.com/<stage>`` (the @connections endpoint) to
+    this gateway, and Cognito JWKS URLs to the emulator. Values that merely name things (issuers,
+    tables) are left as Terraform set them."""
+    localized: dict[str, str] = {}
+    websocket = config.api("WEBSOCKET")
+    for name, original in environment.items():
+        value = original
+        if websocket and websocket_base:
+            value = re.sub(
+                rf"^(https|wss)://{re.escape(websocket.id)}\.execute-api\.[a-z0-9-]+\.amazonaws\.com",
+                websocket_base, value,
+            )  # fmt: skip
+        if emulator_endpoint and value.endswith("/.well-known/jwks.json"):
+            value = emulator_jwks_url(value.removesuffix("/.well-known/jwks.json"), emulator_endpoint)
+        localized[name] = value
+    return localized
+
+
+class LocalGateway:
+    def __init__(
+        self,
+        config: GatewayConfig,
+        runtime: LambdaRuntime,
+        *,
+        functions_dir: Path,
+        emulator_endpoint: str | None,
+        host: str = "127.0.0.1",
+        http_port: int = 0,
+        websocket_port: int = 0,
+        limits: Limits | None = None,
+        extra_environment: Mapping[str, str] | None = None,
+        log: Callable[[str], None] = print,
+    ) -> None:
+        self.config = config
+        self.runtime = runtime
+        self.functions_dir = functions_dir
+        self.emulator_endpoint = emulator_endpoint
+        self.host = host
+        self.http_port = http_port
+        self.websocket_port = websocket_port
+        self.limits = limits
+        self.extra_environment = dict(extra_environment or {})
+        self.log = log
+        self._runners: list[web.AppRunner] = []
+        self.endpoints = Endpoints(None, None, None)
+        self.websocket_server: WebSocketApiServer | None = None
+        self.functions: dict[str, LambdaFunction] = {}
+
+    def runtime_functions(self) -> list[LambdaFunction]:
+        return list(self.functions.values())
+
+    def _unpack(self, function: FunctionConfig) -> Path:
+        target = self.functions_dir / function.name
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        with zipfile.ZipFile(function.zip_path) as archive:
+            archive.extractall(target)
+        return target
+
+    async def _listen(self, app: web.Application, port: int) -> int:
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, port)
+        await site.start()
+        self._runners.append(runner)
+        # with port 0 the OS picks one: read back what was bound
+        bound = [address for address in runner.addresses if isinstance(address, tuple)]
+        return int(bound[-1][1]) if bound else port
+
+    async def start(self) -> Endpoints:
+        websocket_api = self.config.api("WEBSOCKET")
+        http_api = self.config.api("HTTP")
+        # Bind the WebSocket port first: functions need its URL in their environment.
+        websocket_base = None
+        if websocket_api is not None:
+            self.websocket_server = WebSocketApiServer(
+                websocket_api, FunctionInvoker({}), region=self.config.region, account_id=self.config.account_id,
+                limits=self.limits, log=lambda line: self.log(f"[websocket] {line}"),
+            )  # fmt: skip
+            self.websocket_port = await self._listen(self.websocket_server.application(), self.websocket_port)
+            websocket_base = f"http://{self.host}:{self.websocket_port}"
+        functions: dict[str, LambdaFunction] = {}
+        for arn, function in self.config.functions.items():
+            environment = localize_environment(
+                {**function.environment, **self.extra_environment}, self.config, self.emulator_endpoint, websocket_base
+            )
+            functions[arn] = self.runtime.register(
+                FunctionSpec(
+                    name=function.name, handler=function.handler, code_dir=self._unpack(function),
+                    timeout_seconds=float(function.timeout_seconds), memory_mb=function.memory_mb,
+                    environment=environment, arn=function.arn,
+                )
+            )  # fmt: skip
+        self.functions = functions
+        invoker = FunctionInvoker(functions)
+        if self.websocket_server is not None:
+            self.websocket_server.invoker = invoker
+        http_url = None
+        if http_api is not None:
+            server = HttpApiServer(http_api, invoker, self._jwt_authorizer, log=lambda line: self.log(f"[http] {line}"))
+            self.http_port = await self._listen(server.application(), self.http_port)
+            stage = "" if http_api.stage == "$default" else f"/{http_api.stage}"
+            http_url = f"http://{self.host}:{self.http_port}{stage}"
+        websocket_url = connections_url = None
+        if websocket_api is not None:
+            websocket_url = f"ws://{self.host}:{self.websocket_port}/{websocket_api.stage}"
+            connections_url = f"http://{self.host}:{self.websocket_port}/{websocket_api.stage}"
+        self.endpoints = Endpoints(http_url, websocket_url, connections_url)
+        return self.endpoints
+
+    def _jwt_authorizer(self, authorizer: Authorizer) -> JwtAuthorizer:
+        issuer = authorizer.issuer or ""
+        return JwtAuthorizer(issuer, authorizer.audience, emulator_jwks_url(issuer, self.emulator_endpoint))
+
+    async def stop(self) -> None:
+        for runner in reversed(self._runners):
+            await runner.cleanup()
+        self._runners.clear()
+        await self.runtime.close()

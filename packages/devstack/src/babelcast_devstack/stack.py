@@ -1,0 +1,204 @@
+"""`make dev`: the whole system on one machine from the real Terraform, with no Docker.
+
+Steps: package the functions, start the embedded AWS emulator (unless AWS_ENDPOINT_URL names an
+external one), apply the root module in the `local` workspace onto it, start the local gateway
+from the applied state, create a speaker account, write .local/endpoints.json, and serve until
+Ctrl-C or SIGTERM, then stop everything that was started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from babelcast_devstack.accounts import Account, create_speaker
+from babelcast_devstack.config import GatewayConfig, from_terraform_state
+from babelcast_devstack.emulator import emulator_environment, free_port, moto_server
+from babelcast_devstack.gateway import Endpoints, LocalGateway
+from babelcast_devstack.lambda_runtime import LambdaRuntime
+from babelcast_devstack.runtime_python import runtime_environment
+from babelcast_devstack.terraform import Terraform, repository_root
+from babelcast_devstack.websocket_api import Limits
+
+WORKSPACE = "local"
+
+
+@dataclass
+class StackOptions:
+    root: Path = field(default_factory=repository_root)
+    local_dir: Path | None = None
+    http_port: int = 8000
+    websocket_port: int = 8001
+    emulator_port: int = 4566
+    external_endpoint: str | None = None
+    package: bool = True
+    region: str = "us-east-1"
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def state_dir(self) -> Path:
+        return self.local_dir or self.root / ".local"
+
+
+class Progress:
+    def __init__(self, total: int, out: Callable[[str], None]) -> None:
+        self.total, self.step, self.out = total, 0, out
+
+    @contextlib.contextmanager
+    def __call__(self, label: str) -> Iterator[None]:
+        self.step += 1
+        started = time.perf_counter()
+        self.out(f"[{self.step}/{self.total}] {label} ...")
+        yield
+        self.out(f"[{self.step}/{self.total}] {label}: done in {time.perf_counter() - started:.1f} s")
+
+
+def _package(root: Path) -> None:
+    subprocess.run([sys.executable, str(root / "scripts" / "package_functions.py")], check=True)
+
+
+def _apply(options: StackOptions, endpoint: str, external: bool) -> tuple[Terraform, dict[str, Any], GatewayConfig]:
+    terraform = Terraform.scratch_copy(
+        options.root, options.state_dir / "stack" / "terraform",
+        {**emulator_environment(endpoint, options.region), "TF_DATA_DIR": str(options.state_dir / "stack" / "tf-data")},
+        keep_state=external,  # a fresh embedded emulator has nothing the old state describes
+    )  # fmt: skip
+    terraform.init()
+    terraform.select_workspace(WORKSPACE)
+    terraform.run("apply", "-auto-approve", "-var-file=workspaces/local.tfvars",
+                  f"-var=artifacts_dir={options.root / 'dist'}", timed="apply")  # fmt: skip
+    outputs = terraform.outputs()
+    config = from_terraform_state(terraform.state(), base_dir=terraform.workdir)
+    return terraform, outputs, config
+
+
+def endpoints_document(
+    endpoints: Endpoints, emulator: str, outputs: dict[str, Any], speaker: Account, region: str
+) -> dict[str, Any]:
+    return {
+        "ready": True,
+        "httpApiUrl": endpoints.http_api_url,
+        "websocketUrl": endpoints.websocket_url,
+        "connectionsUrl": endpoints.connections_url,
+        "awsEndpointUrl": emulator,
+        "region": region,
+        "userPoolId": outputs.get("user_pool_id"),
+        "userPoolClientId": outputs.get("user_pool_client_id"),
+        "speaker": {"username": speaker.username, "password": speaker.password},
+        "pid": os.getpid(),
+        "outputs": outputs,
+    }
+
+
+def banner(document: dict[str, Any]) -> str:
+    http, ws, aws = document["httpApiUrl"], document["websocketUrl"], document["awsEndpointUrl"]
+    speaker = document["speaker"]
+    login = json.dumps({
+        "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": document["userPoolClientId"],
+        "AuthParameters": {"USERNAME": speaker["username"], "PASSWORD": speaker["password"]},
+    })  # fmt: skip
+    lines = [
+        "",
+        "Babelcast local stack is ready (workspace 'local', from the real Terraform):",
+        f"  HTTP API        {http}",
+        f"  WebSocket API   {ws or '(none declared in Terraform yet)'}",
+        f"  AWS emulator    {aws}   (AWS_ENDPOINT_URL for boto3, the AWS CLI, Terraform)",
+        f"  region          {document['region']}",
+        f"  user pool       {document['userPoolId']}",
+        f"  app client      {document['userPoolClientId']}",
+        f"  speaker         {speaker['username']} / {speaker['password']}",
+        "  more speakers   make dev-user",
+        "",
+        "Log in and get a token (Cognito InitiateAuth, as a frontend does):",
+        f"  TOKEN=$(curl -s {aws}/ -H 'Content-Type: application/x-amz-json-1.1' \\",
+        "      -H 'X-Amz-Target: AWSCognitoIdentityProviderService.InitiateAuth' \\",
+        f"      -d '{login}' \\",
+        '      | python3 -c \'import json,sys; print(json.load(sys.stdin)["AuthenticationResult"]["IdToken"])\')',
+        "Create a session:",
+        f'  curl -s -X POST {http}/sessions -H "Authorization: Bearer $TOKEN" \\',
+        '      -H \'Content-Type: application/json\' -d \'{"sourceLanguage":"en","qualityTier":"standard"}\'',
+        "Read it (public):",
+        f"  curl -s {http}/sessions/<sessionId>",
+    ]
+    if ws:
+        lines += [
+            "Connect a WebSocket (speaker; listeners use ?sessionId=<id>&targetLanguage=es):",
+            f'  .venv/bin/python -m websockets "{ws}?sessionId=<sessionId>&token=$TOKEN"',
+        ]
+    lines += ["", f"Endpoints for scripts: {document.get('endpointsFile')}", "Stop with Ctrl-C.", ""]
+    return "\n".join(lines)
+
+
+async def _serve(gateway: LocalGateway, ready: Callable[[Endpoints], None]) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        endpoints = await gateway.start()
+        ready(endpoints)
+        await stop.wait()
+    finally:
+        print("\nstopping: gateway and function workers ...", flush=True)
+        await gateway.stop()
+
+
+def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
+    started = time.perf_counter()
+    state_dir = options.state_dir
+    state_dir.mkdir(parents=True, exist_ok=True)
+    endpoints_file = state_dir / "endpoints.json"
+    endpoints_file.unlink(missing_ok=True)
+    progress = Progress(6 if options.package else 5, out)
+    if options.package:
+        with progress("packaging functions (dist/*.zip)"):
+            _package(options.root)
+    with contextlib.ExitStack() as stack:
+        external = options.external_endpoint
+        with progress(f"starting the AWS emulator{' (external: ' + external + ')' if external else ''}"):
+            if external:
+                endpoint = external
+            else:
+                port = options.emulator_port or free_port()
+                endpoint = stack.enter_context(moto_server(port, log_path=state_dir / "emulator.log"))
+        with progress("terraform apply (workspace local) onto the emulator"):
+            _, outputs, config = _apply(options, endpoint, external is not None)
+        with progress("creating a speaker account"):
+            speaker = create_speaker(endpoint, options.region, outputs["user_pool_id"], "speaker")
+        with progress("preparing the Lambda runtime (Python with boto3)"):
+            python = runtime_environment()
+        runtime = LambdaRuntime(str(python))
+        gateway = LocalGateway(
+            config, runtime, functions_dir=state_dir / "functions", emulator_endpoint=endpoint,
+            http_port=options.http_port, websocket_port=options.websocket_port, limits=options.limits,
+            extra_environment=emulator_environment(endpoint, options.region),
+        )  # fmt: skip
+
+        def ready(endpoints: Endpoints) -> None:
+            document = endpoints_document(endpoints, endpoint, outputs, speaker, options.region)
+            document["endpointsFile"] = str(endpoints_file)
+            document["startupSeconds"] = round(time.perf_counter() - started, 2)
+            temporary = endpoints_file.with_suffix(".tmp")
+            temporary.write_text(json.dumps(document, indent=2) + "\n")
+            temporary.replace(endpoints_file)
+            out(banner(document))
+            out(f"ready in {document['startupSeconds']} s")
+
+        with progress("starting the local API Gateway"):
+            pass
+        try:
+            asyncio.run(_serve(gateway, ready))
+        finally:
+            endpoints_file.unlink(missing_ok=True)
+            out("stopping: AWS emulator ...")
+    out("stopped.")

@@ -1,0 +1,45 @@
+# The root module configures its own aws provider from its region and tags inputs (so it can be
+# applied directly per workspace); this block only serves the example's own data source.
+provider "aws" {
+  region = "us-east-1"
+}
+
+data "aws_caller_identity" "current" {}
+
+module "babelcast" {
+  source = "../.."
+
+  name_prefix = "babelcast"
+  region      = "us-east-1"
+  tags = {
+    Owner      = "platform-team"
+    CostCenter = "1234"
+  }
+
+  # Cognito: create a pool; SRP only (no USER_PASSWORD_AUTH outside local tooling).
+  allow_user_password_auth = false
+
+  cors_allowed_origins = ["https://app.example.com"]
+
+  # Lambda artifacts built by the packaging script: <artifacts_dir>/<function key>.zip.
+  artifacts_dir       = "${path.root}/../../../dist"
+  lambda_runtime      = "python3.12"
+  lambda_architecture = "x86_64"
+  log_retention_days  = 30
+  log_level           = "INFO"
+
+  supported_languages          = ["en", "es", "fr", "de", "it", "pt", "ja", "zh"]
+  session_ttl_hours            = 24
+  create_rate_limit_per_minute = 10
+  service_version              = "0.1.0"
+  metrics_namespace            = "Babelcast/Sessions"
+
+  http_throttling = {
+    burst_limit = 100
+    rate_limit  = 50
+  }
+
+  point_in_time_recovery = true
+  kms_key_arn            = null
+  deletion_protection    = true
+}

@@ -1,0 +1,44 @@
+output "account_id" {
+  description = "AWS account the example was applied to."
+  value       = data.aws_caller_identity.current.account_id
+}
+
+output "http_api_url" {
+  description = "Base URL of the HTTP API."
+  value       = module.babelcast.http_api_url
+}
+
+output "user_pool_id" {
+  description = "Cognito user pool ID."
+  value       = module.babelcast.user_pool_id
+}
+
+output "user_pool_client_id" {
+  description = "Cognito app client ID."
+  value       = module.babelcast.user_pool_client_id
+}
+
+output "jwt_issuer" {
+  description = "Issuer URL accepted by the API."
+  value       = module.babelcast.jwt_issuer
+}
+
+output "sessions_table_name" {
+  description = "Name of the sessions table."
+  value       = module.babelcast.sessions_table_name
+}
+
+output "rate_limits_table_name" {
+  description = "Name of the rate-limits table."
+  value       = module.babelcast.rate_limits_table_name
+}
+
+output "functions" {
+  description = "Deployed Lambda functions by function key."
+  value       = module.babelcast.functions
+}
+
+output "http_routes" {
+  description = "HTTP routes by route key."
+  value       = module.babelcast.http_routes
+}

@@ -1,0 +1,14 @@
+"""$connect: ?status=<code> decides the outcome; records the event for the tests."""
+
+import json
+import os
+from pathlib import Path
+
+
+def handle(event, context):
+    record = (
+        Path(os.environ["RECORD_DIR"]) / f"connect-{event['requestContext']['connectionId'].replace('/', '_')}.json"
+    )
+    record.write_text(json.dumps(event))
+    status = int((event.get("queryStringParameters") or {}).get("status", "200"))
+    return {"statusCode": status}

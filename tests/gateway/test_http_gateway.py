@@ -1,0 +1,236 @@
+"""The local gateway's HTTP API: payload 2.0 events, response mapping, JWT authorizer, CORS,
+function context, environment and timeout."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+import requests
+
+from tests.gateway.harness import AUDIENCE, HTTP_API_ID, Issuer, RunningGateway, build_config, running_gateway
+
+RECORDED = json.loads((Path(__file__).parents[1] / "events" / "http_api_v2_post_sessions.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def issuer() -> Iterator[Issuer]:
+    issuer = Issuer()
+    yield issuer
+    issuer.close()
+
+
+@pytest.fixture(scope="module")
+def gateway(issuer: Issuer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
+    tmp = tmp_path_factory.mktemp("gw")
+    (tmp / "records").mkdir()
+    with running_gateway(build_config(tmp, issuer.url, tmp / "records"), tmp) as running:
+        yield running
+
+
+def url(gateway: RunningGateway, path: str) -> str:
+    return f"{gateway.endpoints.http_api_url}{path}"
+
+
+def echoed(response: requests.Response) -> dict[str, Any]:
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def keys_and_types(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: keys_and_types(v) for k, v in value.items()}
+    return type(value).__name__
+
+
+def test_event_matches_recorded_payload_v2_field_by_field(gateway: RunningGateway, issuer: Issuer) -> None:
+    response = requests.get(
+        url(gateway, "/private"), headers={"Authorization": f"Bearer {issuer.token()}", "Cookie": "theme=dark"},
+        timeout=10,
+    )  # fmt: skip
+    event = echoed(response)["event"]
+    recorded = dict(RECORDED)
+    for optional in ("body", "pathParameters", "queryStringParameters"):
+        recorded.pop(optional, None)
+    assert set(event) == set(recorded)
+    assert set(event["requestContext"]) == set(recorded["requestContext"])
+    assert set(event["requestContext"]["http"]) == set(recorded["requestContext"]["http"])
+    for key in ("version", "isBase64Encoded", "cookies"):
+        assert type(event[key]) is type(recorded[key])
+    assert event["version"] == "2.0"
+    assert event["routeKey"] == event["requestContext"]["routeKey"] == "GET /private"
+    assert event["cookies"] == ["theme=dark"]
+    assert event["requestContext"]["apiId"] == HTTP_API_ID
+    assert event["requestContext"]["stage"] == "$default"
+    assert isinstance(event["requestContext"]["timeEpoch"], int)
+    assert all(key == key.lower() for key in event["headers"])
+    assert "cookie" not in event["headers"]
+    claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
+    assert claims["sub"] == "user-1"
+    assert all(isinstance(v, str) for v in claims.values()), "HTTP APIs pass claims as strings"
+    assert claims["cognito:groups"] == "[speakers]"
+    assert claims["email_verified"] == "true"
+
+
+def test_path_parameters_query_and_bodies(gateway: RunningGateway) -> None:
+    event = echoed(requests.get(url(gateway, "/echo/alice?x=1&x=2&y=3"), timeout=10))["event"]
+    assert event["pathParameters"] == {"name": "alice"}
+    assert event["queryStringParameters"] == {"x": "1,2", "y": "3"}
+    assert event["rawQueryString"] == "x=1&x=2&y=3"
+    assert "body" not in event
+    assert "authorizer" not in event["requestContext"]
+    greedy = echoed(requests.get(url(gateway, "/files/a/b/c.txt"), timeout=10))["event"]
+    assert greedy["pathParameters"] == {"path": "a/b/c.txt"}
+    text = echoed(requests.post(url(gateway, "/echo/bob"), json={"a": 1}, timeout=10))["event"]
+    assert (text["body"], text["isBase64Encoded"]) == ('{"a": 1}', False)
+    octets = {"Content-Type": "application/octet-stream"}
+    binary = echoed(requests.post(url(gateway, "/echo/bob"), data=b"\x00\xff", headers=octets, timeout=10))["event"]
+    assert (binary["body"], binary["isBase64Encoded"]) == ("AP8=", True)
+
+
+def test_response_mapping(gateway: RunningGateway) -> None:
+    response = requests.get(url(gateway, "/echo/x"), timeout=10)
+    assert response.headers["x-echo"] == "1"
+    assert response.headers["Set-Cookie"] == "session=abc; Path=/"
+    assert response.headers["apigw-requestid"]
+
+
+def test_unknown_route_is_404_like_api_gateway(gateway: RunningGateway) -> None:
+    for method, path in (("GET", "/nowhere"), ("DELETE", "/echo/x"), ("GET", "/echo/x/y")):
+        response = requests.request(method, url(gateway, path), timeout=10)
+        assert response.status_code == 404
+        assert response.json() == {"message": "Not Found"}
+
+
+@pytest.mark.parametrize(
+    "make_token",
+    [
+        lambda i: None,
+        lambda i: "garbage",
+        lambda i: i.token(exp=1),
+        lambda i: i.token(nbf=2_000_000_000),
+        lambda i: i.token(iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other"),
+        lambda i: i.token(aud="another-client"),
+        lambda i: jwt.encode({"sub": "x", "iss": i.url, "aud": AUDIENCE, "exp": 2_000_000_000}, None, algorithm="none"),  # type: ignore[arg-type]
+        lambda i: i.token()[:-6] + "AAAAAA",
+        lambda i: _with_payload(i.token(), {"sub": "admin"}),
+    ],
+    ids=[
+        "missing",
+        "garbage",
+        "expired",
+        "nbf-future",
+        "wrong-issuer",
+        "wrong-audience",
+        "alg-none",
+        "bad-signature",
+        "tampered-payload",
+    ],
+)
+def test_jwt_authorizer_rejects_with_401(gateway: RunningGateway, issuer: Issuer, make_token: Any) -> None:
+    token = make_token(issuer)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = requests.get(url(gateway, "/private"), headers=headers, timeout=10)
+    assert response.status_code == 401
+    assert response.json() == {"message": "Unauthorized"}
+
+
+def test_access_tokens_are_checked_by_client_id(gateway: RunningGateway, issuer: Issuer) -> None:
+    access = issuer.token(aud=None, client_id=AUDIENCE, token_use="access", scope="aws.cognito.signin.user.admin")
+    event = echoed(requests.get(url(gateway, "/private"), headers={"Authorization": access}, timeout=10))["event"]
+    assert event["requestContext"]["authorizer"]["jwt"]["scopes"] == ["aws.cognito.signin.user.admin"]
+    other = issuer.token(aud=None, client_id="someone-else", token_use="access")
+    assert requests.get(url(gateway, "/private"), headers={"Authorization": other}, timeout=10).status_code == 401
+
+
+def test_hs256_signed_with_the_public_key_is_rejected(gateway: RunningGateway, issuer: Issuer) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    public_pem = issuer.key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    forged = _hmac_token({"sub": "x", "iss": issuer.url, "aud": AUDIENCE, "exp": 2_000_000_000}, public_pem)
+    response = requests.get(url(gateway, "/private"), headers={"Authorization": f"Bearer {forged}"}, timeout=10)
+    assert response.status_code == 401
+
+
+def test_cors_preflight_and_actual_requests(gateway: RunningGateway) -> None:
+    allowed = requests.options(url(gateway, "/echo/x"), headers={
+        "Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type"}, timeout=10)  # fmt: skip
+    assert allowed.status_code == 204
+    assert allowed.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
+    assert "POST" in allowed.headers["Access-Control-Allow-Methods"]
+    assert allowed.headers["Access-Control-Max-Age"] == "300"
+    denied = requests.options(url(gateway, "/echo/x"), headers={
+        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}, timeout=10)  # fmt: skip
+    assert "Access-Control-Allow-Origin" not in denied.headers
+    actual = requests.get(url(gateway, "/echo/x"), headers={"Origin": "http://localhost:5173"}, timeout=10)
+    assert actual.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
+    assert actual.headers["Access-Control-Expose-Headers"] == "x-echo"
+    foreign = requests.get(url(gateway, "/echo/x"), headers={"Origin": "https://evil.example"}, timeout=10)
+    assert "Access-Control-Allow-Origin" not in foreign.headers
+
+
+def test_functions_get_their_environment_and_a_lambda_context(gateway: RunningGateway) -> None:
+    body = echoed(requests.get(url(gateway, "/echo/x"), timeout=10))
+    assert body["function"] == "echo"
+    assert body["memory"] == 256
+    assert 0 < body["remaining"] <= 10_000
+    assert body["env"]["MARKER"] == "from-terraform"
+    # the execute-api URL Terraform gives functions is served by this gateway locally
+    assert body["env"]["CONNECTIONS_URL"] == gateway.endpoints.connections_url
+
+
+def test_function_errors_and_timeouts_map_like_api_gateway(gateway: RunningGateway) -> None:
+    boom = requests.get(url(gateway, "/boom"), timeout=10)
+    assert (boom.status_code, boom.json()) == (500, {"message": "Internal Server Error"})
+    slow = requests.get(url(gateway, "/slow?seconds=5"), timeout=10)
+    assert (slow.status_code, slow.json()) == (503, {"message": "Service Unavailable"})
+    assert requests.get(url(gateway, "/slow?seconds=0"), timeout=10).status_code == 200
+
+
+def test_warm_workers_are_reused_and_overlapping_requests_get_more(gateway: RunningGateway) -> None:
+    import concurrent.futures
+
+    requests.get(url(gateway, "/echo/warm"), timeout=10)
+    before = gateway.gateway.functions[next(a for a in gateway.gateway.functions if a.endswith(":echo"))]
+    pids = set(before.worker_pids())
+    requests.get(url(gateway, "/echo/warm"), timeout=10)
+    assert set(before.worker_pids()) == pids
+    sleeper = gateway.gateway.functions[next(a for a in gateway.gateway.functions if a.endswith(":sleeper"))]
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(lambda _: requests.get(url(gateway, "/slow?seconds=0.5"), timeout=10).status_code,
+                                range(3)))  # fmt: skip
+    assert results == [200, 200, 200]
+    assert len(sleeper.worker_pids()) >= 2
+
+
+def _with_payload(token: str, changes: dict[str, Any]) -> str:
+    import base64
+
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims.update(changes)
+    encoded = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    return f"{header}.{encoded}.{signature}"
+
+
+def _hmac_token(claims: dict[str, Any], secret: bytes) -> str:
+    import base64
+    import hashlib
+    import hmac
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+    signing_input = f"{b64(json.dumps({'alg': 'HS256', 'typ': 'JWT', 'kid': 'test-key'}).encode())}." + b64(
+        json.dumps(claims).encode()
+    )
+    signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{b64(signature)}"

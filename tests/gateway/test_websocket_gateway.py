@@ -1,0 +1,213 @@
+"""The local gateway's WebSocket API: $connect with the REQUEST authorizer, route selection,
+$disconnect, frame rules (1003/1009), the @connections API (incl. 410), idle/max timeouts."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babelcast_devstack.websocket_api import Limits
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+
+from tests.gateway.harness import WS_API_ID, Issuer, RunningGateway, build_config, running_gateway
+
+EVENTS = Path(__file__).parents[1] / "events"
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("records")
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory, records: Path) -> Iterator[RunningGateway]:
+    issuer = Issuer()
+    tmp = tmp_path_factory.mktemp("ws")
+    try:
+        with running_gateway(build_config(tmp, issuer.url, records), tmp) as running:
+            yield running
+    finally:
+        issuer.close()
+
+
+def open_socket(gateway: RunningGateway, query: str = "") -> ClientConnection:
+    return connect(f"{gateway.endpoints.websocket_url}{'?' + query if query else ''}", open_timeout=15,
+                   max_size=2**21)  # fmt: skip
+
+
+def receive_json(socket: ClientConnection) -> dict[str, Any]:
+    message = socket.recv(timeout=15)
+    payload: dict[str, Any] = json.loads(message)
+    return payload
+
+
+def wait_for(path_glob: str, directory: Path, timeout: float = 15) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = sorted(directory.glob(path_glob))
+        if found:
+            record: dict[str, Any] = json.loads(found[-1].read_text())
+            return record
+        time.sleep(0.05)
+    raise AssertionError(f"no {path_glob} recorded")
+
+
+def connection_id(socket: ClientConnection) -> str:
+    socket.send(json.dumps({"action": "echo"}))
+    cid: str = receive_json(socket)["event"]["requestContext"]["connectionId"]
+    return cid
+
+
+def disconnect_record(records: Path, cid: str) -> dict[str, Any]:
+    return wait_for(f"disconnect-{cid.replace('/', '_')}.json", records)
+
+
+def test_connect_event_and_authorizer_context(gateway: RunningGateway, records: Path) -> None:
+    with open_socket(gateway, "sessionId=holy-grace-123&token=abc") as socket:
+        cid = connection_id(socket)
+    event = wait_for(f"connect-{cid.replace('/', '_')}.json", records)
+    context = event["requestContext"]
+    assert (context["routeKey"], context["eventType"], context["messageDirection"]) == ("$connect", "CONNECT", "IN")
+    assert context["apiId"] == WS_API_ID
+    assert context["stage"] == "test"
+    assert event["queryStringParameters"] == {"sessionId": "holy-grace-123", "token": "abc"}
+    assert event["multiValueQueryStringParameters"] == {"sessionId": ["holy-grace-123"], "token": ["abc"]}
+    assert "Sec-WebSocket-Key" in event["headers"] and "Sec-WebSocket-Key" in event["multiValueHeaders"]
+    for key in ("extendedRequestId", "requestTime", "connectedAt", "requestTimeEpoch", "identity", "requestId",
+                "domainName", "connectionId"):  # fmt: skip
+        assert key in context, key
+    assert context["authorizer"]["principalId"] == "user-1"
+    assert context["authorizer"]["role"] == "speaker"
+    assert context["authorizer"]["seenType"] == "REQUEST"
+
+
+def test_message_event_routes_by_action_with_default_fallback(gateway: RunningGateway) -> None:
+    with open_socket(gateway) as socket:
+        socket.send(json.dumps({"action": "echo", "n": 1}))
+        routed = receive_json(socket)["event"]
+        socket.send(json.dumps({"action": "nonsense"}))
+        fallback = receive_json(socket)
+        socket.send("not json at all")
+        unparsable = receive_json(socket)
+    context = routed["requestContext"]
+    assert (context["routeKey"], context["eventType"]) == ("echo", "MESSAGE")
+    assert context["messageId"] and context["connectionId"]
+    assert routed["body"] == '{"action": "echo", "n": 1}'
+    assert routed["isBase64Encoded"] is False
+    assert context["authorizer"]["role"] == "speaker", "authorizer context reaches message events"
+    assert fallback["routeKey"] == "$default"
+    assert unparsable["routeKey"] == "$default"
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("auth=deny", 403),
+        ("auth=unauthorized", 401),
+        ("auth=crash", 500),
+        ("status=400", 400),
+        ("status=404", 404),
+        ("status=429", 429),
+        ("status=403", 403),
+    ],
+)
+def test_connect_rejections_are_http_statuses_on_the_upgrade(gateway: RunningGateway, query: str, status: int) -> None:
+    with pytest.raises(InvalidStatus) as rejected:
+        open_socket(gateway, query)
+    assert rejected.value.response.status_code == status
+
+
+def test_disconnect_runs_with_the_close_code(gateway: RunningGateway, records: Path) -> None:
+    with open_socket(gateway) as socket:
+        cid = connection_id(socket)
+        socket.close(code=1000, reason="bye")
+    event = disconnect_record(records, cid)
+    context = event["requestContext"]
+    assert (context["routeKey"], context["eventType"]) == ("$disconnect", "DISCONNECT")
+    assert context["disconnectStatusCode"] == 1000
+    assert context["disconnectReason"] == "bye"
+
+
+def test_binary_frames_close_with_1003(gateway: RunningGateway, records: Path) -> None:
+    with open_socket(gateway) as socket:
+        cid = connection_id(socket)
+        socket.send(b"\x00\x01")
+        with pytest.raises(ConnectionClosed):
+            socket.recv(timeout=10)
+    assert socket.close_code == 1003
+    assert disconnect_record(records, cid)["requestContext"]["disconnectStatusCode"] == 1003
+
+
+def test_messages_over_128_kb_close_with_1009(gateway: RunningGateway, records: Path) -> None:
+    with open_socket(gateway) as socket:
+        cid = connection_id(socket)
+        socket.send(json.dumps({"action": "echo", "blob": "x" * (128 * 1024)}))
+        with pytest.raises(ConnectionClosed):
+            socket.recv(timeout=10)
+    assert socket.close_code == 1009
+    assert disconnect_record(records, cid)["requestContext"]["disconnectStatusCode"] == 1009
+
+
+def test_connections_api_post_get_gone_and_delete(gateway: RunningGateway, records: Path) -> None:
+    with open_socket(gateway) as socket:
+        cid = connection_id(socket)  # POST: the reply came through @connections
+        socket.send(json.dumps({"action": "describe"}))
+        assert receive_json(socket) == {"type": "described", "sourceIp": "127.0.0.1"}
+        socket.send(json.dumps({"action": "gone"}))
+        assert receive_json(socket) == {"type": "gone", "error": "GoneException"}
+        socket.send(json.dumps({"action": "hangup"}))
+        with pytest.raises(ConnectionClosed):
+            socket.recv(timeout=10)
+    assert disconnect_record(records, cid)["requestContext"]["routeKey"] == "$disconnect"
+
+
+def test_idle_and_maximum_connection_time(tmp_path: Path) -> None:
+    issuer = Issuer()
+    (tmp_path / "records").mkdir()
+    config = build_config(tmp_path, issuer.url, tmp_path / "records")
+    try:
+        with running_gateway(config, tmp_path, Limits(idle_timeout_seconds=1.0, max_connection_seconds=3.0)) as gw:
+            with open_socket(gw) as idle:
+                started = time.monotonic()
+                with pytest.raises(ConnectionClosed):
+                    idle.recv(timeout=10)
+            assert idle.close_code == 1001
+            assert 0.8 < time.monotonic() - started < 5
+            with open_socket(gw) as busy:
+                started = time.monotonic()
+                with pytest.raises(ConnectionClosed):
+                    while True:  # keep it active: only the maximum lifetime can end it
+                        busy.send(json.dumps({"action": "echo"}))
+                        busy.recv(timeout=10)
+                        time.sleep(0.3)
+            assert busy.close_code == 1001
+            assert 2.5 < time.monotonic() - started < 8
+    finally:
+        issuer.close()
+
+
+def test_shutdown_closes_sockets_and_stops_every_worker(tmp_path: Path) -> None:
+    import os
+
+    issuer = Issuer()
+    (tmp_path / "records").mkdir()
+    config = build_config(tmp_path, issuer.url, tmp_path / "records")
+    try:
+        with running_gateway(config, tmp_path) as gw, open_socket(gw) as socket:
+            connection_id(socket)
+            pids = gw.worker_pids()
+            assert pids
+            gw.call(gw.gateway.stop())
+            with pytest.raises(ConnectionClosed):
+                socket.recv(timeout=10)
+        assert socket.close_code == 1001
+        for pid in pids:
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+    finally:
+        issuer.close()
