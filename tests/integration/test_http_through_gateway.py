@@ -1,0 +1,193 @@
+"""The HTTP API through the local stack with real Cognito tokens (initiate_auth), as a frontend
+would call it: the full matrix of the foundation issue, plus the JWT authorizer's 401s."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+import requests
+
+from tests.integration.conftest import Stack
+
+ORIGIN = "http://localhost:5173"
+
+
+class Speaker:
+    def __init__(self, stack: Stack, name: str) -> None:
+        self.stack = stack
+        self.tokens = stack.tokens(stack.speaker(name))
+
+    def call(self, method: str, path: str, *, token: str | None = "id", **kwargs: Any) -> requests.Response:
+        headers = dict(kwargs.pop("headers", {}))
+        if token == "id":
+            headers["Authorization"] = f"Bearer {self.tokens['idToken']}"
+        elif token == "access":
+            headers["Authorization"] = f"Bearer {self.tokens['accessToken']}"
+        elif token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        return requests.request(method, f"{self.stack.http}{path}", headers=headers, timeout=30, **kwargs)
+
+    def create(self, language: str = "en") -> dict[str, Any]:
+        response = self.call("POST", "/sessions", json={"sourceLanguage": language, "qualityTier": "standard"})
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@pytest.fixture(scope="module")
+def alice(stack: Stack) -> Speaker:
+    return Speaker(stack, "alice")
+
+
+@pytest.fixture(scope="module")
+def bob(stack: Stack) -> Speaker:
+    return Speaker(stack, "bob")
+
+
+def test_create_read_update_end_through_the_gateway(alice: Speaker) -> None:
+    response = alice.call("POST", "/sessions", json={"sourceLanguage": "fr", "qualityTier": "premium"},
+                          headers={"Origin": ORIGIN, "X-Correlation-Id": "it-create-0001"})  # fmt: skip
+    assert response.status_code == 201
+    session = response.json()
+    assert response.headers["Location"] == f"/sessions/{session['sessionId']}"
+    assert response.headers["X-Correlation-Id"] == "it-create-0001"
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    session_id = session["sessionId"]
+    public = alice.call("GET", f"/sessions/{session_id}", token=None)
+    assert (public.status_code, public.json()) == (200, session)
+    paused = alice.call("PATCH", f"/sessions/{session_id}", json={"status": "paused"})
+    assert (paused.status_code, paused.json()["status"]) == (200, "paused")
+    assert alice.call("DELETE", f"/sessions/{session_id}").status_code == 204
+    assert alice.call("DELETE", f"/sessions/{session_id}").status_code == 204
+    assert alice.call("GET", f"/sessions/{session_id}", token=None).json()["status"] == "ended"
+    ended = alice.call("PATCH", f"/sessions/{session_id}", json={"status": "active"})
+    assert (ended.status_code, ended.json()["code"]) == (409, "INVALID_STATUS_TRANSITION")
+
+
+def test_access_tokens_work_too(alice: Speaker) -> None:
+    response = alice.call("POST", "/sessions", token="access", json={"sourceLanguage": "es"})
+    assert response.status_code == 201
+    assert response.json()["speakerId"] == alice.create()["speakerId"]
+
+
+def test_only_the_owner_can_change_or_end(alice: Speaker, bob: Speaker) -> None:
+    session_id = alice.create()["sessionId"]
+    for method, body in (("PATCH", {"status": "paused"}), ("DELETE", None)):
+        response = bob.call(method, f"/sessions/{session_id}", json=body)
+        assert (response.status_code, response.json()["code"]) == (403, "FORBIDDEN")
+
+
+def test_errors_through_the_gateway(alice: Speaker) -> None:
+    cases = [
+        (alice.call("GET", "/sessions/holy-light-999", token=None), 404, "SESSION_NOT_FOUND"),
+        (alice.call("GET", "/sessions/NOT_AN_ID", token=None), 400, "INVALID_SESSION_ID"),
+        (alice.call("POST", "/sessions", data="{oops", headers={"Content-Type": "application/json"}), 400,
+         "MALFORMED_JSON"),
+        (alice.call("POST", "/sessions", json={"sourceLanguage": "xx"}), 400, "VALIDATION_ERROR"),
+        (alice.call("POST", "/sessions", json={"sourceLanguage": "en", "x": "y" * 20_000}), 413, "PAYLOAD_TOO_LARGE"),
+        (alice.call("GET", "/sessions?limit=0"), 400, "VALIDATION_ERROR"),
+        (alice.call("GET", "/sessions?nextToken=forged"), 400, "INVALID_NEXT_TOKEN"),
+    ]  # fmt: skip
+    for response, status, code in cases:
+        assert response.status_code == status, response.text
+        body = response.json()
+        assert body["code"] == code
+        assert body["correlationId"] == response.headers["X-Correlation-Id"]
+        assert "babelcast-local" not in response.text and "Traceback" not in response.text
+
+
+def test_listing_pages_own_sessions_newest_first(stack: Stack) -> None:
+    carol = Speaker(stack, "carol")
+    created = [carol.create()["sessionId"] for _ in range(5)]
+    seen: list[str] = []
+    token = None
+    while True:
+        page = carol.call("GET", "/sessions?limit=2" + (f"&nextToken={token}" if token else "")).json()
+        seen += [s["sessionId"] for s in page["sessions"]]
+        token = page["nextToken"]
+        if not token:
+            break
+    assert seen == list(reversed(created))
+    dave = Speaker(stack, "dave")
+    first_page = carol.call("GET", "/sessions?limit=1").json()
+    stolen = dave.call("GET", f"/sessions?nextToken={first_page['nextToken']}")
+    assert (stolen.status_code, stolen.json()["code"]) == (400, "INVALID_NEXT_TOKEN")
+    assert dave.call("GET", "/sessions").json()["sessions"] == []
+
+
+def test_creation_rate_limit(stack: Stack) -> None:
+    erin = Speaker(stack, "erin")
+    statuses = [erin.call("POST", "/sessions", json={"sourceLanguage": "en"}).status_code for _ in range(10)]
+    limited = erin.call("POST", "/sessions", json={"sourceLanguage": "en"})
+    if limited.status_code == 201:  # the minute window rolled over mid-test; the next burst must hit it
+        statuses = [erin.call("POST", "/sessions", json={"sourceLanguage": "en"}).status_code for _ in range(10)]
+        limited = erin.call("POST", "/sessions", json={"sourceLanguage": "en"})
+    assert statuses.count(201) >= 9
+    assert limited.status_code == 429
+    assert 1 <= int(limited.headers["Retry-After"]) <= 60
+
+
+def test_health_and_cors_preflight(alice: Speaker, stack: Stack) -> None:
+    health = requests.get(f"{stack.http}/health", timeout=30)
+    assert health.status_code == 200
+    assert health.json()["environment"] == "local"
+    preflight = requests.options(f"{stack.http}/sessions", headers={
+        "Origin": ORIGIN, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type"}, timeout=30)  # fmt: skip
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == ORIGIN
+    foreign = requests.options(f"{stack.http}/sessions", headers={
+        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}, timeout=30)  # fmt: skip
+    assert "Access-Control-Allow-Origin" not in foreign.headers
+
+
+def _claims(stack: Stack, **overrides: Any) -> dict[str, Any]:
+    now = int(time.time())
+    claims = {"sub": "forged-user", "iss": f"https://cognito-idp.{stack.region}.amazonaws.com/{stack.document['userPoolId']}",
+              "aud": stack.document["userPoolClientId"], "token_use": "id", "iat": now, "exp": now + 600}  # fmt: skip
+    claims.update(overrides)
+    return claims
+
+
+def _tamper(token: str) -> str:
+    import base64
+    import json
+
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["sub"] = "someone-else"
+    return f"{header}.{base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip('=')}.{signature}"
+
+
+def test_jwt_authorizer_refuses_bad_tokens_with_401(stack: Stack, alice: Speaker) -> None:
+    cognito = stack.client("cognito-idp")
+    other_client = cognito.create_user_pool_client(UserPoolId=stack.document["userPoolId"], ClientName="other-app",
+                                                   ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH",
+                                                                      "ALLOW_REFRESH_TOKEN_AUTH"])  # fmt: skip
+    account = stack.speaker("frank")
+    wrong_audience = cognito.initiate_auth(
+        AuthFlow="USER_PASSWORD_AUTH", ClientId=other_client["UserPoolClient"]["ClientId"],
+        AuthParameters={"USERNAME": account.username, "PASSWORD": account.password},
+    )["AuthenticationResult"]["IdToken"]  # fmt: skip
+    other_pool = cognito.create_user_pool(PoolName="another-pool")["UserPool"]["Id"]
+    bad_tokens = {
+        "missing": None,
+        "garbage": "not-a-jwt",
+        "expired": stack.forge(_claims(stack, iat=1_600_000_000, exp=1_600_000_600)),
+        "not yet valid": stack.forge(_claims(stack, nbf=int(time.time()) + 3600)),
+        "wrong audience": wrong_audience,
+        "another user pool": stack.forge(_claims(stack, iss=f"https://cognito-idp.{stack.region}.amazonaws.com/{other_pool}")),
+        "tampered": _tamper(alice.tokens["idToken"]),
+        "alg none": _tamper(alice.tokens["idToken"]).rsplit(".", 1)[0].replace(
+            alice.tokens["idToken"].split(".")[0], "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0") + ".",
+    }  # fmt: skip
+    assert alice.call("GET", "/sessions").status_code == 200  # the genuine token works
+    for name, token in bad_tokens.items():
+        response = alice.call("POST", "/sessions", token=token, json={"sourceLanguage": "en"}) if token else \
+            requests.post(f"{stack.http}/sessions", json={"sourceLanguage": "en"}, timeout=30)  # fmt: skip
+        assert response.status_code == 401, name
+        assert response.json() == {"message": "Unauthorized"}, name
+    forged_but_valid = stack.forge(_claims(stack))
+    assert alice.call("GET", "/sessions", token=forged_but_valid).status_code == 200, "the pool's own key is trusted"
