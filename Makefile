@@ -84,6 +84,10 @@ dev: package ## Run the whole stack locally (emulator + real Terraform + local A
 dev-user: install ## Create another speaker account on the running `make dev` stack
 	@$(VENV)/bin/python -m babelcast_devstack.cli user $(if $(USERNAME),--username $(USERNAME),)
 
+.PHONY: bench-dev
+bench-dev: package ## Measure the local stack: ready time, gateway latency overhead, memory
+	@$(PY) scripts/bench_local_stack.py
+
 .PHONY: plan
 plan: package ## terraform plan for WORKSPACE (dev|staging|prod|local) against your AWS credentials
 	@$(TF) init -input=false >/dev/null

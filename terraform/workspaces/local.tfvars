@@ -9,3 +9,10 @@ deletion_protection      = false
 tags = {
   Environment = "local"
 }
+
+# Load tests and benchmarks run against the local stack; the gateway enforces stage throttling
+# as AWS does, so keep the local limits at AWS's account defaults.
+http_throttling = {
+  burst_limit = 5000
+  rate_limit  = 10000
+}

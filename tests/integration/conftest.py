@@ -72,7 +72,9 @@ class Stack:
         return jwt.encode(claims, key, algorithm="RS256", headers={"kid": private["kid"]})  # type: ignore[arg-type]
 
 
-def _start(local_dir: Path, extra_args: list[str]) -> tuple[subprocess.Popen[bytes], Path]:
+def _start(
+    local_dir: Path, extra_args: list[str], external_endpoint: str | None = None
+) -> tuple[subprocess.Popen[bytes], Path]:
     if not (ROOT / "dist" / "http_api.zip").exists():
         subprocess.run([sys.executable, str(ROOT / "scripts" / "package_functions.py")], check=True)
     log_path = local_dir / "stack.log"
@@ -80,7 +82,8 @@ def _start(local_dir: Path, extra_args: list[str]) -> tuple[subprocess.Popen[byt
         [sys.executable, "-m", "babelcast_devstack.cli", "up", "--no-package", "--local-dir", str(local_dir),
          "--http-port", "0", "--ws-port", "0", "--emulator-port", "0", *extra_args],
         stdout=log_path.open("wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-        env={k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"},
+        env={**{k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"},
+             **({"AWS_ENDPOINT_URL": external_endpoint} if external_endpoint else {})},
     )  # fmt: skip
     return process, log_path
 

@@ -41,3 +41,19 @@ def test_ctrl_c_stops_everything(tmp_path: Path) -> None:
     assert not leftover, "a process of the stack's group is still running"
     assert not (tmp_path / "endpoints.json").exists()
     assert "stopped." in log_path.read_text()
+
+
+def test_an_external_emulator_is_used_and_left_running(tmp_path: Path) -> None:
+    """With AWS_ENDPOINT_URL set (e.g. LocalStack Pro), the stack applies onto it instead of
+    starting moto, and stopping the stack does not stop that emulator."""
+    from babelcast_devstack.emulator import moto_server
+
+    with moto_server() as external:
+        process, log_path = _start(tmp_path, [], external_endpoint=external)
+        document = wait_ready(process, tmp_path, log_path)
+        assert document["awsEndpointUrl"] == external
+        assert "external: " + external in log_path.read_text()
+        assert requests.get(f"{document['httpApiUrl']}/health", timeout=30).json()["status"] == "healthy"
+        os.killpg(process.pid, signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+        assert requests.get(f"{external}/moto-api/", timeout=10).ok, "the external emulator must keep running"
