@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def rss_of_tree(pid: int) -> int:
@@ -90,13 +90,14 @@ def direct(document: dict[str, Any], count: int) -> list[float]:
     os.environ.update({"AWS_ENDPOINT_URL": document["awsEndpointUrl"], "AWS_ACCESS_KEY_ID": "testing",
                        "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": document["region"],
                        "LOG_LEVEL": "ERROR"})  # fmt: skip
-    sys.path.insert(0, str(ROOT / "tests"))
-    from http_api import handler
-    from support.http_events import http_event  # the recorded event shape the unit tests use
+    sys.path.insert(0, str(ROOT))
+    from http_api import handler  # imported after the environment is set, as Lambda would
+
+    from tests.support.http_events import http_event  # the recorded event shape the unit tests use
 
     event = http_event("GET /health", "/health", sub=None)
     timings = []
-    devnull = open(os.devnull, "w")  # noqa: SIM115 - metrics lines are printed per call
+    devnull = Path(os.devnull).open("w")  # noqa: SIM115 - swallows the metrics line each call prints
     stdout = sys.stdout
     for _ in range(count):
         sys.stdout = devnull
