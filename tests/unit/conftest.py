@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from babelcast.integration import aws as aws_clients
-from babelcast.settings import http_api_settings
+from babelcast.settings import forget_settings
 from http_api import handler
 from moto import mock_aws
 
@@ -61,7 +61,7 @@ class Api:
 
 
 def reset_function_state() -> None:
-    http_api_settings.cache_clear()
+    forget_settings()
     handler.dependencies.cache_clear()
     aws_clients.reset_clients()
 

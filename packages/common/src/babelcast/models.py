@@ -94,6 +94,7 @@ class Session(BaseModel):
     updated_at: Annotated[int, Field(alias="updatedAt", description="epoch milliseconds")]
     expires_at: Annotated[int, Field(alias="expiresAt", description="epoch milliseconds")]
     ended_at: Annotated[int | None, Field(alias="endedAt", description="epoch milliseconds")] = None
+    end_reason: Annotated[str | None, Field(alias="endReason", description="speaker | expired")] = None
     version: Annotated[int, Field(ge=1, description="incremented on every change")] = 1
 
     def to_api(self) -> dict[str, Any]:

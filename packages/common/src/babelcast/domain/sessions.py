@@ -125,6 +125,7 @@ class SessionService:
             changes["status"] = request.status.value
             if request.status is SessionStatus.ENDED:
                 changes["endedAt"] = now
+                changes["endReason"] = "speaker"
         if request.source_language is not None:
             changes["sourceLanguage"] = request.source_language
         if request.quality_tier is not None:
@@ -144,7 +145,10 @@ class SessionService:
         now = self.clock_ms()
         try:
             session = self.store.update_owned(
-                session_id, speaker_id, {"status": SessionStatus.ENDED.value, "endedAt": now}, now
+                session_id,
+                speaker_id,
+                {"status": SessionStatus.ENDED.value, "endedAt": now, "endReason": "speaker"},
+                now,
             )
         except WriteRejected as rejected:
             current = rejected.current

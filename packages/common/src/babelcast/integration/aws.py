@@ -18,7 +18,9 @@ from babelcast.errors import DependencyFailure, DependencyUnavailable
 from babelcast.logging import get_logger
 
 if TYPE_CHECKING:
+    from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_kinesis import KinesisClient
 
 _CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
@@ -43,13 +45,33 @@ def dynamodb_client() -> DynamoDBClient:
     return boto3.session.Session().client("dynamodb", config=_CLIENT_CONFIG)
 
 
+@cache
+def kinesis_client() -> KinesisClient:
+    return boto3.session.Session().client("kinesis", config=_CLIENT_CONFIG)
+
+
+# Posting to many connections in parallel: one pooled client per endpoint, shared by threads
+# (botocore clients are thread-safe), with a connection pool as wide as the fan-out.
+_MANAGEMENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 2},
+    connect_timeout=2,
+    read_timeout=3,
+    max_pool_connections=64,
+)
+
+
+@cache
+def management_client(endpoint: str) -> ApiGatewayManagementApiClient:
+    return boto3.session.Session().client("apigatewaymanagementapi", endpoint_url=endpoint, config=_MANAGEMENT_CONFIG)
+
+
 def reset_clients() -> None:
     """Forget cached clients (tests switch emulators between cases)."""
     for factory in _FACTORIES:
         factory.cache_clear()
 
 
-_FACTORIES: list[Any] = [dynamodb_client]
+_FACTORIES: list[Any] = [dynamodb_client, kinesis_client, management_client]
 
 
 def client_error_code(error: ClientError) -> str:

@@ -55,6 +55,8 @@ def to_item(session: Session) -> dict[str, AttributeValueTypeDef]:
     }
     if session.ended_at is not None:
         item["endedAt"] = {"N": str(session.ended_at)}
+    if session.end_reason is not None:
+        item["endReason"] = {"S": session.end_reason}
     return item
 
 
@@ -73,7 +75,32 @@ def from_item(item: Mapping[str, Any]) -> Session:
         updated_at=number("updatedAt") or 0,
         expires_at=number("expiresAt") or 0,
         ended_at=number("endedAt"),
+        end_reason=item["endReason"]["S"] if "endReason" in item else None,
         version=number("version") or 1,
+    )
+
+
+@dataclass(frozen=True)
+class AudioState:
+    """What the audio path needs of a session, read consistently in one call."""
+
+    session: Session
+    buffer_depth: int
+    buffer_bytes: int
+    sample_rate: int
+    encoding: str
+
+
+def audio_state_from_item(item: Mapping[str, Any]) -> AudioState:
+    def number(name: str, default: int) -> int:
+        return int(item[name]["N"]) if name in item else default
+
+    return AudioState(
+        session=from_item(item),
+        buffer_depth=max(0, number("bufferDepth", 0)),
+        buffer_bytes=max(0, number("bufferBytes", 0)),
+        sample_rate=number("sampleRate", 16_000),
+        encoding=item["audioEncoding"]["S"] if "audioEncoding" in item else "pcm_s16le",
     )
 
 
@@ -194,3 +221,104 @@ class SessionsTable:
                 ProjectionExpression="sessionId",
             )
         return (time.perf_counter() - started) * 1000
+
+    # --- audio buffering, ending, expiry (the WebSocket half) ----------------------------------
+
+    def audio_state(self, session_id: str) -> AudioState | None:
+        with aws_call(DEPENDENCY, "GetItem"):
+            item = self.client.get_item(
+                TableName=self.table_name, Key={"sessionId": {"S": session_id}}, ConsistentRead=True
+            ).get("Item")
+        return audio_state_from_item(item) if item else None
+
+    def reserve_buffer_slot(self, session_id: str, size: int) -> AudioState | None:
+        """Count one more buffered chunk; returns the state after (its ``bufferNext`` is the
+        chunk's position), or None when the session has ended meanwhile."""
+        try:
+            with aws_call(DEPENDENCY, "UpdateItem", passthrough=_is_condition_failure):
+                item = self.client.update_item(
+                    TableName=self.table_name, Key={"sessionId": {"S": session_id}},
+                    UpdateExpression="ADD bufferNext :one, bufferDepth :one, bufferBytes :size",
+                    ConditionExpression="attribute_exists(sessionId) AND #status <> :ended",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={":one": {"N": "1"}, ":size": {"N": str(size)},
+                                               ":ended": {"S": SessionStatus.ENDED.value}},
+                    ReturnValues="ALL_NEW",
+                )["Attributes"]  # fmt: skip
+        except ClientError:
+            return None
+        return audio_state_from_item(item)
+
+    def buffer_drained(self, session_id: str, chunks: int, size: int) -> None:
+        with aws_call(DEPENDENCY, "UpdateItem"):
+            self.client.update_item(
+                TableName=self.table_name, Key={"sessionId": {"S": session_id}},
+                UpdateExpression="ADD bufferDepth :chunks, bufferBytes :size",
+                ConditionExpression="attribute_exists(sessionId)",
+                ExpressionAttributeValues={":chunks": {"N": str(-chunks)}, ":size": {"N": str(-size)}},
+            )  # fmt: skip
+
+    def acquire_flush_lease(self, session_id: str, owner: str, now_ms: int, lease_ms: int) -> bool:
+        """One flusher at a time per session, and only while it is active."""
+        try:
+            with aws_call(DEPENDENCY, "UpdateItem", passthrough=_is_condition_failure):
+                self.client.update_item(
+                    TableName=self.table_name, Key={"sessionId": {"S": session_id}},
+                    UpdateExpression="SET flushOwner = :owner, flushLeaseUntil = :until",
+                    ConditionExpression=(
+                        "#status = :active AND (attribute_not_exists(flushLeaseUntil) OR flushLeaseUntil < :now)"
+                    ),
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={":owner": {"S": owner}, ":until": {"N": str(now_ms + lease_ms)},
+                                               ":now": {"N": str(now_ms)},
+                                               ":active": {"S": SessionStatus.ACTIVE.value}},
+                )  # fmt: skip
+        except ClientError:
+            return False
+        return True
+
+    def release_flush_lease(self, session_id: str, owner: str) -> bool:
+        """Release only when the buffer is empty; False means chunks arrived meanwhile."""
+        try:
+            with aws_call(DEPENDENCY, "UpdateItem", passthrough=_is_condition_failure):
+                self.client.update_item(
+                    TableName=self.table_name, Key={"sessionId": {"S": session_id}},
+                    UpdateExpression="REMOVE flushOwner, flushLeaseUntil",
+                    ConditionExpression=(
+                        "flushOwner = :owner AND (attribute_not_exists(bufferDepth) OR bufferDepth <= :zero)"
+                    ),
+                    ExpressionAttributeValues={":owner": {"S": owner}, ":zero": {"N": "0"}},
+                )  # fmt: skip
+        except ClientError:
+            return False
+        return True
+
+    def finish_end(self, session_id: str) -> None:
+        """After an end has been fanned out: no listeners, no buffer."""
+        try:
+            with aws_call(DEPENDENCY, "UpdateItem", passthrough=_is_condition_failure):
+                self.client.update_item(
+                    TableName=self.table_name, Key={"sessionId": {"S": session_id}},
+                    UpdateExpression="SET listenerCount = :zero, bufferDepth = :zero, bufferBytes = :zero",
+                    ConditionExpression="#status = :ended",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={":zero": {"N": "0"}, ":ended": {"S": SessionStatus.ENDED.value}},
+                )  # fmt: skip
+        except ClientError:
+            pass  # the item expired (TTL) meanwhile: nothing left to reset
+
+    def end_if_expired(self, session_id: str, now_ms: int) -> bool:
+        try:
+            with aws_call(DEPENDENCY, "UpdateItem", passthrough=_is_condition_failure):
+                self.client.update_item(
+                    TableName=self.table_name, Key={"sessionId": {"S": session_id}},
+                    UpdateExpression="SET #status = :ended, endedAt = :now, updatedAt = :now, endReason = :expired "
+                                     "ADD version :one",
+                    ConditionExpression="#status <> :ended AND expiresAt < :now",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={":ended": {"S": SessionStatus.ENDED.value}, ":now": {"N": str(now_ms)},
+                                               ":expired": {"S": "expired"}, ":one": {"N": "1"}},
+                )  # fmt: skip
+        except ClientError:
+            return False
+        return True

@@ -1,0 +1,129 @@
+"""Audio out of the speaker's socket: the Kinesis stream to the pipeline, and the durable
+buffer that holds chunks while a session is paused (or while an earlier buffer is flushing)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from babelcast.integration.aws import aws_call, client_error_code, dynamodb_client, kinesis_client
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_kinesis import KinesisClient
+
+
+@dataclass(frozen=True)
+class AudioRecord:
+    """One chunk as the pipeline receives it (the Kinesis record's Data, as JSON)."""
+
+    session_id: str
+    sequence: int
+    source_language: str
+    quality_tier: str
+    encoding: str
+    sample_rate: int
+    received_at: int
+    audio_data: str  # base64, as the speaker sent it
+
+    def to_json(self) -> bytes:
+        return json.dumps({
+            "sessionId": self.session_id, "sequence": self.sequence, "sourceLanguage": self.source_language,
+            "qualityTier": self.quality_tier, "encoding": self.encoding, "sampleRate": self.sample_rate,
+            "receivedAt": self.received_at, "audioData": self.audio_data,
+        }, separators=(",", ":")).encode()  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> AudioRecord:
+        raw = json.loads(data)
+        return cls(raw["sessionId"], int(raw["sequence"]), raw["sourceLanguage"], raw["qualityTier"],
+                   raw["encoding"], int(raw["sampleRate"]), int(raw["receivedAt"]), raw["audioData"])  # fmt: skip
+
+
+class AudioStream:
+    def __init__(self, stream_name: str, client: KinesisClient | None = None) -> None:
+        self.stream_name = stream_name
+        self._client = client
+
+    @property
+    def client(self) -> KinesisClient:
+        return self._client or kinesis_client()
+
+    def put(self, record: AudioRecord, after_sequence_number: str | None = None) -> str:
+        """One record per chunk, partitioned by session so one session's audio stays on one shard
+        in order; ``after_sequence_number`` makes Kinesis order a flush strictly."""
+        kwargs: dict[str, Any] = {"StreamName": self.stream_name, "PartitionKey": record.session_id,
+                                  "Data": record.to_json()}  # fmt: skip
+        if after_sequence_number:
+            kwargs["SequenceNumberForOrdering"] = after_sequence_number
+        with aws_call("kinesis", "PutRecord"):
+            return str(self.client.put_record(**kwargs)["SequenceNumber"])
+
+
+@dataclass(frozen=True)
+class BufferedChunk:
+    position: int
+    record: AudioRecord
+    size: int
+
+
+class AudioBufferTable:
+    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
+        self.table_name = table_name
+        self._client = client
+
+    @property
+    def client(self) -> DynamoDBClient:
+        return self._client or dynamodb_client()
+
+    def put(self, position: int, record: AudioRecord, size: int, expires_at_ms: int) -> None:
+        with aws_call("dynamodb", "PutItem"):
+            self.client.put_item(TableName=self.table_name, Item={
+                "sessionId": {"S": record.session_id}, "position": {"N": str(position)},
+                "record": {"B": record.to_json()}, "size": {"N": str(size)},
+                "ttl": {"N": str(expires_at_ms // 1000)},
+            })  # fmt: skip
+
+    def oldest(self, session_id: str, limit: int) -> list[BufferedChunk]:
+        with aws_call("dynamodb", "Query"):
+            page = self.client.query(
+                TableName=self.table_name, KeyConditionExpression="sessionId = :session",
+                ExpressionAttributeValues={":session": {"S": session_id}}, ScanIndexForward=True,
+                Limit=limit, ConsistentRead=True,
+            )  # fmt: skip
+        return [
+            BufferedChunk(
+                int(item["position"]["N"]), AudioRecord.from_json(item["record"]["B"]), int(item["size"]["N"])
+            )
+            for item in page.get("Items", [])
+        ]
+
+    def all(self, session_id: str) -> Iterator[BufferedChunk]:
+        while True:
+            chunks = self.oldest(session_id, 100)
+            yield from chunks
+            if len(chunks) < 100:
+                return
+
+    def remove(self, session_id: str, positions: Sequence[int]) -> None:
+        for start in range(0, len(positions), 25):  # BatchWriteItem takes 25 requests at most
+            requests: Mapping[str, Any] = {
+                self.table_name: [
+                    {"DeleteRequest": {"Key": {"sessionId": {"S": session_id}, "position": {"N": str(p)}}}}
+                    for p in positions[start : start + 25]
+                ]
+            }
+            for _ in range(5):  # unprocessed items come back under throttling; retry them
+                with aws_call("dynamodb", "BatchWriteItem"):
+                    result = self.client.batch_write_item(RequestItems=requests)
+                requests = result.get("UnprocessedItems") or {}
+                if not requests:
+                    break
+
+
+def is_condition_failure(error: ClientError) -> bool:
+    return client_error_code(error) == "ConditionalCheckFailedException"

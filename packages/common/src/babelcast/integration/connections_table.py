@@ -1,0 +1,231 @@
+"""DynamoDB access for WebSocket connections and the listener count they imply.
+
+A listener's connection record and the session's ``listenerCount`` change together in one
+transaction, so the count always equals the number of listener records, whatever interleaving
+of connects and disconnects happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from botocore.exceptions import ClientError
+
+from babelcast.integration.aws import aws_call, client_error_code, dynamodb_client
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+SESSION_INDEX = "by-session"
+SPEAKER_CHANNEL = "speaker"
+DEPENDENCY = "dynamodb"
+Role = Literal["speaker", "listener"]
+
+
+@dataclass(frozen=True)
+class ConnectionRecord:
+    connection_id: str
+    role: Role
+    session_id: str | None
+    channel: str | None  # the listener's language, or "speaker"; None for a legacy speaker before createSession
+    user_id: str | None
+    connected_at: int
+    expires_at: int
+    refresh_sent_at: int | None = None
+
+    def to_item(self) -> dict[str, AttributeValueTypeDef]:
+        item: dict[str, AttributeValueTypeDef] = {
+            "connectionId": {"S": self.connection_id},
+            "role": {"S": self.role},
+            "connectedAt": {"N": str(self.connected_at)},
+            "ttl": {"N": str(self.expires_at // 1000)},
+        }
+        if self.session_id:
+            item["sessionId"] = {"S": self.session_id}
+        if self.channel:
+            item["channel"] = {"S": self.channel}
+        if self.user_id:
+            item["userId"] = {"S": self.user_id}
+        return item
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> ConnectionRecord:
+        def text(name: str) -> str | None:
+            return str(item[name]["S"]) if name in item else None
+
+        role = text("role")
+        return cls(
+            connection_id=str(item["connectionId"]["S"]),
+            role="speaker" if role == "speaker" else "listener",
+            session_id=text("sessionId"),
+            channel=text("channel"),
+            user_id=text("userId"),
+            connected_at=int(item["connectedAt"]["N"]) if "connectedAt" in item else 0,
+            expires_at=int(item["ttl"]["N"]) * 1000 if "ttl" in item else 0,
+            refresh_sent_at=int(item["refreshSentAt"]["N"]) if "refreshSentAt" in item else None,
+        )
+
+
+class ListenerJoinRejected(Exception):
+    """The session changed between the read and the join: it ended, vanished or is full."""
+
+    def __init__(self, reason: Literal["ended", "missing", "full"]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _cancellation_reasons(error: ClientError) -> list[dict[str, Any]]:
+    reasons: list[dict[str, Any]] = error.response.get("CancellationReasons", [])  # type: ignore[assignment]
+    return reasons
+
+
+class ConnectionsTable:
+    def __init__(self, table_name: str, sessions_table_name: str, client: DynamoDBClient | None = None) -> None:
+        self.table_name = table_name
+        self.sessions_table_name = sessions_table_name
+        self._client = client
+
+    @property
+    def client(self) -> DynamoDBClient:
+        return self._client or dynamodb_client()
+
+    def get(self, connection_id: str) -> ConnectionRecord | None:
+        with aws_call(DEPENDENCY, "GetItem"):
+            item = self.client.get_item(TableName=self.table_name, Key={"connectionId": {"S": connection_id}}).get(
+                "Item"
+            )
+        return ConnectionRecord.from_item(item) if item else None
+
+    def add_speaker(self, record: ConnectionRecord) -> None:
+        with aws_call(DEPENDENCY, "PutItem"):
+            self.client.put_item(TableName=self.table_name, Item=record.to_item())
+
+    def add_listener(self, record: ConnectionRecord, max_listeners: int) -> None:
+        """Store the listener and count it, atomically; refuses when the session is full or ended."""
+        assert record.session_id is not None
+        transact = [
+            {
+                "Update": {
+                    "TableName": self.sessions_table_name,
+                    "Key": {"sessionId": {"S": record.session_id}},
+                    "UpdateExpression": "ADD listenerCount :one",
+                    "ConditionExpression": (
+                        "attribute_exists(sessionId) AND #status <> :ended "
+                        "AND (attribute_not_exists(listenerCount) OR listenerCount < :max)"
+                    ),
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {
+                        ":one": {"N": "1"}, ":ended": {"S": "ended"}, ":max": {"N": str(max_listeners)},
+                    },
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            },
+            {"Put": {"TableName": self.table_name, "Item": record.to_item(),
+                     "ConditionExpression": "attribute_not_exists(connectionId)"}},
+        ]  # fmt: skip
+        try:
+            with aws_call(DEPENDENCY, "TransactWriteItems", passthrough=_transaction_cancelled):
+                self.client.transact_write_items(TransactItems=transact)  # type: ignore[arg-type]
+        except ClientError as error:
+            reasons = _cancellation_reasons(error)
+            old = reasons[0].get("Item") if reasons else None
+            if not old:
+                raise ListenerJoinRejected("missing") from None
+            if old.get("status", {}).get("S") == "ended":
+                raise ListenerJoinRejected("ended") from None
+            raise ListenerJoinRejected("full") from None
+
+    def remove(self, record: ConnectionRecord) -> bool:
+        """Delete a connection record (and uncount a listener) exactly once; False if it was gone."""
+        if record.role == "listener" and record.session_id:
+            transact = [
+                {"Delete": {"TableName": self.table_name, "Key": {"connectionId": {"S": record.connection_id}},
+                            "ConditionExpression": "attribute_exists(connectionId)"}},
+                {"Update": {"TableName": self.sessions_table_name, "Key": {"sessionId": {"S": record.session_id}},
+                            "UpdateExpression": "ADD listenerCount :minus",
+                            "ConditionExpression": "attribute_exists(sessionId) AND listenerCount > :zero",
+                            "ExpressionAttributeValues": {":minus": {"N": "-1"}, ":zero": {"N": "0"}}}},
+            ]  # fmt: skip
+            try:
+                with aws_call(DEPENDENCY, "TransactWriteItems", passthrough=_transaction_cancelled):
+                    self.client.transact_write_items(TransactItems=transact)  # type: ignore[arg-type]
+                return True
+            except ClientError as error:
+                reasons = _cancellation_reasons(error)
+                if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                    return False  # already removed: $disconnect is idempotent
+                # the session is gone or already reset to 0 (ended): just drop the record
+        return self.delete(record.connection_id)
+
+    def delete(self, connection_id: str) -> bool:
+        try:
+            with aws_call(DEPENDENCY, "DeleteItem", passthrough=_condition_failed):
+                self.client.delete_item(
+                    TableName=self.table_name, Key={"connectionId": {"S": connection_id}},
+                    ConditionExpression="attribute_exists(connectionId)",
+                )  # fmt: skip
+        except ClientError:
+            return False
+        return True
+
+    def attach_session(self, connection_id: str, session_id: str) -> None:
+        """A legacy speaker connection gets its session after ``createSession``."""
+        with aws_call(DEPENDENCY, "UpdateItem"):
+            self.client.update_item(
+                TableName=self.table_name, Key={"connectionId": {"S": connection_id}},
+                UpdateExpression="SET sessionId = :session, channel = :speaker",
+                ExpressionAttributeValues={":session": {"S": session_id}, ":speaker": {"S": SPEAKER_CHANNEL}},
+            )  # fmt: skip
+
+    def change_channel(self, connection_id: str, channel: str) -> None:
+        with aws_call(DEPENDENCY, "UpdateItem"):
+            self.client.update_item(
+                TableName=self.table_name, Key={"connectionId": {"S": connection_id}},
+                UpdateExpression="SET channel = :channel", ConditionExpression="attribute_exists(connectionId)",
+                ExpressionAttributeValues={":channel": {"S": channel}},
+            )  # fmt: skip
+
+    def mark_refresh_sent(self, connection_id: str, now_ms: int) -> None:
+        with aws_call(DEPENDENCY, "UpdateItem"):
+            self.client.update_item(
+                TableName=self.table_name, Key={"connectionId": {"S": connection_id}},
+                UpdateExpression="SET refreshSentAt = :now", ExpressionAttributeValues={":now": {"N": str(now_ms)}},
+            )  # fmt: skip
+
+    def of_session(self, session_id: str, channel: str | None = None) -> Iterator[ConnectionRecord]:
+        """Every connection of a session (speaker included), or of one channel; all pages."""
+        values: dict[str, AttributeValueTypeDef] = {":session": {"S": session_id}}
+        condition = "sessionId = :session"
+        if channel is not None:
+            condition += " AND channel = :channel"
+            values[":channel"] = {"S": channel}
+        kwargs: dict[str, Any] = {"TableName": self.table_name, "IndexName": SESSION_INDEX,
+                                  "KeyConditionExpression": condition, "ExpressionAttributeValues": values}  # fmt: skip
+        while True:
+            with aws_call(DEPENDENCY, "Query"):
+                page = self.client.query(**kwargs)
+            yield from (ConnectionRecord.from_item(item) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def scan(self) -> Iterator[ConnectionRecord]:
+        kwargs: dict[str, Any] = {"TableName": self.table_name}
+        while True:
+            with aws_call(DEPENDENCY, "Scan"):
+                page = self.client.scan(**kwargs)
+            yield from (ConnectionRecord.from_item(item) for item in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _condition_failed(error: ClientError) -> bool:
+    return client_error_code(error) == "ConditionalCheckFailedException"
+
+
+def _transaction_cancelled(error: ClientError) -> bool:
+    return client_error_code(error) == "TransactionCanceledException"
