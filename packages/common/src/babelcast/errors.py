@@ -103,3 +103,64 @@ class DependencyUnavailable(DomainError):
 
     status, code = 503, "SERVICE_UNAVAILABLE"
     default_message = "The service is busy. Please retry shortly."
+
+
+# --- the WebSocket half ---------------------------------------------------------------------------
+
+
+class MissingSessionId(DomainError):
+    status, code = 400, "MISSING_SESSION_ID"
+    default_message = "Connect with ?sessionId=<id> (listeners also need &targetLanguage=<code>)."
+
+
+class SessionEnded(DomainError):
+    status, code = 403, "SESSION_ENDED"
+    default_message = "The session has ended."
+
+
+class SessionFull(DomainError):
+    status, code = 429, "SESSION_FULL"
+    default_message = "The session has reached its listener limit."
+
+
+class LegacyCreationDisabled(DomainError):
+    status, code = 403, "LEGACY_CREATION_DISABLED"
+    default_message = "Create sessions with POST /sessions, then connect with ?sessionId=<id>."
+
+
+class NotSpeaker(DomainError):
+    status, code = 403, "NOT_SPEAKER"
+    default_message = "Only the session's speaker can do this."
+
+
+class NotListener(DomainError):
+    status, code = 403, "NOT_LISTENER"
+    default_message = "Only listeners choose a target language."
+
+
+class UnknownAction(DomainError):
+    status, code = 400, "UNKNOWN_ACTION"
+    default_message = (
+        "Unknown action. Use sendAudio, heartbeat, pauseBroadcast, resumeBroadcast, changeLanguage, "
+        "getSessionStatus or createSession."
+    )
+
+
+class InvalidMessage(DomainError):
+    status, code = 400, "INVALID_MESSAGE"
+    default_message = "Messages are JSON objects with an 'action' field."
+
+
+class InvalidAudio(DomainError):
+    status, code = 400, "INVALID_AUDIO"
+    default_message = "audioData must be base64-encoded audio."
+
+
+class AudioTooLarge(DomainError):
+    status, code = 413, "AUDIO_TOO_LARGE"
+    default_message = "An audio chunk may not exceed 1 MB once decoded."
+
+
+class NoSessionYet(DomainError):
+    status, code = 409, "NO_SESSION"
+    default_message = "This connection has no session yet: send createSession first."

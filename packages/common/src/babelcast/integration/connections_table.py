@@ -7,7 +7,7 @@ of connects and disconnects happens.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -170,6 +170,20 @@ class ConnectionsTable:
         except ClientError:
             return False
         return True
+
+    def delete_many(self, connection_ids: Sequence[str]) -> None:
+        """Forget many connections at once (a session's end); BatchWriteItem, 25 at a time."""
+        for start in range(0, len(connection_ids), 25):
+            requests: Mapping[str, Any] = {
+                self.table_name: [{"DeleteRequest": {"Key": {"connectionId": {"S": c}}}}
+                                  for c in connection_ids[start : start + 25]]
+            }  # fmt: skip
+            for _ in range(5):  # throttled requests come back as UnprocessedItems
+                with aws_call(DEPENDENCY, "BatchWriteItem"):
+                    result = self.client.batch_write_item(RequestItems=requests)
+                requests = result.get("UnprocessedItems") or {}
+                if not requests:
+                    break
 
     def attach_session(self, connection_id: str, session_id: str) -> None:
         """A legacy speaker connection gets its session after ``createSession``."""

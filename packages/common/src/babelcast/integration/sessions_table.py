@@ -87,6 +87,7 @@ class AudioState:
     session: Session
     buffer_depth: int
     buffer_bytes: int
+    buffer_next: int
     sample_rate: int
     encoding: str
 
@@ -99,6 +100,7 @@ def audio_state_from_item(item: Mapping[str, Any]) -> AudioState:
         session=from_item(item),
         buffer_depth=max(0, number("bufferDepth", 0)),
         buffer_bytes=max(0, number("bufferBytes", 0)),
+        buffer_next=number("bufferNext", 0),
         sample_rate=number("sampleRate", 16_000),
         encoding=item["audioEncoding"]["S"] if "audioEncoding" in item else "pcm_s16le",
     )

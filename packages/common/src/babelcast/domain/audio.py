@@ -1,0 +1,147 @@
+"""Audio from the speaker to the pipeline (Kinesis), with durable buffering while paused.
+
+Order is the contract: while a session is paused — and while anything is still buffered after a
+resume — every chunk goes to the buffer, and one flusher at a time (a lease on the session)
+drains it oldest first. Only when the buffer is empty do chunks go straight to Kinesis again,
+so chunks sent while paused always reach the pipeline before newer ones.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from babelcast.errors import AudioTooLarge, InvalidAudio, NotSpeaker, SessionEnded, SessionNotFound
+from babelcast.integration.audio import AudioBufferTable, AudioRecord, AudioStream
+from babelcast.integration.sessions_table import AudioState
+from babelcast.logging import get_logger
+from babelcast.metrics import Metrics
+from babelcast.models import SessionStatus
+
+_log = get_logger(__name__)
+MAX_CHUNK_BYTES = 1024 * 1024  # seed requirement 6.6, on the decoded audio
+BYTES_PER_SAMPLE = 2  # PCM 16-bit mono
+FLUSH_LEASE_MS = 30_000
+FLUSH_PAGE = 100
+
+
+class AudioSessions(Protocol):
+    def audio_state(self, session_id: str) -> AudioState | None: ...
+    def reserve_buffer_slot(self, session_id: str, size: int) -> AudioState | None: ...
+    def buffer_drained(self, session_id: str, chunks: int, size: int) -> None: ...
+    def acquire_flush_lease(self, session_id: str, owner: str, now_ms: int, lease_ms: int) -> bool: ...
+    def release_flush_lease(self, session_id: str, owner: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class AudioOutcome:
+    forwarded: bool
+    buffered: bool
+    dropped_chunks: int = 0
+
+
+@dataclass
+class AudioService:
+    sessions: AudioSessions
+    buffer: AudioBufferTable
+    stream: AudioStream
+    metrics: Metrics
+    buffer_seconds: int = 30
+    clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000
+
+    def send(self, *, session_id: str, user_id: str | None, sequence: int, audio_data: str) -> AudioOutcome:
+        try:
+            decoded = base64.b64decode(audio_data, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidAudio() from None
+        if not decoded:
+            raise InvalidAudio("audioData is empty.")
+        if len(decoded) > MAX_CHUNK_BYTES:
+            raise AudioTooLarge()
+        state = self.sessions.audio_state(session_id)
+        if state is None:
+            raise SessionNotFound(session_id)
+        session = state.session
+        if user_id is None or session.speaker_id != user_id:
+            raise NotSpeaker()
+        if session.status is SessionStatus.ENDED:
+            raise SessionEnded()
+        record = AudioRecord(
+            session_id=session_id, sequence=sequence, source_language=session.source_language,
+            quality_tier=session.quality_tier.value, encoding=state.encoding, sample_rate=state.sample_rate,
+            received_at=self.clock_ms(), audio_data=audio_data,
+        )  # fmt: skip
+        self.metrics.add("AudioBytes", len(decoded), unit="Bytes")
+        if session.status is SessionStatus.ACTIVE and state.buffer_depth == 0:
+            self.stream.put(record)
+            return AudioOutcome(forwarded=True, buffered=False)
+        dropped = self._buffer(state, record, len(decoded))
+        if session.status is SessionStatus.ACTIVE:
+            self.flush(session_id)  # resumed, but older chunks are still queued: they go first
+        return AudioOutcome(forwarded=False, buffered=True, dropped_chunks=dropped)
+
+    def _buffer(self, state: AudioState, record: AudioRecord, size: int) -> int:
+        after = self.sessions.reserve_buffer_slot(record.session_id, size)
+        if after is None:
+            raise SessionEnded()
+        self.buffer.put(after.buffer_next, record, size, after.session.expires_at)
+        self.metrics.add("AudioChunksBuffered", 1)
+        limit = self.buffer_seconds * after.sample_rate * BYTES_PER_SAMPLE
+        if after.buffer_bytes <= limit:
+            return 0
+        # Over 30 s of audio: drop the oldest chunks (never the one just buffered).
+        excess = after.buffer_bytes - limit
+        dropped: list[int] = []
+        freed = 0
+        for chunk in self.buffer.oldest(record.session_id, FLUSH_PAGE):
+            if freed >= excess or chunk.position == after.buffer_next:
+                break
+            dropped.append(chunk.position)
+            freed += chunk.size
+        if dropped:
+            self.buffer.remove(record.session_id, dropped)
+            self.sessions.buffer_drained(record.session_id, len(dropped), freed)
+            self.metrics.add("AudioChunksDropped", len(dropped))
+            _log.warning("audio_buffer_trimmed", session_id=record.session_id, dropped_chunks=len(dropped))
+        return len(dropped)
+
+    def flush(self, session_id: str) -> int:
+        """Send every buffered chunk, oldest first. Returns how many were sent (0 when another
+        invocation holds the lease or the session is not active)."""
+        owner = uuid.uuid4().hex
+        if not self.sessions.acquire_flush_lease(session_id, owner, self.clock_ms(), FLUSH_LEASE_MS):
+            return 0
+        sent = 0
+        previous: str | None = None
+        empty_reads = 0
+        while True:
+            chunks = self.buffer.oldest(session_id, FLUSH_PAGE)
+            if chunks:
+                empty_reads = 0
+                for chunk in chunks:
+                    previous = self.stream.put(chunk.record, after_sequence_number=previous)
+                self.buffer.remove(session_id, [c.position for c in chunks])
+                self.sessions.buffer_drained(session_id, len(chunks), sum(c.size for c in chunks))
+                sent += len(chunks)
+                continue
+            if self.sessions.release_flush_lease(session_id, owner):
+                break
+            # The counters say more is coming: a chunk was reserved but not yet written.
+            empty_reads += 1
+            if empty_reads > 20:
+                state = self.sessions.audio_state(session_id)
+                if state is None or state.buffer_depth == 0 or state.session.status is not SessionStatus.ACTIVE:
+                    break  # our lease lapsed and another flusher finished, or the session paused/ended
+                # a writer died between counting its chunk and storing it: heal the counter
+                self.sessions.buffer_drained(session_id, state.buffer_depth, state.buffer_bytes)
+                empty_reads = 0
+            time.sleep(0.01)
+        if sent:
+            self.metrics.add("AudioChunksFlushed", sent)
+            _log.info("audio_buffer_flushed", session_id=session_id, chunks=sent)
+        return sent

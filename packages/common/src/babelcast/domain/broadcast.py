@@ -1,0 +1,36 @@
+"""Delivering the pipeline's output to the listeners of one session and one language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from babelcast.integration.connections_api import ConnectionsApi, Delivery
+from babelcast.integration.connections_table import ConnectionsTable
+from babelcast.logging import get_logger
+from babelcast.metrics import Metrics
+
+_log = get_logger(__name__)
+
+
+@dataclass
+class Broadcaster:
+    connections: ConnectionsTable
+    api: ConnectionsApi
+    metrics: Metrics
+
+    def deliver(self, session_id: str, language: str, payload: Mapping[str, Any]) -> Delivery:
+        """Post ``payload`` to every listener of ``session_id`` listening in ``language``, in
+        parallel; connections that answer Gone are removed (and uncounted)."""
+        records = {r.connection_id: r for r in self.connections.of_session(session_id, channel=language)}
+        delivery = self.api.post_many(records, payload)
+        for connection_id in delivery.gone:
+            self.connections.remove(records[connection_id])
+        self.metrics.add("BroadcastDelivered", delivery.delivered, dimensions={"TargetLanguage": language})
+        self.metrics.add(
+            "BroadcastFailed", delivery.failed + len(delivery.gone), dimensions={"TargetLanguage": language}
+        )
+        _log.info("broadcast_delivered", session_id=session_id, language=language, delivered=delivery.delivered,
+                  gone=len(delivery.gone), failed=delivery.failed)  # fmt: skip
+        return delivery

@@ -1,0 +1,140 @@
+"""Who may connect to a session's WebSocket, and the bookkeeping of connections.
+
+Speakers (a verified token) connect to their own session, or without a session id for the
+legacy ``createSession`` flow; listeners (anonymous) need a session id and a supported target
+language. Rejections carry HTTP statuses because API Gateway can only refuse a WebSocket
+upgrade with a status code, never with a close code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from babelcast.domain.sessions import require_session_id
+from babelcast.errors import (
+    LegacyCreationDisabled,
+    MissingSessionId,
+    NotSessionOwner,
+    SessionEnded,
+    SessionFull,
+    SessionNotFound,
+    ValidationFailed,
+)
+from babelcast.integration.connections_table import (
+    SPEAKER_CHANNEL,
+    ConnectionRecord,
+    ListenerJoinRejected,
+    Role,
+)
+from babelcast.logging import get_logger
+from babelcast.metrics import Metrics
+from babelcast.models import Session, SessionStatus
+
+_log = get_logger(__name__)
+# API Gateway closes sockets after 2 h; keep records a little longer so the sweep, not TTL, decides.
+CONNECTION_RECORD_TTL_MS = 3 * 3600 * 1000
+
+
+class SessionReader(Protocol):
+    def get(self, session_id: str) -> Session | None: ...
+
+
+class ConnectionStore(Protocol):
+    def get(self, connection_id: str) -> ConnectionRecord | None: ...
+    def add_speaker(self, record: ConnectionRecord) -> None: ...
+    def add_listener(self, record: ConnectionRecord, max_listeners: int) -> None: ...
+    def remove(self, record: ConnectionRecord) -> bool: ...
+
+
+@dataclass(frozen=True)
+class ConnectRequest:
+    connection_id: str
+    role: Role
+    user_id: str | None
+    session_id: str | None
+    target_language: str | None
+    now_ms: int
+
+
+@dataclass
+class ConnectionService:
+    sessions: SessionReader
+    connections: ConnectionStore
+    supported_languages: Sequence[str]
+    max_listeners: int
+    legacy_creation_enabled: bool
+    metrics: Metrics
+    clock_ms: Callable[[], int]
+
+    def connect(self, request: ConnectRequest) -> ConnectionRecord:
+        try:
+            record = self._connect(request)
+        except Exception as error:
+            code = getattr(error, "code", "INTERNAL_ERROR")
+            self.metrics.add("WebSocketConnectionRejected", 1, dimensions={"Reason": code})
+            raise
+        self.metrics.add("WebSocketConnectionCount", 1, dimensions={"Role": request.role})
+        _log.info("connected", role=record.role, session_id=record.session_id, channel=record.channel)
+        return record
+
+    def _connect(self, request: ConnectRequest) -> ConnectionRecord:
+        expires = request.now_ms + CONNECTION_RECORD_TTL_MS
+        if request.role == "speaker":
+            if not request.session_id:
+                if not self.legacy_creation_enabled:
+                    raise LegacyCreationDisabled()
+                record = ConnectionRecord(request.connection_id, "speaker", None, None, request.user_id,
+                                          request.now_ms, expires)  # fmt: skip
+                self.connections.add_speaker(record)
+                return record
+            session = self._live_session(request.session_id)
+            if session.speaker_id != request.user_id:
+                raise NotSessionOwner("Only the speaker who created this session can broadcast to it.")
+            record = ConnectionRecord(request.connection_id, "speaker", session.session_id, SPEAKER_CHANNEL,
+                                      request.user_id, request.now_ms, expires)  # fmt: skip
+            self.connections.add_speaker(record)
+            return record
+        if not request.session_id:
+            raise MissingSessionId()
+        require_session_id(request.session_id)
+        language = request.target_language
+        if not language or language not in self.supported_languages:
+            raise ValidationFailed(
+                "targetLanguage is missing or unsupported.",
+                details=[("targetLanguage", f"supported: {', '.join(self.supported_languages)}")],
+            )
+        session = self._live_session(request.session_id)
+        record = ConnectionRecord(request.connection_id, "listener", session.session_id, language, None,
+                                  request.now_ms, expires)  # fmt: skip
+        try:
+            self.connections.add_listener(record, self.max_listeners)
+        except ListenerJoinRejected as rejected:
+            if rejected.reason == "full":
+                raise SessionFull() from None
+            if rejected.reason == "ended":
+                raise SessionEnded() from None
+            raise SessionNotFound(request.session_id) from None
+        return record
+
+    def _live_session(self, session_id: str) -> Session:
+        require_session_id(session_id)
+        session = self.sessions.get(session_id)
+        if session is None:
+            raise SessionNotFound(session_id)
+        if session.status is SessionStatus.ENDED:
+            raise SessionEnded()
+        return session
+
+    def disconnect(self, connection_id: str, close_code: int | None) -> None:
+        """Idempotent: a second $disconnect (or one after the session's cleanup) changes nothing."""
+        record = self.connections.get(connection_id)
+        if record is None:
+            _log.info("disconnect_unknown_connection", close_code=close_code)
+            return
+        removed = self.connections.remove(record)
+        _log.info("disconnected", role=record.role, session_id=record.session_id, removed=removed,
+                  close_code=close_code)  # fmt: skip
+        if removed:
+            self.metrics.add("WebSocketDisconnectCount", 1, dimensions={"Role": record.role})

@@ -1,0 +1,81 @@
+"""The periodic sweep: forget connections whose sockets are gone, ask long-lived clients to
+reconnect before API Gateway's 2-hour limit, and end sessions past their expiry (DynamoDB's TTL
+may take hours to delete them; ending them here fans out ``sessionEnded`` promptly)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from babelcast.integration.connections_api import ConnectionsApi
+from babelcast.integration.connections_table import ConnectionRecord, ConnectionsTable
+from babelcast.integration.sessions_table import SessionsTable
+from babelcast.logging import get_logger
+from babelcast.metrics import Metrics
+from babelcast.models import SessionStatus
+
+_log = get_logger(__name__)
+
+
+@dataclass
+class SweepReport:
+    checked: int = 0
+    stale_removed: int = 0
+    refresh_requested: int = 0
+    sessions_expired: int = 0
+    errors: int = 0
+    expired_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Sweeper:
+    connections: ConnectionsTable
+    sessions: SessionsTable
+    api: ConnectionsApi
+    metrics: Metrics
+    refresh_after_ms: int
+    clock_ms: Callable[[], int]
+
+    def run(self) -> SweepReport:
+        report = SweepReport()
+        now = self.clock_ms()
+        records = list(self.connections.scan())
+        report.checked = len(records)
+
+        def visit(record: ConnectionRecord) -> str:
+            try:
+                if not self.api.is_connected(record.connection_id):
+                    self.connections.remove(record)
+                    return "stale"
+                if now - record.connected_at >= self.refresh_after_ms and record.refresh_sent_at is None:
+                    self.api.post(record.connection_id, {"type": "connectionRefreshRequired",
+                                                         "reason": "maximum connection time approaching",
+                                                         "sessionId": record.session_id, "timestamp": now})  # fmt: skip
+                    self.connections.mark_refresh_sent(record.connection_id, now)
+                    return "refresh"
+            except (ClientError, BotoCoreError) as error:
+                _log.warning("sweep_connection_failed", error_type=type(error).__name__)
+                return "error"
+            return "ok"
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            for outcome in pool.map(visit, records):
+                report.stale_removed += outcome == "stale"
+                report.refresh_requested += outcome == "refresh"
+                report.errors += outcome == "error"
+        for session_id in sorted({r.session_id for r in records if r.session_id}):
+            session = self.sessions.get(session_id)
+            expired = session and session.status is not SessionStatus.ENDED and session.expires_at < now
+            if expired and self.sessions.end_if_expired(session_id, now):
+                report.sessions_expired += 1
+                report.expired_ids.append(session_id)
+        self.metrics.add("StaleConnectionsRemoved", report.stale_removed)
+        self.metrics.add("ConnectionRefreshRequested", report.refresh_requested)
+        self.metrics.add("SessionsExpired", report.sessions_expired)
+        _log.info("sweep_completed", checked=report.checked, stale_removed=report.stale_removed,
+                  refresh_requested=report.refresh_requested, sessions_expired=report.sessions_expired,
+                  errors=report.errors)  # fmt: skip
+        return report
