@@ -1,0 +1,1 @@
+"""Translated-segments stream: delivery to the listeners of one language."""

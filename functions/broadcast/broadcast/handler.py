@@ -1,0 +1,76 @@
+"""Consumer of the translated-segments stream: each record is delivered to the listeners of one
+session and one language. Record data (JSON): {"sessionId", "targetLanguage", "payload": {...}}."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from babelcast.domain.broadcast import Broadcaster
+from babelcast.integration.connections_api import ConnectionsApi
+from babelcast.integration.connections_table import ConnectionsTable
+from babelcast.logging import bind_request_context, configure_logging, get_logger
+from babelcast.metrics import Metrics
+from babelcast.session_ids import is_valid_session_id
+from babelcast.settings import BroadcastSettings, load_settings
+
+SETTINGS = BroadcastSettings
+_log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    broadcaster: Broadcaster
+    metrics: Metrics
+
+
+@cache
+def dependencies() -> Dependencies:
+    settings = load_settings(BroadcastSettings)
+    configure_logging(settings.log_level, service="broadcast")
+    metrics = Metrics(settings.metrics_namespace, {"Environment": settings.environment})
+    broadcaster = Broadcaster(
+        ConnectionsTable(settings.connections_table_name, settings.sessions_table_name),
+        ConnectionsApi(settings.connections_endpoint),
+        metrics,
+    )
+    return Dependencies(broadcaster, metrics)
+
+
+def _segment(record: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
+    try:
+        data = json.loads(base64.b64decode(record["kinesis"]["data"]))
+        session_id, language, payload = data["sessionId"], data["targetLanguage"], data["payload"]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (isinstance(session_id, str) and is_valid_session_id(session_id) and isinstance(language, str)
+            and isinstance(payload, dict)):  # fmt: skip
+        return None
+    payload.setdefault("type", "translation")
+    return session_id, language, payload
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    deps = dependencies()
+    failures = []
+    for record in event.get("Records", []):
+        sequence = (record.get("kinesis") or {}).get("sequenceNumber")
+        bind_request_context(correlation_id=str(record.get("eventID", "")),
+                             aws_request_id=getattr(context, "aws_request_id", ""))  # fmt: skip
+        segment = _segment(record)
+        if segment is None:
+            # A malformed segment will never succeed: log and skip rather than block the shard.
+            _log.error("segment_malformed", sequence_number=sequence)
+            deps.metrics.add("BroadcastMalformedSegments", 1)
+            continue
+        try:
+            deps.broadcaster.deliver(*segment)
+        except Exception as failure:
+            _log.error("broadcast_failed", error_type=type(failure).__name__)
+            failures.append({"itemIdentifier": sequence})
+            break
+    deps.metrics.flush()
+    return {"batchItemFailures": failures}

@@ -1,0 +1,1 @@
+"""Scheduled sweep: stale connections, refresh notices, expired sessions."""

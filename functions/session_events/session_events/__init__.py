@@ -1,0 +1,1 @@
+"""Sessions change stream: fan-out of pause/resume/end, flush after resume."""

@@ -1,0 +1,64 @@
+"""Consumer of the sessions table's change stream: pause/resume/end reach every connection."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from babelcast.domain.audio import AudioService
+from babelcast.domain.fanout import SessionFanout
+from babelcast.integration.audio import AudioBufferTable, AudioStream
+from babelcast.integration.connections_api import ConnectionsApi
+from babelcast.integration.connections_table import ConnectionsTable
+from babelcast.integration.sessions_table import SessionsTable
+from babelcast.logging import bind_request_context, configure_logging, get_logger
+from babelcast.metrics import Metrics
+from babelcast.settings import SessionEventsSettings, load_settings
+
+SETTINGS = SessionEventsSettings
+_log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    fanout: SessionFanout
+    metrics: Metrics
+
+
+@cache
+def dependencies() -> Dependencies:
+    settings = load_settings(SessionEventsSettings)
+    configure_logging(settings.log_level, service="session_events")
+    metrics = Metrics(settings.metrics_namespace, {"Environment": settings.environment})
+    sessions = SessionsTable(settings.sessions_table_name)
+    buffer = AudioBufferTable(settings.audio_buffer_table_name)
+    fanout = SessionFanout(
+        sessions=sessions,
+        connections=ConnectionsTable(settings.connections_table_name, settings.sessions_table_name),
+        api=ConnectionsApi(settings.connections_endpoint),
+        buffer=buffer,
+        audio=AudioService(sessions, buffer, AudioStream(settings.audio_stream_name), metrics),
+        metrics=metrics,
+        clock_ms=lambda: time.time_ns() // 1_000_000,
+    )
+    return Dependencies(fanout, metrics)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    deps = dependencies()
+    failures = []
+    for record in event.get("Records", []):
+        change = record.get("dynamodb") or {}
+        bind_request_context(correlation_id=str(record.get("eventID", "")),
+                             aws_request_id=getattr(context, "aws_request_id", ""))  # fmt: skip
+        try:
+            deps.fanout.on_change(str(record.get("eventName")), change.get("OldImage"), change.get("NewImage"))
+        except Exception as failure:
+            # Report only this record: the stream retries from it, keeping later records in order.
+            _log.error("change_failed", error_type=type(failure).__name__)
+            failures.append({"itemIdentifier": change.get("SequenceNumber")})
+            break
+    deps.metrics.flush()
+    return {"batchItemFailures": failures}

@@ -1,0 +1,1 @@
+"""WebSocket $connect REQUEST authorizer: verifies speakers' Cognito tokens."""

@@ -1,0 +1,72 @@
+"""The $connect REQUEST authorizer. It runs for every connection: listeners (no token) are let in
+as anonymous listeners; a speaker's token must verify, or the upgrade is refused with 401."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from babelcast.auth import InvalidToken, JwksCache, TokenVerifier
+from babelcast.logging import bind_request_context, configure_logging, get_logger
+from babelcast.metrics import Metrics
+from babelcast.settings import AuthorizerSettings, load_settings
+
+SETTINGS = AuthorizerSettings
+_log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    verifier: TokenVerifier
+    metrics: Metrics
+
+
+@cache
+def dependencies() -> Dependencies:
+    settings = load_settings(AuthorizerSettings)
+    configure_logging(settings.log_level, service="ws_authorizer")
+    # Module-level cache: the JWKS is fetched once per warm process, not per connection.
+    verifier = TokenVerifier(settings.jwt_issuer, settings.jwt_audience, JwksCache(settings.jwks_url))
+    return Dependencies(verifier, Metrics(settings.metrics_namespace, {"Environment": settings.environment}))
+
+
+def _policy(principal: str, method_arn: str, context: dict[str, str]) -> dict[str, Any]:
+    return {
+        "principalId": principal,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": method_arn}],
+        },
+        "context": context,
+    }
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    deps = dependencies()
+    request_context = event.get("requestContext") or {}
+    bind_request_context(
+        correlation_id=str(request_context.get("requestId", "")),
+        connection_id=str(request_context.get("connectionId", "")),
+        aws_request_id=getattr(context, "aws_request_id", ""),
+    )
+    query = event.get("queryStringParameters") or {}
+    token = str(query.get("token") or "")
+    session_id = str(query.get("sessionId") or "")
+    method_arn = str(event.get("methodArn", ""))
+    try:
+        if not token:
+            deps.metrics.add("AuthorizerDecision", 1, dimensions={"Decision": "anonymous"})
+            return _policy("anonymous", method_arn, {"role": "listener", "sessionId": session_id})
+        try:
+            claims = deps.verifier.verify(token)
+        except InvalidToken as refused:
+            # The reason is logged for operators; the client only ever sees 401.
+            _log.info("token_refused", reason=str(refused))
+            deps.metrics.add("AuthorizerDecision", 1, dimensions={"Decision": "refused"})
+            raise Exception("Unauthorized") from None
+        deps.metrics.add("AuthorizerDecision", 1, dimensions={"Decision": "speaker"})
+        return _policy(str(claims["sub"]), method_arn,
+                       {"role": "speaker", "userId": str(claims["sub"]), "sessionId": session_id})  # fmt: skip
+    finally:
+        deps.metrics.flush()

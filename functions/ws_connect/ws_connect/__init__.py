@@ -1,0 +1,1 @@
+"""WebSocket $connect: who may join a session."""

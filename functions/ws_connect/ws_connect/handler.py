@@ -1,0 +1,72 @@
+"""WebSocket $connect: applies the connect rules, stores the connection, counts listeners."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from babelcast.domain.connections import ConnectionService, ConnectRequest
+from babelcast.errors import DomainError
+from babelcast.integration.connections_table import ConnectionsTable
+from babelcast.integration.sessions_table import SessionsTable
+from babelcast.logging import configure_logging, get_logger
+from babelcast.metrics import Metrics
+from babelcast.settings import ConnectSettings, load_settings
+from babelcast.websocket import WsCaller, bind, connect_response
+
+SETTINGS = ConnectSettings
+_log = get_logger(__name__)
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    service: ConnectionService
+    metrics: Metrics
+
+
+@cache
+def dependencies() -> Dependencies:
+    settings = load_settings(ConnectSettings)
+    configure_logging(settings.log_level, service="ws_connect")
+    metrics = Metrics(settings.metrics_namespace, {"Environment": settings.environment})
+    service = ConnectionService(
+        sessions=SessionsTable(settings.sessions_table_name),
+        connections=ConnectionsTable(settings.connections_table_name, settings.sessions_table_name),
+        supported_languages=settings.supported_languages,
+        max_listeners=settings.max_listeners_per_session,
+        legacy_creation_enabled=settings.legacy_creation_enabled,
+        metrics=metrics,
+        clock_ms=_now_ms,
+    )
+    return Dependencies(service, metrics)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    deps = dependencies()
+    started = time.perf_counter()
+    caller = WsCaller.from_event(event)
+    bind(caller, getattr(context, "aws_request_id", ""))
+    request = ConnectRequest(
+        connection_id=caller.connection_id, role="speaker" if caller.role == "speaker" else "listener",
+        user_id=caller.user_id, session_id=caller.query.get("sessionId") or None,
+        target_language=caller.query.get("targetLanguage") or None, now_ms=_now_ms(),
+    )  # fmt: skip
+    error: DomainError | None = None
+    try:
+        deps.service.connect(request)
+    except DomainError as rejected:
+        error = rejected
+        _log.info("connect_rejected", code=rejected.code, status=rejected.status)
+    except Exception as failure:
+        _log.error("unhandled_error", error_type=type(failure).__name__)
+        error = DomainError()
+    elapsed = (time.perf_counter() - started) * 1000
+    deps.metrics.add("WebSocketConnectDuration", elapsed, unit="Milliseconds")
+    deps.metrics.flush()
+    return connect_response(error)

@@ -1,0 +1,1 @@
+"""WebSocket $disconnect: forget the connection."""

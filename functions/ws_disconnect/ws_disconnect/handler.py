@@ -1,0 +1,53 @@
+"""WebSocket $disconnect: forgets the connection (idempotent) and uncounts a listener. The
+speaker's disconnect does not end the session: speakers reconnect with the same sessionId."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from babelcast.domain.connections import ConnectionService
+from babelcast.integration.connections_table import ConnectionsTable
+from babelcast.integration.sessions_table import SessionsTable
+from babelcast.logging import configure_logging, get_logger
+from babelcast.metrics import Metrics
+from babelcast.settings import DisconnectSettings, load_settings
+from babelcast.websocket import WsCaller, bind
+
+SETTINGS = DisconnectSettings
+_log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    service: ConnectionService
+    metrics: Metrics
+
+
+@cache
+def dependencies() -> Dependencies:
+    settings = load_settings(DisconnectSettings)
+    configure_logging(settings.log_level, service="ws_disconnect")
+    metrics = Metrics(settings.metrics_namespace, {"Environment": settings.environment})
+    service = ConnectionService(
+        sessions=SessionsTable(settings.sessions_table_name),
+        connections=ConnectionsTable(settings.connections_table_name, settings.sessions_table_name),
+        supported_languages=(), max_listeners=0, legacy_creation_enabled=False, metrics=metrics,
+        clock_ms=lambda: time.time_ns() // 1_000_000,
+    )  # fmt: skip
+    return Dependencies(service, metrics)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    deps = dependencies()
+    caller = WsCaller.from_event(event)
+    bind(caller, getattr(context, "aws_request_id", ""))
+    close_code = (event.get("requestContext") or {}).get("disconnectStatusCode")
+    try:
+        deps.service.disconnect(caller.connection_id, int(close_code) if close_code is not None else None)
+    except Exception as failure:  # $disconnect is best-effort; the sweep removes what is left
+        _log.error("disconnect_failed", error_type=type(failure).__name__)
+    deps.metrics.flush()
+    return {"statusCode": 200}

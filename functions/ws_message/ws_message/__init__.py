@@ -1,0 +1,1 @@
+"""Every WebSocket message route: audio, control, legacy createSession."""

@@ -1,0 +1,188 @@
+"""Every WebSocket message route (selected by ``action``): audio, heartbeats, speaker controls,
+listener language changes, status, and the legacy ``createSession``. Replies go back over the
+@connections API; rules live in ``babelcast.domain``."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Any
+
+from babelcast.domain.audio import AudioService
+from babelcast.domain.sessions import SessionPolicy, SessionService
+from babelcast.errors import (
+    InvalidMessage,
+    LegacyCreationDisabled,
+    NoSessionYet,
+    NotListener,
+    NotSpeaker,
+    SessionNotFound,
+    ValidationFailed,
+)
+from babelcast.http.request import parse_model
+from babelcast.integration.audio import AudioBufferTable, AudioStream
+from babelcast.integration.connections_api import ConnectionsApi
+from babelcast.integration.connections_table import ConnectionsTable
+from babelcast.integration.rate_limits_table import RateLimitsTable
+from babelcast.integration.sessions_table import SessionsTable
+from babelcast.logging import configure_logging
+from babelcast.metrics import Metrics
+from babelcast.models import CreateSessionRequest, SessionStatus, UpdateSessionRequest
+from babelcast.settings import MessageSettings, load_settings
+from babelcast.websocket import MessageApp, WsCaller
+from pydantic import BaseModel, ConfigDict, Field
+
+SETTINGS = MessageSettings
+MAX_SEQUENCE = 2**53 - 1  # integers JavaScript clients can represent exactly
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    settings: MessageSettings
+    sessions_table: SessionsTable
+    connections: ConnectionsTable
+    sessions: SessionService
+    audio: AudioService
+    api: ConnectionsApi
+    metrics: Metrics
+
+
+@cache
+def dependencies() -> Dependencies:
+    settings = load_settings(MessageSettings)
+    configure_logging(settings.log_level, service="ws_message")
+    metrics = Metrics(settings.metrics_namespace, {"Environment": settings.environment})
+    sessions_table = SessionsTable(settings.sessions_table_name)
+    sessions = SessionService(
+        store=sessions_table, rate_limiter=RateLimitsTable(settings.rate_limits_table_name),
+        policy=SessionPolicy(settings.supported_languages, settings.session_ttl_hours,
+                             settings.create_rate_limit_per_minute),
+        metrics=metrics,
+    )  # fmt: skip
+    audio = AudioService(sessions_table, AudioBufferTable(settings.audio_buffer_table_name),
+                         AudioStream(settings.audio_stream_name), metrics, settings.audio_buffer_seconds)  # fmt: skip
+    connections = ConnectionsTable(settings.connections_table_name, settings.sessions_table_name)
+    return Dependencies(settings, sessions_table, connections, sessions, audio,
+                        ConnectionsApi(settings.connections_endpoint), metrics)  # fmt: skip
+
+
+app = MessageApp(lambda: dependencies().api, lambda: dependencies().metrics)
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.handle(event, context)
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    action: str
+
+
+class SendAudio(_Message):
+    audio_data: Annotated[str, Field(alias="audioData", min_length=1, max_length=1_500_000)]
+    sequence: Annotated[int, Field(ge=0, le=MAX_SEQUENCE)]
+
+
+class ChangeLanguage(_Message):
+    target_language: Annotated[str, Field(alias="targetLanguage", max_length=8)]
+
+
+def _session_of(caller: WsCaller) -> str:
+    """The session this connection belongs to: from the authorizer context (set at $connect),
+    or from the connection record for legacy connections that created theirs later."""
+    if caller.session_id:
+        return caller.session_id
+    record = dependencies().connections.get(caller.connection_id)
+    if record is None or not record.session_id:
+        raise NoSessionYet()
+    return record.session_id
+
+
+def _speaker(caller: WsCaller) -> str:
+    if caller.role != "speaker" or not caller.user_id:
+        raise NotSpeaker()
+    return caller.user_id
+
+
+@app.action("sendAudio")
+def send_audio(caller: WsCaller, body: dict[str, Any]) -> dict[str, Any] | None:
+    message = parse_model(SendAudio, body)
+    user = _speaker(caller)
+    outcome = dependencies().audio.send(
+        session_id=_session_of(caller), user_id=user, sequence=message.sequence, audio_data=message.audio_data
+    )
+    if outcome.dropped_chunks:
+        return {"type": "error", "code": "AUDIO_BUFFER_FULL", "severity": "warning",
+                "message": f"More than {dependencies().settings.audio_buffer_seconds} s of audio is buffered "
+                           f"while paused; the oldest {outcome.dropped_chunks} chunk(s) were dropped."}  # fmt: skip
+    return None
+
+
+@app.action("heartbeat")
+def heartbeat(caller: WsCaller, body: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "heartbeatAck", "timestamp": _now_ms()}
+
+
+def _set_status(caller: WsCaller, status: SessionStatus) -> None:
+    user = _speaker(caller)
+    session_id = _session_of(caller)
+    # One conditional write (owner + not ended). The change stream then tells every connection.
+    dependencies().sessions.update(session_id, user, UpdateSessionRequest(status=status))
+    if status is SessionStatus.ACTIVE:
+        dependencies().audio.flush(session_id)  # paused audio first, before any newer chunk
+
+
+@app.action("pauseBroadcast")
+def pause(caller: WsCaller, body: dict[str, Any]) -> None:
+    _set_status(caller, SessionStatus.PAUSED)
+
+
+@app.action("resumeBroadcast")
+def resume(caller: WsCaller, body: dict[str, Any]) -> None:
+    _set_status(caller, SessionStatus.ACTIVE)
+
+
+@app.action("changeLanguage")
+def change_language(caller: WsCaller, body: dict[str, Any]) -> dict[str, Any]:
+    message = parse_model(ChangeLanguage, body)
+    if caller.role != "listener":
+        raise NotListener()
+    deps = dependencies()
+    if message.target_language not in deps.settings.supported_languages:
+        raise ValidationFailed(
+            details=[("targetLanguage", f"supported: {', '.join(deps.settings.supported_languages)}")]
+        )
+    deps.connections.change_channel(caller.connection_id, message.target_language)
+    return {"type": "sessionStatus", "sessionId": _session_of(caller), "targetLanguage": message.target_language}
+
+
+@app.action("getSessionStatus")
+def session_status(caller: WsCaller, body: dict[str, Any]) -> dict[str, Any]:
+    session_id = _session_of(caller)
+    session = dependencies().sessions_table.get(session_id)
+    if session is None:
+        raise SessionNotFound(session_id)
+    return {"type": "sessionStatus", "sessionId": session_id, "role": caller.role, "session": session.to_api()}
+
+
+@app.action("createSession")
+def create_session(caller: WsCaller, body: dict[str, Any]) -> dict[str, Any]:
+    """The legacy flow (requirement 9): connect without sessionId, then create over the socket."""
+    deps = dependencies()
+    if not deps.settings.legacy_creation_enabled:
+        raise LegacyCreationDisabled()
+    user = _speaker(caller)
+    record = deps.connections.get(caller.connection_id)
+    if record is None or record.session_id:
+        raise InvalidMessage("This connection already belongs to a session; open a new one to create another.")
+    request = parse_model(CreateSessionRequest, {k: v for k, v in body.items() if k != "action"},
+                          deps.sessions.validation_context)  # fmt: skip
+    session = deps.sessions.create(user, request)
+    deps.connections.attach_session(caller.connection_id, session.session_id)
+    deps.metrics.add("LegacySessionCreationCount", 1)
+    return {"type": "sessionCreated", "sessionId": session.session_id, "session": session.to_api()}

@@ -1,0 +1,136 @@
+"""API Gateway WebSocket events: what a connection carries, and the one place where domain
+errors become $connect statuses or ``error`` messages on the socket."""
+
+from __future__ import annotations
+
+import json
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from babelcast.errors import DomainError, InvalidMessage, UnknownAction
+from babelcast.integration.connections_api import ConnectionsApi
+from babelcast.logging import bind_request_context, get_logger
+from babelcast.metrics import Metrics
+
+_log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class WsCaller:
+    """The connection and who is behind it. ``role``/``user_id`` come from the $connect
+    authorizer's context, which API Gateway attaches to every later event of the connection."""
+
+    connection_id: str
+    route_key: str
+    request_id: str
+    role: str
+    user_id: str | None
+    session_id: str | None
+    query: Mapping[str, str]
+
+    @classmethod
+    def from_event(cls, event: Mapping[str, Any]) -> WsCaller:
+        context = event.get("requestContext") or {}
+        authorizer = context.get("authorizer") or {}
+        query = event.get("queryStringParameters") or {}
+        user = authorizer.get("userId")
+        session = authorizer.get("sessionId")
+        return cls(
+            connection_id=str(context.get("connectionId", "")),
+            route_key=str(context.get("routeKey", "")),
+            request_id=str(context.get("requestId", "")),
+            role="speaker" if authorizer.get("role") == "speaker" and user else "listener",
+            user_id=str(user) if user else None,
+            session_id=str(session) if session else None,
+            query={str(k): str(v) for k, v in query.items()},
+        )
+
+
+def bind(caller: WsCaller, aws_request_id: str) -> None:
+    bind_request_context(
+        correlation_id=caller.request_id or caller.connection_id,
+        connection_id=caller.connection_id,
+        route=caller.route_key,
+        role=caller.role,
+        aws_request_id=aws_request_id,
+    )
+
+
+def connect_response(error: DomainError | None) -> dict[str, Any]:
+    """$connect can only answer with an HTTP status (API Gateway cannot send a close code during
+    the handshake); browsers then see close code 1006 and can ask GET /sessions/{id} why."""
+    if error is None:
+        return {"statusCode": 200}
+    return {"statusCode": error.status, "body": json.dumps({"code": error.code, "message": error.message})}
+
+
+MessageHandler = Callable[[WsCaller, dict[str, Any]], Mapping[str, Any] | None]
+
+
+class MessageApp:
+    """Routes messages by ``action`` (the API's route selection expression) to handlers; a reply
+    or an ``error`` goes back over the @connections API."""
+
+    def __init__(self, api: Callable[[], ConnectionsApi], metrics: Callable[[], Metrics]) -> None:
+        self.handlers: dict[str, MessageHandler] = {}
+        self._api = api
+        self._metrics = metrics
+
+    def action(self, name: str) -> Callable[[MessageHandler], MessageHandler]:
+        def register(handler: MessageHandler) -> MessageHandler:
+            self.handlers[name] = handler
+            return handler
+
+        return register
+
+    def handle(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        started = time.perf_counter()
+        caller = WsCaller.from_event(event)
+        bind(caller, getattr(context, "aws_request_id", ""))
+        metrics = self._metrics()
+        action = "unknown"
+        reply: Mapping[str, Any] | None
+        try:
+            body = _parse(event.get("body"))
+            action = str(body.get("action", ""))
+            handler = self.handlers.get(action)
+            if handler is None:
+                raise UnknownAction()
+            reply = handler(caller, body)
+        except DomainError as error:
+            log = _log.error if error.status >= 500 else _log.info
+            log("message_rejected", action=action, code=error.code)
+            reply = {"type": "error", "code": error.code, "message": error.message, "action": action,
+                     "requestId": caller.request_id}  # fmt: skip
+        except Exception as error:  # never let a bug kill the socket silently or leak a trace
+            frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+            _log.error("unhandled_error", action=action, error_type=type(error).__name__,
+                       location=f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else None)  # fmt: skip
+            reply = {"type": "error", "code": "INTERNAL_ERROR", "action": action, "requestId": caller.request_id,
+                     "message": "Something went wrong on our side. Please retry."}  # fmt: skip
+        if reply is not None:
+            try:
+                self._api().post(caller.connection_id, reply)
+            except Exception as error:  # the socket may be gone: nothing else to do
+                _log.warning("reply_failed", error_type=type(error).__name__)
+        elapsed = (time.perf_counter() - started) * 1000
+        known = action if action in self.handlers else "unknown"
+        metrics.add("WebSocketMessageDuration", elapsed, unit="Milliseconds", dimensions={"Action": known})
+        _log.info("message_handled", action=known, duration_ms=round(elapsed, 2))
+        metrics.flush()
+        return {"statusCode": 200}
+
+
+def _parse(body: Any) -> dict[str, Any]:
+    if not isinstance(body, str) or len(body) > 200_000:
+        raise InvalidMessage()
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        raise InvalidMessage("Messages must be JSON objects with an 'action' field.") from None
+    if not isinstance(parsed, dict):
+        raise InvalidMessage()
+    return parsed
