@@ -38,7 +38,320 @@ locals {
         },
       ]
     }
+
+    # $connect authorizer: verifies the Cognito token in the query string and lets anonymous
+    # listeners through; it reads no table.
+    ws_authorizer = {
+      handler     = "ws_authorizer.handler.lambda_handler"
+      memory_size = 256
+      timeout     = 5
+      description = "Babelcast WebSocket $connect authorizer (${terraform.workspace})"
+
+      environment = {
+        ENVIRONMENT       = terraform.workspace
+        SERVICE_VERSION   = var.service_version
+        METRICS_NAMESPACE = var.metrics_namespace
+        LOG_LEVEL         = var.log_level
+        JWT_ISSUER        = local.jwt_issuer
+        JWT_AUDIENCE      = local.user_pool_client_id
+        JWKS_URL          = "${local.jwt_issuer}/.well-known/jwks.json"
+      }
+
+      policy_statements = []
+    }
+
+    ws_connect = {
+      handler     = "ws_connect.handler.lambda_handler"
+      memory_size = 256
+      timeout     = 10
+      description = "Babelcast WebSocket $connect (${terraform.workspace})"
+
+      environment = {
+        ENVIRONMENT               = terraform.workspace
+        SERVICE_VERSION           = var.service_version
+        METRICS_NAMESPACE         = var.metrics_namespace
+        LOG_LEVEL                 = var.log_level
+        SESSIONS_TABLE_NAME       = module.sessions_table.name
+        CONNECTIONS_TABLE_NAME    = module.connections_table.name
+        SUPPORTED_LANGUAGES       = join(",", var.supported_languages)
+        MAX_LISTENERS_PER_SESSION = tostring(var.max_listeners_per_session)
+        LEGACY_CREATION_ENABLED   = tostring(var.legacy_session_creation_enabled)
+      }
+
+      policy_statements = [
+        {
+          sid       = "SessionsReadUpdate"
+          actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+          resources = [module.sessions_table.arn]
+        },
+        {
+          sid       = "ConnectionsPut"
+          actions   = ["dynamodb:PutItem"]
+          resources = [module.connections_table.arn]
+        },
+      ]
+    }
+
+    ws_disconnect = {
+      handler     = "ws_disconnect.handler.lambda_handler"
+      memory_size = 256
+      timeout     = 10
+      description = "Babelcast WebSocket $disconnect (${terraform.workspace})"
+
+      environment = {
+        ENVIRONMENT            = terraform.workspace
+        SERVICE_VERSION        = var.service_version
+        METRICS_NAMESPACE      = var.metrics_namespace
+        LOG_LEVEL              = var.log_level
+        SESSIONS_TABLE_NAME    = module.sessions_table.name
+        CONNECTIONS_TABLE_NAME = module.connections_table.name
+      }
+
+      policy_statements = [
+        {
+          sid       = "ConnectionsReadDelete"
+          actions   = ["dynamodb:GetItem", "dynamodb:DeleteItem"]
+          resources = [module.connections_table.arn]
+        },
+        {
+          sid       = "SessionsUpdate"
+          actions   = ["dynamodb:UpdateItem"]
+          resources = [module.sessions_table.arn]
+        },
+      ]
+    }
+
+    # $default and every custom action (sendAudio, heartbeat, createSession, ...).
+    ws_message = {
+      handler     = "ws_message.handler.lambda_handler"
+      memory_size = 512
+      timeout     = 10
+      description = "Babelcast WebSocket messages (${terraform.workspace})"
+
+      environment = {
+        ENVIRONMENT                  = terraform.workspace
+        SERVICE_VERSION              = var.service_version
+        METRICS_NAMESPACE            = var.metrics_namespace
+        LOG_LEVEL                    = var.log_level
+        SESSIONS_TABLE_NAME          = module.sessions_table.name
+        CONNECTIONS_TABLE_NAME       = module.connections_table.name
+        RATE_LIMITS_TABLE_NAME       = module.rate_limits_table.name
+        AUDIO_BUFFER_TABLE_NAME      = module.audio_buffer_table.name
+        AUDIO_STREAM_NAME            = module.audio_stream.name
+        CONNECTIONS_ENDPOINT         = module.websocket_api.management_endpoint
+        SUPPORTED_LANGUAGES          = join(",", var.supported_languages)
+        SESSION_TTL_HOURS            = tostring(var.session_ttl_hours)
+        CREATE_RATE_LIMIT_PER_MINUTE = tostring(var.create_rate_limit_per_minute)
+        LEGACY_CREATION_ENABLED      = tostring(var.legacy_session_creation_enabled)
+        AUDIO_BUFFER_SECONDS         = tostring(var.audio_buffer_seconds)
+      }
+
+      policy_statements = concat([
+        {
+          sid       = "SessionsReadWrite"
+          actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+          resources = [module.sessions_table.arn]
+        },
+        {
+          sid       = "RateLimits"
+          actions   = ["dynamodb:UpdateItem"]
+          resources = [module.rate_limits_table.arn]
+        },
+        {
+          sid       = "ConnectionsReadUpdate"
+          actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+          resources = [module.connections_table.arn]
+        },
+        {
+          sid       = "AudioBuffer"
+          actions   = ["dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem"]
+          resources = [module.audio_buffer_table.arn]
+        },
+        {
+          sid       = "AudioStreamPut"
+          actions   = ["kinesis:PutRecord"]
+          resources = [module.audio_stream.arn]
+        },
+        {
+          sid       = "PostToConnections"
+          actions   = ["execute-api:ManageConnections"]
+          resources = [local.connections_arns.POST]
+        },
+      ], local.kinesis_producer_kms_statements)
+    }
+
+    # Reacts to session changes (sessions table stream): notifies and disconnects listeners,
+    # flushes buffered audio.
+    session_events = {
+      handler     = "session_events.handler.lambda_handler"
+      memory_size = 512
+      timeout     = 60
+      description = "Babelcast session change fan-out (${terraform.workspace})"
+
+      environment = {
+        ENVIRONMENT             = terraform.workspace
+        SERVICE_VERSION         = var.service_version
+        METRICS_NAMESPACE       = var.metrics_namespace
+        LOG_LEVEL               = var.log_level
+        SESSIONS_TABLE_NAME     = module.sessions_table.name
+        CONNECTIONS_TABLE_NAME  = module.connections_table.name
+        AUDIO_BUFFER_TABLE_NAME = module.audio_buffer_table.name
+        AUDIO_STREAM_NAME       = module.audio_stream.name
+        CONNECTIONS_ENDPOINT    = module.websocket_api.management_endpoint
+      }
+
+      policy_statements = concat([
+        {
+          sid       = "SessionsStreamRead"
+          actions   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
+          resources = [module.sessions_table.stream_arn]
+        },
+        {
+          sid       = "ConnectionsBySession"
+          actions   = ["dynamodb:Query"]
+          resources = [module.connections_table.index_arns["by-session"]]
+        },
+        {
+          sid       = "ConnectionsDelete"
+          actions   = ["dynamodb:DeleteItem"]
+          resources = [module.connections_table.arn]
+        },
+        {
+          sid       = "SessionsUpdate"
+          actions   = ["dynamodb:UpdateItem"]
+          resources = [module.sessions_table.arn]
+        },
+        {
+          sid       = "AudioBufferDrain"
+          actions   = ["dynamodb:Query", "dynamodb:BatchWriteItem"]
+          resources = [module.audio_buffer_table.arn]
+        },
+        {
+          sid       = "AudioStreamPut"
+          actions   = ["kinesis:PutRecord"]
+          resources = [module.audio_stream.arn]
+        },
+        {
+          sid       = "PostToAndDropConnections"
+          actions   = ["execute-api:ManageConnections"]
+          resources = [local.connections_arns.POST, local.connections_arns.DELETE]
+        },
+      ], local.kinesis_producer_kms_statements)
+    }
+
+    # Sends translated segments (translated-segments stream) to the listeners of each language.
+    broadcast = {
+      handler     = "broadcast.handler.lambda_handler"
+      memory_size = 512
+      timeout     = 60
+      description = "Babelcast translated segment broadcast (${terraform.workspace})"
+
+      environment = {
+        ENVIRONMENT            = terraform.workspace
+        SERVICE_VERSION        = var.service_version
+        METRICS_NAMESPACE      = var.metrics_namespace
+        LOG_LEVEL              = var.log_level
+        CONNECTIONS_TABLE_NAME = module.connections_table.name
+        SESSIONS_TABLE_NAME    = module.sessions_table.name
+        CONNECTIONS_ENDPOINT   = module.websocket_api.management_endpoint
+      }
+
+      policy_statements = concat([
+        {
+          sid = "TranslatedSegmentsRead"
+          actions = [
+            "kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords",
+            "kinesis:GetShardIterator", "kinesis:ListShards",
+          ]
+          resources = [module.translated_segments_stream.arn]
+        },
+        {
+          # SubscribeToShard is authorized on the stream's consumer ARNs (enhanced fan-out), not on the stream.
+          sid       = "TranslatedSegmentsSubscribe"
+          actions   = ["kinesis:SubscribeToShard"]
+          resources = ["${module.translated_segments_stream.arn}/consumer/*"]
+        },
+        {
+          sid       = "ConnectionsBySession"
+          actions   = ["dynamodb:Query"]
+          resources = [module.connections_table.index_arns["by-session"]]
+        },
+        {
+          sid       = "ConnectionsDelete"
+          actions   = ["dynamodb:DeleteItem"]
+          resources = [module.connections_table.arn]
+        },
+        {
+          sid       = "SessionsUpdate"
+          actions   = ["dynamodb:UpdateItem"]
+          resources = [module.sessions_table.arn]
+        },
+        {
+          sid       = "PostToConnections"
+          actions   = ["execute-api:ManageConnections"]
+          resources = [local.connections_arns.POST]
+        },
+      ], local.kinesis_consumer_kms_statements)
+    }
+
+    # Scheduled: drops stale connections and refreshes those nearing API Gateway's 2-hour limit.
+    connection_sweeper = {
+      handler     = "connection_sweeper.handler.lambda_handler"
+      memory_size = 256
+      timeout     = 60
+      description = "Babelcast WebSocket connection sweeper (${terraform.workspace})"
+
+      environment = {
+        ENVIRONMENT                      = terraform.workspace
+        SERVICE_VERSION                  = var.service_version
+        METRICS_NAMESPACE                = var.metrics_namespace
+        LOG_LEVEL                        = var.log_level
+        SESSIONS_TABLE_NAME              = module.sessions_table.name
+        CONNECTIONS_TABLE_NAME           = module.connections_table.name
+        CONNECTIONS_ENDPOINT             = module.websocket_api.management_endpoint
+        CONNECTION_REFRESH_AFTER_SECONDS = tostring(var.connection_refresh_after_seconds)
+      }
+
+      policy_statements = [
+        {
+          sid       = "ConnectionsSweep"
+          actions   = ["dynamodb:Scan", "dynamodb:DeleteItem", "dynamodb:UpdateItem"]
+          resources = [module.connections_table.arn]
+        },
+        {
+          sid       = "SessionsReadUpdate"
+          actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+          resources = [module.sessions_table.arn]
+        },
+        {
+          sid       = "ManageConnections"
+          actions   = ["execute-api:ManageConnections"]
+          resources = [local.connections_arns.GET, local.connections_arns.POST, local.connections_arns.DELETE]
+        },
+      ]
+    }
   }
+
+  # execute-api:ManageConnections resources of the WebSocket stage by method: POST sends to a
+  # connection, GET describes it, DELETE disconnects it.
+  connections_arns = {
+    for method in ["GET", "POST", "DELETE"] :
+    method => "${module.websocket_api.connections_arn_prefix}/${method}/@connections/*"
+  }
+
+  # Streams encrypted with the AWS-managed key (alias/aws/kinesis) need no KMS permissions in the
+  # caller's policy: its key policy lets Kinesis use it for any principal of the account. A
+  # customer-managed key must be granted explicitly: data keys to producers, Decrypt to consumers.
+  kinesis_producer_kms_statements = var.kinesis_kms_key_arn == null ? [] : [{
+    sid       = "KinesisKmsEncrypt"
+    actions   = ["kms:GenerateDataKey"]
+    resources = [var.kinesis_kms_key_arn]
+  }]
+  kinesis_consumer_kms_statements = var.kinesis_kms_key_arn == null ? [] : [{
+    sid       = "KinesisKmsDecrypt"
+    actions   = ["kms:Decrypt"]
+    resources = [var.kinesis_kms_key_arn]
+  }]
 }
 
 module "functions" {

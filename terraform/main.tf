@@ -51,6 +51,70 @@ module "rate_limits_table" {
   deletion_protection    = var.deletion_protection
 }
 
+module "connections_table" {
+  source = "./modules/dynamodb-table"
+
+  name     = "${local.name}-connections"
+  hash_key = "connectionId"
+  attributes = [
+    { name = "connectionId", type = "S" },
+    { name = "sessionId", type = "S" },
+    { name = "channel", type = "S" },
+  ]
+  # Every connection of a session for fan-out: channel is a listener's target language, or
+  # "speaker" for the speaker's own connection, so the speaker is found through it too.
+  global_secondary_indexes = [
+    { name = "by-session", hash_key = "sessionId", range_key = "channel", projection_type = "ALL" },
+  ]
+  ttl_attribute_name = "ttl"
+
+  # A connection lives at most two hours (API Gateway's limit); a restore would only bring back
+  # sockets that no longer exist.
+  point_in_time_recovery = false
+  kms_key_arn            = var.kms_key_arn
+  deletion_protection    = var.deletion_protection
+}
+
+module "audio_buffer_table" {
+  source = "./modules/dynamodb-table"
+
+  name      = "${local.name}-audio-buffer"
+  hash_key  = "sessionId"
+  range_key = "position"
+  attributes = [
+    { name = "sessionId", type = "S" },
+    { name = "position", type = "N" },
+  ]
+  ttl_attribute_name = "ttl"
+
+  # Holds the last few seconds of a session's audio and expires right after; nothing to restore.
+  point_in_time_recovery = false
+  kms_key_arn            = var.kms_key_arn
+  deletion_protection    = var.deletion_protection
+}
+
+# Speaker audio chunks for the translation pipeline. Producers use the session ID as partition
+# key, so a session's chunks stay in order on one shard.
+module "audio_stream" {
+  source = "./modules/kinesis-stream"
+
+  name             = "${local.name}-audio"
+  shard_count      = var.audio_stream_shard_count
+  retention_period = var.kinesis_retention_hours
+  # null selects the module's default, the AWS-managed alias/aws/kinesis.
+  kms_key_id = var.kinesis_kms_key_arn
+}
+
+# The translation pipeline's output; the broadcast function sends each segment to the listeners.
+module "translated_segments_stream" {
+  source = "./modules/kinesis-stream"
+
+  name             = "${local.name}-translated-segments"
+  shard_count      = var.translated_stream_shard_count
+  retention_period = var.kinesis_retention_hours
+  kms_key_id       = var.kinesis_kms_key_arn
+}
+
 module "user_pool" {
   source = "./modules/cognito-user-pool"
   count  = local.create_user_pool ? 1 : 0
@@ -85,5 +149,30 @@ module "http_api" {
   }
 
   throttling                = var.http_throttling
+  access_log_retention_days = var.log_retention_days
+}
+
+module "websocket_api" {
+  source = "./modules/websocket-api"
+
+  name        = "${local.name}-ws"
+  description = "Babelcast live session WebSocket API (${terraform.workspace})"
+
+  routes = {
+    for route_key, route in local.websocket_routes : route_key => {
+      function_name = module.functions[route.function].function_name
+      invoke_arn    = module.functions[route.function].invoke_arn
+    }
+  }
+
+  # No identity sources: the authorizer must also run for anonymous listeners (no token).
+  connect_authorizer = {
+    name          = "connect"
+    function_name = module.functions[local.websocket_connect_authorizer].function_name
+    invoke_arn    = module.functions[local.websocket_connect_authorizer].invoke_arn
+  }
+
+  stage_name                = var.websocket_stage_name
+  throttling                = var.websocket_throttling
   access_log_retention_days = var.log_retention_days
 }

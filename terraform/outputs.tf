@@ -58,3 +58,48 @@ output "http_routes" {
   description = "HTTP routes by route key: the function key serving it and its authorization."
   value       = local.http_routes
 }
+
+output "websocket_url" {
+  description = "URL clients connect to (wss://<id>.execute-api.<region>.amazonaws.com/<stage>)."
+  value       = module.websocket_api.stage_invoke_url
+}
+
+output "websocket_api_id" {
+  description = "ID of the WebSocket API."
+  value       = module.websocket_api.api_id
+}
+
+output "websocket_stage_name" {
+  description = "Stage of the WebSocket API."
+  value       = module.websocket_api.stage_name
+}
+
+output "websocket_management_endpoint" {
+  description = "Endpoint of the @connections management API (https://..., with the stage)."
+  value       = module.websocket_api.management_endpoint
+}
+
+output "connections_table_name" {
+  description = "Name of the WebSocket connections table."
+  value       = module.connections_table.name
+}
+
+output "audio_buffer_table_name" {
+  description = "Name of the audio buffer table."
+  value       = module.audio_buffer_table.name
+}
+
+output "audio_stream_name" {
+  description = "Name of the Kinesis stream of speaker audio."
+  value       = module.audio_stream.name
+}
+
+output "translated_segments_stream_name" {
+  description = "Name of the Kinesis stream of translated segments."
+  value       = module.translated_segments_stream.name
+}
+
+output "websocket_routes" {
+  description = "WebSocket routes: route key => function key serving it."
+  value       = { for route_key, route in local.websocket_routes : route_key => route.function }
+}

@@ -10,3 +10,24 @@ locals {
     "GET /health"                  = { function = "http_api", authorization = "NONE" }
   }
 }
+
+# The single source of truth for the WebSocket routes: route key => function key. API Gateway
+# picks the route from the "action" field of each JSON message ($default when it matches none).
+# Only $connect is authorized, by local.websocket_connect_authorizer; the socket then carries
+# that identity for every later message.
+locals {
+  websocket_routes = {
+    "$connect"         = { function = "ws_connect" }
+    "$disconnect"      = { function = "ws_disconnect" }
+    "$default"         = { function = "ws_message" }
+    "sendAudio"        = { function = "ws_message" }
+    "heartbeat"        = { function = "ws_message" }
+    "pauseBroadcast"   = { function = "ws_message" }
+    "resumeBroadcast"  = { function = "ws_message" }
+    "changeLanguage"   = { function = "ws_message" }
+    "getSessionStatus" = { function = "ws_message" }
+    "createSession"    = { function = "ws_message" }
+  }
+
+  websocket_connect_authorizer = "ws_authorizer"
+}

@@ -275,3 +275,142 @@ variable "log_level" {
     error_message = "log_level must be DEBUG, INFO, WARNING or ERROR."
   }
 }
+
+variable "max_listeners_per_session" {
+  description = "Listener connections allowed per session (MAX_LISTENERS_PER_SESSION); further listeners are refused on $connect."
+  type        = number
+  default     = 500
+  nullable    = false
+
+  validation {
+    condition     = var.max_listeners_per_session >= 1 && var.max_listeners_per_session <= 100000 && floor(var.max_listeners_per_session) == var.max_listeners_per_session
+    error_message = "max_listeners_per_session must be an integer between 1 and 100000."
+  }
+}
+
+variable "legacy_session_creation_enabled" {
+  description = "Let clients still create sessions over the WebSocket (createSession action, LEGACY_CREATION_ENABLED) besides POST /sessions."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "audio_buffer_seconds" {
+  description = "Seconds of recent speaker audio buffered per session (AUDIO_BUFFER_SECONDS)."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.audio_buffer_seconds >= 1 && var.audio_buffer_seconds <= 300 && floor(var.audio_buffer_seconds) == var.audio_buffer_seconds
+    error_message = "audio_buffer_seconds must be an integer between 1 and 300."
+  }
+}
+
+variable "websocket_stage_name" {
+  description = "Stage of the WebSocket API: the path of the wss:// URL and of the @connections endpoint."
+  type        = string
+  default     = "live"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z0-9_-]{1,128}$", var.websocket_stage_name))
+    error_message = "websocket_stage_name must be 1-128 lowercase letters, digits, '_' or '-'."
+  }
+}
+
+variable "websocket_throttling" {
+  description = "Default route throttling of the WebSocket stage, counted in messages: burst_limit (messages) and rate_limit (messages per second)."
+  type = object({
+    # Higher than the HTTP API's: every speaker streams several audio chunks per second.
+    burst_limit = optional(number, 1000)
+    rate_limit  = optional(number, 500)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.websocket_throttling.burst_limit >= 0 && var.websocket_throttling.burst_limit <= 5000 && floor(var.websocket_throttling.burst_limit) == var.websocket_throttling.burst_limit
+    error_message = "websocket_throttling.burst_limit must be an integer between 0 and 5000."
+  }
+
+  validation {
+    condition     = var.websocket_throttling.rate_limit >= 0 && var.websocket_throttling.rate_limit <= 10000
+    error_message = "websocket_throttling.rate_limit must be between 0 and 10000 messages per second."
+  }
+}
+
+variable "audio_stream_shard_count" {
+  description = "Shards of the audio stream (each takes 1 MB/s or 1000 records/s of speaker audio)."
+  type        = number
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = var.audio_stream_shard_count >= 1 && var.audio_stream_shard_count <= 500 && floor(var.audio_stream_shard_count) == var.audio_stream_shard_count
+    error_message = "audio_stream_shard_count must be an integer between 1 and 500."
+  }
+}
+
+variable "translated_stream_shard_count" {
+  description = "Shards of the translated-segments stream."
+  type        = number
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = var.translated_stream_shard_count >= 1 && var.translated_stream_shard_count <= 500 && floor(var.translated_stream_shard_count) == var.translated_stream_shard_count
+    error_message = "translated_stream_shard_count must be an integer between 1 and 500."
+  }
+}
+
+variable "kinesis_retention_hours" {
+  description = "Retention of the Kinesis streams, in hours (24 to 8760; beyond 24 is billed as extended retention)."
+  type        = number
+  default     = 24
+  nullable    = false
+
+  validation {
+    condition     = var.kinesis_retention_hours >= 24 && var.kinesis_retention_hours <= 8760 && floor(var.kinesis_retention_hours) == var.kinesis_retention_hours
+    error_message = "kinesis_retention_hours must be an integer between 24 and 8760."
+  }
+}
+
+variable "kinesis_kms_key_arn" {
+  description = "Customer-managed KMS key ARN for Kinesis encryption at rest (null = AWS-managed alias/aws/kinesis); the functions are then granted its use."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kinesis_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", coalesce(var.kinesis_kms_key_arn, "-")))
+    error_message = "kinesis_kms_key_arn must be null or a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)."
+  }
+}
+
+variable "connection_sweep_schedule" {
+  description = "EventBridge schedule of the connection sweeper: rate(...) or cron(...)."
+  type        = string
+  default     = "rate(1 minute)"
+  nullable    = false
+
+  validation {
+    # EventBridge wants the singular unit for 1 and the plural otherwise; cron takes six fields.
+    condition = can(regex(
+      "^(rate\\((1 (minute|hour|day)|[1-9][0-9]* (minutes|hours|days))\\)|cron\\(\\S+( \\S+){5}\\))$",
+      var.connection_sweep_schedule,
+    )) && !can(regex("^rate\\(1 (minutes|hours|days)\\)$", var.connection_sweep_schedule))
+    error_message = "connection_sweep_schedule must be rate(1 minute|hour|day), rate(<n> minutes|hours|days) with n > 1, or cron(<6 fields>)."
+  }
+}
+
+variable "connection_refresh_after_seconds" {
+  description = "Age in seconds after which the sweeper asks a client to reconnect (CONNECTION_REFRESH_AFTER_SECONDS); below API Gateway's 2-hour connection limit."
+  type        = number
+  default     = 6600
+  nullable    = false
+
+  validation {
+    condition     = var.connection_refresh_after_seconds >= 60 && var.connection_refresh_after_seconds < 7200 && floor(var.connection_refresh_after_seconds) == var.connection_refresh_after_seconds
+    error_message = "connection_refresh_after_seconds must be an integer of at least 60 and below 7200 (API Gateway closes connections after 2 hours)."
+  }
+}

@@ -11,8 +11,13 @@ tags = {
 }
 
 # Load tests and benchmarks run against the local stack; the gateway enforces stage throttling
-# as AWS does, so keep the local limits at AWS's account defaults.
+# as AWS does, so keep the local limits (HTTP and WebSocket) at AWS's account defaults.
 http_throttling = {
+  burst_limit = 5000
+  rate_limit  = 10000
+}
+
+websocket_throttling = {
   burst_limit = 5000
   rate_limit  = 10000
 }
