@@ -28,3 +28,33 @@ RATE_LIMITS_TABLE: dict[str, Any] = {
     "AttributeDefinitions": [{"AttributeName": "limitKey", "AttributeType": "S"}],
     "BillingMode": "PAY_PER_REQUEST",
 }
+CONNECTIONS_TABLE: dict[str, Any] = {
+    "KeySchema": [{"AttributeName": "connectionId", "KeyType": "HASH"}],
+    "AttributeDefinitions": [
+        {"AttributeName": "connectionId", "AttributeType": "S"},
+        {"AttributeName": "sessionId", "AttributeType": "S"},
+        {"AttributeName": "channel", "AttributeType": "S"},
+    ],
+    "GlobalSecondaryIndexes": [
+        {
+            "IndexName": "by-session",
+            "KeySchema": [
+                {"AttributeName": "sessionId", "KeyType": "HASH"},
+                {"AttributeName": "channel", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+AUDIO_BUFFER_TABLE: dict[str, Any] = {
+    "KeySchema": [
+        {"AttributeName": "sessionId", "KeyType": "HASH"},
+        {"AttributeName": "position", "KeyType": "RANGE"},
+    ],
+    "AttributeDefinitions": [
+        {"AttributeName": "sessionId", "AttributeType": "S"},
+        {"AttributeName": "position", "AttributeType": "N"},
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+}

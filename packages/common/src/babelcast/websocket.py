@@ -125,7 +125,8 @@ class MessageApp:
 
 
 def _parse(body: Any) -> dict[str, Any]:
-    if not isinstance(body, str) or len(body) > 200_000:
+    # API Gateway caps messages at 128 KB; the handler still bounds what it parses (defence in depth)
+    if not isinstance(body, str) or len(body) > 2_000_000:
         raise InvalidMessage()
     try:
         parsed = json.loads(body)

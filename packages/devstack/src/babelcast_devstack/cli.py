@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from babelcast_devstack.accounts import create_speaker
-from babelcast_devstack.stack import StackOptions, run
+from babelcast_devstack.stack import StackOptions, run, schedule_interval_from_environment
 from babelcast_devstack.terraform import repository_root
 from babelcast_devstack.websocket_api import IDLE_TIMEOUT_SECONDS, MAX_CONNECTION_SECONDS, Limits
 
@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> None:
                                                                                IDLE_TIMEOUT_SECONDS)))  # fmt: skip
     up.add_argument("--max-connection", type=float, default=float(os.environ.get("BABELCAST_WS_MAX_CONNECTION",
                                                                                  MAX_CONNECTION_SECONDS)))  # fmt: skip
+    up.add_argument("--schedule-interval", type=float, default=schedule_interval_from_environment(), metavar="SECONDS",
+                    help="fire every schedule this often (env BABELCAST_SCHEDULE_INTERVAL_SECONDS)")  # fmt: skip
     user = commands.add_parser("user", help="create another speaker account on the running stack")
     user.add_argument("--username", default=None)
     user.add_argument("--local-dir", type=Path, default=None)
@@ -40,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
         options = StackOptions(
             local_dir=args.local_dir, http_port=args.http_port, websocket_port=args.ws_port,
             emulator_port=args.emulator_port, external_endpoint=os.environ.get("AWS_ENDPOINT_URL") or None,
-            package=not args.no_package,
+            package=not args.no_package, schedule_interval=args.schedule_interval,
             limits=Limits(idle_timeout_seconds=args.idle_timeout, max_connection_seconds=args.max_connection),
         )  # fmt: skip
         run(options, out=lambda line: print(line, flush=True))

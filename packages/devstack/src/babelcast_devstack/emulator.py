@@ -48,7 +48,7 @@ def moto_server(port: int | None = None, log_path: Path | None = None, startup_s
     endpoint = f"http://127.0.0.1:{port}"
     log: IO[bytes] | int = log_path.open("ab") if log_path else subprocess.DEVNULL
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "babelcast_devstack.emulator_server", "127.0.0.1", str(port)],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     try:

@@ -18,6 +18,7 @@ from babelcast_devstack.http_api import HttpApiServer
 from babelcast_devstack.invocation import InvocationFailed
 from babelcast_devstack.jwt_authorizer import JwtAuthorizer, emulator_jwks_url
 from babelcast_devstack.lambda_runtime import FunctionSpec, InvocationError, LambdaFunction, LambdaRuntime
+from babelcast_devstack.triggers import TriggerRunner, Triggers
 from babelcast_devstack.websocket_api import Limits, WebSocketApiServer
 
 
@@ -80,6 +81,8 @@ class LocalGateway:
         limits: Limits | None = None,
         extra_environment: Mapping[str, str] | None = None,
         log: Callable[[str], None] = print,
+        triggers: Triggers | None = None,
+        schedule_interval_override: float | None = None,
     ) -> None:
         self.config = config
         self.runtime = runtime
@@ -95,6 +98,9 @@ class LocalGateway:
         self.endpoints = Endpoints(None, None, None)
         self.websocket_server: WebSocketApiServer | None = None
         self.functions: dict[str, LambdaFunction] = {}
+        self.triggers = triggers
+        self.schedule_interval_override = schedule_interval_override
+        self.trigger_runner: TriggerRunner | None = None
 
     def runtime_functions(self) -> list[LambdaFunction]:
         return list(self.functions.values())
@@ -143,6 +149,14 @@ class LocalGateway:
             )  # fmt: skip
         self.functions = functions
         invoker = FunctionInvoker(functions)
+        if self.triggers is not None:
+            # Before either API can invoke a function: LATEST shard iterators must predate its writes.
+            self.trigger_runner = TriggerRunner(
+                *self.triggers, invoker, self.emulator_endpoint, self.config.region,
+                schedule_interval_override=self.schedule_interval_override,
+                log=lambda line: self.log(f"[triggers] {line}"),
+            )  # fmt: skip
+            await self.trigger_runner.start()
         if self.websocket_server is not None:
             self.websocket_server.invoker = invoker
         http_url = None
@@ -163,6 +177,9 @@ class LocalGateway:
         return JwtAuthorizer(issuer, authorizer.audience, emulator_jwks_url(issuer, self.emulator_endpoint))
 
     async def stop(self) -> None:
+        if self.trigger_runner is not None:
+            await self.trigger_runner.stop()
+            self.trigger_runner = None
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()

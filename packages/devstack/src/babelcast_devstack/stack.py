@@ -28,9 +28,17 @@ from babelcast_devstack.gateway import Endpoints, LocalGateway
 from babelcast_devstack.lambda_runtime import LambdaRuntime
 from babelcast_devstack.runtime_python import runtime_environment
 from babelcast_devstack.terraform import Terraform, repository_root
+from babelcast_devstack.triggers import Triggers, triggers_from_terraform_state
 from babelcast_devstack.websocket_api import Limits
 
 WORKSPACE = "local"
+SCHEDULE_INTERVAL_VARIABLE = "BABELCAST_SCHEDULE_INTERVAL_SECONDS"
+
+
+def schedule_interval_from_environment() -> float | None:
+    """Seconds that replace every EventBridge schedule's interval locally (unset: as declared)."""
+    value = os.environ.get(SCHEDULE_INTERVAL_VARIABLE, "").strip()
+    return float(value) if value else None
 
 
 @dataclass
@@ -44,6 +52,7 @@ class StackOptions:
     package: bool = True
     region: str = "us-east-1"
     limits: Limits = field(default_factory=Limits)
+    schedule_interval: float | None = field(default_factory=schedule_interval_from_environment)
 
     @property
     def state_dir(self) -> Path:
@@ -67,7 +76,9 @@ def _package(root: Path) -> None:
     subprocess.run([sys.executable, str(root / "scripts" / "package_functions.py")], check=True)
 
 
-def _apply(options: StackOptions, endpoint: str, external: bool) -> tuple[Terraform, dict[str, Any], GatewayConfig]:
+def _apply(
+    options: StackOptions, endpoint: str, external: bool
+) -> tuple[Terraform, dict[str, Any], GatewayConfig, Triggers]:
     terraform = Terraform.scratch_copy(
         options.root, options.state_dir / "stack" / "terraform",
         {**emulator_environment(endpoint, options.region), "TF_DATA_DIR": str(options.state_dir / "stack" / "tf-data")},
@@ -78,8 +89,9 @@ def _apply(options: StackOptions, endpoint: str, external: bool) -> tuple[Terraf
     terraform.run("apply", "-auto-approve", "-var-file=workspaces/local.tfvars",
                   f"-var=artifacts_dir={options.root / 'dist'}", timed="apply")  # fmt: skip
     outputs = terraform.outputs()
-    config = from_terraform_state(terraform.state(), base_dir=terraform.workdir)
-    return terraform, outputs, config
+    state = terraform.state()
+    config = from_terraform_state(state, base_dir=terraform.workdir)
+    return terraform, outputs, config, triggers_from_terraform_state(state)
 
 
 def endpoints_document(
@@ -172,7 +184,7 @@ def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
                 port = options.emulator_port or free_port()
                 endpoint = stack.enter_context(moto_server(port, log_path=state_dir / "emulator.log"))
         with progress("terraform apply (workspace local) onto the emulator"):
-            _, outputs, config = _apply(options, endpoint, external is not None)
+            _, outputs, config, triggers = _apply(options, endpoint, external is not None)
         with progress("creating a speaker account"):
             speaker = create_speaker(endpoint, options.region, outputs["user_pool_id"], "speaker")
         with progress("preparing the Lambda runtime (Python with boto3)"):
@@ -182,6 +194,7 @@ def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
             config, runtime, functions_dir=state_dir / "functions", emulator_endpoint=endpoint,
             http_port=options.http_port, websocket_port=options.websocket_port, limits=options.limits,
             extra_environment=emulator_environment(endpoint, options.region),
+            triggers=triggers, schedule_interval_override=options.schedule_interval,
         )  # fmt: skip
 
         def ready(endpoints: Endpoints) -> None:

@@ -1,0 +1,40 @@
+"""moto's server, with requests applied one at a time.
+
+moto's backends are not thread-safe (a DynamoDB transaction deep-copies tables while other
+requests write), while AWS applies each request atomically. Serialising requests restores that
+guarantee — conditional writes and transactions racing from many Lambda workers behave as on
+AWS — at a throughput (hundreds of requests a second) that is plenty for one developer's stack.
+
+Run: python -m babelcast_devstack.emulator_server <host> <port>
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import run_simple
+
+
+class SerializedApplication:
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with self.lock:
+            # materialise the body inside the lock: moto may build it lazily
+            return list(self.app(environ, start_response))
+
+
+def main() -> None:
+    host, port = sys.argv[1], int(sys.argv[2])
+    application = DomainDispatcherApplication(create_backend_app)
+    run_simple(host, port, SerializedApplication(application), threaded=True, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()

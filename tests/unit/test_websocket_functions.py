@@ -1,0 +1,409 @@
+"""The WebSocket functions through their handlers on recorded-shape events, with an in-process
+DynamoDB and Kinesis (moto) and a recording @connections API."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from broadcast import handler as broadcast_handler
+from connection_sweeper import handler as sweeper_handler
+from session_events import handler as events_handler
+from ws_connect import handler as connect_handler
+from ws_disconnect import handler as disconnect_handler
+from ws_message import handler as message_handler
+
+from tests.support.report import record
+from tests.support.ws_events import connect_event, disconnect_event, message_event, new_connection_id
+from tests.unit.websocket_fixtures import (  # noqa: F401 - fixtures
+    ENV,
+    AwsCalls,
+    RecordingApi,
+    kinesis_records,
+    ws_aws,
+    ws_emulator,
+)
+
+SPEAKER = "speaker-sub-1"
+INTRUDER = "speaker-sub-2"
+MODULES = (connect_handler, disconnect_handler, message_handler, events_handler, broadcast_handler, sweeper_handler)
+
+
+@dataclass
+class Connection:
+    id: str
+    authorizer: dict[str, Any]
+    status: int
+
+
+class Ws:
+    def __init__(self, api: RecordingApi, calls: AwsCalls) -> None:
+        self.api = api
+        self.calls = calls
+        self.dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+
+    def session(self, owner: str = SPEAKER, language: str = "en") -> str:
+        http = boto3.client("dynamodb", region_name="us-east-1")
+        from babelcast.domain.sessions import SessionPolicy, SessionService
+        from babelcast.integration.rate_limits_table import RateLimitsTable
+        from babelcast.integration.sessions_table import SessionsTable
+        from babelcast.metrics import Metrics
+        from babelcast.models import CreateSessionRequest
+
+        del http
+        service = SessionService(SessionsTable("t-sessions"), RateLimitsTable("t-rate-limits"),
+                                 SessionPolicy(ENV["SUPPORTED_LANGUAGES"].split(","), 24, 1000), Metrics("x", {}))  # fmt: skip
+        request = CreateSessionRequest.model_validate({"sourceLanguage": language},
+                                                      context=service.validation_context)  # fmt: skip
+        return service.create(owner, request).session_id
+
+    def connect(self, query: dict[str, str], user: str | None = None) -> Connection:
+        connection_id = new_connection_id()
+        authorizer = ({"role": "speaker", "userId": user, "sessionId": query.get("sessionId", "")} if user
+                      else {"role": "listener", "sessionId": query.get("sessionId", "")})  # fmt: skip
+        result = connect_handler.lambda_handler(connect_event(connection_id, query, authorizer), None)
+        if result["statusCode"] == 200:
+            self.api.live.add(connection_id)
+        return Connection(connection_id, authorizer, result["statusCode"])
+
+    def listener(self, session_id: str, language: str = "es") -> Connection:
+        connection = self.connect({"sessionId": session_id, "targetLanguage": language})
+        assert connection.status == 200
+        return connection
+
+    def speaker(self, session_id: str, user: str = SPEAKER) -> Connection:
+        connection = self.connect({"sessionId": session_id, "token": "verified-by-authorizer"}, user)
+        assert connection.status == 200
+        return connection
+
+    def send(self, connection: Connection, body: Any) -> list[dict[str, Any]]:
+        before = len(self.api.posted[connection.id])
+        message_handler.lambda_handler(message_event(connection.id, body, connection.authorizer), None)
+        return self.api.posted[connection.id][before:]
+
+    def disconnect(self, connection: Connection) -> None:
+        self.api.live.discard(connection.id)
+        disconnect_handler.lambda_handler(disconnect_event(connection.id, connection.authorizer), None)
+
+    def session_item(self, session_id: str) -> dict[str, Any]:
+        item: dict[str, Any] = self.dynamodb.get_item(TableName="t-sessions", Key={"sessionId": {"S": session_id}},
+                                                      ConsistentRead=True)["Item"]  # fmt: skip
+        return item
+
+    def listener_count(self, session_id: str) -> int:
+        return int(self.session_item(session_id).get("listenerCount", {"N": "0"})["N"])
+
+    def live_listener_records(self, session_id: str) -> int:
+        items = self.dynamodb.scan(TableName="t-connections")["Items"]
+        return sum(1 for i in items if i.get("sessionId", {}).get("S") == session_id and i["role"]["S"] == "listener")
+
+    def stream_change(self, session_id: str, before: dict[str, Any]) -> dict[str, Any]:
+        """Deliver the MODIFY record the sessions table's stream would carry."""
+        after = self.session_item(session_id)
+        event = {"Records": [{"eventID": "1", "eventName": "MODIFY", "eventSource": "aws:dynamodb",
+                              "dynamodb": {"Keys": {"sessionId": {"S": session_id}}, "OldImage": before,
+                                           "NewImage": after, "SequenceNumber": "100", "StreamViewType":
+                                           "NEW_AND_OLD_IMAGES"}}]}  # fmt: skip
+        result: dict[str, Any] = events_handler.lambda_handler(event, None)
+        return result
+
+
+def _ws(calls: AwsCalls, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ws]:
+    api = RecordingApi()
+    for module in MODULES:
+        if hasattr(module, "ConnectionsApi"):
+            monkeypatch.setattr(module, "ConnectionsApi", lambda endpoint: api)
+        getattr(module, "dependencies", getattr(module, "sweeper", None)).cache_clear()
+    yield Ws(api, calls)
+    for module in MODULES:
+        getattr(module, "dependencies", getattr(module, "sweeper", None)).cache_clear()
+
+
+@pytest.fixture
+def ws(ws_aws: AwsCalls, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ws]:  # noqa: F811
+    yield from _ws(ws_aws, monkeypatch)
+
+
+@pytest.fixture
+def ws_racing(ws_emulator: AwsCalls, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ws]:  # noqa: F811
+    yield from _ws(ws_emulator, monkeypatch)
+
+
+# --- $connect -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "user", "status"),
+    [
+        ({}, None, 400),
+        ({"sessionId": "Not A Session"}, None, 400),
+        ({"sessionId": "holy-light-123"}, None, 400),  # listener without targetLanguage
+        ({"sessionId": "holy-light-123", "targetLanguage": "xx"}, None, 400),
+        ({"sessionId": "holy-light-123", "targetLanguage": "es"}, None, 404),
+        ({"sessionId": "holy-light-123", "token": "t"}, SPEAKER, 404),
+    ],
+)
+def test_connect_rejections(ws: Ws, query: dict[str, str], user: str | None, status: int) -> None:
+    assert ws.connect(query, user).status == status
+
+
+def test_connect_rules_for_owner_ended_and_full(ws: Ws, monkeypatch: pytest.MonkeyPatch) -> None:
+    session_id = ws.session()
+    assert ws.connect({"sessionId": session_id, "token": "t"}, INTRUDER).status == 403
+    assert ws.connect({"sessionId": session_id, "token": "t"}, SPEAKER).status == 200
+    monkeypatch.setenv("MAX_LISTENERS_PER_SESSION", "2")
+    from babelcast.settings import forget_settings
+
+    forget_settings()
+    connect_handler.dependencies.cache_clear()
+    ws.listener(session_id)
+    ws.listener(session_id, "fr")
+    assert ws.connect({"sessionId": session_id, "targetLanguage": "de"}).status == 429
+    assert ws.listener_count(session_id) == 2
+    ws.dynamodb.update_item(TableName="t-sessions", Key={"sessionId": {"S": session_id}},
+                            UpdateExpression="SET #s = :e", ExpressionAttributeNames={"#s": "status"},
+                            ExpressionAttributeValues={":e": {"S": "ended"}})  # fmt: skip
+    assert ws.connect({"sessionId": session_id, "targetLanguage": "es"}).status == 403
+    assert ws.connect({"sessionId": session_id, "token": "t"}, SPEAKER).status == 403
+
+
+def test_speaker_reconnects_and_disconnects_without_ending(ws: Ws) -> None:
+    session_id = ws.session()
+    first = ws.speaker(session_id)
+    ws.disconnect(first)
+    second = ws.speaker(session_id)
+    assert second.status == 200
+    assert ws.session_item(session_id)["status"]["S"] == "active"
+
+
+def test_disconnect_is_idempotent_and_count_never_negative(ws: Ws) -> None:
+    session_id = ws.session()
+    listener = ws.listener(session_id)
+    assert ws.listener_count(session_id) == 1
+    ws.disconnect(listener)
+    ws.disconnect(listener)
+    assert ws.listener_count(session_id) == 0
+
+
+def test_concurrent_connects_and_disconnects_keep_the_count_exact(ws_racing: Ws) -> None:
+    ws = ws_racing
+    session_id = ws.session()
+    connections: list[Connection] = []
+    lock = threading.Lock()
+
+    def join(index: int) -> None:
+        connection = ws.listener(session_id, ["es", "fr", "de"][index % 3])
+        with lock:
+            connections.append(connection)
+
+    threads = [threading.Thread(target=join, args=(i,)) for i in range(200)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    leaving = connections[::2]
+    threads = [threading.Thread(target=ws.disconnect, args=(c,)) for c in leaving + leaving[:20]]  # some twice
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert ws.live_listener_records(session_id) == 100
+    assert ws.listener_count(session_id) == 100
+
+
+def test_legacy_creation_over_the_socket(ws: Ws, monkeypatch: pytest.MonkeyPatch) -> None:
+    speaker = ws.connect({"token": "t"}, SPEAKER)
+    assert speaker.status == 200
+    [created] = ws.send(speaker, {"action": "createSession", "sourceLanguage": "fr", "qualityTier": "premium"})
+    assert created["type"] == "sessionCreated"
+    session = created["session"]
+    assert (session["speakerId"], session["sourceLanguage"], session["status"]) == (SPEAKER, "fr", "active")
+    assert ws.send(speaker, {"action": "getSessionStatus"})[0]["session"]["sessionId"] == created["sessionId"]
+    assert ws.send(speaker, {"action": "createSession", "sourceLanguage": "fr"})[0]["code"] == "INVALID_MESSAGE"
+    monkeypatch.setenv("LEGACY_CREATION_ENABLED", "false")
+    from babelcast.settings import forget_settings
+
+    forget_settings()
+    connect_handler.dependencies.cache_clear()
+    assert ws.connect({"token": "t"}, SPEAKER).status == 403
+
+
+# --- messages -------------------------------------------------------------------------------------
+
+
+def chunk(seconds: float = 0.1, fill: int = 1) -> str:
+    return base64.b64encode(bytes([fill]) * int(16_000 * 2 * seconds)).decode()
+
+
+def test_audio_goes_to_kinesis_with_the_session_metadata(ws: Ws) -> None:
+    session_id = ws.session(language="de")
+    speaker = ws.speaker(session_id)
+    ws.calls.take()
+    assert ws.send(speaker, {"action": "sendAudio", "audioData": chunk(), "sequence": 1}) == []
+    calls = ws.calls.take()
+    [data] = kinesis_records()
+    assert data["_partitionKey"] == session_id
+    assert {k: data[k] for k in ("sessionId", "sequence", "sourceLanguage", "qualityTier", "encoding", "sampleRate")} == {
+        "sessionId": session_id, "sequence": 1, "sourceLanguage": "de", "qualityTier": "standard",
+        "encoding": "pcm_s16le", "sampleRate": 16000}  # fmt: skip
+    assert data["audioData"] == chunk() and data["receivedAt"] > 0
+    assert calls == {"GetItem": 1, "PutRecord": 1}
+    record("AWS calls per WebSocket operation", "sendAudio (active)", dict(calls))
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"action": "sendAudio", "audioData": "***not base64***", "sequence": 1}, "INVALID_AUDIO"),
+        (
+            {"action": "sendAudio", "audioData": base64.b64encode(b"x" * (1024 * 1024 + 1)).decode(), "sequence": 1},
+            "AUDIO_TOO_LARGE",
+        ),
+        ({"action": "sendAudio", "audioData": "AAAA", "sequence": 2**64}, "VALIDATION_ERROR"),
+        ({"action": "sendAudio", "audioData": "AAAA", "sequence": "1"}, "VALIDATION_ERROR"),
+        ({"action": "sendAudio", "audioData": 5, "sequence": 1}, "VALIDATION_ERROR"),
+        ({"action": "dance"}, "UNKNOWN_ACTION"),
+        ("not json", "INVALID_MESSAGE"),
+        ("[1, 2]", "INVALID_MESSAGE"),
+    ],
+)
+def test_bad_messages_get_an_error_and_keep_the_socket(ws: Ws, body: Any, code: str) -> None:
+    speaker = ws.speaker(ws.session())
+    [reply] = ws.send(speaker, body)
+    assert (reply["type"], reply["code"]) == ("error", code)
+    assert ws.send(speaker, {"action": "heartbeat"})[0]["type"] == "heartbeatAck"
+    assert speaker.id not in ws.api.closed
+
+
+def test_only_the_speaker_sends_audio_and_controls(ws: Ws) -> None:
+    session_id = ws.session()
+    listener = ws.listener(session_id)
+    for body in ({"action": "sendAudio", "audioData": chunk(), "sequence": 1}, {"action": "pauseBroadcast"},
+                 {"action": "resumeBroadcast"}):  # fmt: skip
+        assert ws.send(listener, body)[0]["code"] == "NOT_SPEAKER"
+    assert kinesis_records() == []
+
+
+def test_audio_after_the_end_is_refused(ws: Ws) -> None:
+    session_id = ws.session()
+    speaker = ws.speaker(session_id)
+    ws.dynamodb.update_item(TableName="t-sessions", Key={"sessionId": {"S": session_id}},
+                            UpdateExpression="SET #s = :e", ExpressionAttributeNames={"#s": "status"},
+                            ExpressionAttributeValues={":e": {"S": "ended"}})  # fmt: skip
+    assert ws.send(speaker, {"action": "sendAudio", "audioData": chunk(), "sequence": 1})[0]["code"] == "SESSION_ENDED"
+
+
+def test_paused_audio_is_buffered_then_flushed_in_order_before_newer_chunks(ws: Ws) -> None:
+    session_id = ws.session()
+    speaker = ws.speaker(session_id)
+    ws.send(speaker, {"action": "sendAudio", "audioData": chunk(), "sequence": 1})
+    ws.send(speaker, {"action": "pauseBroadcast"})
+    for sequence in range(2, 7):
+        ws.send(speaker, {"action": "sendAudio", "audioData": chunk(), "sequence": sequence})
+    assert [r["sequence"] for r in kinesis_records()] == [1]
+    ws.send(speaker, {"action": "resumeBroadcast"})
+    ws.send(speaker, {"action": "sendAudio", "audioData": chunk(), "sequence": 7})
+    assert [r["sequence"] for r in kinesis_records()] == [1, 2, 3, 4, 5, 6, 7]
+    item = ws.session_item(session_id)
+    assert item["bufferDepth"]["N"] == "0" and item["bufferBytes"]["N"] == "0"
+
+
+def test_buffer_keeps_at_most_30_seconds_dropping_the_oldest_with_a_warning(ws: Ws) -> None:
+    session_id = ws.session()
+    speaker = ws.speaker(session_id)
+    ws.send(speaker, {"action": "pauseBroadcast"})
+    warnings = []
+    for sequence in range(35):  # 35 one-second chunks
+        warnings += ws.send(speaker, {"action": "sendAudio", "audioData": chunk(1.0), "sequence": sequence})
+    assert warnings and all(w["code"] == "AUDIO_BUFFER_FULL" for w in warnings)
+    ws.send(speaker, {"action": "resumeBroadcast"})
+    assert [r["sequence"] for r in kinesis_records()] == list(range(5, 35))
+
+
+def test_pause_resume_and_end_fan_out_to_every_connection(ws: Ws) -> None:
+    session_id = ws.session()
+    speaker = ws.speaker(session_id)
+    listeners = [ws.listener(session_id, language) for language in ("es", "fr", "es")]
+    before = ws.session_item(session_id)
+    ws.send(speaker, {"action": "pauseBroadcast"})
+    assert ws.stream_change(session_id, before) == {"batchItemFailures": []}
+    before = ws.session_item(session_id)
+    ws.send(speaker, {"action": "resumeBroadcast"})
+    ws.stream_change(session_id, before)
+    before = ws.session_item(session_id)
+    from babelcast.domain.sessions import SessionPolicy, SessionService
+    from babelcast.integration.rate_limits_table import RateLimitsTable
+    from babelcast.integration.sessions_table import SessionsTable
+    from babelcast.metrics import Metrics
+
+    SessionService(SessionsTable("t-sessions"), RateLimitsTable("t-rate-limits"), SessionPolicy(["en"]),
+                   Metrics("x", {})).end(session_id, SPEAKER)  # what DELETE /sessions/{id} does  # fmt: skip
+    ws.stream_change(session_id, before)
+    for connection in [speaker, *listeners]:
+        assert ws.api.types(connection.id) == ["sessionPaused", "sessionResumed", "sessionEnded"]
+        assert connection.id in ws.api.closed
+    assert ws.api.posted[listeners[0].id][-1]["reason"] == "speaker"
+    assert ws.listener_count(session_id) == 0
+    assert ws.live_listener_records(session_id) == 0
+
+
+def test_broadcast_reaches_one_language_and_drops_gone_listeners(ws: Ws) -> None:
+    session_id = ws.session()
+    spanish = [ws.listener(session_id, "es") for _ in range(3)]
+    french = ws.listener(session_id, "fr")
+    ws.api.live.discard(spanish[2].id)  # its socket died without a $disconnect
+    segment = {"sessionId": session_id, "targetLanguage": "es", "payload": {"type": "translatedAudio", "text": "hola"}}
+    event = {"Records": [{"kinesis": {"data": base64.b64encode(json.dumps(segment).encode()).decode(),
+                                      "sequenceNumber": "1", "partitionKey": session_id}, "eventID": "e1"}]}  # fmt: skip
+    assert broadcast_handler.lambda_handler(event, None) == {"batchItemFailures": []}
+    assert ws.api.types(spanish[0].id) == ws.api.types(spanish[1].id) == ["translatedAudio"]
+    assert ws.api.types(french.id) == []
+    assert ws.listener_count(session_id) == 3
+    assert ws.live_listener_records(session_id) == 3
+
+
+def test_sweep_removes_stale_connections_requests_refresh_and_ends_expired(
+    ws: Ws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session_id = ws.session()
+    stale = ws.listener(session_id)
+    fresh = ws.listener(session_id)
+    ws.api.live.discard(stale.id)
+    ws.dynamodb.update_item(TableName="t-connections", Key={"connectionId": {"S": fresh.id}},
+                            UpdateExpression="SET connectedAt = :old", ExpressionAttributeValues={":old": {"N": "1"}})  # fmt: skip
+    ws.dynamodb.update_item(TableName="t-sessions", Key={"sessionId": {"S": session_id}},
+                            UpdateExpression="SET expiresAt = :past", ExpressionAttributeValues={":past": {"N": "1"}})  # fmt: skip
+    report = sweeper_handler.lambda_handler({"id": "evt-1", "detail-type": "Scheduled Event"}, None)
+    assert (report["stale_removed"], report["refresh_requested"], report["sessions_expired"]) == (1, 1, 1)
+    assert ws.api.types(fresh.id) == ["connectionRefreshRequired"]
+    assert ws.listener_count(session_id) == 1
+    item = ws.session_item(session_id)
+    assert (item["status"]["S"], item["endReason"]["S"]) == ("ended", "expired")
+    again = sweeper_handler.lambda_handler({"id": "evt-2"}, None)
+    assert (again["refresh_requested"], again["sessions_expired"]) == (0, 0)
+
+
+def test_aws_calls_per_connect_and_disconnect(ws: Ws) -> None:
+    session_id = ws.session()
+    ws.calls.take()
+    listener = ws.listener(session_id)
+    listener_connect = ws.calls.take()
+    speaker = ws.speaker(session_id)
+    speaker_connect = ws.calls.take()
+    ws.disconnect(listener)
+    listener_disconnect = ws.calls.take()
+    ws.disconnect(speaker)
+    speaker_disconnect = ws.calls.take()
+    assert listener_connect == {"GetItem": 1, "TransactWriteItems": 1}
+    assert speaker_connect == {"GetItem": 1, "PutItem": 1}
+    assert listener_disconnect == {"GetItem": 1, "TransactWriteItems": 1}
+    assert speaker_disconnect == {"GetItem": 1, "DeleteItem": 1}
+    for name, calls in (("$connect (listener)", listener_connect), ("$connect (speaker)", speaker_connect),
+                        ("$disconnect (listener)", listener_disconnect), ("$disconnect (speaker)", speaker_disconnect)):  # fmt: skip
+        record("AWS calls per WebSocket operation", name, dict(calls))
