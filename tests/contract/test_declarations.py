@@ -137,9 +137,25 @@ def test_every_workspace_has_a_tfvars_file() -> None:
 
 def test_no_machine_paths_are_committed() -> None:
     suspicious = ("/opt/tf-plugins", "/root/", "/work/main")
-    tracked = [p for p in ROOT.rglob("*") if p.is_file() and not set(p.relative_to(ROOT).parts) & {
-        ".venv", ".tools", ".cache", ".local", ".git", "dist", ".terraform", "__pycache__", ".mypy_cache",
-        ".ruff_cache", ".pytest_cache"}]  # fmt: skip
+    tracked = [
+        p
+        for p in ROOT.rglob("*")
+        if p.is_file()
+        and not set(p.relative_to(ROOT).parts)
+        & {
+            ".venv",
+            ".tools",
+            ".cache",
+            ".local",
+            ".git",
+            "dist",
+            ".terraform",
+            "__pycache__",
+            ".mypy_cache",
+            ".ruff_cache",
+            ".pytest_cache",
+        }
+    ]
     offenders = [
         str(p.relative_to(ROOT))
         for p in tracked

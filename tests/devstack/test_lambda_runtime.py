@@ -24,10 +24,17 @@ NAME = "babelcast-test-fn"
 T = TypeVar("T")
 
 LAMBDA_VARIABLES = {
-    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-    "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_EXECUTION_ENV", "LAMBDA_TASK_ROOT",
-    "TZ", "LANG", "PATH",
-}  # fmt: skip
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_EXECUTION_ENV",
+    "LAMBDA_TASK_ROOT",
+    "TZ",
+    "LANG",
+    "PATH",
+}
 
 
 class Logs:
@@ -45,9 +52,14 @@ class Logs:
 
 def spec(handler: str, **overrides: Any) -> FunctionSpec:
     base = FunctionSpec(
-        name=NAME, handler=handler, code_dir=BASIC, timeout_seconds=3.0, memory_mb=256,
-        environment={"STAGE": "test"}, arn=f"arn:aws:lambda:us-east-1:123456789012:function:{NAME}",
-    )  # fmt: skip
+        name=NAME,
+        handler=handler,
+        code_dir=BASIC,
+        timeout_seconds=3.0,
+        memory_mb=256,
+        environment={"STAGE": "test"},
+        arn=f"arn:aws:lambda:us-east-1:123456789012:function:{NAME}",
+    )
     return replace(base, **overrides)
 
 

@@ -58,9 +58,15 @@ class Issuer:
     def token(self, **overrides: Any) -> str:
         now = int(time.time())
         claims: dict[str, Any] = {
-            "sub": "user-1", "iss": self.url, "aud": AUDIENCE, "iat": now, "exp": now + 600,
-            "token_use": "id", "cognito:groups": ["speakers"], "email_verified": True,
-        }  # fmt: skip
+            "sub": "user-1",
+            "iss": self.url,
+            "aud": AUDIENCE,
+            "iat": now,
+            "exp": now + 600,
+            "token_use": "id",
+            "cognito:groups": ["speakers"],
+            "email_verified": True,
+        }
         claims.update(overrides)
         for key in [k for k, v in claims.items() if v is None]:
             del claims[key]
@@ -98,7 +104,11 @@ def build_config(tmp: Path, issuer_url: str, record_dir: Path) -> GatewayConfig:
         for name in ("echo", "sleeper", "authorizer", "connect", "disconnect", "ws_echo")
     }
     http = Api(
-        id=HTTP_API_ID, name="test-http", protocol="HTTP", endpoint="", stage="$default",
+        id=HTTP_API_ID,
+        name="test-http",
+        protocol="HTTP",
+        endpoint="",
+        stage="$default",
         route_selection_expression="$request.method $request.path",
         routes={
             "GET /echo/{name}": Route("GET /echo/{name}", arn("echo"), "NONE", None),
@@ -108,14 +118,26 @@ def build_config(tmp: Path, issuer_url: str, record_dir: Path) -> GatewayConfig:
             "GET /private": Route("GET /private", arn("echo"), "JWT", "jwt1"),
             "GET /slow": Route("GET /slow", arn("sleeper"), "NONE", None),
         },
-        authorizers={"jwt1": Authorizer("jwt1", "cognito", "JWT", ("$request.header.Authorization",),
-                                        issuer=issuer_url, audience=(AUDIENCE,))},
-        cors=Cors(allow_origins=("http://localhost:5173",), allow_methods=("GET", "POST"),
-                  allow_headers=("authorization", "content-type"), expose_headers=("x-echo",), max_age=300,
-                  allow_credentials=False),
-    )  # fmt: skip
+        authorizers={
+            "jwt1": Authorizer(
+                "jwt1", "cognito", "JWT", ("$request.header.Authorization",), issuer=issuer_url, audience=(AUDIENCE,)
+            )
+        },
+        cors=Cors(
+            allow_origins=("http://localhost:5173",),
+            allow_methods=("GET", "POST"),
+            allow_headers=("authorization", "content-type"),
+            expose_headers=("x-echo",),
+            max_age=300,
+            allow_credentials=False,
+        ),
+    )
     websocket = Api(
-        id=WS_API_ID, name="test-ws", protocol="WEBSOCKET", endpoint="", stage="test",
+        id=WS_API_ID,
+        name="test-ws",
+        protocol="WEBSOCKET",
+        endpoint="",
+        stage="test",
         route_selection_expression="$request.body.action",
         routes={
             "$connect": Route("$connect", arn("connect"), "CUSTOM", "req1"),
@@ -127,7 +149,7 @@ def build_config(tmp: Path, issuer_url: str, record_dir: Path) -> GatewayConfig:
             "hangup": Route("hangup", arn("ws_echo"), "NONE", None),
         },
         authorizers={"req1": Authorizer("req1", "request", "REQUEST", (), function_arn=arn("authorizer"))},
-    )  # fmt: skip
+    )
     return GatewayConfig(region=REGION, account_id=ACCOUNT, apis=(http, websocket), functions=functions)
 
 
@@ -153,11 +175,20 @@ def running_gateway(
     thread.start()
     runtime = LambdaRuntime(sys.executable, log_sink=lambda name, line: None)
     gateway = LocalGateway(
-        config, runtime, functions_dir=tmp / "functions", emulator_endpoint=None, limits=limits,
-        extra_environment={"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                           "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, **(extra or {})},
+        config,
+        runtime,
+        functions_dir=tmp / "functions",
+        emulator_endpoint=None,
+        limits=limits,
+        extra_environment={
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            **(extra or {}),
+        },
         log=lambda line: None,
-    )  # fmt: skip
+    )
     endpoints = asyncio.run_coroutine_threadsafe(gateway.start(), loop).result(timeout=60)
     running = RunningGateway(gateway, loop, endpoints)
     try:

@@ -50,9 +50,10 @@ def keys_and_types(value: Any) -> Any:
 
 def test_event_matches_recorded_payload_v2_field_by_field(gateway: RunningGateway, issuer: Issuer) -> None:
     response = requests.get(
-        url(gateway, "/private"), headers={"Authorization": f"Bearer {issuer.token()}", "Cookie": "theme=dark"},
+        url(gateway, "/private"),
+        headers={"Authorization": f"Bearer {issuer.token()}", "Cookie": "theme=dark"},
         timeout=10,
-    )  # fmt: skip
+    )
     event = echoed(response)["event"]
     recorded = dict(RECORDED)
     for optional in ("body", "pathParameters", "queryStringParameters"):
@@ -160,15 +161,24 @@ def test_hs256_signed_with_the_public_key_is_rejected(gateway: RunningGateway, i
 
 
 def test_cors_preflight_and_actual_requests(gateway: RunningGateway) -> None:
-    allowed = requests.options(url(gateway, "/echo/x"), headers={
-        "Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization,content-type"}, timeout=10)  # fmt: skip
+    allowed = requests.options(
+        url(gateway, "/echo/x"),
+        headers={
+            "Origin": "http://localhost:5173",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+        timeout=10,
+    )
     assert allowed.status_code == 204
     assert allowed.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
     assert "POST" in allowed.headers["Access-Control-Allow-Methods"]
     assert allowed.headers["Access-Control-Max-Age"] == "300"
-    denied = requests.options(url(gateway, "/echo/x"), headers={
-        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}, timeout=10)  # fmt: skip
+    denied = requests.options(
+        url(gateway, "/echo/x"),
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+        timeout=10,
+    )
     assert "Access-Control-Allow-Origin" not in denied.headers
     actual = requests.get(url(gateway, "/echo/x"), headers={"Origin": "http://localhost:5173"}, timeout=10)
     assert actual.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
@@ -205,8 +215,9 @@ def test_warm_workers_are_reused_and_overlapping_requests_get_more(gateway: Runn
     assert set(before.worker_pids()) == pids
     sleeper = gateway.gateway.functions[next(a for a in gateway.gateway.functions if a.endswith(":sleeper"))]
     with concurrent.futures.ThreadPoolExecutor(3) as pool:
-        results = list(pool.map(lambda _: requests.get(url(gateway, "/slow?seconds=0.5"), timeout=10).status_code,
-                                range(3)))  # fmt: skip
+        results = list(
+            pool.map(lambda _: requests.get(url(gateway, "/slow?seconds=0.5"), timeout=10).status_code, range(3))
+        )
     assert results == [200, 200, 200]
     assert len(sleeper.worker_pids()) >= 2
 

@@ -36,8 +36,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, records: Path) -> Iterator
 
 
 def open_socket(gateway: RunningGateway, query: str = "") -> ClientConnection:
-    return connect(f"{gateway.endpoints.websocket_url}{'?' + query if query else ''}", open_timeout=15,
-                   max_size=2**21)  # fmt: skip
+    return connect(f"{gateway.endpoints.websocket_url}{'?' + query if query else ''}", open_timeout=15, max_size=2**21)
 
 
 def receive_json(socket: ClientConnection) -> dict[str, Any]:
@@ -78,8 +77,16 @@ def test_connect_event_and_authorizer_context(gateway: RunningGateway, records: 
     assert event["queryStringParameters"] == {"sessionId": "holy-grace-123", "token": "abc"}
     assert event["multiValueQueryStringParameters"] == {"sessionId": ["holy-grace-123"], "token": ["abc"]}
     assert "Sec-WebSocket-Key" in event["headers"] and "Sec-WebSocket-Key" in event["multiValueHeaders"]
-    for key in ("extendedRequestId", "requestTime", "connectedAt", "requestTimeEpoch", "identity", "requestId",
-                "domainName", "connectionId"):  # fmt: skip
+    for key in (
+        "extendedRequestId",
+        "requestTime",
+        "connectedAt",
+        "requestTimeEpoch",
+        "identity",
+        "requestId",
+        "domainName",
+        "connectionId",
+    ):
         assert key in context, key
     assert context["authorizer"]["principalId"] == "user-1"
     assert context["authorizer"]["role"] == "speaker"

@@ -60,14 +60,22 @@ class Stack:
         return log_in(self.endpoint, self.region, self.document["userPoolClientId"], account)
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=self.endpoint, region_name=self.region,  # type: ignore[call-overload]
-                            aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=self.region,  # type: ignore[call-overload]
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
     def forge(self, claims: dict[str, Any]) -> str:
         """A token signed with the emulator's Cognito signing key (moto ships it): lets tests
         build correctly signed tokens that are expired or otherwise invalid."""
-        private = json.loads(gzip.decompress((Path(moto.__file__).parent / "cognitoidp" / "resources" /
-                                              "jwks-private.json.gz").read_bytes()))  # fmt: skip
+        private = json.loads(
+            gzip.decompress(
+                (Path(moto.__file__).parent / "cognitoidp" / "resources" / "jwks-private.json.gz").read_bytes()
+            )
+        )
         key = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(private))
         return jwt.encode(claims, key, algorithm="RS256", headers={"kid": private["kid"]})  # type: ignore[arg-type]
 
@@ -79,12 +87,31 @@ def _start(
         subprocess.run([sys.executable, str(ROOT / "scripts" / "package_functions.py")], check=True)
     log_path = local_dir / "stack.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "babelcast_devstack.cli", "up", "--no-package", "--local-dir", str(local_dir),
-         "--http-port", "0", "--ws-port", "0", "--emulator-port", "0", *extra_args],
-        stdout=log_path.open("wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-        env={**{k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"},
-             **({"AWS_ENDPOINT_URL": external_endpoint} if external_endpoint else {})},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "babelcast_devstack.cli",
+            "up",
+            "--no-package",
+            "--local-dir",
+            str(local_dir),
+            "--http-port",
+            "0",
+            "--ws-port",
+            "0",
+            "--emulator-port",
+            "0",
+            *extra_args,
+        ],
+        stdout=log_path.open("wb"),
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"},
+            **({"AWS_ENDPOINT_URL": external_endpoint} if external_endpoint else {}),
+        },
+    )
     return process, log_path
 
 

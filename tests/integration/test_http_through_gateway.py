@@ -47,8 +47,12 @@ def bob(stack: Stack) -> Speaker:
 
 
 def test_create_read_update_end_through_the_gateway(alice: Speaker) -> None:
-    response = alice.call("POST", "/sessions", json={"sourceLanguage": "fr", "qualityTier": "premium"},
-                          headers={"Origin": ORIGIN, "X-Correlation-Id": "it-create-0001"})  # fmt: skip
+    response = alice.call(
+        "POST",
+        "/sessions",
+        json={"sourceLanguage": "fr", "qualityTier": "premium"},
+        headers={"Origin": ORIGIN, "X-Correlation-Id": "it-create-0001"},
+    )
     assert response.status_code == 201
     session = response.json()
     assert response.headers["Location"] == f"/sessions/{session['sessionId']}"
@@ -83,13 +87,16 @@ def test_errors_through_the_gateway(alice: Speaker) -> None:
     cases = [
         (alice.call("GET", "/sessions/holy-light-999", token=None), 404, "SESSION_NOT_FOUND"),
         (alice.call("GET", "/sessions/NOT_AN_ID", token=None), 400, "INVALID_SESSION_ID"),
-        (alice.call("POST", "/sessions", data="{oops", headers={"Content-Type": "application/json"}), 400,
-         "MALFORMED_JSON"),
+        (
+            alice.call("POST", "/sessions", data="{oops", headers={"Content-Type": "application/json"}),
+            400,
+            "MALFORMED_JSON",
+        ),
         (alice.call("POST", "/sessions", json={"sourceLanguage": "xx"}), 400, "VALIDATION_ERROR"),
         (alice.call("POST", "/sessions", json={"sourceLanguage": "en", "x": "y" * 20_000}), 413, "PAYLOAD_TOO_LARGE"),
         (alice.call("GET", "/sessions?limit=0"), 400, "VALIDATION_ERROR"),
         (alice.call("GET", "/sessions?nextToken=forged"), 400, "INVALID_NEXT_TOKEN"),
-    ]  # fmt: skip
+    ]
     for response, status, code in cases:
         assert response.status_code == status, response.text
         body = response.json()
@@ -133,20 +140,35 @@ def test_health_and_cors_preflight(alice: Speaker, stack: Stack) -> None:
     health = requests.get(f"{stack.http}/health", timeout=30)
     assert health.status_code == 200
     assert health.json()["environment"] == "local"
-    preflight = requests.options(f"{stack.http}/sessions", headers={
-        "Origin": ORIGIN, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization,content-type"}, timeout=30)  # fmt: skip
+    preflight = requests.options(
+        f"{stack.http}/sessions",
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+        timeout=30,
+    )
     assert preflight.status_code == 204
     assert preflight.headers["Access-Control-Allow-Origin"] == ORIGIN
-    foreign = requests.options(f"{stack.http}/sessions", headers={
-        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}, timeout=30)  # fmt: skip
+    foreign = requests.options(
+        f"{stack.http}/sessions",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+        timeout=30,
+    )
     assert "Access-Control-Allow-Origin" not in foreign.headers
 
 
 def _claims(stack: Stack, **overrides: Any) -> dict[str, Any]:
     now = int(time.time())
-    claims = {"sub": "forged-user", "iss": f"https://cognito-idp.{stack.region}.amazonaws.com/{stack.document['userPoolId']}",
-              "aud": stack.document["userPoolClientId"], "token_use": "id", "iat": now, "exp": now + 600}  # fmt: skip
+    claims = {
+        "sub": "forged-user",
+        "iss": f"https://cognito-idp.{stack.region}.amazonaws.com/{stack.document['userPoolId']}",
+        "aud": stack.document["userPoolClientId"],
+        "token_use": "id",
+        "iat": now,
+        "exp": now + 600,
+    }
     claims.update(overrides)
     return claims
 
@@ -163,14 +185,17 @@ def _tamper(token: str) -> str:
 
 def test_jwt_authorizer_refuses_bad_tokens_with_401(stack: Stack, alice: Speaker) -> None:
     cognito = stack.client("cognito-idp")
-    other_client = cognito.create_user_pool_client(UserPoolId=stack.document["userPoolId"], ClientName="other-app",
-                                                   ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH",
-                                                                      "ALLOW_REFRESH_TOKEN_AUTH"])  # fmt: skip
+    other_client = cognito.create_user_pool_client(
+        UserPoolId=stack.document["userPoolId"],
+        ClientName="other-app",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )
     account = stack.speaker("frank")
     wrong_audience = cognito.initiate_auth(
-        AuthFlow="USER_PASSWORD_AUTH", ClientId=other_client["UserPoolClient"]["ClientId"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=other_client["UserPoolClient"]["ClientId"],
         AuthParameters={"USERNAME": account.username, "PASSWORD": account.password},
-    )["AuthenticationResult"]["IdToken"]  # fmt: skip
+    )["AuthenticationResult"]["IdToken"]
     other_pool = cognito.create_user_pool(PoolName="another-pool")["UserPool"]["Id"]
     bad_tokens = {
         "missing": None,
@@ -178,15 +203,22 @@ def test_jwt_authorizer_refuses_bad_tokens_with_401(stack: Stack, alice: Speaker
         "expired": stack.forge(_claims(stack, iat=1_600_000_000, exp=1_600_000_600)),
         "not yet valid": stack.forge(_claims(stack, nbf=int(time.time()) + 3600)),
         "wrong audience": wrong_audience,
-        "another user pool": stack.forge(_claims(stack, iss=f"https://cognito-idp.{stack.region}.amazonaws.com/{other_pool}")),
+        "another user pool": stack.forge(
+            _claims(stack, iss=f"https://cognito-idp.{stack.region}.amazonaws.com/{other_pool}")
+        ),
         "tampered": _tamper(alice.tokens["idToken"]),
-        "alg none": _tamper(alice.tokens["idToken"]).rsplit(".", 1)[0].replace(
-            alice.tokens["idToken"].split(".")[0], "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0") + ".",
-    }  # fmt: skip
+        "alg none": _tamper(alice.tokens["idToken"])
+        .rsplit(".", 1)[0]
+        .replace(alice.tokens["idToken"].split(".")[0], "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0")
+        + ".",
+    }
     assert alice.call("GET", "/sessions").status_code == 200  # the genuine token works
     for name, token in bad_tokens.items():
-        response = alice.call("POST", "/sessions", token=token, json={"sourceLanguage": "en"}) if token else \
-            requests.post(f"{stack.http}/sessions", json={"sourceLanguage": "en"}, timeout=30)  # fmt: skip
+        response = (
+            alice.call("POST", "/sessions", token=token, json={"sourceLanguage": "en"})
+            if token
+            else requests.post(f"{stack.http}/sessions", json={"sourceLanguage": "en"}, timeout=30)
+        )
         assert response.status_code == 401, name
         assert response.json() == {"message": "Unauthorized"}, name
     forged_but_valid = stack.forge(_claims(stack))

@@ -98,16 +98,30 @@ def test_zip_imports_and_runs_in_a_clean_lambda_like_interpreter(
     with zipfile.ZipFile(built[0] / f"{function}.zip") as zipped:
         zipped.extractall(extracted)
     environment = {
-        "SESSIONS_TABLE_NAME": "t-sessions", "RATE_LIMITS_TABLE_NAME": "t-rate-limits", "ENVIRONMENT": "test",
-        "SERVICE_VERSION": "1", "SUPPORTED_LANGUAGES": "en",
-    }  # fmt: skip
+        "SESSIONS_TABLE_NAME": "t-sessions",
+        "RATE_LIMITS_TABLE_NAME": "t-rate-limits",
+        "ENVIRONMENT": "test",
+        "SERVICE_VERSION": "1",
+        "SUPPORTED_LANGUAGES": "en",
+    }
     # (other functions are imported only: their settings need real endpoints to be useful)
     result = subprocess.run(
-        [str(python), "-I", "-c", IMPORT_AND_INVOKE.format(root=ROOT), str(extracted), function,
-         json.dumps(environment)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+        [
+            str(python),
+            "-I",
+            "-c",
+            IMPORT_AND_INVOKE.format(root=ROOT),
+            str(extracted),
+            function,
+            json.dumps(environment),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
         env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1"},
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     response = json.loads(result.stdout.strip().splitlines()[-1])
     assert response["statusCode"] == 404

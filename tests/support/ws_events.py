@@ -17,15 +17,26 @@ def _context(connection_id: str, route_key: str, event_type: str, authorizer: di
     now = int(time.time() * 1000)
     rid = base64.b64encode(secrets.token_bytes(10)).decode()
     context: dict[str, Any] = {
-        "routeKey": route_key, "eventType": event_type, "extendedRequestId": rid,
-        "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()), "messageDirection": "IN",
-        "stage": STAGE, "connectedAt": now, "requestTimeEpoch": now, "identity": {"sourceIp": "203.0.113.7"},
-        "requestId": rid, "domainName": f"{API_ID}.execute-api.us-east-1.amazonaws.com",
-        "connectionId": connection_id, "apiId": API_ID,
-    }  # fmt: skip
+        "routeKey": route_key,
+        "eventType": event_type,
+        "extendedRequestId": rid,
+        "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
+        "messageDirection": "IN",
+        "stage": STAGE,
+        "connectedAt": now,
+        "requestTimeEpoch": now,
+        "identity": {"sourceIp": "203.0.113.7"},
+        "requestId": rid,
+        "domainName": f"{API_ID}.execute-api.us-east-1.amazonaws.com",
+        "connectionId": connection_id,
+        "apiId": API_ID,
+    }
     if authorizer is not None:
-        context["authorizer"] = {"principalId": authorizer.get("userId", "anonymous"), "integrationLatency": 12,
-                                 **authorizer}  # fmt: skip
+        context["authorizer"] = {
+            "principalId": authorizer.get("userId", "anonymous"),
+            "integrationLatency": 12,
+            **authorizer,
+        }
     return context
 
 
@@ -36,9 +47,11 @@ def new_connection_id() -> str:
 def connect_event(connection_id: str, query: dict[str, str], authorizer: dict[str, Any]) -> dict[str, Any]:
     headers = {"Host": f"{API_ID}.execute-api.us-east-1.amazonaws.com", "Sec-WebSocket-Version": "13"}
     event: dict[str, Any] = {
-        "headers": headers, "multiValueHeaders": {k: [v] for k, v in headers.items()},
-        "requestContext": _context(connection_id, "$connect", "CONNECT", authorizer), "isBase64Encoded": False,
-    }  # fmt: skip
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "requestContext": _context(connection_id, "$connect", "CONNECT", authorizer),
+        "isBase64Encoded": False,
+    }
     if query:
         event["queryStringParameters"] = query
         event["multiValueQueryStringParameters"] = {k: [v] for k, v in query.items()}
@@ -63,8 +76,12 @@ def disconnect_event(connection_id: str, authorizer: dict[str, Any], code: int =
 def authorizer_event(query: dict[str, str]) -> dict[str, Any]:
     connection_id = new_connection_id()
     return {
-        "type": "REQUEST", "methodArn": f"arn:aws:execute-api:us-east-1:123456789012:{API_ID}/{STAGE}/$connect",
-        "headers": {}, "multiValueHeaders": {}, "queryStringParameters": query,
-        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()}, "stageVariables": {},
+        "type": "REQUEST",
+        "methodArn": f"arn:aws:execute-api:us-east-1:123456789012:{API_ID}/{STAGE}/$connect",
+        "headers": {},
+        "multiValueHeaders": {},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()},
+        "stageVariables": {},
         "requestContext": _context(connection_id, "$connect", "CONNECT", None),
-    }  # fmt: skip
+    }

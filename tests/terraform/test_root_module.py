@@ -33,8 +33,13 @@ def terraform_env() -> dict[str, str]:
 
 
 def test_terraform_fmt_is_clean() -> None:
-    result = subprocess.run(["terraform", "fmt", "-check", "-recursive", "-diff", str(ROOT / "terraform")],
-                            env=terraform_env(), capture_output=True, text=True, check=False)  # fmt: skip
+    result = subprocess.run(
+        ["terraform", "fmt", "-check", "-recursive", "-diff", str(ROOT / "terraform")],
+        env=terraform_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout
 
 
@@ -45,8 +50,14 @@ def test_terraform_fmt_is_clean() -> None:
 def test_terraform_validate(directory: str, tmp_path: Path) -> None:
     env = {**terraform_env(), "TF_DATA_DIR": str(tmp_path / ".terraform")}
     for args in (["init", "-backend=false", "-input=false"], ["validate"]):
-        result = subprocess.run(["terraform", *args, "-no-color"], cwd=ROOT / directory, env=env,
-                                capture_output=True, text=True, check=False)  # fmt: skip
+        result = subprocess.run(
+            ["terraform", *args, "-no-color"],
+            cwd=ROOT / directory,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert result.returncode == 0, result.stdout + result.stderr
     lock = ROOT / directory / ".terraform.lock.hcl"
     lock.unlink(missing_ok=True)  # produced by init; machine-specific (mirror hashes), not committed
@@ -67,28 +78,49 @@ class Deployment:
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     base = tmp_path_factory.mktemp("tf")
     artifacts = base / "dist"
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "package_functions.py"), "--out", str(artifacts)],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "package_functions.py"), "--out", str(artifacts)],
+        check=True,
+        capture_output=True,
+    )
     with moto_server(log_path=base / "moto.log") as endpoint:
         terraform = Terraform.scratch_copy(ROOT, base / "terraform", emulator_environment(endpoint))
         terraform.init()
         terraform.select_workspace("local")
-        terraform.run("apply", "-auto-approve", "-var-file=workspaces/local.tfvars",
-                      f"-var=artifacts_dir={artifacts}", timed="apply")  # fmt: skip
-        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                        region_name="us-east-1")  # fmt: skip
+        terraform.run(
+            "apply",
+            "-auto-approve",
+            "-var-file=workspaces/local.tfvars",
+            f"-var=artifacts_dir={artifacts}",
+            timed="apply",
+        )
+        session = boto3.session.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+        )
         yield Deployment(terraform, terraform.outputs(), session, endpoint)
         if "destroy" not in terraform.timings:
-            terraform.run("destroy", "-auto-approve", "-var-file=workspaces/local.tfvars",
-                          f"-var=artifacts_dir={artifacts}", check=False)  # fmt: skip
+            terraform.run(
+                "destroy",
+                "-auto-approve",
+                "-var-file=workspaces/local.tfvars",
+                f"-var=artifacts_dir={artifacts}",
+                check=False,
+            )
         for name, seconds in terraform.timings.items():
             record("terraform onto moto (seconds)", name, seconds)
 
 
 def test_outputs_name_the_stack(deployment: Deployment) -> None:
     outputs = deployment.outputs
-    for name in ("http_api_url", "http_api_id", "user_pool_id", "user_pool_client_id", "sessions_table_name",
-                 "rate_limits_table_name", "jwt_issuer"):  # fmt: skip
+    for name in (
+        "http_api_url",
+        "http_api_id",
+        "user_pool_id",
+        "user_pool_client_id",
+        "sessions_table_name",
+        "rate_limits_table_name",
+        "jwt_issuer",
+    ):
         assert outputs.get(name), name
     assert outputs["sessions_table_name"] == "babelcast-local-sessions"
     assert outputs["jwt_issuer"] == f"https://cognito-idp.us-east-1.amazonaws.com/{outputs['user_pool_id']}"
@@ -190,7 +222,11 @@ def test_function_role_grants_only_declared_table_actions(deployment: Deployment
     assert not [a for a in actions if "*" in a], "wildcard actions granted"
     assert not [r for r in resources if r == "*"], "wildcard resources granted"
     assert {a for a in actions if a.startswith("dynamodb:")} == {
-        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"}  # fmt: skip
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:Query",
+    }
 
 
 def test_local_app_client_allows_password_login_for_scripts(deployment: Deployment) -> None:
@@ -205,16 +241,25 @@ def test_local_app_client_allows_password_login_for_scripts(deployment: Deployme
 def test_second_plan_shows_no_changes(deployment: Deployment) -> None:
     artifacts = deployment.terraform.workdir.parent / "dist"
     result = deployment.terraform.run(
-        "plan", "-detailed-exitcode", "-var-file=workspaces/local.tfvars", f"-var=artifacts_dir={artifacts}",
-        check=False, timed="second plan",
-    )  # fmt: skip
+        "plan",
+        "-detailed-exitcode",
+        "-var-file=workspaces/local.tfvars",
+        f"-var=artifacts_dir={artifacts}",
+        check=False,
+        timed="second plan",
+    )
     assert result.returncode == 0, result.stdout[-4000:]
 
 
 def test_zz_destroy_removes_everything(deployment: Deployment) -> None:
     artifacts = deployment.terraform.workdir.parent / "dist"
-    deployment.terraform.run("destroy", "-auto-approve", "-var-file=workspaces/local.tfvars",
-                             f"-var=artifacts_dir={artifacts}", timed="destroy")  # fmt: skip
+    deployment.terraform.run(
+        "destroy",
+        "-auto-approve",
+        "-var-file=workspaces/local.tfvars",
+        f"-var=artifacts_dir={artifacts}",
+        timed="destroy",
+    )
     assert deployment.terraform.state().get("values") is None
     tables = deployment.client("dynamodb").list_tables()["TableNames"]
     assert not [t for t in tables if t.startswith("babelcast-local-")]

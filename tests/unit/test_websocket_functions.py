@@ -33,6 +33,14 @@ from tests.unit.websocket_fixtures import (  # noqa: F401 - fixtures
 SPEAKER = "speaker-sub-1"
 INTRUDER = "speaker-sub-2"
 MODULES = (connect_handler, disconnect_handler, message_handler, events_handler, broadcast_handler, sweeper_handler)
+CACHED = (
+    connect_handler.dependencies,
+    disconnect_handler.dependencies,
+    message_handler.dependencies,
+    events_handler.dependencies,
+    broadcast_handler.dependencies,
+    sweeper_handler.sweeper,
+)
 
 
 @dataclass
@@ -57,16 +65,22 @@ class Ws:
         from babelcast.models import CreateSessionRequest
 
         del http
-        service = SessionService(SessionsTable("t-sessions"), RateLimitsTable("t-rate-limits"),
-                                 SessionPolicy(ENV["SUPPORTED_LANGUAGES"].split(","), 24, 1000), Metrics("x", {}))  # fmt: skip
-        request = CreateSessionRequest.model_validate({"sourceLanguage": language},
-                                                      context=service.validation_context)  # fmt: skip
+        service = SessionService(
+            SessionsTable("t-sessions"),
+            RateLimitsTable("t-rate-limits"),
+            SessionPolicy(ENV["SUPPORTED_LANGUAGES"].split(","), 24, 1000),
+            Metrics("x", {}),
+        )
+        request = CreateSessionRequest.model_validate({"sourceLanguage": language}, context=service.validation_context)
         return service.create(owner, request).session_id
 
     def connect(self, query: dict[str, str], user: str | None = None) -> Connection:
         connection_id = new_connection_id()
-        authorizer = ({"role": "speaker", "userId": user, "sessionId": query.get("sessionId", "")} if user
-                      else {"role": "listener", "sessionId": query.get("sessionId", "")})  # fmt: skip
+        authorizer = (
+            {"role": "speaker", "userId": user, "sessionId": query.get("sessionId", "")}
+            if user
+            else {"role": "listener", "sessionId": query.get("sessionId", "")}
+        )
         result = connect_handler.lambda_handler(connect_event(connection_id, query, authorizer), None)
         if result["statusCode"] == 200:
             self.api.live.add(connection_id)
@@ -92,8 +106,9 @@ class Ws:
         disconnect_handler.lambda_handler(disconnect_event(connection.id, connection.authorizer), None)
 
     def session_item(self, session_id: str) -> dict[str, Any]:
-        item: dict[str, Any] = self.dynamodb.get_item(TableName="t-sessions", Key={"sessionId": {"S": session_id}},
-                                                      ConsistentRead=True)["Item"]  # fmt: skip
+        item: dict[str, Any] = self.dynamodb.get_item(
+            TableName="t-sessions", Key={"sessionId": {"S": session_id}}, ConsistentRead=True
+        )["Item"]
         return item
 
     def listener_count(self, session_id: str) -> int:
@@ -106,10 +121,22 @@ class Ws:
     def stream_change(self, session_id: str, before: dict[str, Any]) -> dict[str, Any]:
         """Deliver the MODIFY record the sessions table's stream would carry."""
         after = self.session_item(session_id)
-        event = {"Records": [{"eventID": "1", "eventName": "MODIFY", "eventSource": "aws:dynamodb",
-                              "dynamodb": {"Keys": {"sessionId": {"S": session_id}}, "OldImage": before,
-                                           "NewImage": after, "SequenceNumber": "100", "StreamViewType":
-                                           "NEW_AND_OLD_IMAGES"}}]}  # fmt: skip
+        event = {
+            "Records": [
+                {
+                    "eventID": "1",
+                    "eventName": "MODIFY",
+                    "eventSource": "aws:dynamodb",
+                    "dynamodb": {
+                        "Keys": {"sessionId": {"S": session_id}},
+                        "OldImage": before,
+                        "NewImage": after,
+                        "SequenceNumber": "100",
+                        "StreamViewType": "NEW_AND_OLD_IMAGES",
+                    },
+                }
+            ]
+        }
         result: dict[str, Any] = events_handler.lambda_handler(event, None)
         return result
 
@@ -119,10 +146,11 @@ def _ws(calls: AwsCalls, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ws]:
     for module in MODULES:
         if hasattr(module, "ConnectionsApi"):
             monkeypatch.setattr(module, "ConnectionsApi", lambda endpoint: api)
-        getattr(module, "dependencies", getattr(module, "sweeper", None)).cache_clear()
+    for cached in CACHED:
+        cached.cache_clear()
     yield Ws(api, calls)
-    for module in MODULES:
-        getattr(module, "dependencies", getattr(module, "sweeper", None)).cache_clear()
+    for cached in CACHED:
+        cached.cache_clear()
 
 
 @pytest.fixture
@@ -166,9 +194,13 @@ def test_connect_rules_for_owner_ended_and_full(ws: Ws, monkeypatch: pytest.Monk
     ws.listener(session_id, "fr")
     assert ws.connect({"sessionId": session_id, "targetLanguage": "de"}).status == 429
     assert ws.listener_count(session_id) == 2
-    ws.dynamodb.update_item(TableName="t-sessions", Key={"sessionId": {"S": session_id}},
-                            UpdateExpression="SET #s = :e", ExpressionAttributeNames={"#s": "status"},
-                            ExpressionAttributeValues={":e": {"S": "ended"}})  # fmt: skip
+    ws.dynamodb.update_item(
+        TableName="t-sessions",
+        Key={"sessionId": {"S": session_id}},
+        UpdateExpression="SET #s = :e",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":e": {"S": "ended"}},
+    )
     assert ws.connect({"sessionId": session_id, "targetLanguage": "es"}).status == 403
     assert ws.connect({"sessionId": session_id, "token": "t"}, SPEAKER).status == 403
 
@@ -249,9 +281,16 @@ def test_audio_goes_to_kinesis_with_the_session_metadata(ws: Ws) -> None:
     calls = ws.calls.take()
     [data] = kinesis_records()
     assert data["_partitionKey"] == session_id
-    assert {k: data[k] for k in ("sessionId", "sequence", "sourceLanguage", "qualityTier", "encoding", "sampleRate")} == {
-        "sessionId": session_id, "sequence": 1, "sourceLanguage": "de", "qualityTier": "standard",
-        "encoding": "pcm_s16le", "sampleRate": 16000}  # fmt: skip
+    assert {
+        k: data[k] for k in ("sessionId", "sequence", "sourceLanguage", "qualityTier", "encoding", "sampleRate")
+    } == {
+        "sessionId": session_id,
+        "sequence": 1,
+        "sourceLanguage": "de",
+        "qualityTier": "standard",
+        "encoding": "pcm_s16le",
+        "sampleRate": 16000,
+    }
     assert data["audioData"] == chunk() and data["receivedAt"] > 0
     assert calls == {"GetItem": 1, "PutRecord": 1}
     record("AWS calls per WebSocket operation", "sendAudio (active)", dict(calls))
@@ -284,8 +323,11 @@ def test_bad_messages_get_an_error_and_keep_the_socket(ws: Ws, body: Any, code: 
 def test_only_the_speaker_sends_audio_and_controls(ws: Ws) -> None:
     session_id = ws.session()
     listener = ws.listener(session_id)
-    for body in ({"action": "sendAudio", "audioData": chunk(), "sequence": 1}, {"action": "pauseBroadcast"},
-                 {"action": "resumeBroadcast"}):  # fmt: skip
+    for body in (
+        {"action": "sendAudio", "audioData": chunk(), "sequence": 1},
+        {"action": "pauseBroadcast"},
+        {"action": "resumeBroadcast"},
+    ):
         assert ws.send(listener, body)[0]["code"] == "NOT_SPEAKER"
     assert kinesis_records() == []
 
@@ -293,9 +335,13 @@ def test_only_the_speaker_sends_audio_and_controls(ws: Ws) -> None:
 def test_audio_after_the_end_is_refused(ws: Ws) -> None:
     session_id = ws.session()
     speaker = ws.speaker(session_id)
-    ws.dynamodb.update_item(TableName="t-sessions", Key={"sessionId": {"S": session_id}},
-                            UpdateExpression="SET #s = :e", ExpressionAttributeNames={"#s": "status"},
-                            ExpressionAttributeValues={":e": {"S": "ended"}})  # fmt: skip
+    ws.dynamodb.update_item(
+        TableName="t-sessions",
+        Key={"sessionId": {"S": session_id}},
+        UpdateExpression="SET #s = :e",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":e": {"S": "ended"}},
+    )
     assert ws.send(speaker, {"action": "sendAudio", "audioData": chunk(), "sequence": 1})[0]["code"] == "SESSION_ENDED"
 
 
@@ -342,8 +388,9 @@ def test_pause_resume_and_end_fan_out_to_every_connection(ws: Ws) -> None:
     from babelcast.integration.sessions_table import SessionsTable
     from babelcast.metrics import Metrics
 
-    SessionService(SessionsTable("t-sessions"), RateLimitsTable("t-rate-limits"), SessionPolicy(["en"]),
-                   Metrics("x", {})).end(session_id, SPEAKER)  # what DELETE /sessions/{id} does  # fmt: skip
+    SessionService(
+        SessionsTable("t-sessions"), RateLimitsTable("t-rate-limits"), SessionPolicy(["en"]), Metrics("x", {})
+    ).end(session_id, SPEAKER)  # what DELETE /sessions/{id} does
     ws.stream_change(session_id, before)
     for connection in [speaker, *listeners]:
         assert ws.api.types(connection.id) == ["sessionPaused", "sessionResumed", "sessionEnded"]
@@ -359,8 +406,18 @@ def test_broadcast_reaches_one_language_and_drops_gone_listeners(ws: Ws) -> None
     french = ws.listener(session_id, "fr")
     ws.api.live.discard(spanish[2].id)  # its socket died without a $disconnect
     segment = {"sessionId": session_id, "targetLanguage": "es", "payload": {"type": "translatedAudio", "text": "hola"}}
-    event = {"Records": [{"kinesis": {"data": base64.b64encode(json.dumps(segment).encode()).decode(),
-                                      "sequenceNumber": "1", "partitionKey": session_id}, "eventID": "e1"}]}  # fmt: skip
+    event = {
+        "Records": [
+            {
+                "kinesis": {
+                    "data": base64.b64encode(json.dumps(segment).encode()).decode(),
+                    "sequenceNumber": "1",
+                    "partitionKey": session_id,
+                },
+                "eventID": "e1",
+            }
+        ]
+    }
     assert broadcast_handler.lambda_handler(event, None) == {"batchItemFailures": []}
     assert ws.api.types(spanish[0].id) == ws.api.types(spanish[1].id) == ["translatedAudio"]
     assert ws.api.types(french.id) == []
@@ -375,10 +432,18 @@ def test_sweep_removes_stale_connections_requests_refresh_and_ends_expired(
     stale = ws.listener(session_id)
     fresh = ws.listener(session_id)
     ws.api.live.discard(stale.id)
-    ws.dynamodb.update_item(TableName="t-connections", Key={"connectionId": {"S": fresh.id}},
-                            UpdateExpression="SET connectedAt = :old", ExpressionAttributeValues={":old": {"N": "1"}})  # fmt: skip
-    ws.dynamodb.update_item(TableName="t-sessions", Key={"sessionId": {"S": session_id}},
-                            UpdateExpression="SET expiresAt = :past", ExpressionAttributeValues={":past": {"N": "1"}})  # fmt: skip
+    ws.dynamodb.update_item(
+        TableName="t-connections",
+        Key={"connectionId": {"S": fresh.id}},
+        UpdateExpression="SET connectedAt = :old",
+        ExpressionAttributeValues={":old": {"N": "1"}},
+    )
+    ws.dynamodb.update_item(
+        TableName="t-sessions",
+        Key={"sessionId": {"S": session_id}},
+        UpdateExpression="SET expiresAt = :past",
+        ExpressionAttributeValues={":past": {"N": "1"}},
+    )
     report = sweeper_handler.lambda_handler({"id": "evt-1", "detail-type": "Scheduled Event"}, None)
     assert (report["stale_removed"], report["refresh_requested"], report["sessions_expired"]) == (1, 1, 1)
     assert ws.api.types(fresh.id) == ["connectionRefreshRequired"]
@@ -404,6 +469,10 @@ def test_aws_calls_per_connect_and_disconnect(ws: Ws) -> None:
     assert speaker_connect == {"GetItem": 1, "PutItem": 1}
     assert listener_disconnect == {"GetItem": 1, "TransactWriteItems": 1}
     assert speaker_disconnect == {"GetItem": 1, "DeleteItem": 1}
-    for name, calls in (("$connect (listener)", listener_connect), ("$connect (speaker)", speaker_connect),
-                        ("$disconnect (listener)", listener_disconnect), ("$disconnect (speaker)", speaker_disconnect)):  # fmt: skip
+    for name, calls in (
+        ("$connect (listener)", listener_connect),
+        ("$connect (speaker)", speaker_connect),
+        ("$disconnect (listener)", listener_disconnect),
+        ("$disconnect (speaker)", speaker_disconnect),
+    ):
         record("AWS calls per WebSocket operation", name, dict(calls))

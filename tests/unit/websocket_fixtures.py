@@ -20,14 +20,24 @@ from tests.support.tables import AUDIO_BUFFER_TABLE, CONNECTIONS_TABLE, RATE_LIM
 
 LANGUAGES = "en,es,fr,de,it,pt,ru,ja,ko,zh,ar,hi,nl,pl,tr,sv,da,no,fi"
 ENV = {
-    "ENVIRONMENT": "test", "SERVICE_VERSION": "9.9.9", "METRICS_NAMESPACE": "Babelcast/Test", "LOG_LEVEL": "DEBUG",
-    "SESSIONS_TABLE_NAME": "t-sessions", "RATE_LIMITS_TABLE_NAME": "t-rate-limits",
-    "CONNECTIONS_TABLE_NAME": "t-connections", "AUDIO_BUFFER_TABLE_NAME": "t-audio-buffer",
-    "AUDIO_STREAM_NAME": "t-audio", "CONNECTIONS_ENDPOINT": "https://abc123.execute-api.us-east-1.amazonaws.com/live",
-    "SUPPORTED_LANGUAGES": LANGUAGES, "SESSION_TTL_HOURS": "24", "CREATE_RATE_LIMIT_PER_MINUTE": "10",
-    "MAX_LISTENERS_PER_SESSION": "500", "LEGACY_CREATION_ENABLED": "true", "AUDIO_BUFFER_SECONDS": "30",
+    "ENVIRONMENT": "test",
+    "SERVICE_VERSION": "9.9.9",
+    "METRICS_NAMESPACE": "Babelcast/Test",
+    "LOG_LEVEL": "DEBUG",
+    "SESSIONS_TABLE_NAME": "t-sessions",
+    "RATE_LIMITS_TABLE_NAME": "t-rate-limits",
+    "CONNECTIONS_TABLE_NAME": "t-connections",
+    "AUDIO_BUFFER_TABLE_NAME": "t-audio-buffer",
+    "AUDIO_STREAM_NAME": "t-audio",
+    "CONNECTIONS_ENDPOINT": "https://abc123.execute-api.us-east-1.amazonaws.com/live",
+    "SUPPORTED_LANGUAGES": LANGUAGES,
+    "SESSION_TTL_HOURS": "24",
+    "CREATE_RATE_LIMIT_PER_MINUTE": "10",
+    "MAX_LISTENERS_PER_SESSION": "500",
+    "LEGACY_CREATION_ENABLED": "true",
+    "AUDIO_BUFFER_SECONDS": "30",
     "CONNECTION_REFRESH_AFTER_SECONDS": "6600",
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -86,8 +96,12 @@ class AwsCalls:
 
 def _provision() -> AwsCalls:
     dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-    for name, definition in (("t-sessions", SESSIONS_TABLE), ("t-rate-limits", RATE_LIMITS_TABLE),
-                             ("t-connections", CONNECTIONS_TABLE), ("t-audio-buffer", AUDIO_BUFFER_TABLE)):  # fmt: skip
+    for name, definition in (
+        ("t-sessions", SESSIONS_TABLE),
+        ("t-rate-limits", RATE_LIMITS_TABLE),
+        ("t-connections", CONNECTIONS_TABLE),
+        ("t-audio-buffer", AUDIO_BUFFER_TABLE),
+    ):
         dynamodb.create_table(TableName=name, **definition)
     boto3.client("kinesis", region_name="us-east-1").create_stream(StreamName="t-audio", ShardCount=1)
     forget_settings()
