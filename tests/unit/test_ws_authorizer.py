@@ -1,0 +1,155 @@
+"""The $connect authorizer: anonymous listeners pass, speakers' tokens verify by API Gateway's
+JWT rules, everything else is 401 (API Gateway's answer to the error message "Unauthorized")."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import jwt
+import pytest
+from babelcast.auth import JwksCache
+from babelcast.settings import forget_settings
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+from ws_authorizer import handler
+
+from tests.support.ws_events import authorizer_event
+
+ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool"
+CLIENT = "client-abc"
+KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def jwks() -> dict[str, Any]:
+    public = json.loads(RSAAlgorithm.to_jwk(KEY.public_key()))
+    return {"keys": [{**public, "kid": "k1", "alg": "RS256", "use": "sig"}]}
+
+
+@pytest.fixture
+def fetches(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    for name, value in {
+        "ENVIRONMENT": "test",
+        "SERVICE_VERSION": "1",
+        "JWT_ISSUER": ISSUER,
+        "JWT_AUDIENCE": CLIENT,
+        "JWKS_URL": f"{ISSUER}/.well-known/jwks.json",
+    }.items():
+        monkeypatch.setenv(name, value)
+    calls: list[str] = []
+
+    def fetch(url: str) -> dict[str, Any]:  # the issuer's JWKS endpoint, without a network
+        calls.append(url)
+        return jwks()
+
+    monkeypatch.setattr(handler, "JwksCache", lambda url: JwksCache(url, fetch=fetch))
+    forget_settings()
+    handler.dependencies.cache_clear()
+    yield calls
+    handler.dependencies.cache_clear()
+    forget_settings()
+
+
+def token(key: Any = KEY, kid: str = "k1", **overrides: Any) -> str:
+    now = int(time.time())
+    claims = {"sub": "user-1", "iss": ISSUER, "aud": CLIENT, "token_use": "id", "iat": now, "exp": now + 600}
+    claims.update(overrides)
+    claims = {k: v for k, v in claims.items() if v is not None}
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+
+
+def authorize(query: dict[str, str]) -> dict[str, Any]:
+    result: dict[str, Any] = handler.lambda_handler(authorizer_event(query), None)
+    return result
+
+
+def test_listeners_are_let_in_anonymously(fetches: list[str]) -> None:
+    result = authorize({"sessionId": "holy-light-123", "targetLanguage": "es"})
+    assert result["principalId"] == "anonymous"
+    assert result["context"] == {"role": "listener", "sessionId": "holy-light-123"}
+    statement = result["policyDocument"]["Statement"][0]
+    assert (statement["Effect"], statement["Action"]) == ("Allow", "execute-api:Invoke")
+    assert fetches == [], "no key fetch for anonymous connections"
+
+
+def test_a_valid_speaker_token_carries_its_subject(fetches: list[str]) -> None:
+    result = authorize({"sessionId": "holy-light-123", "token": token()})
+    assert result["principalId"] == "user-1"
+    assert result["context"] == {"role": "speaker", "userId": "user-1", "sessionId": "holy-light-123"}
+    access = token(aud=None, client_id=CLIENT, token_use="access")
+    assert authorize({"token": access})["context"]["userId"] == "user-1"
+    assert len(fetches) == 1, "keys are cached across invocations"
+
+
+def _hs256_with_public_key() -> str:
+    public_pem = KEY.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+    head = b64(json.dumps({"alg": "HS256", "kid": "k1"}).encode())
+    body = b64(json.dumps({"sub": "x", "iss": ISSUER, "aud": CLIENT, "exp": 2_000_000_000}).encode())
+    return f"{head}.{body}.{b64(hmac.new(public_pem, f'{head}.{body}'.encode(), hashlib.sha256).digest())}"
+
+
+def _tampered() -> str:
+    head, body, signature = token().split(".")
+    claims = json.loads(base64.urlsafe_b64decode(body + "=="))
+    claims["sub"] = "admin"
+    return f"{head}.{base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip('=')}.{signature}"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "garbage",
+        "a.b.c",
+        token(exp=int(time.time()) - 10),
+        token(nbf=int(time.time()) + 3600),
+        token(iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other"),
+        token(aud="another-client"),
+        token(aud=None, client_id="another-client", token_use="access"),
+        token(key=OTHER_KEY),
+        token(kid="unknown-kid"),
+        jwt.encode({"sub": "x", "iss": ISSUER, "aud": CLIENT, "exp": 2_000_000_000}, None, algorithm="none"),  # type: ignore[arg-type]
+        _hs256_with_public_key(),
+        _tampered(),
+        token(sub=None),
+    ],
+    ids=[
+        "garbage",
+        "not-base64",
+        "expired",
+        "nbf-future",
+        "wrong-issuer",
+        "wrong-audience",
+        "wrong-client-id",
+        "other-key",
+        "unknown-kid",
+        "alg-none",
+        "hs256-public-key",
+        "tampered",
+        "no-subject",
+    ],
+)
+def test_bad_tokens_are_refused_with_unauthorized(fetches: list[str], bad: str) -> None:
+    with pytest.raises(Exception, match="^Unauthorized$"):
+        authorize({"sessionId": "holy-light-123", "token": bad})
+
+
+def test_refusals_never_log_the_token(fetches: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    bad = token(exp=1)
+    with pytest.raises(Exception, match="Unauthorized"):
+        authorize({"token": bad})
+    output = capsys.readouterr().out
+    assert "token_refused" in output
+    assert bad not in output and bad.split(".")[1] not in output
