@@ -102,17 +102,19 @@ module "audio_stream" {
   shard_count      = var.audio_stream_shard_count
   retention_period = var.kinesis_retention_hours
   # null selects the module's default, the AWS-managed alias/aws/kinesis.
-  kms_key_id = var.kinesis_kms_key_arn
+  kms_key_id         = var.kinesis_kms_key_arn
+  ignore_tag_changes = var.kinesis_ignore_tag_changes
 }
 
 # The translation pipeline's output; the broadcast function sends each segment to the listeners.
 module "translated_segments_stream" {
   source = "./modules/kinesis-stream"
 
-  name             = "${local.name}-translated-segments"
-  shard_count      = var.translated_stream_shard_count
-  retention_period = var.kinesis_retention_hours
-  kms_key_id       = var.kinesis_kms_key_arn
+  name               = "${local.name}-translated-segments"
+  shard_count        = var.translated_stream_shard_count
+  retention_period   = var.kinesis_retention_hours
+  kms_key_id         = var.kinesis_kms_key_arn
+  ignore_tag_changes = var.kinesis_ignore_tag_changes
 }
 
 module "user_pool" {

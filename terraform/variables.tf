@@ -414,3 +414,10 @@ variable "connection_refresh_after_seconds" {
     error_message = "connection_refresh_after_seconds must be an integer of at least 60 and below 7200 (API Gateway closes connections after 2 hours)."
   }
 }
+
+variable "kinesis_ignore_tag_changes" {
+  description = "Tag the Kinesis streams only at creation and ignore tag drift afterwards. Only for emulators whose CreateStream drops tags (moto), where every plan would otherwise show a change; keep false on AWS. Changing it replaces the streams."
+  type        = bool
+  default     = false
+  nullable    = false
+}

@@ -21,3 +21,6 @@ websocket_throttling = {
   burst_limit = 5000
   rate_limit  = 10000
 }
+
+# moto's CreateStream drops tags: without this every plan would show the stream tags as a change.
+kinesis_ignore_tag_changes = true

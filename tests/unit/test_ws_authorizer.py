@@ -142,7 +142,7 @@ def _tampered() -> str:
     ],
 )
 def test_bad_tokens_are_refused_with_unauthorized(fetches: list[str], bad: str) -> None:
-    with pytest.raises(Exception, match="^Unauthorized$"):
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
         authorize({"sessionId": "holy-light-123", "token": bad})
 
 
