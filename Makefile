@@ -88,6 +88,10 @@ dev-user: install ## Create another speaker account on the running `make dev` st
 bench-dev: package ## Measure the local stack: ready time, gateway latency overhead, memory
 	@$(PY) scripts/bench_local_stack.py
 
+.PHONY: bench-ws
+bench-ws: package ## Measure broadcast fan-out (parallel vs one by one) and DELETE with 500 listeners
+	@$(PY) scripts/bench_websocket.py
+
 .PHONY: plan
 plan: package ## terraform plan for WORKSPACE (dev|staging|prod|local) against your AWS credentials
 	@$(TF) init -input=false >/dev/null

@@ -17,7 +17,6 @@ import json
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from babelcast_devstack import background
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,21 +55,6 @@ def rss_of_tree(pid: int) -> int:
             continue
         stack.extend(children.get(current, []))
     return total
-
-
-def start_stack(local_dir: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any], float]:
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "babelcast_devstack.cli", "up", "--no-package", "--local-dir", str(local_dir),
-         "--http-port", "0", "--ws-port", "0", "--emulator-port", "0"],
-        stdout=(local_dir / "stack.log").open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    endpoints = local_dir / "endpoints.json"
-    while not endpoints.exists():
-        if process.poll() is not None:
-            sys.exit((local_dir / "stack.log").read_text()[-3000:])
-        time.sleep(0.1)
-    return process, json.loads(endpoints.read_text()), time.perf_counter() - started
 
 
 def through_gateway(url: str, count: int) -> list[float]:
@@ -120,7 +105,8 @@ def main() -> None:
             document = json.loads((ROOT / ".local" / "endpoints.json").read_text())
             ready = float(document.get("startupSeconds", 0))
         else:
-            process, document, ready = start_stack(Path(tmp))
+            running = background.start(Path(tmp))
+            process, document, ready = running.process, running.document, running.ready_seconds
         try:
             through_gateway(document["httpApiUrl"], 20)  # warm the worker
             gateway_ms = through_gateway(document["httpApiUrl"], args.requests)

@@ -5,11 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +14,7 @@ import boto3
 import jwt
 import moto
 import pytest
+from babelcast_devstack import background
 from babelcast_devstack.accounts import Account, create_speaker, log_in
 from babelcast_devstack.terraform import repository_root
 
@@ -80,74 +76,12 @@ class Stack:
         return jwt.encode(claims, key, algorithm="RS256", headers={"kid": private["kid"]})  # type: ignore[arg-type]
 
 
-def _start(
-    local_dir: Path, extra_args: list[str], external_endpoint: str | None = None
-) -> tuple[subprocess.Popen[bytes], Path]:
-    if not (ROOT / "dist" / "http_api.zip").exists():
-        subprocess.run([sys.executable, str(ROOT / "scripts" / "package_functions.py")], check=True)
-    log_path = local_dir / "stack.log"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "babelcast_devstack.cli",
-            "up",
-            "--no-package",
-            "--local-dir",
-            str(local_dir),
-            "--http-port",
-            "0",
-            "--ws-port",
-            "0",
-            "--emulator-port",
-            "0",
-            *extra_args,
-        ],
-        stdout=log_path.open("wb"),
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-        env={
-            **{k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"},
-            **({"AWS_ENDPOINT_URL": external_endpoint} if external_endpoint else {}),
-        },
-    )
-    return process, log_path
-
-
-def wait_ready(
-    process: subprocess.Popen[bytes], local_dir: Path, log_path: Path, timeout: float = 120
-) -> dict[str, Any]:
-    endpoints = local_dir / "endpoints.json"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if endpoints.exists():
-            document: dict[str, Any] = json.loads(endpoints.read_text())
-            return document
-        if process.poll() is not None:
-            break
-        time.sleep(0.2)
-    raise RuntimeError(f"the local stack did not become ready:\n{log_path.read_text()[-4000:]}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    local_dir = tmp_path_factory.mktemp("stack")
-    started = time.perf_counter()
-    process, log_path = _start(local_dir, [])
+    # schedules run every 2 s here so the sweep is exercised without waiting a minute
+    running = background.start(tmp_path_factory.mktemp("stack"), "--schedule-interval", "2")
+    record("local stack", "ready (s, integration fixture)", round(running.ready_seconds, 1))
     try:
-        document = wait_ready(process, local_dir, log_path)
-        record("local stack", "ready (s, integration fixture)", round(time.perf_counter() - started, 1))
-        yield Stack(document, log_path)
+        yield Stack(running.document, running.log_path)
     finally:
-        stop(process)
+        running.stop()

@@ -11,8 +11,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import requests
-
-from tests.integration.conftest import _start, wait_ready
+from babelcast_devstack.background import spawn, wait_ready
 
 
 def listening(port: int) -> bool:
@@ -22,8 +21,9 @@ def listening(port: int) -> bool:
 
 
 def test_ctrl_c_stops_everything(tmp_path: Path) -> None:
-    process, log_path = _start(tmp_path, [])
-    document = wait_ready(process, tmp_path, log_path)
+    process = spawn(tmp_path)
+    log_path = tmp_path / "stack.log"
+    document = wait_ready(process, tmp_path)
     ports = [urlparse(document[key]).port for key in ("httpApiUrl", "awsEndpointUrl")]
     assert requests.get(f"{document['httpApiUrl']}/health", timeout=30).status_code == 200  # starts a worker
     assert all(port and listening(port) for port in ports)
@@ -49,8 +49,9 @@ def test_an_external_emulator_is_used_and_left_running(tmp_path: Path) -> None:
     from babelcast_devstack.emulator import moto_server
 
     with moto_server() as external:
-        process, log_path = _start(tmp_path, [], external_endpoint=external)
-        document = wait_ready(process, tmp_path, log_path)
+        process = spawn(tmp_path, external_endpoint=external)
+        log_path = tmp_path / "stack.log"
+        document = wait_ready(process, tmp_path)
         assert document["awsEndpointUrl"] == external
         assert "external: " + external in log_path.read_text()
         assert requests.get(f"{document['httpApiUrl']}/health", timeout=30).json()["status"] == "healthy"

@@ -1,0 +1,75 @@
+"""Start the local stack (`babelcast-dev up`) as a background process on free ports, for
+integration tests and benchmarks; stop it by its PID."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from babelcast_devstack.terraform import repository_root
+
+
+@dataclass
+class BackgroundStack:
+    process: subprocess.Popen[bytes]
+    local_dir: Path
+    log_path: Path
+    document: dict[str, Any]
+    ready_seconds: float
+
+    def stop(self, timeout: float = 60) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        return int(self.process.returncode)
+
+
+def spawn(local_dir: Path, *args: str, external_endpoint: str | None = None) -> subprocess.Popen[bytes]:
+    root = repository_root()
+    if not (root / "dist" / "manifest.json").exists():
+        subprocess.run([sys.executable, str(root / "scripts" / "package_functions.py")], check=True)
+    environment = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+    if external_endpoint:
+        environment["AWS_ENDPOINT_URL"] = external_endpoint
+    return subprocess.Popen(
+        [sys.executable, "-m", "babelcast_devstack.cli", "up", "--no-package", "--local-dir", str(local_dir),
+         "--http-port", "0", "--ws-port", "0", "--emulator-port", "0", *args],
+        stdout=(local_dir / "stack.log").open("wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        start_new_session=True, env=environment,
+    )  # fmt: skip
+
+
+def wait_ready(process: subprocess.Popen[bytes], local_dir: Path, timeout: float = 180) -> dict[str, Any]:
+    endpoints = local_dir / "endpoints.json"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if endpoints.exists():
+            document: dict[str, Any] = json.loads(endpoints.read_text())
+            return document
+        if process.poll() is not None:
+            break
+        time.sleep(0.1)
+    log = (local_dir / "stack.log").read_text(errors="replace")[-4000:]
+    raise RuntimeError(f"the local stack did not become ready:\n{log}")
+
+
+def start(local_dir: Path, *args: str, external_endpoint: str | None = None) -> BackgroundStack:
+    started = time.perf_counter()
+    process = spawn(local_dir, *args, external_endpoint=external_endpoint)
+    try:
+        document = wait_ready(process, local_dir)
+    except BaseException:
+        BackgroundStack(process, local_dir, local_dir / "stack.log", {}, 0).stop()
+        raise
+    return BackgroundStack(process, local_dir, local_dir / "stack.log", document, time.perf_counter() - started)
