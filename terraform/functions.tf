@@ -212,13 +212,15 @@ locals {
           resources = [module.connections_table.index_arns["by-session"]]
         },
         {
+          # BatchWriteItem: a session's end forgets all of its connections at once.
           sid       = "ConnectionsDelete"
-          actions   = ["dynamodb:DeleteItem"]
+          actions   = ["dynamodb:DeleteItem", "dynamodb:BatchWriteItem"]
           resources = [module.connections_table.arn]
         },
         {
-          sid       = "SessionsUpdate"
-          actions   = ["dynamodb:UpdateItem"]
+          # GetItem: the audio flush re-reads the buffer counters when they look inconsistent.
+          sid       = "SessionsReadUpdate"
+          actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
           resources = [module.sessions_table.arn]
         },
         {

@@ -39,6 +39,25 @@ module "babelcast" {
     rate_limit  = 50
   }
 
+  # Live sessions over WebSocket.
+  max_listeners_per_session        = 500
+  legacy_session_creation_enabled  = true
+  audio_buffer_seconds             = 30
+  websocket_stage_name             = "live"
+  connection_sweep_schedule        = "rate(1 minute)"
+  connection_refresh_after_seconds = 6600
+  websocket_throttling = {
+    burst_limit = 1000
+    rate_limit  = 500
+  }
+
+  # Kinesis: audio to the translation pipeline, translated segments back.
+  audio_stream_shard_count      = 1
+  translated_stream_shard_count = 1
+  kinesis_retention_hours       = 24
+  kinesis_kms_key_arn           = null  # AWS-managed alias/aws/kinesis
+  kinesis_ignore_tag_changes    = false # true only against emulators that drop tags on create
+
   point_in_time_recovery = true
   kms_key_arn            = null
   deletion_protection    = true

@@ -33,6 +33,31 @@ output "rate_limits_table_name" {
   value       = module.babelcast.rate_limits_table_name
 }
 
+output "websocket_url" {
+  description = "URL WebSocket clients connect to."
+  value       = module.babelcast.websocket_url
+}
+
+output "websocket_management_endpoint" {
+  description = "Endpoint of the @connections management API."
+  value       = module.babelcast.websocket_management_endpoint
+}
+
+output "connections_table_name" {
+  description = "Name of the WebSocket connections table."
+  value       = module.babelcast.connections_table_name
+}
+
+output "audio_stream_name" {
+  description = "Name of the Kinesis stream of speaker audio."
+  value       = module.babelcast.audio_stream_name
+}
+
+output "translated_segments_stream_name" {
+  description = "Name of the Kinesis stream of translated segments."
+  value       = module.babelcast.translated_segments_stream_name
+}
+
 output "functions" {
   description = "Deployed Lambda functions by function key."
   value       = module.babelcast.functions
@@ -41,4 +66,9 @@ output "functions" {
 output "http_routes" {
   description = "HTTP routes by route key."
   value       = module.babelcast.http_routes
+}
+
+output "websocket_routes" {
+  description = "WebSocket routes: route key => function key."
+  value       = module.babelcast.websocket_routes
 }

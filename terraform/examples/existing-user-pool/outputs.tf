@@ -8,6 +8,11 @@ output "http_api_url" {
   value       = module.babelcast.http_api_url
 }
 
+output "websocket_url" {
+  description = "URL WebSocket clients connect to."
+  value       = module.babelcast.websocket_url
+}
+
 output "user_pool_id" {
   description = "The existing user pool ID, passed through."
   value       = module.babelcast.user_pool_id

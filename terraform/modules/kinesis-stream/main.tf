@@ -1,0 +1,47 @@
+locals {
+  # On-demand streams manage their own shards; the API rejects a shard count for them.
+  shard_count = var.stream_mode == "PROVISIONED" ? var.shard_count : null
+
+  stream = one(concat(aws_kinesis_stream.this, aws_kinesis_stream.ignoring_tag_changes))
+}
+
+resource "aws_kinesis_stream" "this" {
+  count = var.ignore_tag_changes ? 0 : 1
+
+  name             = var.name
+  shard_count      = local.shard_count
+  retention_period = var.retention_period
+
+  # Encryption at rest is always on; kms_key_id only chooses between the AWS-managed key and a CMK.
+  encryption_type = "KMS"
+  kms_key_id      = var.kms_key_id
+
+  stream_mode_details {
+    stream_mode = var.stream_mode
+  }
+
+  tags = var.tags
+}
+
+# The same stream, blind to tag drift after creation. Only for emulators whose CreateStream drops
+# the tags (moto), where every plan would otherwise show them as a change.
+resource "aws_kinesis_stream" "ignoring_tag_changes" {
+  count = var.ignore_tag_changes ? 1 : 0
+
+  name             = var.name
+  shard_count      = local.shard_count
+  retention_period = var.retention_period
+
+  encryption_type = "KMS"
+  kms_key_id      = var.kms_key_id
+
+  stream_mode_details {
+    stream_mode = var.stream_mode
+  }
+
+  tags = var.tags
+
+  lifecycle {
+    ignore_changes = [tags, tags_all]
+  }
+}

@@ -1,0 +1,45 @@
+# What invokes the functions besides the APIs: stream consumers and the sweep schedule.
+locals {
+  # Function key => stream it consumes.
+  stream_consumers = {
+    session_events = module.sessions_table.stream_arn
+    broadcast      = module.translated_segments_stream.arn
+  }
+}
+
+resource "aws_lambda_event_source_mapping" "streams" {
+  for_each = local.stream_consumers
+
+  function_name    = module.functions[each.key].arn
+  event_source_arn = each.value
+  # Only changes made after deployment matter; replaying a day of history would resend stale events.
+  starting_position = "LATEST"
+
+  batch_size                         = 100
+  maximum_batching_window_in_seconds = 0
+
+  # A failing record is isolated by bisecting and retried at most 3 times instead of blocking its
+  # shard until it expires; handlers report the failed records so the rest is not reprocessed.
+  bisect_batch_on_function_error = true
+  maximum_retry_attempts         = 3
+  function_response_types        = ["ReportBatchItemFailures"]
+}
+
+resource "aws_cloudwatch_event_rule" "connection_sweep" {
+  name                = "${local.name}-connection-sweep"
+  description         = "Runs the WebSocket connection sweeper (${terraform.workspace})"
+  schedule_expression = var.connection_sweep_schedule
+}
+
+resource "aws_cloudwatch_event_target" "connection_sweep" {
+  rule = aws_cloudwatch_event_rule.connection_sweep.name
+  arn  = module.functions["connection_sweeper"].arn
+}
+
+resource "aws_lambda_permission" "connection_sweep" {
+  statement_id  = "AllowConnectionSweepSchedule"
+  action        = "lambda:InvokeFunction"
+  function_name = module.functions["connection_sweeper"].function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.connection_sweep.arn
+}
