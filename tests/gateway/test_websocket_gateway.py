@@ -93,6 +93,44 @@ def test_connect_event_and_authorizer_context(gateway: RunningGateway, records: 
     assert context["authorizer"]["seenType"] == "REQUEST"
 
 
+def _shape(value: Any) -> Any:
+    """Keys and value types, recursively: what 'the same event shape' means."""
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items()}
+    return type(value).__name__
+
+
+def recorded(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / name).read_text())
+    return event
+
+
+def test_events_match_recorded_api_gateway_events_field_by_field(gateway: RunningGateway, records: Path) -> None:
+    with open_socket(gateway, "sessionId=blessed-shepherd-427&targetLanguage=es") as socket:
+        socket.send(json.dumps({"action": "echo"}))
+        message = receive_json(socket)["event"]
+        cid = message["requestContext"]["connectionId"]
+        socket.close(code=1000)
+    connect_event = wait_for(f"connect-{cid.replace('/', '_')}.json", records)
+    disconnect_event = disconnect_record(records, cid)
+    for produced, fixture in (
+        (connect_event, "websocket_connect.json"),
+        (message, "websocket_message.json"),
+        (disconnect_event, "websocket_disconnect.json"),
+    ):
+        expected = recorded(fixture)
+        assert set(produced) == set(expected), fixture
+        context, expected_context = produced["requestContext"], expected["requestContext"]
+        # authorizer context keys are whatever the authorizer returned; compare the rest exactly
+        produced_shape = {k: v for k, v in _shape(context).items() if k != "authorizer"}
+        expected_shape = {k: v for k, v in _shape(expected_context).items() if k != "authorizer"}
+        produced_shape["identity"] = {k: v for k, v in produced_shape["identity"].items() if k != "userAgent"}
+        assert produced_shape == expected_shape, fixture
+        assert {"principalId", "integrationLatency"} <= set(context["authorizer"])
+    assert connect_event["headers"]["Sec-WebSocket-Version"] == "13"
+    assert connect_event["multiValueQueryStringParameters"]["targetLanguage"] == ["es"]
+
+
 def test_message_event_routes_by_action_with_default_fallback(gateway: RunningGateway) -> None:
     with open_socket(gateway) as socket:
         socket.send(json.dumps({"action": "echo", "n": 1}))

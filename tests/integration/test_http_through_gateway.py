@@ -223,3 +223,36 @@ def test_jwt_authorizer_refuses_bad_tokens_with_401(stack: Stack, alice: Speaker
         assert response.json() == {"message": "Unauthorized"}, name
     forged_but_valid = stack.forge(_claims(stack))
     assert alice.call("GET", "/sessions", token=forged_but_valid).status_code == 200, "the pool's own key is trusted"
+
+
+def test_dev_user_creates_a_speaker_who_can_log_in(stack: Stack) -> None:
+    """`make dev-user` against the running stack."""
+    import json
+    import subprocess
+    import sys
+
+    from babelcast_devstack.accounts import Account
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "babelcast_devstack.cli",
+            "user",
+            "--username",
+            "grace",
+            "--local-dir",
+            str(stack.log_path.parent),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    created = json.loads(result.stdout)
+    assert created["username"] == "grace"
+    tokens = stack.tokens(Account(created["username"], created["password"]))
+    response = requests.get(
+        f"{stack.http}/sessions", headers={"Authorization": f"Bearer {tokens['idToken']}"}, timeout=30
+    )
+    assert response.status_code == 200
