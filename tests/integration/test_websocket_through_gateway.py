@@ -239,7 +239,18 @@ def test_concurrent_listeners_keep_the_count_exact(stack: Stack, speaker: Speake
         count: int = requests.get(f"{stack.http}/sessions/{session_id}", timeout=10).json()["listenerCount"]
         return count
 
-    async def run() -> int:
+    def delete() -> float:
+        began = time.perf_counter()
+        assert speaker.call("DELETE", f"/sessions/{session_id}").status_code == 204
+        return time.perf_counter() - began
+
+    async def ended(socket: Any) -> str:
+        while True:
+            message = json.loads(await socket.recv())
+            if message["type"] == "sessionEnded":
+                return str(message["reason"])
+
+    async def run() -> tuple[int, float, list[str]]:
         sockets = await asyncio.gather(*(websockets.connect(url, open_timeout=120) for _ in range(200)))
         await asyncio.gather(*(s.close() for s in sockets[::2]))
         deadline = time.monotonic() + 30
@@ -249,7 +260,32 @@ def test_concurrent_listeners_keep_the_count_exact(stack: Stack, speaker: Speake
             if count == 100:
                 break
             await asyncio.sleep(0.2)
-        await asyncio.gather(*(s.close() for s in sockets[1::2]))
-        return count
+        remaining = sockets[1::2]
+        waiting = asyncio.gather(*(ended(s) for s in remaining))
+        seconds = await asyncio.to_thread(delete)
+        reasons = await asyncio.wait_for(waiting, timeout=60)
+        await asyncio.gather(*(s.close() for s in remaining))
+        return count, seconds, reasons
 
-    assert asyncio.run(run()) == 100
+    count, delete_seconds, reasons = asyncio.run(run())
+    assert count == 100
+    assert delete_seconds < 1.0, "DELETE answers before the fan-out, whatever the number of listeners"
+    assert reasons == ["speaker"] * 100
+    assert listener_count() == 0
+
+
+def test_an_expired_session_is_ended_by_the_sweep_and_listeners_are_told(stack: Stack, speaker: Speaker) -> None:
+    session_id = speaker.create()["sessionId"]
+    with open_ws(stack, sessionId=session_id, targetLanguage="es") as listener:
+        stack.client("dynamodb").update_item(
+            TableName=stack.outputs["sessions_table_name"],
+            Key={"sessionId": {"S": session_id}},
+            UpdateExpression="SET expiresAt = :past",
+            ExpressionAttributeValues={":past": {"N": "1"}},
+        )
+        assert receive(listener, "sessionEnded", timeout=30)["reason"] == "expired"  # the sweep runs every 2 s here
+        with pytest.raises(ConnectionClosed):
+            while True:
+                listener.recv(timeout=20)
+    session = requests.get(f"{stack.http}/sessions/{session_id}", timeout=10).json()
+    assert (session["status"], session["endReason"], session["listenerCount"]) == ("ended", "expired", 0)
