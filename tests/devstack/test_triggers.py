@@ -60,19 +60,24 @@ def emulator() -> Iterator[str]:
 
 def client(emulator: str, service: str) -> Any:
     return boto3.client(
-        service, endpoint_url=emulator, region_name=REGION,  # type: ignore[call-overload]
-        aws_access_key_id="testing", aws_secret_access_key="testing",
-    )  # fmt: skip
+        service,
+        endpoint_url=emulator,
+        region_name=REGION,  # type: ignore[call-overload]
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def new_table(emulator: str) -> tuple[str, str]:
     """A table with a NEW_AND_OLD_IMAGES stream: (name, stream ARN)."""
     name = f"table-{uuid.uuid4().hex[:8]}"
     description = client(emulator, "dynamodb").create_table(
-        TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )["TableDescription"]  # fmt: skip
+    )["TableDescription"]
     return name, description["LatestStreamArn"]
 
 
@@ -138,9 +143,15 @@ async def running(
     override: float | None = None,
 ) -> AsyncIterator[TriggerRunner]:
     runner = TriggerRunner(
-        mappings, schedules, recorder, emulator, REGION, schedule_interval_override=override,
-        log=(logs if logs is not None else []).append, poll_interval=0.05,
-    )  # fmt: skip
+        mappings,
+        schedules,
+        recorder,
+        emulator,
+        REGION,
+        schedule_interval_override=override,
+        log=(logs if logs is not None else []).append,
+        poll_interval=0.05,
+    )
     await runner.start()
     try:
         yield runner
@@ -170,82 +181,175 @@ def test_triggers_are_read_from_the_terraform_state() -> None:
     sweeper = function_arn("local-sweeper")
 
     def function(name: str) -> dict[str, Any]:
-        return resource("aws_lambda_function", "this", {"function_name": name, "arn": function_arn(name),
-                                                       "role": f"arn:aws:iam::{ACCOUNT}:role/{name}"})  # fmt: skip
+        return resource(
+            "aws_lambda_function",
+            "this",
+            {"function_name": name, "arn": function_arn(name), "role": f"arn:aws:iam::{ACCOUNT}:role/{name}"},
+        )
 
-    state = {"values": {"root_module": {
-        "resources": [
-            resource("aws_lambda_event_source_mapping", "sessions", {
-                "function_name": function_arn("local-session-events"),
-                "function_arn": function_arn("local-session-events"),
-                "event_source_arn": table_stream, "starting_position": "LATEST", "batch_size": 100,
-                "maximum_batching_window_in_seconds": 0, "enabled": True,
-                "function_response_types": ["ReportBatchItemFailures"], "bisect_batch_on_function_error": True,
-                "maximum_retry_attempts": 3, "maximum_record_age_in_seconds": -1,
-                "uuid": "0f9e5a2c-0000-4000-8000-000000000001", "id": "0f9e5a2c-0000-4000-8000-000000000001",
-            }),
-            # by name, read back from an emulator that left the optional settings unset
-            resource("aws_lambda_event_source_mapping", "segments", {
-                "function_name": "local-broadcast", "function_arn": None, "event_source_arn": kinesis,
-                "starting_position": "TRIM_HORIZON", "batch_size": 0, "maximum_batching_window_in_seconds": None,
-                "enabled": False, "function_response_types": None, "bisect_batch_on_function_error": False,
-                "maximum_retry_attempts": 0, "maximum_record_age_in_seconds": 0, "uuid": "", "id": "esm-2",
-            }),
-            resource("aws_cloudwatch_event_rule", "sweep", {
-                "name": "local-sweep", "arn": rule_arn("local-sweep"), "schedule_expression": "rate(5 minutes)",
-                "state": "ENABLED", "event_bus_name": "default",
-            }),
-            resource("aws_cloudwatch_event_target", "sweep", {
-                "rule": "local-sweep", "arn": sweeper, "target_id": "sweep", "event_bus_name": "default", "input": "",
-            }),
-            resource("aws_cloudwatch_event_target", "sweep_queue", {  # not a Lambda: not run locally
-                "rule": "local-sweep", "arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:sweeps", "target_id": "queue",
-            }),
-            resource("aws_cloudwatch_event_rule", "nightly", {
-                "name": "local-nightly", "arn": rule_arn("local-nightly"), "schedule_expression": "cron(0 3 * * ? *)",
-                "is_enabled": False,
-            }),
-            resource("aws_cloudwatch_event_target", "nightly", {  # an alias ARN runs the function itself
-                "rule": "local-nightly", "arn": f"{sweeper}:live", "input": '{"mode": "full"}',
-                "input_path": None, "event_bus_name": None,
-            }),
-            resource("aws_cloudwatch_event_rule", "on_change", {  # an event pattern, not a schedule
-                "name": "local-on-change", "arn": rule_arn("local-on-change"), "schedule_expression": "",
-                "event_pattern": '{"source": ["aws.dynamodb"]}', "state": "ENABLED",
-            }),
-            resource("aws_cloudwatch_event_target", "on_change", {"rule": "local-on-change", "arn": sweeper}),
-            resource("aws_lambda_function", "ignored", {"function_name": "x", "arn": function_arn("x")}, mode="data"),
-        ],
-        "child_modules": [
-            {"resources": [function("local-session-events"), function("local-sweeper")],
-             "child_modules": [{"resources": [function("local-broadcast")]}]},
-        ],
-    }}}  # fmt: skip
+    state = {
+        "values": {
+            "root_module": {
+                "resources": [
+                    resource(
+                        "aws_lambda_event_source_mapping",
+                        "sessions",
+                        {
+                            "function_name": function_arn("local-session-events"),
+                            "function_arn": function_arn("local-session-events"),
+                            "event_source_arn": table_stream,
+                            "starting_position": "LATEST",
+                            "batch_size": 100,
+                            "maximum_batching_window_in_seconds": 0,
+                            "enabled": True,
+                            "function_response_types": ["ReportBatchItemFailures"],
+                            "bisect_batch_on_function_error": True,
+                            "maximum_retry_attempts": 3,
+                            "maximum_record_age_in_seconds": -1,
+                            "uuid": "0f9e5a2c-0000-4000-8000-000000000001",
+                            "id": "0f9e5a2c-0000-4000-8000-000000000001",
+                        },
+                    ),
+                    # by name, read back from an emulator that left the optional settings unset
+                    resource(
+                        "aws_lambda_event_source_mapping",
+                        "segments",
+                        {
+                            "function_name": "local-broadcast",
+                            "function_arn": None,
+                            "event_source_arn": kinesis,
+                            "starting_position": "TRIM_HORIZON",
+                            "batch_size": 0,
+                            "maximum_batching_window_in_seconds": None,
+                            "enabled": False,
+                            "function_response_types": None,
+                            "bisect_batch_on_function_error": False,
+                            "maximum_retry_attempts": 0,
+                            "maximum_record_age_in_seconds": 0,
+                            "uuid": "",
+                            "id": "esm-2",
+                        },
+                    ),
+                    resource(
+                        "aws_cloudwatch_event_rule",
+                        "sweep",
+                        {
+                            "name": "local-sweep",
+                            "arn": rule_arn("local-sweep"),
+                            "schedule_expression": "rate(5 minutes)",
+                            "state": "ENABLED",
+                            "event_bus_name": "default",
+                        },
+                    ),
+                    resource(
+                        "aws_cloudwatch_event_target",
+                        "sweep",
+                        {
+                            "rule": "local-sweep",
+                            "arn": sweeper,
+                            "target_id": "sweep",
+                            "event_bus_name": "default",
+                            "input": "",
+                        },
+                    ),
+                    resource(
+                        "aws_cloudwatch_event_target",
+                        "sweep_queue",
+                        {  # not a Lambda: not run locally
+                            "rule": "local-sweep",
+                            "arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:sweeps",
+                            "target_id": "queue",
+                        },
+                    ),
+                    resource(
+                        "aws_cloudwatch_event_rule",
+                        "nightly",
+                        {
+                            "name": "local-nightly",
+                            "arn": rule_arn("local-nightly"),
+                            "schedule_expression": "cron(0 3 * * ? *)",
+                            "is_enabled": False,
+                        },
+                    ),
+                    resource(
+                        "aws_cloudwatch_event_target",
+                        "nightly",
+                        {  # an alias ARN runs the function itself
+                            "rule": "local-nightly",
+                            "arn": f"{sweeper}:live",
+                            "input": '{"mode": "full"}',
+                            "input_path": None,
+                            "event_bus_name": None,
+                        },
+                    ),
+                    resource(
+                        "aws_cloudwatch_event_rule",
+                        "on_change",
+                        {  # an event pattern, not a schedule
+                            "name": "local-on-change",
+                            "arn": rule_arn("local-on-change"),
+                            "schedule_expression": "",
+                            "event_pattern": '{"source": ["aws.dynamodb"]}',
+                            "state": "ENABLED",
+                        },
+                    ),
+                    resource("aws_cloudwatch_event_target", "on_change", {"rule": "local-on-change", "arn": sweeper}),
+                    resource(
+                        "aws_lambda_function", "ignored", {"function_name": "x", "arn": function_arn("x")}, mode="data"
+                    ),
+                ],
+                "child_modules": [
+                    {
+                        "resources": [function("local-session-events"), function("local-sweeper")],
+                        "child_modules": [{"resources": [function("local-broadcast")]}],
+                    },
+                ],
+            }
+        }
+    }
 
     mappings, schedules = triggers_from_terraform_state(state)
 
     assert mappings == [
         EventSourceMapping(
-            function_arn=function_arn("local-session-events"), event_source_arn=table_stream,
-            starting_position="LATEST", batch_size=100, maximum_batching_window_in_seconds=0.0, enabled=True,
-            function_response_types=("ReportBatchItemFailures",), bisect_batch_on_function_error=True,
-            maximum_retry_attempts=3, maximum_record_age_in_seconds=-1,
+            function_arn=function_arn("local-session-events"),
+            event_source_arn=table_stream,
+            starting_position="LATEST",
+            batch_size=100,
+            maximum_batching_window_in_seconds=0.0,
+            enabled=True,
+            function_response_types=("ReportBatchItemFailures",),
+            bisect_batch_on_function_error=True,
+            maximum_retry_attempts=3,
+            maximum_record_age_in_seconds=-1,
             invoke_identity_arn=f"arn:aws:iam::{ACCOUNT}:role/local-session-events",
             uuid="0f9e5a2c-0000-4000-8000-000000000001",
         ),
         EventSourceMapping(
-            function_arn=function_arn("local-broadcast"), event_source_arn=kinesis, starting_position="TRIM_HORIZON",
-            batch_size=100, enabled=False, maximum_retry_attempts=0, maximum_record_age_in_seconds=-1,
-            invoke_identity_arn=f"arn:aws:iam::{ACCOUNT}:role/local-broadcast", uuid="esm-2",
+            function_arn=function_arn("local-broadcast"),
+            event_source_arn=kinesis,
+            starting_position="TRIM_HORIZON",
+            batch_size=100,
+            enabled=False,
+            maximum_retry_attempts=0,
+            maximum_record_age_in_seconds=-1,
+            invoke_identity_arn=f"arn:aws:iam::{ACCOUNT}:role/local-broadcast",
+            uuid="esm-2",
         ),
-    ]  # fmt: skip
+    ]
     assert mappings[0].source == "dynamodb" and mappings[0].report_batch_item_failures
     assert mappings[1].source == "kinesis" and not mappings[1].report_batch_item_failures
     assert schedules == [
         Schedule("local-sweep", rule_arn("local-sweep"), "rate(5 minutes)", sweeper),
-        Schedule("local-nightly", rule_arn("local-nightly"), "cron(0 3 * * ? *)", sweeper, enabled=False,
-                 input='{"mode": "full"}'),
-    ]  # fmt: skip
+        Schedule(
+            "local-nightly",
+            rule_arn("local-nightly"),
+            "cron(0 3 * * ? *)",
+            sweeper,
+            enabled=False,
+            input='{"mode": "full"}',
+        ),
+    ]
     assert triggers_from_terraform_state({"values": {"root_module": {}}}) == ([], [])
 
 
@@ -288,8 +392,12 @@ def test_dynamodb_stream_records_arrive_as_lambda_delivers_them(emulator: str) -
     async def scenario() -> None:
         async with running(emulator, recorder, mappings=[EventSourceMapping(CONSUMER, stream_arn)]):
             dynamodb.put_item(TableName=table, Item=new_image)
-            dynamodb.update_item(TableName=table, Key={"pk": {"S": "a"}}, UpdateExpression="SET n = :two",
-                                 ExpressionAttributeValues={":two": {"N": "2"}})  # fmt: skip
+            dynamodb.update_item(
+                TableName=table,
+                Key={"pk": {"S": "a"}},
+                UpdateExpression="SET n = :two",
+                ExpressionAttributeValues={":two": {"N": "2"}},
+            )
             dynamodb.delete_item(TableName=table, Key={"pk": {"S": "a"}})
             await until(lambda: len(recorder.records()) >= 3)
         assert_nothing_left_running()
@@ -300,8 +408,15 @@ def test_dynamodb_stream_records_arrive_as_lambda_delivers_them(emulator: str) -
     assert [record["eventName"] for record in records] == ["INSERT", "MODIFY", "REMOVE"]
     now = time.time()
     for record in records:
-        assert list(record) == ["eventID", "eventName", "eventVersion", "eventSource", "awsRegion", "dynamodb",
-                                "eventSourceARN"]  # fmt: skip
+        assert list(record) == [
+            "eventID",
+            "eventName",
+            "eventVersion",
+            "eventSource",
+            "awsRegion",
+            "dynamodb",
+            "eventSourceARN",
+        ]
         assert re.fullmatch(r"[0-9a-f]{32}", record["eventID"])
         assert record["eventVersion"] == "1.1"
         assert record["eventSource"] == "aws:dynamodb"
@@ -319,11 +434,24 @@ def test_dynamodb_stream_records_arrive_as_lambda_delivers_them(emulator: str) -
     assert sequence_numbers == sorted(set(sequence_numbers))
     insert, modify, remove = (record["dynamodb"] for record in records)
     encoded = {**new_image, "blob": {"B": base64.b64encode(b"\x00\xff").decode()}}  # binary travels as base64
-    assert list(insert) == ["ApproximateCreationDateTime", "Keys", "NewImage", "SequenceNumber", "SizeBytes",
-                            "StreamViewType"]  # fmt: skip
+    assert list(insert) == [
+        "ApproximateCreationDateTime",
+        "Keys",
+        "NewImage",
+        "SequenceNumber",
+        "SizeBytes",
+        "StreamViewType",
+    ]
     assert insert["NewImage"] == encoded
-    assert list(modify) == ["ApproximateCreationDateTime", "Keys", "NewImage", "OldImage", "SequenceNumber",
-                            "SizeBytes", "StreamViewType"]  # fmt: skip
+    assert list(modify) == [
+        "ApproximateCreationDateTime",
+        "Keys",
+        "NewImage",
+        "OldImage",
+        "SequenceNumber",
+        "SizeBytes",
+        "StreamViewType",
+    ]
     assert modify["OldImage"] == encoded
     assert modify["NewImage"] == {**encoded, "n": {"N": "2"}}
     assert "NewImage" not in remove
@@ -344,8 +472,13 @@ def test_reported_batch_item_failures_retry_from_the_first_failed_record(emulato
         return {"batchItemFailures": []}
 
     recorder = Recorder(respond)
-    mapping = EventSourceMapping(CONSUMER, stream_arn, starting_position="TRIM_HORIZON", batch_size=10,
-                                 function_response_types=("ReportBatchItemFailures",))  # fmt: skip
+    mapping = EventSourceMapping(
+        CONSUMER,
+        stream_arn,
+        starting_position="TRIM_HORIZON",
+        batch_size=10,
+        function_response_types=("ReportBatchItemFailures",),
+    )
     logs: list[str] = []
 
     async def scenario() -> None:
@@ -377,8 +510,9 @@ def test_kinesis_records_arrive_per_shard_in_order_from_the_starting_position(em
         async with running(emulator, recorder, mappings=[latest, trim_horizon]):
             for number, payload in enumerate(payloads):
                 hash_key = "0" if number % 3 else str(2**127)  # both shards, several records each
-                response = kinesis.put_record(StreamName=stream, Data=payload, PartitionKey=f"key-{number}",
-                                              ExplicitHashKey=hash_key)  # fmt: skip
+                response = kinesis.put_record(
+                    StreamName=stream, Data=payload, PartitionKey=f"key-{number}", ExplicitHashKey=hash_key
+                )
                 written.setdefault(response["ShardId"], []).append((payload, response["SequenceNumber"]))
             await until(lambda: len(recorder.records()) >= 7 and len(recorder.records(replay)) >= 8)
         assert_nothing_left_running()
@@ -394,16 +528,30 @@ def test_kinesis_records_arrive_per_shard_in_order_from_the_starting_position(em
     for batch in recorder.batches() + recorder.batches(replay):  # a batch never mixes shards
         assert len({record["eventID"].split(":")[0] for record in batch}) == 1
     for shard, entries in written.items():  # in order within each shard
-        delivered = [(data(r), r["kinesis"]["sequenceNumber"]) for r in recorder.records()
-                     if r["eventID"].split(":")[0] == shard]  # fmt: skip
+        delivered = [
+            (data(r), r["kinesis"]["sequenceNumber"]) for r in recorder.records() if r["eventID"].split(":")[0] == shard
+        ]
         assert delivered == entries
     now = time.time()
     for number, record in enumerate(sorted(recorder.records(), key=lambda r: payloads.index(data(r)))):
         sequence = record["kinesis"]["sequenceNumber"]
-        assert list(record) == ["kinesis", "eventSource", "eventVersion", "eventID", "eventName", "invokeIdentityArn",
-                                "awsRegion", "eventSourceARN"]  # fmt: skip
-        assert list(record["kinesis"]) == ["kinesisSchemaVersion", "partitionKey", "sequenceNumber", "data",
-                                           "approximateArrivalTimestamp"]  # fmt: skip
+        assert list(record) == [
+            "kinesis",
+            "eventSource",
+            "eventVersion",
+            "eventID",
+            "eventName",
+            "invokeIdentityArn",
+            "awsRegion",
+            "eventSourceARN",
+        ]
+        assert list(record["kinesis"]) == [
+            "kinesisSchemaVersion",
+            "partitionKey",
+            "sequenceNumber",
+            "data",
+            "approximateArrivalTimestamp",
+        ]
         assert record["kinesis"]["kinesisSchemaVersion"] == "1.0"
         assert record["kinesis"]["partitionKey"] == f"key-{number}"
         assert record["kinesis"]["data"] == base64.b64encode(payloads[number]).decode()
@@ -448,10 +596,16 @@ def test_failed_batch_is_retried_whole_then_skipped(emulator: str) -> None:
 def test_invalid_batch_item_failures_fail_the_whole_batch(emulator: str) -> None:
     stream, stream_arn = new_stream(emulator)
     put_records(emulator, stream, [b"a", b"b", b"c"])
-    recorder = Recorder(lambda _, __: {"batchItemFailures": [{"itemIdentifier": "not-in-the-batch"}]}
-                        if len(recorder.calls) == 1 else {"batchItemFailures": None})  # fmt: skip
-    mapping = EventSourceMapping(CONSUMER, stream_arn, starting_position="TRIM_HORIZON",
-                                 function_response_types=("ReportBatchItemFailures",))  # fmt: skip
+    recorder = Recorder(
+        lambda _, __: (
+            {"batchItemFailures": [{"itemIdentifier": "not-in-the-batch"}]}
+            if len(recorder.calls) == 1
+            else {"batchItemFailures": None}
+        )
+    )
+    mapping = EventSourceMapping(
+        CONSUMER, stream_arn, starting_position="TRIM_HORIZON", function_response_types=("ReportBatchItemFailures",)
+    )
 
     async def scenario() -> None:
         async with running(emulator, recorder, mappings=[mapping]):
@@ -473,8 +627,13 @@ def test_bisecting_isolates_the_failing_record(emulator: str) -> None:
         return None
 
     recorder = Recorder(respond)
-    mapping = EventSourceMapping(CONSUMER, stream_arn, starting_position="TRIM_HORIZON",
-                                 bisect_batch_on_function_error=True, maximum_retry_attempts=1)  # fmt: skip
+    mapping = EventSourceMapping(
+        CONSUMER,
+        stream_arn,
+        starting_position="TRIM_HORIZON",
+        bisect_batch_on_function_error=True,
+        maximum_retry_attempts=1,
+    )
 
     async def scenario() -> None:
         async with running(emulator, recorder, mappings=[mapping]):
@@ -512,8 +671,14 @@ def test_schedules_fire_at_the_overridden_interval_with_the_scheduled_event(emul
     async def scenario() -> float:
         started = time.monotonic()
         async with running(emulator, recorder, schedules=schedules, logs=logs, override=interval):
-            await until(lambda: len(recorder.events(every)) >= 4 and bool(recorder.events(constant))
-                        and bool(recorder.events(cron)) and len(recorder.events(flaky)) >= 3)  # fmt: skip
+            await until(
+                lambda: (
+                    len(recorder.events(every)) >= 4
+                    and bool(recorder.events(constant))
+                    and bool(recorder.events(cron))
+                    and len(recorder.events(flaky)) >= 3
+                )
+            )
         assert_nothing_left_running()
         return started
 
@@ -524,8 +689,17 @@ def test_schedules_fire_at_the_overridden_interval_with_the_scheduled_event(emul
     assert len(firings) <= (firings[-1] - started) / interval + 1
     now = datetime.now(UTC)
     for event in recorder.events(every):
-        assert list(event) == ["version", "id", "detail-type", "source", "account", "time", "region", "resources",
-                               "detail"]  # fmt: skip
+        assert list(event) == [
+            "version",
+            "id",
+            "detail-type",
+            "source",
+            "account",
+            "time",
+            "region",
+            "resources",
+            "detail",
+        ]
         assert event["version"] == "0"
         assert str(uuid.UUID(event["id"])) == event["id"]
         assert event["detail-type"] == "Scheduled Event"
@@ -550,8 +724,10 @@ def test_schedules_fire_at_the_overridden_interval_with_the_scheduled_event(emul
 def test_unsupported_cron_is_logged_and_not_scheduled() -> None:
     logs: list[str] = []
     recorder = Recorder()
-    schedules = [Schedule("last-day", rule_arn("last-day"), "cron(0 18 L * ? *)", CONSUMER),
-                 Schedule("daily", rule_arn("daily"), "cron(0 3 * * ? *)", CONSUMER)]  # fmt: skip
+    schedules = [
+        Schedule("last-day", rule_arn("last-day"), "cron(0 18 L * ? *)", CONSUMER),
+        Schedule("daily", rule_arn("daily"), "cron(0 3 * * ? *)", CONSUMER),
+    ]
 
     async def scenario() -> None:
         async with running(None, recorder, schedules=schedules, logs=logs) as runner:
@@ -585,14 +761,25 @@ def test_stop_cancels_pollers_schedules_and_invocations_in_flight(emulator: str)
                 raise
 
     logs: list[str] = []
-    mappings = [EventSourceMapping(CONSUMER, stream_arn), EventSourceMapping(CONSUMER, table_stream_arn),
-                EventSourceMapping(CONSUMER, f"arn:aws:sqs:{REGION}:{ACCOUNT}:queue"),  # not polled locally
-                EventSourceMapping(CONSUMER, stream_arn, enabled=False)]  # fmt: skip
+    mappings = [
+        EventSourceMapping(CONSUMER, stream_arn),
+        EventSourceMapping(CONSUMER, table_stream_arn),
+        EventSourceMapping(CONSUMER, f"arn:aws:sqs:{REGION}:{ACCOUNT}:queue"),  # not polled locally
+        EventSourceMapping(CONSUMER, stream_arn, enabled=False),
+    ]
     schedule = Schedule("sweep", rule_arn("sweep"), "rate(1 minute)", function_arn("sweeper"))
 
     async def scenario() -> None:
-        runner = TriggerRunner(mappings, [schedule], Blocking(), emulator, REGION,
-                               schedule_interval_override=0.05, log=logs.append, poll_interval=0.05)  # fmt: skip
+        runner = TriggerRunner(
+            mappings,
+            [schedule],
+            Blocking(),
+            emulator,
+            REGION,
+            schedule_interval_override=0.05,
+            log=logs.append,
+            poll_interval=0.05,
+        )
         await runner.start()
         assert len(runner._tasks) == (2 + 1) + (1 + 1) + 1  # per stream its shards and a shard watcher; the schedule
         await asyncio.wait_for(started.wait(), DEADLINE_SECONDS)
@@ -624,8 +811,15 @@ def test_stop_ends_a_poller_whose_invocation_lost_the_cancellation(emulator: str
     recorder = ResultWithTheCancellation()
 
     async def scenario() -> None:
-        runner = TriggerRunner([EventSourceMapping(CONSUMER, stream_arn, starting_position="TRIM_HORIZON")], [],
-                               recorder, emulator, REGION, log=lambda line: None, poll_interval=0.05)  # fmt: skip
+        runner = TriggerRunner(
+            [EventSourceMapping(CONSUMER, stream_arn, starting_position="TRIM_HORIZON")],
+            [],
+            recorder,
+            emulator,
+            REGION,
+            log=lambda line: None,
+            poll_interval=0.05,
+        )
         await runner.start()
         await until(lambda: result is not None)
         assert result is not None
@@ -645,11 +839,17 @@ def test_local_gateway_runs_triggers_on_its_functions(emulator: str, tmp_path: P
         zipped.write(FIXTURE_HANDLERS / "handlers.py", "handlers.py")
     functions = {
         function_arn(name): FunctionConfig(
-            name=name, arn=function_arn(name), handler="handlers.chatty", runtime="python3.12", timeout_seconds=10,
-            memory_mb=128, environment={}, zip_path=archive,
+            name=name,
+            arn=function_arn(name),
+            handler="handlers.chatty",
+            runtime="python3.12",
+            timeout_seconds=10,
+            memory_mb=128,
+            environment={},
+            zip_path=archive,
         )
         for name in ("stream-consumer", "sweeper")
-    }  # fmt: skip
+    }
     config = GatewayConfig(region=REGION, account_id=ACCOUNT, apis=(), functions=functions)
     logs: list[tuple[str, str]] = []
     triggers = (
@@ -662,10 +862,14 @@ def test_local_gateway_runs_triggers_on_its_functions(emulator: str, tmp_path: P
 
     async def scenario() -> None:
         gateway = LocalGateway(
-            config, LambdaRuntime(sys.executable, log_sink=lambda name, line: logs.append((name, line))),
-            functions_dir=tmp_path / "functions", emulator_endpoint=emulator, log=lambda line: None,
-            triggers=triggers, schedule_interval_override=0.2,
-        )  # fmt: skip
+            config,
+            LambdaRuntime(sys.executable, log_sink=lambda name, line: logs.append((name, line))),
+            functions_dir=tmp_path / "functions",
+            emulator_endpoint=emulator,
+            log=lambda line: None,
+            triggers=triggers,
+            schedule_interval_override=0.2,
+        )
         await gateway.start()
         runner = gateway.trigger_runner
         try:

@@ -514,8 +514,8 @@ class TriggerRunner:
     async def start(self) -> None:
         """Starts polling and scheduling. Returns once every LATEST shard iterator is taken, so what is
         written afterwards is delivered."""
-        if self._executor is not None:
-            raise RuntimeError("the trigger runner is already started")
+        if self._executor is not None or self._stopping:
+            raise RuntimeError("a trigger runner starts once")
         self._executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="babelcast-triggers")
         streams = [stream for mapping in self.mappings if (stream := await self._stream_for(mapping))]
         await asyncio.gather(*(self._discover(stream, initial=True) for stream in streams))
@@ -528,10 +528,13 @@ class TriggerRunner:
         """Cancels every poller, schedule and invocation in flight, and waits for them and the threads."""
         self._stopping = True
         while self._tasks:
-            tasks = list(self._tasks)
+            tasks = set(self._tasks)
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # Cancel again what is still running after a while: code we await can lose a cancellation
+            # (Python 3.11's asyncio.wait_for returns a result that arrives with it). The loops below
+            # also check `_stopping`, so a task that lost one ends at its next turn.
+            await asyncio.wait(tasks, timeout=0.5)
         if self._executor is not None:
             executor, self._executor = self._executor, None
             # an API call cannot be interrupted; it ends within the client's timeouts
@@ -615,7 +618,7 @@ class TriggerRunner:
             )
 
     async def _watch_shards(self, stream: _Stream) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(SHARD_DISCOVERY_SECONDS)
             await self._discover(stream, initial=False)
 
@@ -631,6 +634,8 @@ class TriggerRunner:
         gathering_since: float | None = None
         failing = False
         while next_iterator is not None or pending:
+            if self._stopping:
+                return
             if next_iterator is not None and len(pending) < mapping.batch_size:
                 limit = min(stream.max_limit, mapping.batch_size - len(pending))
                 try:
@@ -678,7 +683,7 @@ class TriggerRunner:
         from the first failed record), bisecting if configured, then skips what still fails."""
         mapping = stream.mapping
         work: deque[tuple[list[_Record], int]] = deque([(batch, 0)])
-        while work:
+        while work and not self._stopping:
             records, retries = work.popleft()
             records = self._unexpired(stream, records)
             if not records:
@@ -755,7 +760,7 @@ class TriggerRunner:
         loop = asyncio.get_running_loop()
         next_at = loop.time() + (interval or 0)
         fired_at = datetime.now(UTC)
-        while True:
+        while not self._stopping:
             if interval is not None:
                 await asyncio.sleep(max(0.0, next_at - loop.time()))
                 fired_at = datetime.now(UTC)
@@ -778,6 +783,8 @@ class TriggerRunner:
         override = self.schedule_interval_override
         delays = (override, 2 * override) if override is not None else ASYNC_RETRY_DELAYS_SECONDS
         for attempt in range(len(delays) + 1):
+            if self._stopping:
+                return
             try:
                 await self._invoke(schedule.function_arn, payload)
                 return
