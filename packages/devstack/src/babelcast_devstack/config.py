@@ -28,7 +28,10 @@ class FunctionConfig:
     timeout_seconds: int
     memory_mb: int
     environment: Mapping[str, str]
-    zip_path: Path
+    zip_path: Path | None  # deployed from a local zip ...
+    s3_bucket: str | None = None  # ... or from an S3 object, as Lambda fetches it
+    s3_key: str | None = None
+    s3_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,8 +125,8 @@ def from_terraform_state(state: Mapping[str, Any], base_dir: Path | None = None)
 
     functions: dict[str, FunctionConfig] = {}
     for values in by_type.get("aws_lambda_function", []):
-        zip_path = Path(values.get("filename") or "")
-        if base_dir is not None and not zip_path.is_absolute():
+        zip_path = Path(values["filename"]) if values.get("filename") else None
+        if zip_path is not None and base_dir is not None and not zip_path.is_absolute():
             zip_path = (base_dir / zip_path).resolve()
         variables = (_first(values.get("environment")) or {}).get("variables") or {}
         functions[values["arn"]] = FunctionConfig(
@@ -135,6 +138,9 @@ def from_terraform_state(state: Mapping[str, Any], base_dir: Path | None = None)
             memory_mb=int(values.get("memory_size") or 128),
             environment=dict(variables),
             zip_path=zip_path,
+            s3_bucket=values.get("s3_bucket") or None,
+            s3_key=values.get("s3_key") or None,
+            s3_version=values.get("s3_object_version") or None,
         )
 
     integrations = {v["id"]: v for v in by_type.get("aws_apigatewayv2_integration", [])}

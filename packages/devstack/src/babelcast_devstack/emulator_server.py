@@ -15,8 +15,29 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from moto.dynamodb.models.table import Table
+from moto.kinesis.models import Stream
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
+
+
+class _NotDispatched(dict[str, Any]):
+    """moto would run a stream's event-source mappings itself (through Docker) on every write and
+    then drop the records; the local stack's trigger runner polls the streams instead, as Lambda
+    does, so moto must never see a mapping to dispatch."""
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        pass
+
+
+def _without_mapping_dispatch(model: Any) -> None:
+    original = model.__init__
+
+    def patched(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        self.lambda_event_source_mappings = _NotDispatched()
+
+    model.__init__ = patched
 
 
 class SerializedApplication:
@@ -32,6 +53,8 @@ class SerializedApplication:
 
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
+    for model in (Table, Stream):
+        _without_mapping_dispatch(model)
     application = DomainDispatcherApplication(create_backend_app)
     run_simple(host, port, SerializedApplication(application), threaded=True, use_reloader=False)
 

@@ -3,6 +3,7 @@ running each function from its deployment zip in Lambda-like worker processes.""
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import zipfile
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 from aiohttp import web
 
 from babelcast_devstack.config import Authorizer, FunctionConfig, GatewayConfig
@@ -109,7 +111,17 @@ class LocalGateway:
         target = self.functions_dir / function.name
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)
-        with zipfile.ZipFile(function.zip_path) as archive:
+        if function.zip_path is not None:
+            source: Path | io.BytesIO = function.zip_path
+        elif function.s3_bucket and function.s3_key:
+            # the code Terraform uploaded, fetched from the emulator's S3 as Lambda would
+            s3 = boto3.client("s3", endpoint_url=self.emulator_endpoint, region_name=self.config.region,
+                              aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+            extra = {"VersionId": function.s3_version} if function.s3_version else {}
+            source = io.BytesIO(s3.get_object(Bucket=function.s3_bucket, Key=function.s3_key, **extra)["Body"].read())
+        else:
+            raise RuntimeError(f"{function.name}: no deployment package in the Terraform state")
+        with zipfile.ZipFile(source) as archive:
             archive.extractall(target)
         return target
 
