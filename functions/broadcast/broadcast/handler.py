@@ -12,10 +12,11 @@ from typing import Any
 from babelcast.domain.broadcast import Broadcaster
 from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.integration.connections_table import ConnectionsTable
-from babelcast.logging import bind_request_context, configure_logging, get_logger
+from babelcast.logging import bind_request_context, get_logger
 from babelcast.metrics import Metrics
+from babelcast.runtime import cold_start
 from babelcast.session_ids import is_valid_session_id
-from babelcast.settings import BroadcastSettings, load_settings
+from babelcast.settings import BroadcastSettings
 
 SETTINGS = BroadcastSettings
 _log = get_logger(__name__)
@@ -29,9 +30,7 @@ class Dependencies:
 
 @cache
 def dependencies() -> Dependencies:
-    settings = load_settings(BroadcastSettings)
-    configure_logging(settings.log_level, service="broadcast")
-    metrics = Metrics(settings.metrics_namespace, {"Environment": settings.environment})
+    settings, metrics = cold_start(BroadcastSettings, "broadcast")
     broadcaster = Broadcaster(
         ConnectionsTable(settings.connections_table_name, settings.sessions_table_name),
         ConnectionsApi(settings.connections_endpoint),

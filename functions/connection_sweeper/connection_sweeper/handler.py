@@ -11,22 +11,21 @@ from babelcast.domain.sweeper import Sweeper
 from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.integration.connections_table import ConnectionsTable
 from babelcast.integration.sessions_table import SessionsTable
-from babelcast.logging import bind_request_context, configure_logging
-from babelcast.metrics import Metrics
-from babelcast.settings import SweeperSettings, load_settings
+from babelcast.logging import bind_request_context
+from babelcast.runtime import cold_start
+from babelcast.settings import SweeperSettings
 
 SETTINGS = SweeperSettings
 
 
 @cache
 def sweeper() -> Sweeper:
-    settings = load_settings(SweeperSettings)
-    configure_logging(settings.log_level, service="connection_sweeper")
+    settings, metrics = cold_start(SweeperSettings, "connection_sweeper")
     return Sweeper(
         connections=ConnectionsTable(settings.connections_table_name, settings.sessions_table_name),
         sessions=SessionsTable(settings.sessions_table_name),
         api=ConnectionsApi(settings.connections_endpoint),
-        metrics=Metrics(settings.metrics_namespace, {"Environment": settings.environment}),
+        metrics=metrics,
         refresh_after_ms=settings.connection_refresh_after_seconds * 1000,
         clock_ms=lambda: time.time_ns() // 1_000_000,
     )

@@ -20,10 +20,10 @@ from babelcast.http.request import HttpRequest, parse_model
 from babelcast.http.responses import HttpResponse, json_response
 from babelcast.integration.rate_limits_table import RateLimitsTable
 from babelcast.integration.sessions_table import SessionsTable
-from babelcast.logging import configure_logging
 from babelcast.metrics import Metrics
 from babelcast.models import CreateSessionRequest, SessionStatus, UpdateSessionRequest
-from babelcast.settings import HttpApiSettings, http_api_settings
+from babelcast.runtime import cold_start
+from babelcast.settings import HttpApiSettings
 
 FUNCTION_NAME = "http_api"
 SETTINGS = HttpApiSettings  # contract tests read the environment this function needs from here
@@ -42,9 +42,7 @@ class Dependencies:
 @cache
 def dependencies() -> Dependencies:
     """Built on the first invocation, reused while the process stays warm."""
-    settings = http_api_settings()
-    configure_logging(settings.log_level, service=FUNCTION_NAME)
-    metrics = Metrics(settings.metrics_namespace, {"Environment": settings.environment})
+    settings, metrics = cold_start(HttpApiSettings, "http_api")
     sessions_table = SessionsTable(settings.sessions_table_name)
     service = SessionService(
         store=sessions_table,

@@ -13,9 +13,10 @@ from babelcast.integration.audio import AudioBufferTable, AudioStream
 from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.integration.connections_table import ConnectionsTable
 from babelcast.integration.sessions_table import SessionsTable
-from babelcast.logging import bind_request_context, configure_logging, get_logger
+from babelcast.logging import bind_request_context, get_logger
 from babelcast.metrics import Metrics
-from babelcast.settings import SessionEventsSettings, load_settings
+from babelcast.runtime import cold_start
+from babelcast.settings import SessionEventsSettings
 
 SETTINGS = SessionEventsSettings
 _log = get_logger(__name__)
@@ -29,9 +30,7 @@ class Dependencies:
 
 @cache
 def dependencies() -> Dependencies:
-    settings = load_settings(SessionEventsSettings)
-    configure_logging(settings.log_level, service="session_events")
-    metrics = Metrics(settings.metrics_namespace, {"Environment": settings.environment})
+    settings, metrics = cold_start(SessionEventsSettings, "session_events")
     sessions = SessionsTable(settings.sessions_table_name)
     buffer = AudioBufferTable(settings.audio_buffer_table_name)
     fanout = SessionFanout(

@@ -8,9 +8,10 @@ from functools import cache
 from typing import Any
 
 from babelcast.auth import InvalidToken, JwksCache, TokenVerifier
-from babelcast.logging import bind_request_context, configure_logging, get_logger
+from babelcast.logging import bind_request_context, get_logger
 from babelcast.metrics import Metrics
-from babelcast.settings import AuthorizerSettings, load_settings
+from babelcast.runtime import cold_start
+from babelcast.settings import AuthorizerSettings
 
 SETTINGS = AuthorizerSettings
 _log = get_logger(__name__)
@@ -24,11 +25,10 @@ class Dependencies:
 
 @cache
 def dependencies() -> Dependencies:
-    settings = load_settings(AuthorizerSettings)
-    configure_logging(settings.log_level, service="ws_authorizer")
-    # Module-level cache: the JWKS is fetched once per warm process, not per connection.
+    settings, metrics = cold_start(AuthorizerSettings, "ws_authorizer")
+    # Cached with the dependencies: the JWKS is fetched once per warm process, not per connection.
     verifier = TokenVerifier(settings.jwt_issuer, settings.jwt_audience, JwksCache(settings.jwks_url))
-    return Dependencies(verifier, Metrics(settings.metrics_namespace, {"Environment": settings.environment}))
+    return Dependencies(verifier, metrics)
 
 
 def _policy(principal: str, method_arn: str, context: dict[str, str]) -> dict[str, Any]:

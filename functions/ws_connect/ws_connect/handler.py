@@ -11,9 +11,10 @@ from babelcast.domain.connections import ConnectionService, ConnectRequest
 from babelcast.errors import DomainError
 from babelcast.integration.connections_table import ConnectionsTable
 from babelcast.integration.sessions_table import SessionsTable
-from babelcast.logging import configure_logging, get_logger
+from babelcast.logging import get_logger
 from babelcast.metrics import Metrics
-from babelcast.settings import ConnectSettings, load_settings
+from babelcast.runtime import cold_start
+from babelcast.settings import ConnectSettings
 from babelcast.websocket import WsCaller, bind, connect_response
 
 SETTINGS = ConnectSettings
@@ -32,9 +33,7 @@ class Dependencies:
 
 @cache
 def dependencies() -> Dependencies:
-    settings = load_settings(ConnectSettings)
-    configure_logging(settings.log_level, service="ws_connect")
-    metrics = Metrics(settings.metrics_namespace, {"Environment": settings.environment})
+    settings, metrics = cold_start(ConnectSettings, "ws_connect")
     service = ConnectionService(
         sessions=SessionsTable(settings.sessions_table_name),
         connections=ConnectionsTable(settings.connections_table_name, settings.sessions_table_name),

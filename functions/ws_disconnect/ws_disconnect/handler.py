@@ -11,9 +11,10 @@ from typing import Any
 from babelcast.domain.connections import ConnectionService
 from babelcast.integration.connections_table import ConnectionsTable
 from babelcast.integration.sessions_table import SessionsTable
-from babelcast.logging import configure_logging, get_logger
+from babelcast.logging import get_logger
 from babelcast.metrics import Metrics
-from babelcast.settings import DisconnectSettings, load_settings
+from babelcast.runtime import cold_start
+from babelcast.settings import DisconnectSettings
 from babelcast.websocket import WsCaller, bind
 
 SETTINGS = DisconnectSettings
@@ -28,9 +29,7 @@ class Dependencies:
 
 @cache
 def dependencies() -> Dependencies:
-    settings = load_settings(DisconnectSettings)
-    configure_logging(settings.log_level, service="ws_disconnect")
-    metrics = Metrics(settings.metrics_namespace, {"Environment": settings.environment})
+    settings, metrics = cold_start(DisconnectSettings, "ws_disconnect")
     service = ConnectionService(
         sessions=SessionsTable(settings.sessions_table_name),
         connections=ConnectionsTable(settings.connections_table_name, settings.sessions_table_name),

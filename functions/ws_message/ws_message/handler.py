@@ -26,10 +26,10 @@ from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.integration.connections_table import ConnectionsTable
 from babelcast.integration.rate_limits_table import RateLimitsTable
 from babelcast.integration.sessions_table import SessionsTable
-from babelcast.logging import configure_logging
 from babelcast.metrics import Metrics
 from babelcast.models import CreateSessionRequest, SessionStatus, UpdateSessionRequest
-from babelcast.settings import MessageSettings, load_settings
+from babelcast.runtime import cold_start
+from babelcast.settings import MessageSettings
 from babelcast.websocket import MessageApp, WsCaller
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -54,9 +54,7 @@ class Dependencies:
 
 @cache
 def dependencies() -> Dependencies:
-    settings = load_settings(MessageSettings)
-    configure_logging(settings.log_level, service="ws_message")
-    metrics = Metrics(settings.metrics_namespace, {"Environment": settings.environment})
+    settings, metrics = cold_start(MessageSettings, "ws_message")
     sessions_table = SessionsTable(settings.sessions_table_name)
     sessions = SessionService(
         store=sessions_table, rate_limiter=RateLimitsTable(settings.rate_limits_table_name),

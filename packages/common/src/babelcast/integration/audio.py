@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from babelcast.integration.aws import aws_call, client_error_code, dynamodb_client, kinesis_client
+from babelcast.integration.aws import DynamoTable, aws_call, client_error_code, kinesis_client
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_kinesis import KinesisClient
 
 
@@ -71,15 +70,7 @@ class BufferedChunk:
     size: int
 
 
-class AudioBufferTable:
-    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
-        self.table_name = table_name
-        self._client = client
-
-    @property
-    def client(self) -> DynamoDBClient:
-        return self._client or dynamodb_client()
-
+class AudioBufferTable(DynamoTable):
     def put(self, position: int, record: AudioRecord, size: int, expires_at_ms: int) -> None:
         with aws_call("dynamodb", "PutItem"):
             self.client.put_item(TableName=self.table_name, Item={

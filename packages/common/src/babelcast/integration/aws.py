@@ -107,3 +107,16 @@ def aws_call(
         raise_dependency_error(error, dependency=dependency, operation=operation)
     except BotoCoreError as error:
         raise_dependency_error(error, dependency=dependency, operation=operation)
+
+
+class DynamoTable:
+    """Base of the table classes: the table's name and the shared, lazily created client (a test
+    may inject its own)."""
+
+    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
+        self.table_name = table_name
+        self._client = client
+
+    @property
+    def client(self) -> DynamoDBClient:
+        return self._client or dynamodb_client()

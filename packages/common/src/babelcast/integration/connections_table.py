@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 
-from babelcast.integration.aws import aws_call, client_error_code, dynamodb_client
+from babelcast.integration.aws import DynamoTable, aws_call, client_error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -82,15 +82,10 @@ def _cancellation_reasons(error: ClientError) -> list[dict[str, Any]]:
     return reasons
 
 
-class ConnectionsTable:
+class ConnectionsTable(DynamoTable):
     def __init__(self, table_name: str, sessions_table_name: str, client: DynamoDBClient | None = None) -> None:
-        self.table_name = table_name
+        super().__init__(table_name, client)
         self.sessions_table_name = sessions_table_name
-        self._client = client
-
-    @property
-    def client(self) -> DynamoDBClient:
-        return self._client or dynamodb_client()
 
     def get(self, connection_id: str) -> ConnectionRecord | None:
         with aws_call(DEPENDENCY, "GetItem"):

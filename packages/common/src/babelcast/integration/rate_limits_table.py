@@ -6,21 +6,13 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
-from babelcast.integration.aws import aws_call, client_error_code, dynamodb_client
+from babelcast.integration.aws import DynamoTable, aws_call, client_error_code
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+    pass
 
 
-class RateLimitsTable:
-    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
-        self.table_name = table_name
-        self._client = client
-
-    @property
-    def client(self) -> DynamoDBClient:
-        return self._client or dynamodb_client()
-
+class RateLimitsTable(DynamoTable):
     def try_consume(self, key: str, limit: int, window_seconds: int, now_seconds: int) -> int:
         """Count one attempt against ``key`` in the current window.
 

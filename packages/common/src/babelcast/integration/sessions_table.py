@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from babelcast.integration.aws import aws_call, client_error_code, dynamodb_client
+from babelcast.integration.aws import DynamoTable, aws_call, client_error_code
 from babelcast.models import QualityTier, Session, SessionStatus
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
 SPEAKER_INDEX = "by-speaker"
@@ -106,15 +105,7 @@ def audio_state_from_item(item: Mapping[str, Any]) -> AudioState:
     )
 
 
-class SessionsTable:
-    def __init__(self, table_name: str, client: DynamoDBClient | None = None) -> None:
-        self.table_name = table_name
-        self._client = client
-
-    @property
-    def client(self) -> DynamoDBClient:
-        return self._client or dynamodb_client()
-
+class SessionsTable(DynamoTable):
     def insert(self, session: Session) -> bool:
         """Create-if-absent. Returns False when the id is taken (the caller picks another)."""
         try:
