@@ -137,7 +137,7 @@ locals {
         CONNECTIONS_TABLE_NAME       = module.connections_table.name
         RATE_LIMITS_TABLE_NAME       = module.rate_limits_table.name
         AUDIO_BUFFER_TABLE_NAME      = module.audio_buffer_table.name
-        AUDIO_STREAM_NAME            = module.audio_stream.name
+        AUDIO_STREAM_NAME            = local.audio_stream_name
         CONNECTIONS_ENDPOINT         = module.websocket_api.management_endpoint
         SUPPORTED_LANGUAGES          = join(",", var.supported_languages)
         SESSION_TTL_HOURS            = tostring(var.session_ttl_hours)
@@ -170,7 +170,7 @@ locals {
         {
           sid       = "AudioStreamPut"
           actions   = ["kinesis:PutRecord"]
-          resources = [module.audio_stream.arn]
+          resources = [local.audio_stream_arn]
         },
         {
           sid       = "PostToConnections"
@@ -196,7 +196,7 @@ locals {
         SESSIONS_TABLE_NAME     = module.sessions_table.name
         CONNECTIONS_TABLE_NAME  = module.connections_table.name
         AUDIO_BUFFER_TABLE_NAME = module.audio_buffer_table.name
-        AUDIO_STREAM_NAME       = module.audio_stream.name
+        AUDIO_STREAM_NAME       = local.audio_stream_name
         CONNECTIONS_ENDPOINT    = module.websocket_api.management_endpoint
       }
 
@@ -231,7 +231,7 @@ locals {
         {
           sid       = "AudioStreamPut"
           actions   = ["kinesis:PutRecord"]
-          resources = [module.audio_stream.arn]
+          resources = [local.audio_stream_arn]
         },
         {
           sid       = "PostToAndDropConnections"
@@ -265,13 +265,13 @@ locals {
             "kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords",
             "kinesis:GetShardIterator", "kinesis:ListShards",
           ]
-          resources = [module.translated_segments_stream.arn]
+          resources = [local.translated_segments_stream_arn]
         },
         {
           # SubscribeToShard is authorized on the stream's consumer ARNs (enhanced fan-out), not on the stream.
           sid       = "TranslatedSegmentsSubscribe"
           actions   = ["kinesis:SubscribeToShard"]
-          resources = ["${module.translated_segments_stream.arn}/consumer/*"]
+          resources = ["${local.translated_segments_stream_arn}/consumer/*"]
         },
         {
           sid       = "ConnectionsBySession"
@@ -344,12 +344,12 @@ locals {
   # Streams encrypted with the AWS-managed key (alias/aws/kinesis) need no KMS permissions in the
   # caller's policy: its key policy lets Kinesis use it for any principal of the account. A
   # customer-managed key must be granted explicitly: data keys to producers, Decrypt to consumers.
-  kinesis_producer_kms_statements = var.kinesis_kms_key_arn == null ? [] : [{
+  kinesis_producer_kms_statements = var.kinesis_kms_key_arn == null || !var.kinesis_encryption_enabled ? [] : [{
     sid       = "KinesisKmsEncrypt"
     actions   = ["kms:GenerateDataKey"]
     resources = [var.kinesis_kms_key_arn]
   }]
-  kinesis_consumer_kms_statements = var.kinesis_kms_key_arn == null ? [] : [{
+  kinesis_consumer_kms_statements = var.kinesis_kms_key_arn == null || !var.kinesis_encryption_enabled ? [] : [{
     sid       = "KinesisKmsDecrypt"
     actions   = ["kms:Decrypt"]
     resources = [var.kinesis_kms_key_arn]
@@ -365,9 +365,16 @@ module "functions" {
   handler       = each.value.handler
   runtime       = var.lambda_runtime
   architecture  = var.lambda_architecture
-  zip_path      = "${local.artifacts_dir}/${each.key}.zip"
   memory_size   = each.value.memory_size
   timeout       = each.value.timeout
+
+  # Deployed from the uploaded copy (see artifacts.tf); the local zip's hash still redeploys a
+  # changed zip, and the pinned version is the one uploaded by this apply (an unversioned bucket
+  # given in artifacts_bucket_name reports none).
+  zip_path          = aws_s3_object.artifacts[each.key].source
+  s3_bucket         = aws_s3_object.artifacts[each.key].bucket
+  s3_key            = aws_s3_object.artifacts[each.key].key
+  s3_object_version = aws_s3_object.artifacts[each.key].version_id == "" ? null : aws_s3_object.artifacts[each.key].version_id
 
   environment       = each.value.environment
   policy_statements = each.value.policy_statements

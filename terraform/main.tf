@@ -1,3 +1,6 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
 locals {
   name          = "${var.name_prefix}-${terraform.workspace}"
   artifacts_dir = coalesce(var.artifacts_dir, "${path.module}/../dist")
@@ -6,6 +9,15 @@ locals {
 
   user_pool_id        = local.create_user_pool ? one(module.user_pool[*].user_pool_id) : var.existing_user_pool.user_pool_id
   user_pool_client_id = local.create_user_pool ? one(module.user_pool[*].user_pool_client_id) : var.existing_user_pool.client_id
+
+  # Stream names and ARNs are built here rather than read from the streams, so that the functions
+  # (environment, IAM) do not wait for them: the provider spends at least 20 s creating a stream.
+  # Only the event source mapping, which needs the stream itself, uses the module's arn.
+  audio_stream_name               = "${local.name}-audio"
+  translated_segments_stream_name = "${local.name}-translated-segments"
+  kinesis_stream_arn_prefix       = "arn:${data.aws_partition.current.partition}:kinesis:${var.region}:${data.aws_caller_identity.current.account_id}:stream"
+  audio_stream_arn                = "${local.kinesis_stream_arn_prefix}/${local.audio_stream_name}"
+  translated_segments_stream_arn  = "${local.kinesis_stream_arn_prefix}/${local.translated_segments_stream_name}"
 
   # Tokens carry the pool's own region in iss, which is the prefix of its ID (it may differ from var.region).
   jwt_issuer = (
@@ -98,11 +110,12 @@ module "audio_buffer_table" {
 module "audio_stream" {
   source = "./modules/kinesis-stream"
 
-  name             = "${local.name}-audio"
+  name             = local.audio_stream_name
   shard_count      = var.audio_stream_shard_count
   retention_period = var.kinesis_retention_hours
   # null selects the module's default, the AWS-managed alias/aws/kinesis.
   kms_key_id         = var.kinesis_kms_key_arn
+  encryption_enabled = var.kinesis_encryption_enabled
   ignore_tag_changes = var.kinesis_ignore_tag_changes
 }
 
@@ -110,10 +123,11 @@ module "audio_stream" {
 module "translated_segments_stream" {
   source = "./modules/kinesis-stream"
 
-  name               = "${local.name}-translated-segments"
+  name               = local.translated_segments_stream_name
   shard_count        = var.translated_stream_shard_count
   retention_period   = var.kinesis_retention_hours
   kms_key_id         = var.kinesis_kms_key_arn
+  encryption_enabled = var.kinesis_encryption_enabled
   ignore_tag_changes = var.kinesis_ignore_tag_changes
 }
 

@@ -103,3 +103,8 @@ output "websocket_routes" {
   description = "WebSocket routes: route key => function key serving it."
   value       = { for route_key, route in local.websocket_routes : route_key => route.function }
 }
+
+output "artifacts_bucket_name" {
+  description = "S3 bucket the Lambda zips are deployed from (created or given)."
+  value       = local.artifacts_bucket
+}

@@ -113,6 +113,42 @@ variable "artifacts_dir" {
   }
 }
 
+variable "artifacts_bucket_name" {
+  description = "Existing S3 bucket (in var.region) to upload the Lambda zips to, under <name_prefix>-<workspace>/; null = create a versioned, encrypted bucket <name_prefix>-<workspace>-artifacts-<account>-<region>. The deployer needs s3:PutObject, s3:GetObject and s3:GetObjectVersion on it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.artifacts_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.artifacts_bucket_name, "-")))
+    error_message = "artifacts_bucket_name must be null or a valid S3 bucket name (3-63 lowercase letters, digits, '.' or '-')."
+  }
+}
+
+variable "artifacts_bucket_force_destroy" {
+  description = "Let destroy delete the created artifacts bucket even when it holds objects this configuration did not upload (the uploaded zips are deleted with all their versions anyway). For emulators and throwaway workspaces. Ignored with artifacts_bucket_name."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "artifacts_bucket_require_tls" {
+  description = "Attach a bucket policy denying every request to the created artifacts bucket that is not made over TLS. Keep true; false exists only for an emulator served over plain HTTP (moto also applies such a Deny regardless of its condition). Ignored with artifacts_bucket_name."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "artifacts_kms_key_arn" {
+  description = "Customer-managed KMS key ARN for the created artifacts bucket's default encryption (null = SSE-S3, AES256). The deployer then needs kms:GenerateDataKey and kms:Decrypt on it. Ignored with artifacts_bucket_name."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.artifacts_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", coalesce(var.artifacts_kms_key_arn, "-")))
+    error_message = "artifacts_kms_key_arn must be null or a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>)."
+  }
+}
+
 variable "lambda_runtime" {
   description = "Python runtime of the Lambda functions (python3.12 or newer); must match the packaged wheels."
   type        = string
@@ -413,6 +449,13 @@ variable "connection_refresh_after_seconds" {
     condition     = var.connection_refresh_after_seconds >= 60 && var.connection_refresh_after_seconds < 7200 && floor(var.connection_refresh_after_seconds) == var.connection_refresh_after_seconds
     error_message = "connection_refresh_after_seconds must be an integer of at least 60 and below 7200 (API Gateway closes connections after 2 hours)."
   }
+}
+
+variable "kinesis_encryption_enabled" {
+  description = "Encrypt the Kinesis streams at rest (KMS). Keep true (required in prod); false exists only so an emulator-backed local workspace can skip StartStreamEncryption and the provider's wait of at least 10 s per stream after it. Changing it starts or stops encryption in place."
+  type        = bool
+  default     = true
+  nullable    = false
 }
 
 variable "kinesis_ignore_tag_changes" {

@@ -24,3 +24,13 @@ websocket_throttling = {
 
 # moto's CreateStream drops tags: without this every plan would show the stream tags as a change.
 kinesis_ignore_tag_changes = true
+
+# The emulator-backed stack is thrown away with its bucket, whatever was put in it. The emulator
+# is served over plain HTTP (and moto applies a Deny statement whatever its condition), so a
+# TLS-only bucket policy would reject every upload.
+artifacts_bucket_force_destroy = true
+artifacts_bucket_require_tls   = false
+
+# Speed of `make dev` only: skips StartStreamEncryption, after which the provider waits at least
+# 10 s per stream. Keep encryption on everywhere else (required in prod).
+kinesis_encryption_enabled = false

@@ -21,8 +21,14 @@ module "babelcast" {
 
   cors_allowed_origins = ["https://app.example.com"]
 
-  # Lambda artifacts built by the packaging script: <artifacts_dir>/<function key>.zip.
-  artifacts_dir       = "${path.root}/../../../dist"
+  # Lambda artifacts built by the packaging script: <artifacts_dir>/<function key>.zip, uploaded
+  # to a created bucket (versioned, SSE-S3, TLS only) and deployed from there.
+  artifacts_dir                  = "${path.root}/../../../dist"
+  artifacts_bucket_name          = null # or an existing bucket in the same region
+  artifacts_bucket_force_destroy = false
+  artifacts_bucket_require_tls   = true
+  artifacts_kms_key_arn          = null # SSE-S3 (AES256)
+
   lambda_runtime      = "python3.12"
   lambda_architecture = "x86_64"
   log_retention_days  = 30
@@ -56,6 +62,7 @@ module "babelcast" {
   translated_stream_shard_count = 1
   kinesis_retention_hours       = 24
   kinesis_kms_key_arn           = null  # AWS-managed alias/aws/kinesis
+  kinesis_encryption_enabled    = true  # false only against emulators
   kinesis_ignore_tag_changes    = false # true only against emulators that drop tags on create
 
   point_in_time_recovery = true

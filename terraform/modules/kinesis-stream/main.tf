@@ -3,6 +3,9 @@ locals {
   shard_count = var.stream_mode == "PROVISIONED" ? var.shard_count : null
 
   stream = one(concat(aws_kinesis_stream.this, aws_kinesis_stream.ignoring_tag_changes))
+
+  encryption_type = var.encryption_enabled ? "KMS" : "NONE"
+  kms_key_id      = var.encryption_enabled ? var.kms_key_id : null
 }
 
 resource "aws_kinesis_stream" "this" {
@@ -12,9 +15,10 @@ resource "aws_kinesis_stream" "this" {
   shard_count      = local.shard_count
   retention_period = var.retention_period
 
-  # Encryption at rest is always on; kms_key_id only chooses between the AWS-managed key and a CMK.
-  encryption_type = "KMS"
-  kms_key_id      = var.kms_key_id
+  # kms_key_id chooses between the AWS-managed key and a CMK; encryption_enabled = false is for
+  # emulators only.
+  encryption_type = local.encryption_type
+  kms_key_id      = local.kms_key_id
 
   stream_mode_details {
     stream_mode = var.stream_mode
@@ -32,8 +36,8 @@ resource "aws_kinesis_stream" "ignoring_tag_changes" {
   shard_count      = local.shard_count
   retention_period = var.retention_period
 
-  encryption_type = "KMS"
-  kms_key_id      = var.kms_key_id
+  encryption_type = local.encryption_type
+  kms_key_id      = local.kms_key_id
 
   stream_mode_details {
     stream_mode = var.stream_mode

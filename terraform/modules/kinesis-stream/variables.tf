@@ -59,6 +59,13 @@ variable "kms_key_id" {
   }
 }
 
+variable "encryption_enabled" {
+  description = "Encrypt the stream at rest with kms_key_id. Keep true; false exists only so an emulator-backed workspace can skip StartStreamEncryption, after which the provider waits at least 10 s for the stream to become active again. Changing it starts or stops encryption in place."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "ignore_tag_changes" {
   description = "Set tags only when creating the stream and ignore tag drift afterwards. Only for emulators whose CreateStream drops tags (moto); on AWS it would stop tag changes from being applied. Changing it replaces the stream."
   type        = bool

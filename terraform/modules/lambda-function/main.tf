@@ -8,6 +8,11 @@ locals {
   # Built from plan-time data rather than the log group's arn, so that a retention change does not
   # defer the policy document to apply time and show a spurious policy update.
   log_group_arn = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:${local.log_group_name}"
+
+  from_s3 = var.s3_bucket != null
+
+  # Without a hash, an S3 object overwritten under the same key would never be redeployed.
+  source_code_hash = var.source_code_hash != null ? var.source_code_hash : try(filebase64sha256(var.zip_path), null)
 }
 
 data "aws_iam_policy_document" "assume_role" {
@@ -96,8 +101,13 @@ resource "aws_lambda_function" "this" {
   memory_size   = var.memory_size
   timeout       = var.timeout
 
-  filename         = var.zip_path
-  source_code_hash = filebase64sha256(var.zip_path)
+  # From S3 the provider creates functions concurrently; with filename it holds a global lock
+  # around reading the zip and waiting for the function to become active, one function at a time.
+  filename          = local.from_s3 ? null : var.zip_path
+  s3_bucket         = var.s3_bucket
+  s3_key            = var.s3_key
+  s3_object_version = var.s3_object_version
+  source_code_hash  = local.source_code_hash
 
   reserved_concurrent_executions = var.reserved_concurrent_executions
 
@@ -126,4 +136,11 @@ resource "aws_lambda_function" "this" {
     aws_cloudwatch_log_group.this,
     aws_iam_role_policy.this,
   ]
+
+  lifecycle {
+    precondition {
+      condition     = local.from_s3 ? var.s3_key != null && local.source_code_hash != null : var.zip_path != null && var.s3_key == null && var.s3_object_version == null
+      error_message = "Give either zip_path, or s3_bucket and s3_key with zip_path or source_code_hash (s3_key and s3_object_version need s3_bucket)."
+    }
+  }
 }

@@ -55,12 +55,57 @@ variable "architecture" {
 }
 
 variable "zip_path" {
-  description = "Path of the pre-built deployment package (.zip)."
+  description = "Path of the pre-built deployment package (.zip). Uploaded with the function when s3_bucket is null; with s3_bucket set it is only hashed for source_code_hash (unless that is given). null only with s3_bucket and source_code_hash."
   type        = string
+  default     = null
 
   validation {
-    condition     = endswith(var.zip_path, ".zip") && fileexists(var.zip_path)
-    error_message = "zip_path must point to an existing .zip file; build the Lambda artifacts first."
+    condition     = var.zip_path == null || try(endswith(var.zip_path, ".zip") && fileexists(var.zip_path), false)
+    error_message = "zip_path must be null or point to an existing .zip file; build the Lambda artifacts first."
+  }
+}
+
+variable "s3_bucket" {
+  description = "Bucket holding the deployment package, which then comes from S3 instead of zip_path (null = upload zip_path). Must be in the function's region."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.s3_bucket == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.s3_bucket, "-")))
+    error_message = "s3_bucket must be null or a valid S3 bucket name (3-63 lowercase letters, digits, '.' or '-')."
+  }
+}
+
+variable "s3_key" {
+  description = "Key of the deployment package in s3_bucket (required with s3_bucket)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.s3_key == null || try(length(var.s3_key) >= 1 && length(var.s3_key) <= 1024 && endswith(var.s3_key, ".zip"), false)
+    error_message = "s3_key must be null or a key of 1-1024 characters ending in .zip."
+  }
+}
+
+variable "s3_object_version" {
+  description = "Version of the s3_key object to deploy (null = the latest). Pinning it also redeploys when the object is overwritten."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.s3_object_version == null || try(length(var.s3_object_version) >= 1 && length(var.s3_object_version) <= 1024, false)
+    error_message = "s3_object_version must be null or a non-empty S3 version ID."
+  }
+}
+
+variable "source_code_hash" {
+  description = "Base64-encoded SHA-256 of the deployment package; a change redeploys the code (null = filebase64sha256(zip_path)). Only needed with s3_bucket when there is no local zip_path."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.source_code_hash == null || can(regex("^[A-Za-z0-9+/]{43}=$", coalesce(var.source_code_hash, "-")))
+    error_message = "source_code_hash must be null or a base64-encoded SHA-256 digest (44 characters), e.g. filebase64sha256(\"app.zip\")."
   }
 }
 

@@ -1,0 +1,132 @@
+# The Lambda zips, uploaded to S3 and deployed from there: the provider creates functions from
+# S3 concurrently, whereas from a local filename it creates them one at a time.
+locals {
+  create_artifacts_bucket = var.artifacts_bucket_name == null
+
+  # Bucket names are global: the account and region make the created one unique. A long workspace
+  # name is cut, with a hash of the full stem so that two long names still differ, to keep the
+  # name within S3's 63 characters.
+  artifacts_bucket_suffix    = "-artifacts-${data.aws_caller_identity.current.account_id}-${var.region}"
+  artifacts_bucket_stem      = replace(lower(local.name), "/[^a-z0-9-]/", "-")
+  artifacts_bucket_stem_room = 63 - length(local.artifacts_bucket_suffix)
+  created_artifacts_bucket_name = join("", [
+    length(local.artifacts_bucket_stem) <= local.artifacts_bucket_stem_room
+    ? local.artifacts_bucket_stem
+    : "${substr(local.artifacts_bucket_stem, 0, local.artifacts_bucket_stem_room - 9)}-${substr(sha1(local.artifacts_bucket_stem), 0, 8)}",
+    local.artifacts_bucket_suffix,
+  ])
+
+  # Taken from the last bucket configuration resource, so objects are uploaded only once
+  # versioning and default encryption apply to them.
+  artifacts_bucket = local.create_artifacts_bucket ? one(aws_s3_bucket_server_side_encryption_configuration.artifacts[*].bucket) : var.artifacts_bucket_name
+}
+
+resource "aws_s3_bucket" "artifacts" {
+  count = local.create_artifacts_bucket ? 1 : 0
+
+  bucket = local.created_artifacts_bucket_name
+  # Destroy deletes the uploaded zips with all their versions, but refuses to delete a bucket
+  # still holding anything else unless asked to (emulators and throwaway workspaces).
+  force_destroy = var.artifacts_bucket_force_destroy
+
+  lifecycle {
+    precondition {
+      condition     = can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", local.created_artifacts_bucket_name)) && !startswith(local.created_artifacts_bucket_name, "xn--") && !startswith(local.created_artifacts_bucket_name, "sthree-")
+      error_message = "The artifacts bucket name derived from name_prefix and the workspace is not a valid S3 bucket name; set artifacts_bucket_name."
+    }
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "artifacts" {
+  count = local.create_artifacts_bucket ? 1 : 0
+
+  bucket                  = aws_s3_bucket.artifacts[0].id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+data "aws_iam_policy_document" "artifacts_bucket" {
+  count = local.create_artifacts_bucket && var.artifacts_bucket_require_tls ? 1 : 0
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.artifacts[0].arn, "${aws_s3_bucket.artifacts[0].arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "artifacts" {
+  count = local.create_artifacts_bucket && var.artifacts_bucket_require_tls ? 1 : 0
+
+  bucket = aws_s3_bucket.artifacts[0].id
+  policy = data.aws_iam_policy_document.artifacts_bucket[0].json
+
+  # S3 may reject concurrent configuration changes of one bucket (OperationAborted), hence the
+  # chain public access block -> policy -> ownership -> versioning -> encryption.
+  depends_on = [aws_s3_bucket_public_access_block.artifacts]
+}
+
+# ACLs disabled: the bucket owner owns every object.
+resource "aws_s3_bucket_ownership_controls" "artifacts" {
+  count = local.create_artifacts_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket.artifacts[0].id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+
+  depends_on = [aws_s3_bucket_public_access_block.artifacts, aws_s3_bucket_policy.artifacts]
+}
+
+# Versions keep what each function was deployed from; the functions pin the version they run.
+resource "aws_s3_bucket_versioning" "artifacts" {
+  count = local.create_artifacts_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket_ownership_controls.artifacts[0].bucket
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "artifacts" {
+  count = local.create_artifacts_bucket ? 1 : 0
+
+  bucket = aws_s3_bucket_versioning.artifacts[0].bucket
+
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = var.artifacts_kms_key_arn == null ? "AES256" : "aws:kms"
+      kms_master_key_id = var.artifacts_kms_key_arn
+    }
+    # One data key per bucket rather than per object: fewer KMS requests.
+    bucket_key_enabled = var.artifacts_kms_key_arn != null
+  }
+}
+
+resource "aws_s3_object" "artifacts" {
+  for_each = local.functions
+
+  bucket       = local.artifacts_bucket
+  key          = "${local.name}/${each.key}.zip"
+  source       = "${local.artifacts_dir}/${each.key}.zip"
+  content_type = "application/zip"
+  # A changed zip is uploaded again. source_hash rather than etag: with SSE-KMS the ETag is not
+  # the MD5 of the content, which would show as a change on every plan.
+  source_hash = filemd5("${local.artifacts_dir}/${each.key}.zip")
+}
