@@ -15,7 +15,8 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from moto.dynamodb.models.table import Table
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import StreamShard, Table
 from moto.kinesis.models import Stream
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
@@ -51,10 +52,44 @@ class SerializedApplication:
             return list(self.app(environ, start_response))
 
 
+def _stream_survives_rollback() -> None:
+    """A failed transaction makes moto restore every table it touched from a deep copy, replacing
+    the table objects — and their change streams: shard iterators already handed out keep reading
+    the orphaned shard, so a stream consumer goes silent after the first failed transaction
+    (a routine event: a conditional write that loses a race). Keep one shard per table instead:
+    never copy it (which also keeps transactions fast as the stream grows), and after a rollback
+    re-attach it to the restored table, dropping the records the failed transaction appended."""
+
+    def keep_shard(self: Any, memo: dict[int, Any]) -> Any:
+        return self
+
+    StreamShard.__deepcopy__ = keep_shard  # type: ignore[attr-defined]
+    original = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        before = {
+            name: (table, table.stream_shard, len(table.stream_shard.items))
+            for name, table in self.tables.items()
+            if table.stream_shard is not None
+        }
+        try:
+            original(self, transact_items)
+        finally:
+            for name, (table, shard, length) in before.items():
+                restored = self.tables.get(name)
+                if restored is not None and restored is not table:
+                    del shard.items[length:]
+                    shard.table = restored
+                    restored.stream_shard = shard
+
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     for model in (Table, Stream):
         _without_mapping_dispatch(model)
+    _stream_survives_rollback()
     application = DomainDispatcherApplication(create_backend_app)
     run_simple(host, port, SerializedApplication(application), threaded=True, use_reloader=False)
 

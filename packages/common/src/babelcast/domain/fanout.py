@@ -72,15 +72,16 @@ class SessionFanout:
         return delivery
 
     def end(self, session_id: str, reason: str, *, update_counts: bool = True) -> Delivery:
-        """sessionEnded to everyone, then close their sockets and forget them."""
+        """Forget the session's connections (listenerCount 0), then tell everyone and close their
+        sockets: a client that reads the session after ``sessionEnded`` sees it fully ended."""
         records = list(self.connections.of_session(session_id))
         ids = [r.connection_id for r in records]
-        delivery = self.api.post_many(ids, {"type": "sessionEnded", "sessionId": session_id, "reason": reason,
-                                            "timestamp": self.clock_ms()})  # fmt: skip
-        self.api.close_many(ids)
         self.connections.delete_many(ids)
         if update_counts:
             self.sessions.finish_end(session_id)
+        delivery = self.api.post_many(ids, {"type": "sessionEnded", "sessionId": session_id, "reason": reason,
+                                            "timestamp": self.clock_ms()})  # fmt: skip
+        self.api.close_many(ids)
         chunks = [c.position for c in self.buffer.all(session_id)]
         if chunks:
             self.buffer.remove(session_id, chunks)
