@@ -8,6 +8,7 @@ import asyncio
 import base64
 import json
 import time
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -63,9 +64,10 @@ def wait_for_sequences(stack: Stack, session_id: str, expected: list[int], timeo
     raise AssertionError(f"Kinesis has {seen}, expected {expected}")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def speaker(stack: Stack) -> Speaker:
-    return Speaker(stack, "ws-speaker")
+    # one speaker per test: creation is rate limited per speaker (10 a minute)
+    return Speaker(stack, f"ws-speaker-{uuid.uuid4().hex[:8]}")
 
 
 def test_end_to_end_create_connect_stream(stack: Stack, speaker: Speaker) -> None:
