@@ -43,6 +43,10 @@ def client(document: dict[str, Any], service: str) -> Any:
 async def run(document: dict[str, Any], listeners: int) -> dict[str, Any]:
     from babelcast.integration.connections_api import ConnectionsApi
 
+    # this process posts to the local @connections API itself, with the emulator's dummy credentials
+    os.environ.update({"AWS_DEFAULT_REGION": document["region"], "AWS_ACCESS_KEY_ID": "testing",
+                       "AWS_SECRET_ACCESS_KEY": "testing"})  # fmt: skip
+
     account = create_speaker(document["awsEndpointUrl"], document["region"], document["userPoolId"])
     token = log_in(document["awsEndpointUrl"], document["region"], document["userPoolClientId"], account)["idToken"]
     auth = {"Authorization": f"Bearer {token}"}
