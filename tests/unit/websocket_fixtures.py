@@ -80,6 +80,10 @@ class RecordingApi(ConnectionsApi):
                 delivery.gone.append(connection_id)
         return delivery
 
+    def close_many(self, connection_ids: Any) -> None:
+        for connection_id in list(connection_ids):
+            self.close(connection_id)
+
     def types(self, connection_id: str) -> list[str]:
         return [m["type"] for m in self.posted[connection_id]]
 
