@@ -19,35 +19,42 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / ".local" / "terraformrc"
 CACHE = ROOT / ".cache" / "terraform-plugins"
-SEARCH_ROOTS = [
-    Path.home() / ".terraform.d" / "plugins",
-    Path.home() / ".local" / "share" / "terraform" / "plugins",
-    Path("/usr/local/share/terraform/plugins"),
-    Path("/usr/share/terraform/plugins"),
-    Path("/opt"),
-]
 MARKER = Path("registry.terraform.io") / "hashicorp" / "aws"
+# Filesystems that never hold a provider mirror (and are slow or endless to walk).
+SKIPPED = {"proc", "sys", "dev", "run", "tmp", "var", "boot", "snap", "lost+found"}
+SEARCH_DEPTH = 3
+
+
+def _walk(root: Path, depth: int) -> Path | None:
+    """Breadth-first, shallow: the directory that holds ``registry.terraform.io/hashicorp/aws``."""
+    level = [root]
+    for _ in range(depth + 1):
+        following: list[Path] = []
+        for directory in level:
+            if (directory / MARKER).is_dir():
+                return directory
+            try:
+                following += sorted(
+                    child for child in directory.iterdir()
+                    if child.is_dir() and not child.is_symlink() and child.name not in SKIPPED
+                )  # fmt: skip
+            except OSError:
+                continue
+        level = following
+    return None
 
 
 def find_mirror() -> Path | None:
+    """``TF_PROVIDER_MIRROR`` if set; else Terraform's own plugin directory under the home
+    directory; else a shallow search of the filesystem (air-gapped machines keep mirrors in
+    different places, so none is assumed)."""
     explicit = os.environ.get("TF_PROVIDER_MIRROR")
     if explicit:
         path = Path(explicit)
         if not (path / "registry.terraform.io").is_dir():
             sys.exit(f"TF_PROVIDER_MIRROR={explicit} has no registry.terraform.io directory")
         return path
-    for root in SEARCH_ROOTS:
-        if (root / MARKER).is_dir():
-            return root
-        if root.is_dir():
-            # one level down covers layouts such as /opt/<something>/registry.terraform.io
-            for child in sorted(root.iterdir()):
-                try:
-                    if (child / MARKER).is_dir():
-                        return child
-                except PermissionError:
-                    continue
-    return None
+    return _walk(Path.home() / ".terraform.d" / "plugins", 0) or _walk(Path(Path.cwd().anchor), SEARCH_DEPTH)
 
 
 def render(mirror: Path | None) -> str:

@@ -171,7 +171,7 @@ def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
     state_dir.mkdir(parents=True, exist_ok=True)
     endpoints_file = state_dir / "endpoints.json"
     endpoints_file.unlink(missing_ok=True)
-    progress = Progress(6 if options.package else 5, out)
+    progress = Progress(5 if options.package else 4, out)
     if options.package:
         with progress("packaging functions (dist/*.zip)"):
             _package(options.root)
@@ -207,8 +207,7 @@ def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
             out(banner(document))
             out(f"ready in {document['startupSeconds']} s")
 
-        with progress("starting the local API Gateway"):
-            pass
+        out("starting the local API Gateway ...")
         try:
             asyncio.run(_serve(gateway, ready))
         finally:
