@@ -288,8 +288,11 @@ class WebSocketApiServer:
                     connection.close_reason = connection.close_reason or str(message.extra or "")
                     break
                 elif message.type == WSMsgType.ERROR:
-                    too_big = getattr(message.data, "code", None) == WSCloseCode.MESSAGE_TOO_BIG
-                    connection.close_code = connection.close_code or (WSCloseCode.MESSAGE_TOO_BIG if too_big else 1011)
+                    # aiohttp has already closed with the frame error's code (1009 for an oversized
+                    # message); socket.close_code may since hold the client's echo or 1006.
+                    code = getattr(message.data, "code", None) or socket.close_code or 1011
+                    too_big = code == WSCloseCode.MESSAGE_TOO_BIG
+                    connection.close_code = connection.close_code or int(code)
                     connection.close_reason = connection.close_reason or ("Message too big" if too_big else "")
                     break
                 else:  # CLOSING / CLOSED after a server-side close

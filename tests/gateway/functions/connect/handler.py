@@ -9,6 +9,9 @@ def handle(event, context):
     record = (
         Path(os.environ["RECORD_DIR"]) / f"connect-{event['requestContext']['connectionId'].replace('/', '_')}.json"
     )
-    record.write_text(json.dumps(event))
+    # written whole, then renamed: the test polling for it never reads half a file
+    partial = record.with_suffix(".partial")
+    partial.write_text(json.dumps(event))
+    partial.replace(record)
     status = int((event.get("queryStringParameters") or {}).get("status", "200"))
     return {"statusCode": status}
