@@ -20,6 +20,9 @@ export LAMBDA_ARCHITECTURE := $(ARCH)
 TF_CLI_CONFIG_FILE := $(shell $(PYTHON) scripts/terraform_cli_config.py)
 export TF_CLI_CONFIG_FILE
 TF           := terraform -chdir=terraform
+# LocalStack (docker-compose.localstack.yml): the port it publishes on 127.0.0.1
+LOCALSTACK_PORT ?= 4566
+LOCALSTACK      := docker compose -f docker-compose.localstack.yml
 
 .PHONY: help
 help: ## List the targets
@@ -91,6 +94,18 @@ bench-dev: package ## Measure the local stack: ready time, gateway latency overh
 .PHONY: bench-ws
 bench-ws: package ## Measure broadcast fan-out (parallel vs one by one) and DELETE with 500 listeners
 	@$(PY) scripts/bench_websocket.py
+
+.PHONY: localstack-up
+localstack-up: ## Start LocalStack (Pro by default: export LOCALSTACK_AUTH_TOKEN) and wait until it is healthy
+	LOCALSTACK_PORT=$(LOCALSTACK_PORT) $(LOCALSTACK) up -d --wait
+
+.PHONY: localstack-test
+localstack-test: package ## Integration tests with LocalStack as the emulator (after localstack-up; docs/localstack.md)
+	AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCALSTACK_PORT) $(PY) -m pytest tests/integration $(PYTEST_ARGS)
+
+.PHONY: localstack-down
+localstack-down: ## Stop LocalStack and delete its container and volume
+	LOCALSTACK_PORT=$(LOCALSTACK_PORT) $(LOCALSTACK) down --volumes
 
 .PHONY: plan
 plan: package ## terraform plan for WORKSPACE (dev|staging|prod|local) against your AWS credentials

@@ -1,10 +1,15 @@
 """The whole local stack (`make dev`), started once per test run in a subprocess on free ports:
-embedded emulator, the real Terraform applied onto it, the local gateway serving the zips."""
+embedded emulator, the real Terraform applied onto it, the local gateway serving the zips.
+
+With AWS_ENDPOINT_URL set (`make localstack-test`) the stack applies onto that emulator instead,
+exactly as `make dev` does.
+"""
 
 from __future__ import annotations
 
 import gzip
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +21,7 @@ import moto
 import pytest
 from babelcast_devstack import background
 from babelcast_devstack.accounts import Account, create_speaker, log_in
+from babelcast_devstack.emulator import EXTERNAL_ENDPOINT_VARIABLE
 from babelcast_devstack.terraform import repository_root
 
 from tests.support.report import record
@@ -27,6 +33,7 @@ ROOT = repository_root()
 class Stack:
     document: dict[str, Any]
     log_path: Path
+    embedded_emulator: bool = True
 
     @property
     def http(self) -> str:
@@ -67,6 +74,8 @@ class Stack:
     def forge(self, claims: dict[str, Any]) -> str:
         """A token signed with the emulator's Cognito signing key (moto ships it): lets tests
         build correctly signed tokens that are expired or otherwise invalid."""
+        if not self.embedded_emulator:
+            pytest.skip("forging tokens needs the embedded emulator's signing key (not LocalStack's)")
         private = json.loads(
             gzip.decompress(
                 (Path(moto.__file__).parent / "cognitoidp" / "resources" / "jwks-private.json.gz").read_bytes()
@@ -78,10 +87,19 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    external = os.environ.get(EXTERNAL_ENDPOINT_VARIABLE) or None
+    if external:
+        # the emulator outlives this run: keep the Terraform state where the next run finds it,
+        # so it updates the resources this one created instead of colliding with them
+        local_dir = ROOT / ".local" / "integration-external"
+        local_dir.mkdir(parents=True, exist_ok=True)
+    else:
+        local_dir = tmp_path_factory.mktemp("stack")
     # schedules run every 2 s here so the sweep is exercised without waiting a minute
-    running = background.start(tmp_path_factory.mktemp("stack"), "--schedule-interval", "2")
-    record("local stack", "ready (s, integration fixture)", round(running.ready_seconds, 1))
+    running = background.start(local_dir, "--schedule-interval", "2", external_endpoint=external)
+    if not external:
+        record("local stack", "ready (s, integration fixture)", round(running.ready_seconds, 1))
     try:
-        yield Stack(running.document, running.log_path)
+        yield Stack(running.document, running.log_path, embedded_emulator=external is None)
     finally:
         running.stop()
