@@ -104,8 +104,9 @@ localstack-test: package ## Integration tests with LocalStack as the emulator (a
 	AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCALSTACK_PORT) $(PY) -m pytest tests/integration $(PYTEST_ARGS)
 
 .PHONY: localstack-down
-localstack-down: ## Stop LocalStack and delete its container and volume
+localstack-down: ## Stop LocalStack and delete its container, its volume and the test run's Terraform state
 	LOCALSTACK_PORT=$(LOCALSTACK_PORT) $(LOCALSTACK) down --volumes
+	rm -rf .local/integration-external
 
 .PHONY: plan
 plan: package ## terraform plan for WORKSPACE (dev|staging|prod|local) against your AWS credentials

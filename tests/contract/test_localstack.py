@@ -20,6 +20,7 @@ import pytest
 import yaml
 from babelcast_devstack.emulator import EXTERNAL_ENDPOINT_VARIABLE
 
+from tests.integration.conftest import EXTERNAL_STACK_DIR
 from tests.support.terraform_source import ROOT, TERRAFORM
 
 COMPOSE_FILE = ROOT / "docker-compose.localstack.yml"
@@ -166,6 +167,8 @@ def test_localstack_up_waits_for_the_healthcheck_and_down_removes_everything() -
     up, down = make_dry_run("localstack-up"), make_dry_run("localstack-down")
     assert re.search(r"docker compose -f docker-compose\.localstack\.yml up -d --wait", up), up
     assert re.search(r"docker compose -f docker-compose\.localstack\.yml down --volumes", down), down
+    # LocalStack's resources are gone with its volume: so must be the Terraform state describing them
+    assert f"rm -rf {EXTERNAL_STACK_DIR.relative_to(ROOT)}" in down, down
 
 
 def test_localstack_test_points_the_stack_at_localstack_like_make_dev() -> None:

@@ -27,6 +27,8 @@ from babelcast_devstack.terraform import repository_root
 from tests.support.report import record
 
 ROOT = repository_root()
+# Against an external emulator the stack's Terraform state is kept here (`make localstack-down` removes it)
+EXTERNAL_STACK_DIR = ROOT / ".local" / "integration-external"
 
 
 @dataclass
@@ -91,7 +93,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if external:
         # the emulator outlives this run: keep the Terraform state where the next run finds it,
         # so it updates the resources this one created instead of colliding with them
-        local_dir = ROOT / ".local" / "integration-external"
+        local_dir = EXTERNAL_STACK_DIR
         local_dir.mkdir(parents=True, exist_ok=True)
     else:
         local_dir = tmp_path_factory.mktemp("stack")
