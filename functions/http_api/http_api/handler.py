@@ -2,7 +2,7 @@
 
 One function for all routes: the routes share the same table, models and dependencies, so one
 warm process serves them all (fewer cold starts for a frontend that calls POST then GET), and
-the per-route permission difference is small (see README, "One HTTP function").
+the per-route permission difference is small (see docs/architecture.md, "One HTTP function").
 Handlers only translate HTTP <-> domain; the rules live in ``babelcast.domain``.
 """
 
