@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,12 @@ class Stack:
     document: dict[str, Any]
     log_path: Path
     embedded_emulator: bool = True
+    run_id: str = ""
+
+    def name(self, base: str) -> str:
+        """A username unique to this run on an external emulator, which keeps earlier runs' users
+        (and their sessions); as given on the embedded one, which starts empty."""
+        return f"{base}-{self.run_id}" if self.run_id else base
 
     @property
     def http(self) -> str:
@@ -59,7 +66,7 @@ class Stack:
         return outputs
 
     def speaker(self, username: str | None = None) -> Account:
-        return create_speaker(self.endpoint, self.region, self.document["userPoolId"], username)
+        return create_speaker(self.endpoint, self.region, self.document["userPoolId"], username and self.name(username))
 
     def tokens(self, account: Account) -> dict[str, str]:
         return log_in(self.endpoint, self.region, self.document["userPoolClientId"], account)
@@ -102,6 +109,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not external:
         record("local stack", "ready (s, integration fixture)", round(running.ready_seconds, 1))
     try:
-        yield Stack(running.document, running.log_path, embedded_emulator=external is None)
+        yield Stack(running.document, running.log_path, embedded_emulator=external is None,
+                    run_id=secrets.token_hex(3) if external else "")  # fmt: skip
     finally:
         running.stop()
