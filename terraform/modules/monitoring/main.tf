@@ -34,7 +34,27 @@ resource "aws_kms_key" "topic" {
   description             = "Encrypts the ${var.name} alarm topic"
   enable_key_rotation     = true
   deletion_window_in_days = var.kms_key_deletion_window_days
-  policy                  = data.aws_iam_policy_document.topic_key.json
+  # A key policy: "*" is the key itself. The account administers the key through IAM; CloudWatch
+  # alarms may use it to publish to the topic.
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "AccountAdministers"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:${data.aws_partition.current.partition}:iam::${local.account_id}:root" }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+      {
+        Sid       = "CloudWatchAlarmsPublish"
+        Effect    = "Allow"
+        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
+        Resource  = "*"
+      },
+    ]
+  })
 
   tags = var.tags
 }
@@ -44,30 +64,6 @@ resource "aws_kms_alias" "topic" {
 
   name          = "alias/${var.name}-alarms"
   target_key_id = aws_kms_key.topic[0].key_id
-}
-
-data "aws_iam_policy_document" "topic_key" {
-  statement {
-    sid       = "AccountAdministers"
-    actions   = ["kms:*"]
-    resources = ["*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${local.account_id}:root"]
-    }
-  }
-
-  statement {
-    sid       = "CloudWatchAlarmsPublish"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["cloudwatch.amazonaws.com"]
-    }
-  }
 }
 
 resource "aws_sns_topic" "alarms" {
