@@ -346,7 +346,8 @@ def test_alarms_watch_the_declared_metrics_and_notify_the_topic(deployment: Depl
         assert tags["Severity"] == severity, name
         assert outputs["alarms"][name]["severity"] == severity, name
         applied = "anomaly band" if "ThresholdMetricId" in alarm else f"> {alarm['Threshold']:g}"
-        metrics = alarm.get("MetricName") or "/".join(m["name"] for m in _queried_metrics(alarm).values())
+        queried = sorted(f"{query_id}={m['name']}" for query_id, m in _queried_metrics(alarm).items())
+        metrics = alarm.get("MetricName") or " ".join(queried)
         record(
             "alarms applied to the emulator (severity, threshold, metric)", name, f"{severity}, {applied}, {metrics}"
         )
