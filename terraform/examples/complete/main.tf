@@ -65,6 +65,18 @@ module "babelcast" {
   kinesis_encryption_enabled    = true  # false only against emulators
   kinesis_ignore_tag_changes    = false # true only against emulators that drop tags on create
 
+  # Alarms to an SNS topic (KMS key created for it) and a CloudWatch dashboard; docs/operating.md.
+  monitoring_enabled     = true
+  alarm_topic_kms_key_id = null # or a key whose policy lets cloudwatch.amazonaws.com use it
+  alarm_subscriptions = [
+    { protocol = "email", endpoint = "oncall@example.com" },
+  ]
+  alarm_thresholds = {
+    http_latency_p95_warning = { threshold = 1000, evaluation_periods = 10, datapoints_to_alarm = 6 }
+    lambda_errors            = { threshold = 10, period = 300 }
+    session_creation_spike   = { detection = "anomaly_band", band_width = 3 }
+  }
+
   point_in_time_recovery = true
   kms_key_arn            = null
   deletion_protection    = true
