@@ -108,3 +108,8 @@ output "artifacts_bucket_name" {
   description = "S3 bucket the Lambda zips are deployed from (created or given)."
   value       = local.artifacts_bucket
 }
+
+output "stream_failures_queue_url" {
+  description = "URL of the SQS queue receiving the stream batches the session_events and broadcast mappings gave up on (alarm on its depth)."
+  value       = aws_sqs_queue.stream_failures.url
+}

@@ -28,6 +28,8 @@ module "babelcast" {
   artifacts_bucket_force_destroy = false
   artifacts_bucket_require_tls   = true
   artifacts_kms_key_arn          = null # SSE-S3 (AES256)
+  # Superseded zip versions expire after this many days (functions run a copy made at deploy).
+  artifacts_noncurrent_version_days = 30
 
   lambda_runtime      = "python3.12"
   lambda_architecture = "x86_64"
