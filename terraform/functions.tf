@@ -387,6 +387,7 @@ module "functions" {
   environment       = each.value.environment
   policy_statements = each.value.policy_statements
 
+  tracing_mode             = var.lambda_tracing_mode
   log_retention_days       = var.log_retention_days
   permissions_boundary_arn = var.permissions_boundary_arn
 

@@ -185,6 +185,17 @@ variable "lambda_architecture" {
   }
 }
 
+variable "lambda_tracing_mode" {
+  description = "X-Ray tracing of the Lambda functions: Active (sampled traces of every invocation, the role gets xray:PutTraceSegments/PutTelemetryRecords), PassThrough (only requests already traced upstream) or null (not configured)."
+  type        = string
+  default     = "Active"
+
+  validation {
+    condition     = var.lambda_tracing_mode == null || contains(["Active", "PassThrough"], coalesce(var.lambda_tracing_mode, "-"))
+    error_message = "lambda_tracing_mode must be Active, PassThrough or null."
+  }
+}
+
 variable "log_retention_days" {
   description = "Retention of the Lambda and API access log groups, in days."
   type        = number

@@ -1,5 +1,5 @@
 """Contract: each function's role grants exactly the IAM actions its code calls, plus the few the
-runtime uses for it (logs; stream reads and the on-failure destination for stream consumers; KMS
+runtime uses for it (logs, X-Ray; stream reads and the on-failure destination for stream consumers; KMS
 with a customer-managed Kinesis key). A call added without its permission fails here, and so
 does a permission left behind after its call is gone. How the actions are found: tests/support/iam_usage.py.
 """
@@ -75,7 +75,8 @@ def test_a_policy_change_in_terraform_is_reported_in_both_directions() -> None:
 def test_stream_consumers_need_the_reads_and_the_on_failure_destination_they_are_granted() -> None:
     # The runtime part of the comparison, spelled out: Lambda polls the stream and reports given-up
     # batches with the consumer's role; Kinesis decrypts with it when a customer-managed key is set.
-    assert runtime_actions("session_events", set(code_actions("session_events"))) == {
+    tracing = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+    assert runtime_actions("session_events", set(code_actions("session_events"))) == tracing | {
         "logs:CreateLogStream",
         "logs:PutLogEvents",
         "dynamodb:DescribeStream",
@@ -86,4 +87,7 @@ def test_stream_consumers_need_the_reads_and_the_on_failure_destination_they_are
         "kms:GenerateDataKey",  # it also produces to the audio stream
     }
     assert {"kinesis:SubscribeToShard", "kms:Decrypt", "sqs:SendMessage"} <= runtime_actions("broadcast", set())
-    assert runtime_actions("http_api", set(code_actions("http_api"))) == {"logs:CreateLogStream", "logs:PutLogEvents"}
+    assert runtime_actions("http_api", set(code_actions("http_api"))) == tracing | {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    }

@@ -77,7 +77,7 @@ STREAM_READ_ACTIONS = {
         }
     ),
 }
-ON_FAILURE_DESTINATION_ACTIONS = {"sqs": frozenset({"sqs:SendMessage"})}
+ON_FAILURE_DESTINATION_ACTIONS = {"sqs": frozenset({"sqs:SendMessage"}), "sns": frozenset({"sns:Publish"})}
 KINESIS_PRODUCER_KMS = frozenset({"kms:GenerateDataKey"})
 KINESIS_CONSUMER_KMS = frozenset({"kms:Decrypt"})
 
@@ -134,8 +134,6 @@ class _Program:
         self.functions: dict[str, _Function] = {}
         self.classes: dict[str, tuple[_Module, ast.ClassDef]] = {}
         self._load(f"{function}.handler")
-        for package_module in [m for m in self.modules if m.split(".")[0] == function]:
-            self._load(package_module)
 
     def _source(self, module: str) -> str | None:
         if module in self.overrides:
@@ -156,7 +154,9 @@ class _Program:
         for node in ast.walk(module.tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
-                    module.names.setdefault(alias.asname or alias.name.split(".")[0], alias.name)
+                    # `import a.b` binds a; `import a.b as c` binds c to a.b
+                    bound = alias.asname or alias.name.split(".", maxsplit=1)[0]
+                    module.names[bound] = alias.name if alias.asname else bound
                     self._load(alias.name)
             elif isinstance(node, ast.ImportFrom):
                 base = node.module or ""
@@ -583,16 +583,23 @@ def granted_actions(function: str, declared: Mapping[str, Mapping[str, Any]] | N
 
 @cache
 def module_statement_actions() -> set[str]:
-    """Actions the lambda-function module grants every function (X-Ray only with tracing on)."""
+    """Actions the lambda-function module grants every function: its fixed statements, and the
+    tracing one when the root module turns tracing on (var.lambda_tracing_mode, Active by default)."""
     actions: set[str] = set()
     for block in parsed("modules/lambda-function/main.tf")["data"]:
-        document = block.get("aws_iam_policy_document", {}).get("this")
-        for statement in (document or {}).get("statement", []):
+        document = block.get("aws_iam_policy_document", {}).get("this") or {}
+        for statement in document.get("statement", []):
             actions.update(statement["actions"])
+        for dynamic in document.get("dynamic", []):
+            generated = dynamic["statement"]
+            if "var.tracing_mode" in generated["for_each"] and tracing_enabled():
+                actions.update(*[content["actions"] for content in generated["content"]])
     return actions
 
 
 def tracing_enabled() -> bool:
+    """Whether the functions are deployed with X-Ray tracing configured (Active unless a workspace
+    overrides lambda_tracing_mode; the conditional grant is counted like the KMS ones)."""
     call = next(b["functions"] for b in parsed("functions.tf")["module"] if "functions" in b)
     return "tracing_mode" in call
 

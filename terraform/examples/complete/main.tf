@@ -33,6 +33,7 @@ module "babelcast" {
 
   lambda_runtime      = "python3.12"
   lambda_architecture = "x86_64"
+  lambda_tracing_mode = "Active" # X-Ray
   log_retention_days  = 30
   log_level           = "INFO"
 
