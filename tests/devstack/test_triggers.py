@@ -121,6 +121,17 @@ def data(record: Mapping[str, Any]) -> bytes:
     return base64.b64decode(record["kinesis"]["data"])
 
 
+def failing_on_poison(failure: InvocationFailed) -> Callable[[str, dict[str, Any]], Any]:
+    """A response that fails every batch holding a b"poison" record."""
+
+    def respond(_: str, event: dict[str, Any]) -> Any:
+        if any(data(record) == b"poison" for record in event["Records"]):
+            raise failure
+        return None
+
+    return respond
+
+
 def keys(batch: Sequence[Mapping[str, Any]]) -> list[str]:
     return [record["dynamodb"]["Keys"]["pk"]["S"] for record in batch]
 
@@ -575,12 +586,7 @@ def test_failed_batch_is_retried_whole_then_skipped(emulator: str) -> None:
     stream, stream_arn = new_stream(emulator)
     put_records(emulator, stream, [b"a", b"poison", b"c"])
 
-    def respond(_: str, event: dict[str, Any]) -> Any:
-        if any(data(record) == b"poison" for record in event["Records"]):
-            raise InvocationFailed("handler_error", "ValueError", "cannot handle poison")
-        return None
-
-    recorder = Recorder(respond)
+    recorder = Recorder(failing_on_poison(InvocationFailed("handler_error", "ValueError", "cannot handle poison")))
     mapping = EventSourceMapping(CONSUMER, stream_arn, starting_position="TRIM_HORIZON", maximum_retry_attempts=2)
     logs: list[str] = []
 
@@ -604,12 +610,7 @@ def test_a_skipped_batch_is_reported_to_the_on_failure_queue(emulator: str) -> N
     stream, stream_arn = new_stream(emulator)
     put_records(emulator, stream, [b"a", b"poison"])
 
-    def respond(_: str, event: dict[str, Any]) -> Any:
-        if any(data(record) == b"poison" for record in event["Records"]):
-            raise InvocationFailed("handler_error", "ValueError", "cannot handle poison")
-        return None
-
-    recorder = Recorder(respond)
+    recorder = Recorder(failing_on_poison(InvocationFailed("handler_error", "ValueError", "cannot handle poison")))
     mapping = EventSourceMapping(
         CONSUMER, stream_arn, starting_position="TRIM_HORIZON", maximum_retry_attempts=1,
         on_failure_destination=queue_arn,
@@ -666,12 +667,9 @@ def test_bisecting_isolates_the_failing_record(emulator: str) -> None:
     stream, stream_arn = new_stream(emulator)
     put_records(emulator, stream, [b"a", b"b", b"poison", b"d"])
 
-    def respond(_: str, event: dict[str, Any]) -> Any:
-        if any(data(record) == b"poison" for record in event["Records"]):
-            raise InvocationFailed("timeout", "Sandbox.Timedout", "Task timed out after 3.00 seconds")
-        return None
-
-    recorder = Recorder(respond)
+    recorder = Recorder(
+        failing_on_poison(InvocationFailed("timeout", "Sandbox.Timedout", "Task timed out after 3.00 seconds"))
+    )
     mapping = EventSourceMapping(
         CONSUMER,
         stream_arn,
