@@ -70,7 +70,7 @@ lint: install ## ruff (lint + format check) and terraform fmt -check
 .PHONY: checkov
 checkov: $(CHECKOV_ENV)/.synced ## Scan terraform/ (root, modules, examples) with checkov, offline; fails on any failed check
 	@echo "==> checkov (options: .checkov.yaml)"
-	@env -u BC_API_KEY -u PRISMA_API_URL CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV) --config-file .checkov.yaml
+	@env -u BC_API_KEY -u PRISMA_API_URL CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV) --config-file .checkov.yaml --quiet
 
 .PHONY: typecheck
 typecheck: install ## mypy --strict over packages, functions, scripts and tests
