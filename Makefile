@@ -23,6 +23,10 @@ TF           := terraform -chdir=terraform
 # LocalStack (docker-compose.localstack.yml): the port it publishes on 127.0.0.1
 LOCALSTACK_PORT ?= 4566
 LOCALSTACK      := docker compose -f docker-compose.localstack.yml
+# checkov lives in its own environment: its many exact pins would otherwise constrain uv.lock.
+CHECKOV_ENV  := $(TOOLS)/checkov
+CHECKOV      := $(CHECKOV_ENV)/bin/checkov
+CHECKOV_REQS := scripts/checkov-requirements.txt
 
 .PHONY: help
 help: ## List the targets
@@ -39,12 +43,19 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock packages/*/pyproject.toml function
 	@$(UV) sync --frozen --quiet
 	@touch $@
 
+$(CHECKOV_ENV)/.synced: $(UV) $(CHECKOV_REQS)
+	@echo "==> installing checkov into $(CHECKOV_ENV)/ (pinned, hashed: $(CHECKOV_REQS))"
+	@$(UV) venv --quiet --allow-existing --python $(PYTHON) $(CHECKOV_ENV)
+	@$(UV) pip sync --quiet --require-hashes --python $(CHECKOV_ENV)/bin/python $(CHECKOV_REQS)
+	@touch $@
+
 .PHONY: install
-install: $(VENV)/.synced ## Install Python tooling and the workspace into .venv (idempotent)
+install: $(VENV)/.synced $(CHECKOV_ENV)/.synced ## Install Python tooling (incl. checkov) and the workspace (idempotent)
 
 .PHONY: lock
-lock: $(UV) ## Re-resolve dependencies into uv.lock
+lock: $(UV) ## Re-resolve dependencies into uv.lock and checkov's requirements
 	$(UV) lock
+	$(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes $(CHECKOV_REQS:.txt=.in) -o $(CHECKOV_REQS)
 
 .PHONY: package
 package: install ## Build reproducible Lambda zips into dist/ (ARCH=x86_64|arm64)
@@ -58,6 +69,11 @@ lint: install ## ruff (lint + format check) and terraform fmt -check
 	@$(VENV)/bin/ruff format --check .
 	@echo "==> terraform fmt"
 	@terraform fmt -check -recursive terraform
+
+.PHONY: checkov
+checkov: $(CHECKOV_ENV)/.synced ## Scan terraform/ (root, modules, examples) with checkov, offline; fails on any failed check
+	@echo "==> checkov (options: .checkov.yaml)"
+	@env -u BC_API_KEY -u PRISMA_API_URL CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV) --config-file .checkov.yaml --quiet
 
 .PHONY: typecheck
 typecheck: install ## mypy --strict over packages, functions, scripts and tests

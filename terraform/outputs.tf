@@ -128,3 +128,8 @@ output "alarm_names" {
   description = "Names of all alarms (empty with monitoring_enabled = false)."
   value       = try(module.monitoring[0].alarm_names, [])
 }
+
+output "stream_failures_queue_url" {
+  description = "URL of the SQS queue receiving the stream batches the session_events and broadcast mappings gave up on (alarm on its depth)."
+  value       = aws_sqs_queue.stream_failures.url
+}

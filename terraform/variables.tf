@@ -149,6 +149,18 @@ variable "artifacts_kms_key_arn" {
   }
 }
 
+variable "artifacts_noncurrent_version_days" {
+  description = "Days a superseded Lambda zip version is kept in the created artifacts bucket before it expires (functions run a copy made at deploy time). Ignored with artifacts_bucket_name."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.artifacts_noncurrent_version_days >= 1 && floor(var.artifacts_noncurrent_version_days) == var.artifacts_noncurrent_version_days
+    error_message = "artifacts_noncurrent_version_days must be a whole number of days, at least 1."
+  }
+}
+
 variable "lambda_runtime" {
   description = "Python runtime of the Lambda functions (python3.12 or newer); must match the packaged wheels."
   type        = string
@@ -170,6 +182,17 @@ variable "lambda_architecture" {
   validation {
     condition     = contains(["x86_64", "arm64"], var.lambda_architecture)
     error_message = "lambda_architecture must be x86_64 or arm64."
+  }
+}
+
+variable "lambda_tracing_mode" {
+  description = "X-Ray tracing of the Lambda functions: Active (sampled traces of every invocation, the role gets xray:PutTraceSegments/PutTelemetryRecords), PassThrough (only requests already traced upstream) or null (not configured)."
+  type        = string
+  default     = "Active"
+
+  validation {
+    condition     = var.lambda_tracing_mode == null || contains(["Active", "PassThrough"], coalesce(var.lambda_tracing_mode, "-"))
+    error_message = "lambda_tracing_mode must be Active, PassThrough or null."
   }
 }
 

@@ -28,9 +28,12 @@ module "babelcast" {
   artifacts_bucket_force_destroy = false
   artifacts_bucket_require_tls   = true
   artifacts_kms_key_arn          = null # SSE-S3 (AES256)
+  # Superseded zip versions expire after this many days (functions run a copy made at deploy).
+  artifacts_noncurrent_version_days = 30
 
   lambda_runtime      = "python3.12"
   lambda_architecture = "x86_64"
+  lambda_tracing_mode = "Active" # X-Ray
   log_retention_days  = 30
   log_level           = "INFO"
 
