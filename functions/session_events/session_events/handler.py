@@ -47,11 +47,11 @@ def dependencies() -> Dependencies:
 
 def _correlation_id(record: dict[str, Any], change: dict[str, Any]) -> str:
     """The id of the request whose write this is (stored on the item by every write), so the
-    fan-out logs under the id of the DELETE/PATCH/WebSocket message that caused it."""
-    for image in (change.get("NewImage"), change.get("OldImage")):
-        value = ((image or {}).get(CORRELATION_ATTRIBUTE) or {}).get("S")
-        if isinstance(value, str) and value and value != "unknown":
-            return value
+    fan-out logs under the id of the DELETE/PATCH/WebSocket message that caused it. A deletion by
+    TTL has no request behind it (its old image names the previous writer): the event's own id."""
+    value = ((change.get("NewImage") or {}).get(CORRELATION_ATTRIBUTE) or {}).get("S")
+    if isinstance(value, str) and value and value != "unknown":
+        return value
     return str(record.get("eventID", ""))
 
 
