@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 import json
 import time
 from collections.abc import Iterator
@@ -246,6 +247,29 @@ def test_a_disconnect_racing_the_end_is_not_counted_twice(ws: Ws, clock: Clock) 
         "SequenceNumber": "9", "StreamViewType": "NEW_AND_OLD_IMAGES"}}]}  # fmt: skip
     assert events_handler.lambda_handler(event, None) == {"batchItemFailures": []}
     assert analytics(session_id, clock)["listenerMinutes"] == 2.0  # 2 listeners x 60 s, once each
+
+
+def test_a_batch_of_joins_raises_the_peak_with_one_write(ws: Ws) -> None:  # noqa: F811
+    from session_events import handler as events_handler
+
+    session_id = ws.session()
+    images = [ws.session_item(session_id)]
+    listeners = []
+    for _ in range(3):
+        listeners.append(ws.listener(session_id))
+        images.append(ws.session_item(session_id))
+    ws.disconnect(listeners[0])
+    images.append(ws.session_item(session_id))
+    pairs = enumerate(itertools.pairwise(images))
+    records = [{"eventID": str(i), "eventName": "MODIFY",
+                "dynamodb": {"OldImage": old, "NewImage": new, "SequenceNumber": str(i)}} for i, (old, new) in pairs]  # fmt: skip
+    ws.calls.take()
+    assert events_handler.lambda_handler({"Records": records}, None) == {"batchItemFailures": []}
+    assert ws.calls.take() == {"UpdateItem": 1}
+    assert ws.session_item(session_id)["peakListeners"] == {"N": "3"}
+    assert events_handler.lambda_handler({"Records": records}, None) == {"batchItemFailures": []}
+    assert ws.calls.take() == {"UpdateItem": 1}  # a redelivered batch: the conditional write refuses
+    assert ws.session_item(session_id)["peakListeners"] == {"N": "3"}
 
 
 # --- correlation id through the change stream ------------------------------------------------------

@@ -58,7 +58,14 @@ def _correlation_id(record: dict[str, Any], change: dict[str, Any]) -> str:
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     deps = dependencies()
     failures = []
-    for record in event.get("Records", []):
+    records = event.get("Records", [])
+    changes = [record for record in records if record.get("eventName") == "MODIFY"]
+    if changes:  # peaks first, so an end later in the batch reports them
+        last = changes[-1]
+        bind_request_context(correlation_id=_correlation_id(last, last.get("dynamodb") or {}),
+                             aws_request_id=getattr(context, "aws_request_id", ""))  # fmt: skip
+        deps.fanout.record_peaks((record.get("dynamodb") or {}).get("NewImage") for record in changes)
+    for record in records:
         change = record.get("dynamodb") or {}
         bind_request_context(correlation_id=_correlation_id(record, change),
                              stream_event_id=str(record.get("eventID", "")),

@@ -9,12 +9,13 @@ answers in milliseconds even with 500 listeners, and the fan-out itself posts in
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from babelcast.domain.analytics import open_listener_ms, record_end_metrics, summarize
 from babelcast.domain.audio import AudioService
+from babelcast.errors import DomainError
 from babelcast.integration.audio import AudioBufferTable
 from babelcast.integration.connections_api import ConnectionsApi, Delivery
 from babelcast.integration.connections_table import ConnectionsTable
@@ -51,11 +52,6 @@ class SessionFanout:
             return
         before, after = audio_state_from_item(old), audio_state_from_item(new)
         session_id = after.session.session_id
-        usage = usage_from_item(new)
-        # Every listener join passes through here as a change of listenerCount: keeping the peak
-        # here costs the $connect path nothing (one write only when a new peak is reached).
-        if after.session.status is not SessionStatus.ENDED and usage.listener_count > usage.peak_listeners:
-            self.sessions.record_peak(session_id, usage.listener_count)
         if before.session.status is after.session.status:
             return
         if after.session.status is SessionStatus.PAUSED:
@@ -66,6 +62,29 @@ class SessionFanout:
             self.notify(session_id, {"type": "sessionResumed", "sessionId": session_id, "status": "active"})
         elif after.session.status is SessionStatus.ENDED:
             self.end(session_id, after.session.end_reason or "ended", image=new)
+
+    def record_peaks(self, new_images: Iterable[Mapping[str, Any] | None]) -> int:
+        """Raise each session's stored peak to the most listeners a batch of changes shows.
+        Every listener join reaches the stream as a change of listenerCount, so keeping the peak
+        here costs the $connect path nothing; one write per session per batch, and only for a
+        new peak (200 listeners joining at once cost a handful of writes, not 200)."""
+        peaks: dict[str, int] = {}
+        stored: dict[str, int] = {}
+        for image in new_images:
+            if not image or "sessionId" not in image:
+                continue
+            usage = usage_from_item(image)
+            session_id = str(image["sessionId"]["S"])
+            peaks[session_id] = max(peaks.get(session_id, 0), usage.listener_count)
+            stored[session_id] = max(stored.get(session_id, 0), usage.peak_listeners)
+        raised = 0
+        for session_id, peak in peaks.items():
+            if peak > stored[session_id]:
+                try:
+                    raised += self.sessions.record_peak(session_id, peak)
+                except DomainError as failure:  # the read path still reports max(peak, current)
+                    _log.error("peak_not_recorded", session_id=session_id, peak=peak, code=failure.code)
+        return raised
 
     def notify(self, session_id: str, message: Mapping[str, Any]) -> Delivery:
         records = {r.connection_id: r for r in self.connections.of_session(session_id)}
