@@ -261,8 +261,14 @@ def test_a_batch_of_joins_raises_the_peak_with_one_write(ws: Ws) -> None:  # noq
     ws.disconnect(listeners[0])
     images.append(ws.session_item(session_id))
     pairs = enumerate(itertools.pairwise(images))
-    records = [{"eventID": str(i), "eventName": "MODIFY",
-                "dynamodb": {"OldImage": old, "NewImage": new, "SequenceNumber": str(i)}} for i, (old, new) in pairs]  # fmt: skip
+    records = [
+        {
+            "eventID": str(i),
+            "eventName": "MODIFY",
+            "dynamodb": {"OldImage": old, "NewImage": new, "SequenceNumber": str(i)},
+        }
+        for i, (old, new) in pairs
+    ]
     ws.calls.take()
     assert events_handler.lambda_handler({"Records": records}, None) == {"batchItemFailures": []}
     assert ws.calls.take() == {"UpdateItem": 1}
