@@ -218,7 +218,8 @@ locals {
           resources = [module.connections_table.arn]
         },
         {
-          # GetItem: the audio flush re-reads the buffer counters when they look inconsistent.
+          # GetItem: the audio flush re-reads the buffer counters when they look inconsistent, and
+          # an ended session's usage is re-read when a $disconnect raced its settlement.
           sid       = "SessionsReadUpdate"
           actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
           resources = [module.sessions_table.arn]
