@@ -108,8 +108,8 @@ def _config(options: argparse.Namespace) -> ClientConfig:
 
 def _http(options: argparse.Namespace, config: ClientConfig, *, authenticated: bool = True) -> SessionHttpClient:
     policy = RetryPolicy(max_retries=options.retries, timeout=options.timeout)
-    provider = config.token_provider() if authenticated else None
-    return SessionHttpClient(config.require_http(), provider, retry=policy)
+    url = config.require_http()
+    return SessionHttpClient(url, config.token_provider() if authenticated else None, retry=policy)
 
 
 def _print_json(value: Any, out: TextIO) -> None:
