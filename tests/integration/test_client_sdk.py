@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
-import requests
 from babelcast_client import (
     CognitoTokenProvider,
     Conflict,
@@ -140,7 +140,11 @@ def test_listener_reconnects_with_the_same_session_after_the_server_drops_it(sdk
     session = sdk.http.create_session("en")
     connections = sdk.stack.client("dynamodb")
     table = sdk.stack.outputs["connections_table_name"]
-    management = sdk.stack.websocket.replace("ws://", "http://", 1)
+    # the @connections API, called as the functions call it (boto3); DELETE closes the socket server-side
+    management = boto3.client(
+        "apigatewaymanagementapi", endpoint_url=sdk.stack.websocket.replace("ws://", "http://", 1),
+        region_name=sdk.stack.region, aws_access_key_id="testing", aws_secret_access_key="testing",
+    )  # fmt: skip
 
     def listener_connections() -> list[str]:
         items = connections.scan(TableName=table)["Items"]
@@ -150,7 +154,7 @@ def test_listener_reconnects_with_the_same_session_after_the_server_drops_it(sdk
     with sdk.listener(session.session_id, "fr") as listener:
         (dropped,) = listener_connections()
         began = time.perf_counter()
-        assert requests.delete(f"{management}/@connections/{dropped}", timeout=10).status_code == 204
+        management.delete_connection(ConnectionId=dropped)
         until(lambda: listener.reconnects == 1)
         reconnected = time.perf_counter() - began
         until(lambda: len(listener_connections()) == 1 and listener_connections()[0] != dropped)
