@@ -129,3 +129,22 @@ def test_listener_stops_after_session_ended_and_heartbeats_on_a_timer(servers: l
     assert len(server.queries) == 1, "no reconnection after the session ended"
     heartbeats = [m for _, m in server.received if m == {"action": "heartbeat"}]
     assert 2 <= len(heartbeats) <= 6
+
+
+def test_waiting_for_one_message_keeps_the_others(servers: list[Server]) -> None:
+    """The CLI waits for the heartbeat ack after streaming, then reports refused chunks: those
+    errors arrived first and must still be there."""
+
+    def script(connection: ServerConnection, index: int) -> None:
+        connection.recv()
+        connection.send(json.dumps({"type": "error", "code": "SESSION_ENDED", "message": "ended"}))
+        server.record(connection, index)
+
+    server = Server(script, lambda index: None)
+    servers.append(server)
+    with SpeakerClient(server.url, "calm-river-123", StaticTokenProvider("tok"), heartbeat_interval=None) as speaker:
+        speaker.send_audio(b"\x01\x00")
+        speaker.heartbeat()
+        assert speaker.next_message("heartbeatAck", timeout=5) is not None
+        refused = speaker.next_message("error", timeout=0)
+    assert refused is not None and refused["code"] == "SESSION_ENDED"

@@ -109,13 +109,13 @@ class _Inbox:
         self, timeout: float | None, wanted: Callable[[dict[str, Any]], bool] | None = None
     ) -> dict[str, Any] | None:
         """The first (wanted) message, waiting up to ``timeout``; None on timeout or after the end.
-        Unwanted messages read on the way are dropped."""
+        Other messages stay in the inbox, in order, for a later call."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._ready:
             while True:
-                while self._items:
-                    message = self._items.popleft()
+                for index, message in enumerate(self._items):
                     if wanted is None or wanted(message):
+                        del self._items[index]
                         return message
                 if self.closed:
                     return None
@@ -340,12 +340,13 @@ class ListenerClient(_LiveSocket):
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         while True:
-            message = self._inbox.take(None, lambda m: m.get("type") != "heartbeatAck")
+            message = self._inbox.take(None)
             if message is None:
                 if self.error is not None:
                     raise self.error
                 return
-            yield message
+            if message.get("type") != "heartbeatAck":
+                yield message
 
     def change_language(self, target_language: str) -> None:
         """Switch language; later reconnects use the new one too."""
