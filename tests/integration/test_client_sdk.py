@@ -9,6 +9,7 @@ import io
 import json
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -206,6 +207,15 @@ def test_cli_against_the_stack(sdk: Sdk, tmp_path: Path, monkeypatch: pytest.Mon
     code, out, err = cli("stream", str(wav), "--session-id", session_id, "--chunk-ms", "250")
     assert code == 0 and "sent 2 chunks, 0.5 s of audio" in err
     wait_for_sequences(stack, session_id, [0, 1])
+    listened: list[tuple[int, str, str]] = []
+    listening = threading.Thread(target=lambda: listened.append(cli("listen", session_id, "--language", "es",
+                                                                    "--count", "1")))  # fmt: skip
+    listening.start()
+    until(lambda: sdk.http.get_session(session_id).listener_count == 1)
+    publish_segment(stack, session_id, "hola")
+    listening.join(timeout=30)
+    assert listened and listened[0][0] == 0
+    assert json.loads(listened[0][1]) == {"type": "translatedText", "text": "hola"}
     assert cli("end", session_id)[:2] == (0, f"ended {session_id}\n")
     assert json.loads(cli("get", session_id)[1])["status"] == "ended"
     code, out, _ = cli("create", "--legacy", "--language", "fr")
