@@ -88,8 +88,11 @@ def test_cli_prints_one_readable_error_line(monkeypatch: pytest.MonkeyPatch, tmp
     monkeypatch.chdir(tmp_path)  # no .local/endpoints.json here
     for name in ("BABELCAST_HTTP_URL", "BABELCAST_TOKEN", "BABELCAST_USERNAME", "BABELCAST_ENDPOINTS_FILE"):
         monkeypatch.delenv(name, raising=False)
-    with ScriptedServer(Reply(404, error_body("SESSION_NOT_FOUND", "Session not found"))) as server:
+    missing = Reply(404, error_body("SESSION_NOT_FOUND", "Session not found"))
+    with ScriptedServer(missing, missing) as server:
         code, out, err = run_cli("--http-url", server.url, "get", "holy-light-999")
+        assert run_cli("get", "holy-light-999", "--http-url", server.url)[0] == 1, "flags after the command work too"
+    assert server.attempts == 2
     correlation_id = server.received[0].headers["X-Correlation-Id"]
     assert code == 1 and out == ""
     assert (
@@ -101,6 +104,8 @@ def test_cli_prints_one_readable_error_line(monkeypatch: pytest.MonkeyPatch, tmp
     monkeypatch.setenv("BABELCAST_HTTP_URL", "http://127.0.0.1:9")
     code, _, err = run_cli("list")
     assert code == 2 and "No token" in err
+    code, _, err = run_cli("stream", str(tmp_path / "absent.wav"), "--token", "t")
+    assert code == 2 and err.startswith("babelcast: error: [Errno 2] No such file") and err.count("\n") == 1
 
 
 def test_configuration_falls_back_to_the_local_stack_document(tmp_path: Path) -> None:

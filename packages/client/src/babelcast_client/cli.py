@@ -18,50 +18,55 @@ from babelcast_client.http import SessionHttpClient
 from babelcast_client.models import Session
 from babelcast_client.orchestrator import SessionCreationOrchestrator
 from babelcast_client.retry import RetryPolicy
-from babelcast_client.websocket import ListenerClient, SpeakerClient, StreamStats
+from babelcast_client.websocket import ListenerClient, SpeakerClient, StreamStats, wav_chunks
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_RETRIES = 3
 
 
 def parser() -> argparse.ArgumentParser:
+    # accepted before or after the command; SUPPRESS keeps a subcommand's absent flag from hiding the root's
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    common.add_argument("--http-url", help="HTTP API URL (BABELCAST_HTTP_URL)")
+    common.add_argument("--ws-url", dest="websocket_url", help="WebSocket URL (BABELCAST_WS_URL)")
+    common.add_argument("--token", help="a Cognito ID or access token (BABELCAST_TOKEN)")
+    common.add_argument("--username", help="Cognito username (BABELCAST_USERNAME)")
+    common.add_argument("--password", help="Cognito password (BABELCAST_PASSWORD)")
+    common.add_argument("--client-id", help="Cognito app client id (BABELCAST_CLIENT_ID)")
+    common.add_argument("--region", help="Cognito region (BABELCAST_REGION, AWS_REGION)")
+    common.add_argument("--cognito-endpoint", help="Cognito endpoint URL, for an emulator (BABELCAST_COGNITO_ENDPOINT)")
+    common.add_argument("--timeout", type=float, help=f"seconds per HTTP attempt (default {DEFAULT_TIMEOUT:g})")
+    common.add_argument("--retries", type=int, help=f"retries after 5xx/network errors (default {DEFAULT_RETRIES})")
+    common.add_argument("-v", "--verbose", action="store_true", help="log retries and reconnections")
     root = argparse.ArgumentParser(
         prog="babelcast",
+        parents=[common],
         description="Manage Babelcast sessions. URLs and credentials come from flags, BABELCAST_* environment "
         "variables, or the local stack's .local/endpoints.json.",
     )
-    root.add_argument("--http-url", help="HTTP API URL (BABELCAST_HTTP_URL)")
-    root.add_argument("--ws-url", dest="websocket_url", help="WebSocket URL (BABELCAST_WS_URL)")
-    root.add_argument("--token", help="a Cognito ID or access token (BABELCAST_TOKEN)")
-    root.add_argument("--username", help="Cognito username (BABELCAST_USERNAME)")
-    root.add_argument("--password", help="Cognito password (BABELCAST_PASSWORD)")
-    root.add_argument("--client-id", help="Cognito app client id (BABELCAST_CLIENT_ID)")
-    root.add_argument("--region", help="Cognito region (BABELCAST_REGION, AWS_REGION)")
-    root.add_argument("--cognito-endpoint", help="Cognito endpoint URL, for an emulator (BABELCAST_COGNITO_ENDPOINT)")
-    root.add_argument("--timeout", type=float, default=10.0, help="seconds per HTTP attempt (default 10)")
-    root.add_argument("--retries", type=int, default=3, help="retries after 5xx/network errors (default 3)")
-    root.add_argument("-v", "--verbose", action="store_true", help="log retries and reconnections")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    create = commands.add_parser("create", help="create a session")
+    create = commands.add_parser("create", parents=[common], help="create a session")
     create.add_argument("--language", default="en", help="source language (default en)")
     create.add_argument("--tier", default="standard", choices=["standard", "premium"])
     create.add_argument("--legacy", action="store_true", help="create over the WebSocket (createSession)")
 
-    get = commands.add_parser("get", help="show a session (public)")
+    get = commands.add_parser("get", parents=[common], help="show a session (public)")
     get.add_argument("session_id")
 
-    listing = commands.add_parser("list", help="list your sessions, newest first")
+    listing = commands.add_parser("list", parents=[common], help="list your sessions, newest first")
     listing.add_argument("--status", choices=["active", "paused", "ended"])
     listing.add_argument("--limit", type=int, help="page size (1-100)")
     listing.add_argument("--all", action="store_true", help="follow nextToken through every page")
     listing.add_argument("--next-token", help="continue from this page token")
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
-    end = commands.add_parser("end", help="end a session")
+    end = commands.add_parser("end", parents=[common], help="end a session")
     end.add_argument("session_id")
 
-    stream = commands.add_parser("stream", help="stream a 16-bit mono 16 kHz WAV file as the speaker")
+    stream = commands.add_parser("stream", parents=[common], help="stream a 16-bit mono 16 kHz WAV file as the speaker")
     stream.add_argument("wav")
     stream.add_argument("--session-id", help="an existing session (default: create one)")
     stream.add_argument("--language", default="en", help="source language of a created session")
@@ -69,7 +74,9 @@ def parser() -> argparse.ArgumentParser:
     stream.add_argument("--chunk-ms", type=int, default=100, help="milliseconds of audio per message")
     stream.add_argument("--end", action="store_true", help="end the session afterwards")
 
-    listen = commands.add_parser("listen", help="print a session's messages for one language (JSON lines)")
+    listen = commands.add_parser(
+        "listen", parents=[common], help="print a session's messages for one language (JSON lines)"
+    )
     listen.add_argument("session_id")
     listen.add_argument("--language", default="en", help="target language")
     listen.add_argument("--count", type=int, help="stop after this many messages")
@@ -82,7 +89,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         options = parser().parse_args(argv)
     except SystemExit as exit_:  # argparse already printed the usage line
         return int(exit_.code or 0)
-    logging.basicConfig(level=logging.INFO if options.verbose else logging.ERROR, stream=err,
+    logging.basicConfig(level=logging.INFO if getattr(options, "verbose", False) else logging.ERROR, stream=err,
                         format="babelcast: %(message)s")  # fmt: skip
     try:
         return COMMANDS[options.command](options, out, err)
@@ -107,7 +114,8 @@ def _config(options: argparse.Namespace) -> ClientConfig:
 
 
 def _http(options: argparse.Namespace, config: ClientConfig, *, authenticated: bool = True) -> SessionHttpClient:
-    policy = RetryPolicy(max_retries=options.retries, timeout=options.timeout)
+    policy = RetryPolicy(max_retries=getattr(options, "retries", DEFAULT_RETRIES),
+                         timeout=getattr(options, "timeout", DEFAULT_TIMEOUT))  # fmt: skip
     url = config.require_http()
     return SessionHttpClient(url, config.token_provider() if authenticated else None, retry=policy)
 
@@ -170,6 +178,7 @@ def _end(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _stream(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    next(wav_chunks(options.wav, options.chunk_ms), None)  # a missing or unusable file fails before any session
     config = _config(options)
     with _http(options, config) as http:
         provider = http.token_provider
