@@ -148,3 +148,31 @@ def test_waiting_for_one_message_keeps_the_others(servers: list[Server]) -> None
         assert speaker.next_message("heartbeatAck", timeout=5) is not None
         refused = speaker.next_message("error", timeout=0)
     assert refused is not None and refused["code"] == "SESSION_ENDED"
+
+
+def test_speaker_refreshes_its_token_when_a_reconnection_gets_401(servers: list[Server]) -> None:
+    class Tokens(StaticTokenProvider):
+        def __init__(self) -> None:
+            super().__init__("old")
+            self.refreshes = 0
+
+        def refresh(self) -> str:
+            self.refreshes += 1
+            self._token = "new"
+            return self._token
+
+    def script(connection: ServerConnection, index: int) -> None:
+        if index == 0:
+            connection.close(1001, "Going away")
+            return
+        server.record(connection, index)
+
+    server = Server(script, lambda index: 401 if index == 1 else None)
+    servers.append(server)
+    tokens = Tokens()
+    with SpeakerClient(server.url, "calm-river-123", tokens, reconnect=FAST, heartbeat_interval=None) as speaker:
+        wait(lambda: speaker.reconnects == 1)
+        speaker.send_audio(b"\x01\x00")
+        wait(lambda: len(server.received) == 1)
+    assert [q["token"] for q in server.queries] == ["old", "old", "new"] and tokens.refreshes == 1
+    assert server.received == [(2, {"action": "sendAudio", "audioData": "AQA=", "sequence": 0})]

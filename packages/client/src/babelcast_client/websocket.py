@@ -155,8 +155,8 @@ class _LiveSocket(ABC):
         """The query string of the next connection attempt."""
 
     def _on_refused(self, error: ApiError) -> bool:
-        """Whether to try again after this refusal (the speaker refreshes its token after a 401)."""
-        return False
+        """Whether to try again after this refusal: a full session (429) or a server error may pass."""
+        return error.status >= 500 or error.status == 429
 
     # --- lifecycle --------------------------------------------------------------------------------
 
@@ -175,6 +175,8 @@ class _LiveSocket(ABC):
         for thread in self._threads:
             if thread is not threading.current_thread():
                 thread.join(timeout=15)
+        if self._connection is not None and self._connection is not connection:
+            self._connection.close()  # reopened by the receiver while we were closing
         self._inbox.finish()
 
     def __enter__(self) -> _LiveSocket:
@@ -208,8 +210,8 @@ class _LiveSocket(ABC):
         """Send one JSON message. If the socket is being reopened, wait for it and send on the new one."""
         text = json.dumps(message, separators=(",", ":"))
         for _ in range(2):
-            if not self._connected.wait(wait_for_reconnect) or self._closing.is_set():
-                break
+            if self._inbox.closed or not self._connected.wait(wait_for_reconnect) or self._closing.is_set():
+                break  # the receiver has stopped (ended, closed, or could not reopen), or it takes too long
             connection = self._connection
             assert connection is not None
             try:
@@ -372,7 +374,7 @@ class SpeakerClient(_LiveSocket):
         self.session_id = session_id
         self.token_provider = token_provider
         self.sequence = 0  # the next chunk's; increases across reconnects as the protocol requires
-        self._refreshed_after_401 = False
+        self._refreshed_at: int | None = None  # the reconnection count when the token was last refreshed
 
     def _query(self) -> dict[str, str]:
         query = {"token": self.token_provider.token()}
@@ -392,11 +394,11 @@ class SpeakerClient(_LiveSocket):
             super().connect()
 
     def _on_refused(self, error: ApiError) -> bool:
-        if error.status == 401 and not self._refreshed_after_401:
-            self._refreshed_after_401 = True
+        if error.status == 401 and self._refreshed_at != self.reconnects:
+            self._refreshed_at = self.reconnects  # once per reconnection: a second 401 is final
             self.token_provider.refresh()
             return True
-        return error.status >= 500 or error.status == 429
+        return super()._on_refused(error)
 
     def create_session_legacy(
         self, source_language: str, quality_tier: QualityTier | str = QualityTier.STANDARD, *, timeout: float = 30
