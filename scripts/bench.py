@@ -388,6 +388,12 @@ async def timed_connect(url: str) -> tuple[float, Any]:
     return (time.perf_counter() - started) * 1000, socket
 
 
+async def connect_many(url: str, count: int) -> list[tuple[float, Any]]:
+    """``count`` handshakes at once; the ones that opened (a refused one is not retried)."""
+    results = await asyncio.gather(*(timed_connect(url) for _ in range(count)), return_exceptions=True)
+    return [r for r in results if not isinstance(r, BaseException)]
+
+
 async def close_all(sockets: list[Any]) -> None:
     await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
     await asyncio.sleep(1)  # let the $disconnect invocations drain before the next measurement
@@ -397,17 +403,15 @@ async def socket_operations(
     document: Mapping[str, Any], session_id: str, token: str, args: argparse.Namespace
 ) -> dict[str, Any]:
     url = listener_url(document, session_id)
-    warm = await asyncio.gather(*(timed_connect(url) for _ in range(20)))
-    await close_all([s for _, s in warm])
-    results = await asyncio.gather(*(timed_connect(url) for _ in range(args.connects)), return_exceptions=True)
-    opened = [r for r in results if not isinstance(r, BaseException)]
-    connect = latency("connect", [ms for ms, _ in opened], len(results) - len(opened), concurrency=args.connects)
+    await close_all([s for _, s in await connect_many(url, 20)])
+    opened = await connect_many(url, args.connects)
+    connect = latency("connect", [ms for ms, _ in opened], args.connects - len(opened), concurrency=args.connects)
     await close_all([s for _, s in opened])
     one_by_one = []
     for _ in range(args.sequential):
-        ms, socket = await timed_connect(url)
-        one_by_one.append(ms)
-        await socket.close()
+        for ms, socket in await connect_many(url, 1):
+            one_by_one.append(ms)
+            await socket.close()
     await asyncio.sleep(1)
 
     # sendAudio: the time from handing the frame to the socket to the record's arrival in the stream
@@ -470,9 +474,7 @@ async def broadcast(document: Mapping[str, Any], session_id: str, args: argparse
     url = listener_url(document, session_id)
     sockets: list[Any] = []
     for start in range(0, args.listeners, 50):  # bounded concurrency of handshakes
-        sockets += [
-            s for _, s in await asyncio.gather(*(timed_connect(url) for _ in range(min(50, args.listeners - start))))
-        ]
+        sockets += [s for _, s in await connect_many(url, min(50, args.listeners - start))]
     dynamodb = client(document, "dynamodb")
     ids: list[str] = []
     query: dict[str, Any] = {
@@ -558,20 +560,22 @@ open(sys.argv[1], "w").write(json.dumps({"total_ms": (time.perf_counter() - star
 """
 
 
-def cold_start_events(inproc: InProcess, document: Mapping[str, Any]) -> dict[str, Callable[[], dict[str, Any]]]:
+def cold_start_events(inproc: InProcess) -> dict[str, Callable[[], dict[str, Any]]]:
     """For each function, a fresh realistic first event (the state it needs made in process)."""
+    from http_api import handler as http_handler
     from ws_connect import handler as connect_handler
 
-    from tests.support.http_events import http_event
-    from tests.support.ws_events import authorizer_event, connect_event, disconnect_event, message_event
+    from tests.support.http_events import LambdaContext, http_event
+    from tests.support.ws_events import (
+        authorizer_event,
+        connect_event,
+        disconnect_event,
+        message_event,
+        session_change_event,
+    )
     from tests.support.ws_events import new_connection_id as new_id
 
-    del document
     sub = f"bench-{secrets.token_hex(4)}"
-    from http_api import handler as http_handler
-
-    from tests.support.http_events import LambdaContext
-
     created, _ = inproc.run(
         lambda: http_handler.lambda_handler(
             http_event("POST /sessions", "/sessions", body={"sourceLanguage": "en"}, sub=sub), LambdaContext()
@@ -606,22 +610,7 @@ def cold_start_events(inproc: InProcess, document: Mapping[str, Any]) -> dict[st
         ]
     }
     image = {"sessionId": {"S": session_id}, "status": {"S": "active"}}
-    stream_event = {
-        "Records": [
-            {
-                "eventID": "1",
-                "eventName": "MODIFY",
-                "eventSource": "aws:dynamodb",
-                "dynamodb": {
-                    "Keys": {"sessionId": {"S": session_id}},
-                    "OldImage": image,
-                    "NewImage": image,
-                    "SequenceNumber": "1",
-                    "StreamViewType": "NEW_AND_OLD_IMAGES",
-                },
-            }
-        ]
-    }
+    stream_event = session_change_event(session_id, image, image)  # no status change: nothing to fan out
     return {
         "http_api": lambda: http_event("GET /sessions/{sessionId}", f"/sessions/{session_id}", sub=None),
         "ws_authorizer": lambda: authorizer_event(query),
@@ -638,7 +627,7 @@ def cold_start_events(inproc: InProcess, document: Mapping[str, Any]) -> dict[st
 
 def cold_starts(inproc: InProcess, document: Mapping[str, Any], repetitions: int) -> dict[str, Any]:
     python = str(runtime_environment(ROOT))
-    events = cold_start_events(inproc, document)
+    events = cold_start_events(inproc)
     bootstrap_dir = str(Path(babelcast_devstack.__file__).parent)  # worker_bootstrap.py
     functions: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-cold-") as tmp:
