@@ -276,6 +276,25 @@ def replay(clients: Mapping[str, Any], captured: Captured, repetitions: int) -> 
     return timings
 
 
+@dataclass
+class BareCalls:
+    """Replays interleaved with the one-at-a-time operations, so both see the same machine load."""
+
+    clients: Mapping[str, Any]
+    captured: Mapping[str, Captured]
+    samples: dict[str, list[float]]
+
+    @classmethod
+    def make(cls, document: Mapping[str, Any], captured: Mapping[str, Captured]) -> BareCalls:
+        clients = {service: client(document, service) for service in ("dynamodb", "kinesis")}
+        for op in captured.values():
+            replay(clients, op, 3)  # open the connections, as the functions' warm clients have
+        return cls(clients, captured, {name: [] for name in captured})
+
+    def sample(self, name: str) -> None:
+        self.samples[name] += replay(self.clients, self.captured[name], 1)
+
+
 # --- through the local stack --------------------------------------------------------------------
 
 
@@ -336,7 +355,7 @@ def latency(name: str, timings: list[float], failed: int, *, concurrency: int) -
     return {"label": label, "concurrency": concurrency, "budget_p95_ms": budget, "errors": failed, **summarize(timings)}
 
 
-async def http_operations(document: Mapping[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+async def http_operations(document: Mapping[str, Any], args: argparse.Namespace, bare: BareCalls) -> dict[str, Any]:
     base = document["httpApiUrl"]
     speakers = Speakers.make(document, args.creates + args.sequential + 5)
     out: dict[str, Any] = {"latency": {}, "sequential_p50": {}}
@@ -372,6 +391,7 @@ async def http_operations(document: Mapping[str, Any], args: argparse.Namespace)
                 ("update", ("PATCH", f"{base}/sessions/{session}", owners[session], {"qualityTier": "premium"})),
             ):
                 sequential[name] += succeeded([(await burst(http, [request]))[0]])[0]
+                bare.sample(name)
         out["sequential_p50"] = {name: statistics.median(values) for name, values in sequential.items() if values}
         out["session_for_sockets"] = sessions[0], owners[sessions[0]]
         out["session_for_broadcast"] = sessions[1]
@@ -400,7 +420,7 @@ async def close_all(sockets: list[Any]) -> None:
 
 
 async def socket_operations(
-    document: Mapping[str, Any], session_id: str, token: str, args: argparse.Namespace
+    document: Mapping[str, Any], session_id: str, token: str, args: argparse.Namespace, bare: BareCalls
 ) -> dict[str, Any]:
     url = listener_url(document, session_id)
     await close_all([s for _, s in await connect_many(url, 20)])
@@ -412,6 +432,7 @@ async def socket_operations(
         for ms, socket in await connect_many(url, 1):
             one_by_one.append(ms)
             await socket.close()
+        bare.sample("connect")
     await asyncio.sleep(1)
 
     # sendAudio: the time from handing the frame to the socket to the record's arrival in the stream
@@ -437,6 +458,8 @@ async def socket_operations(
     arrivals = audio_arrivals(document, session_id)
     audio_ms = [(arrivals[s] - sent[s]) * 1000 for s in range(1, args.chunks + 1) if s in arrivals]
     audio = latency("audio", audio_ms, args.chunks - len(audio_ms), concurrency=1)
+    for _ in range(args.sequential):  # after, not between the chunks: they would contend in the emulator
+        bare.sample("audio")
     audio["interval_ms"] = args.chunk_interval_ms
     return {
         "connect": connect,
@@ -490,25 +513,37 @@ async def broadcast(document: Mapping[str, Any], session_id: str, args: argparse
             break
         query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    async def all_receive(kind: str) -> None:
-        async def one(socket: Any) -> None:
-            while json.loads(await socket.recv()).get("type") != kind:
-                pass
+    arrivals: dict[str, list[float]] = {}
 
-        await asyncio.wait_for(asyncio.gather(*(one(s) for s in sockets)), timeout=300)
+    async def read(socket: Any) -> None:  # every listener's messages, as they come
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for message in socket:
+                arrivals.setdefault(json.loads(message).get("type"), []).append(time.perf_counter())
 
-    async def measure(api: ConnectionsApi, kind: str, parallel: bool) -> float:
+    readers = [asyncio.ensure_future(read(s)) for s in sockets]
+
+    def post_one_by_one(api: ConnectionsApi, kind: str) -> int:
+        delivered = 0
+        for connection_id in ids:
+            with contextlib.suppress(Exception):  # counted: a post that fails is not delivered
+                delivered += api.post(connection_id, {"type": kind})
+        return delivered
+
+    async def measure(api: ConnectionsApi, kind: str, parallel: bool) -> tuple[float, int]:
+        """Milliseconds until every listener a post reached has received it, and how many it reached."""
         loop = asyncio.get_running_loop()
-        receiving = asyncio.ensure_future(all_receive(kind))
         began = time.perf_counter()
         if parallel:
-            delivery = await loop.run_in_executor(None, api.post_many, ids, {"type": kind})
-            if delivery.delivered != len(ids):
-                raise RuntimeError(f"parallel fan-out delivered {delivery.delivered} of {len(ids)}")
+            delivered = (await loop.run_in_executor(None, api.post_many, ids, {"type": kind})).delivered
         else:
-            await loop.run_in_executor(None, lambda: [api.post(i, {"type": kind}) for i in ids])
-        await receiving
-        return (time.perf_counter() - began) * 1000
+            delivered = await loop.run_in_executor(None, post_one_by_one, api, kind)
+        deadline = time.monotonic() + 120
+        while len(arrivals.get(kind, [])) < delivered and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+        received = arrivals.get(kind, [])
+        if len(received) < delivered:
+            raise RuntimeError(f"{kind}: {len(received)} of {delivered} delivered messages arrived")
+        return (max(received, default=began) - began) * 1000, delivered
 
     parts = urlsplit(document["connectionsUrl"])
     stage = parts.path.strip("/")
@@ -521,14 +556,13 @@ async def broadcast(document: Mapping[str, Any], session_id: str, args: argparse
         )
         api = ConnectionsApi(endpoint)
         await measure(api, f"warm{modelled}", True)
-        runs.append(
-            {
-                "modelled_latency_ms": modelled,
-                "parallel_ms": round(await measure(api, f"p{modelled}", True), 1),
-                "sequential_ms": round(await measure(api, f"s{modelled}", False), 1),
-            }
-        )
+        parallel_ms, parallel_delivered = await measure(api, f"p{modelled}", True)
+        sequential_ms, sequential_delivered = await measure(api, f"s{modelled}", False)
+        runs.append({"modelled_latency_ms": modelled, "parallel_ms": round(parallel_ms, 1),
+                     "sequential_ms": round(sequential_ms, 1), "parallel_delivered": parallel_delivered,
+                     "sequential_delivered": sequential_delivered})  # fmt: skip
     await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
+    await asyncio.gather(*readers, return_exceptions=True)
     return {"listeners": len(ids), "runs": runs}
 
 
@@ -674,10 +708,10 @@ def cold_starts(inproc: InProcess, document: Mapping[str, Any], repetitions: int
 # --- the run -----------------------------------------------------------------------------------
 
 
-async def through_stack(document: Mapping[str, Any], args: argparse.Namespace) -> dict[str, Any]:
-    http = await http_operations(document, args)
+async def through_stack(document: Mapping[str, Any], args: argparse.Namespace, bare: BareCalls) -> dict[str, Any]:
+    http = await http_operations(document, args, bare)
     session_id, token = http["session_for_sockets"]
-    sockets = await socket_operations(document, session_id, token, args)
+    sockets = await socket_operations(document, session_id, token, args, bare)
     fanout = await broadcast(document, http["session_for_broadcast"], args)
     return {
         "latency": {**http["latency"], "connect": sockets["connect"], "audio": sockets["audio"]},
@@ -708,21 +742,18 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         figures["aws_calls"] = {
             OPERATIONS[name][0]: dict(Counter(c.operation for c in op.calls)) for name, op in captured.items()
         }
-        print("==> through the local stack", flush=True)
-        live = asyncio.run(through_stack(document, args))
-        print("==> bare AWS calls (boto3 against the same emulator)", flush=True)
-        clients = {service: client(document, service) for service in ("dynamodb", "kinesis")}
+        print("==> through the local stack, one-at-a-time samples interleaved with the bare calls", flush=True)
+        bare = BareCalls.make(document, captured)
+        live = asyncio.run(through_stack(document, args, bare))
         figures["latency"] = {OPERATIONS[name][0]: op for name, op in live["latency"].items()}
         figures["overhead"] = {}
         for name, op in captured.items():
-            replay(clients, op, 3)  # warm the connections
-            bare = statistics.median(replay(clients, op, args.sequential))
-            operation = float(live["sequential_p50"][name])
+            operation, bare_p50 = float(live["sequential_p50"][name]), statistics.median(bare.samples[name])
             figures["overhead"][OPERATIONS[name][0]] = {
                 "operation_p50_ms": round(operation, 2),
-                "bare_p50_ms": round(bare, 2),
+                "bare_p50_ms": round(bare_p50, 2),
                 "bare_calls": [c.operation for c in op.calls],
-                "ratio": round(operation / bare, 2),
+                "ratio": round(operation / bare_p50, 2),
             }
         figures["broadcast"] = live["broadcast"]
         print("==> cold starts", flush=True)

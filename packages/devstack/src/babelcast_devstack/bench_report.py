@@ -123,6 +123,9 @@ def rows(figures: Mapping[str, Any]) -> list[Row]:
                         else f"+{run['modelled_latency_ms']} ms modelled"))  # fmt: skip
             figure = (f"parallel {_ms(run['parallel_ms'])} vs one by one {_ms(run['sequential_ms'])}"
                       f" = {_ratio_text(speedup)}")  # fmt: skip
+            reached = [run.get(f"{how}_delivered", broadcast["listeners"]) for how in ("parallel", "sequential")]
+            if min(reached) < broadcast["listeners"]:
+                figure += f" (reached {reached[0]} / {reached[1]} of {broadcast['listeners']})"
             out.append(Row("broadcast fan-out", label, figure, f">= {BROADCAST_SPEEDUP_TARGET:.0f}x",
                            at_least(speedup, BROADCAST_SPEEDUP_TARGET)))  # fmt: skip
     return out
