@@ -766,8 +766,10 @@ def document_section(figures: Mapping[str, Any], table_markdown: str) -> str:
     settings = figures["settings"]
     return (
         f"Measured {facts['date']} on {facts['cores']} cores ({facts['cpu'] or 'unknown CPU'}), "
-        f"{facts['platform']}; bench Python {facts['python']}, functions on Python {facts['lambda_python']} "
-        f"(the Lambda-like runtime). Stack ready in {figures.get('stack_ready_seconds', '?')} s. "
+        f"{facts['platform']}, load average (1 min) {facts.get('load_average_1min_at_start', '?')} at the start; "
+        f"bench Python {facts['python']}, functions on Python {facts['lambda_python']} "
+        f"(the Lambda-like runtime). Stack ready in {figures.get('stack_ready_seconds', '?')} s; "
+        f"the bench took {figures.get('bench_seconds', '?')} s. "
         f"Counts: {settings['creates']} creates, {settings['gets']} gets, {settings['updates']} updates, "
         f"{settings['connects']} connects at once; {settings['sequential']} one-at-a-time samples per operation; "
         f"{settings['chunks']} audio chunks every {settings['chunk_interval_ms']} ms; "
@@ -795,10 +797,15 @@ def main() -> None:
     parser.add_argument("--cold-repetitions", type=int, default=5)
     parser.add_argument("--no-rebuild", action="store_true", help="skip the package sizes and the rebuild")
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/PERFORMANCE.md")
+    parser.add_argument("--render-only", action="store_true",
+                        help="measure nothing: render the last .local/reports/bench.json again")  # fmt: skip
     args = parser.parse_args()
-    started = time.perf_counter()
-    figures = measure(args)
-    figures["bench_seconds"] = round(time.perf_counter() - started, 1)
+    if args.render_only:
+        figures = json.loads((ROOT / ".local" / "reports" / "bench.json").read_text())
+    else:
+        started = time.perf_counter()
+        figures = measure(args)
+        figures["bench_seconds"] = round(time.perf_counter() - started, 1)
     table = rows(figures)
     print()
     print(render_text(table))
