@@ -12,6 +12,7 @@ PY           := $(VENV)/bin/python
 WORKSPACE    ?= dev
 ARCH         ?= x86_64
 PYTEST_ARGS  ?=
+BENCH_ARGS   ?=
 export UV
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export LAMBDA_ARCHITECTURE := $(ARCH)
@@ -102,6 +103,10 @@ dev: package ## Run the whole stack locally (emulator + real Terraform + local A
 .PHONY: dev-user
 dev-user: install ## Create another speaker account on the running `make dev` stack
 	@$(VENV)/bin/python -m babelcast_devstack.cli user $(if $(USERNAME),--username $(USERNAME),)
+
+.PHONY: bench
+bench: package ## All performance figures from one local stack (~5-10 min): table, .local/reports/bench.json, docs/PERFORMANCE.md
+	@$(PY) scripts/bench.py $(BENCH_ARGS)
 
 .PHONY: bench-dev
 bench-dev: package ## Measure the local stack: ready time, gateway latency overhead, memory

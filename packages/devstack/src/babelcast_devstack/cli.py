@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> None:
                                                                                  MAX_CONNECTION_SECONDS)))  # fmt: skip
     up.add_argument("--schedule-interval", type=float, default=schedule_interval_from_environment(), metavar="SECONDS",
                     help="fire every schedule this often (env BABELCAST_SCHEDULE_INTERVAL_SECONDS)")  # fmt: skip
+    up.add_argument("--modelled-latency-route", action="store_true",
+                    help="benchmarks: also serve /_modelled-latency/<ms>/<stage>/@connections/<id>")  # fmt: skip
     user = commands.add_parser("user", help="create another speaker account on the running stack")
     user.add_argument("--username", default=None)
     user.add_argument("--local-dir", type=Path, default=None)
@@ -44,7 +46,8 @@ def main(argv: list[str] | None = None) -> None:
             local_dir=args.local_dir, http_port=args.http_port, websocket_port=args.ws_port,
             emulator_port=args.emulator_port, external_endpoint=os.environ.get(EXTERNAL_ENDPOINT_VARIABLE) or None,
             package=not args.no_package, schedule_interval=args.schedule_interval,
-            limits=Limits(idle_timeout_seconds=args.idle_timeout, max_connection_seconds=args.max_connection),
+            limits=Limits(idle_timeout_seconds=args.idle_timeout, max_connection_seconds=args.max_connection,
+                          modelled_latency_route=args.modelled_latency_route),
         )  # fmt: skip
         run(options, out=lambda line: print(line, flush=True))
         return
