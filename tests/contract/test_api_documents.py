@@ -39,7 +39,9 @@ def test_openapi_document_is_valid_openapi_3_1() -> None:
 
 def test_asyncapi_document_is_valid_asyncapi_3() -> None:
     schema = json.loads(gzip.decompress(ASYNCAPI_SCHEMA.read_bytes()))
-    problems = [f"{list(e.absolute_path)}: {e.message}" for e in jsonschema.Draft7Validator(schema).iter_errors(asyncapi())]
+    problems = [
+        f"{list(e.absolute_path)}: {e.message}" for e in jsonschema.Draft7Validator(schema).iter_errors(asyncapi())
+    ]
     assert problems == []
 
 
@@ -81,7 +83,9 @@ def test_asyncapi_client_actions_equal_the_terraform_websocket_routes() -> None:
 
 
 def test_documented_languages_equal_the_terraform_default() -> None:
-    default = next(v["supported_languages"]["default"] for v in parsed("variables.tf")["variable"] if "supported_languages" in v)
+    default = next(
+        v["supported_languages"]["default"] for v in parsed("variables.tf")["variable"] if "supported_languages" in v
+    )
     assert openapi()["components"]["schemas"]["Language"]["enum"] == default
     assert asyncapi()["components"]["schemas"]["Language"]["enum"] == default
 

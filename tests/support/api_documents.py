@@ -54,7 +54,10 @@ def resolve(node: Mapping[str, Any]) -> dict[str, Any]:
 
 @cache
 def _registry() -> Registry[Any]:
-    return Registry().with_resource(_BASE, Resource.from_contents(openapi(), default_specification=DRAFT202012))
+    registry: Registry[Any] = Registry().with_resource(
+        _BASE, Resource.from_contents(openapi(), default_specification=DRAFT202012)
+    )
+    return registry
 
 
 def schema_errors(schema: Mapping[str, Any], instance: Any) -> list[str]:
@@ -67,7 +70,9 @@ def schema_errors(schema: Mapping[str, Any], instance: Any) -> list[str]:
 
 def _rebase_refs(node: Any) -> Any:
     if isinstance(node, dict):
-        return {k: (f"{_BASE}{v}" if k == "$ref" and str(v).startswith("#") else _rebase_refs(v)) for k, v in node.items()}
+        return {
+            k: (f"{_BASE}{v}" if k == "$ref" and str(v).startswith("#") else _rebase_refs(v)) for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_rebase_refs(v) for v in node]
     return node
@@ -85,8 +90,8 @@ def response_problems(
     response = resolve(declared)
     problems = []
     lowered = {k.lower(): v for k, v in headers.items()}
-    for name, header in (response.get("headers") or {}).items():
-        header = resolve(header)
+    for name, declared_header in (response.get("headers") or {}).items():
+        header = resolve(declared_header)
         value = lowered.get(name.lower())
         if value is None:
             if header.get("required"):
@@ -102,5 +107,7 @@ def response_problems(
         return problems
     if not (content_type or "").startswith("application/json"):
         return [*problems, f"{route_key} {status}: content type {content_type!r}, documented {sorted(content)}"]
-    problems += [f"{route_key} {status}: {e}" for e in schema_errors(content["application/json"]["schema"], json.loads(body))]
+    problems += [
+        f"{route_key} {status}: {e}" for e in schema_errors(content["application/json"]["schema"], json.loads(body))
+    ]
     return problems
