@@ -34,8 +34,17 @@ async def _fetch_all(paths: list[str]) -> dict[str, tuple[int, str, bytes]]:
 
 def test_serves_the_viewer_its_assets_and_the_documents_pointing_at_the_stack() -> None:
     results = asyncio.run(
-        _fetch_all(["", "openapi.yaml", "asyncapi.yaml", "assets/swagger-ui-bundle.js", "assets/swagger-ui.css",
-                    "assets/..%2Fcore.py", "assets/nothing.js"])  # fmt: skip
+        _fetch_all(
+            [
+                "",
+                "openapi.yaml",
+                "asyncapi.yaml",
+                "assets/swagger-ui-bundle.js",
+                "assets/swagger-ui.css",
+                "assets/..%2Fcore.py",
+                "assets/nothing.js",
+            ]
+        )
     )
     status, content_type, page = results[""]
     assert (status, content_type) == (200, "text/html")

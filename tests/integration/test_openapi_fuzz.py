@@ -1,0 +1,117 @@
+"""schemathesis against docs/openapi.yaml on the local stack, with a real Cognito token: every
+operation Terraform declares, with generated valid (positive) and invalid (negative) requests,
+on generated session ids and on a session the caller owns. Checks: no 5xx, and every response
+conforms to the document (status, content type, headers, body schema); invalid input is refused.
+
+Bounded inside `make test` (BABELCAST_FUZZ_EXAMPLES per operation, mode and target; default 8);
+`make fuzz` runs it with many more."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.core.result import Ok
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.integration.conftest import Stack
+from tests.support.api_documents import openapi
+from tests.support.report import record
+from tests.support.terraform_source import http_routes
+
+EXAMPLES = int(os.environ.get("BABELCAST_FUZZ_EXAMPLES", "8"))
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+
+
+@dataclass
+class Tally:
+    cases: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    failures: dict[str, str] = field(default_factory=dict)  # one example per distinct problem
+
+    def check(self, label: str, call: Callable[[], Any], checks: list[Any], case: Any) -> None:
+        self.cases += 1
+        response = call()
+        self.statuses[response.status_code] += 1
+        try:
+            case.validate_response(response, checks=checks)
+        except (FailureGroup, Failure, AssertionError) as failed:
+            problems = failed.exceptions if isinstance(failed, FailureGroup) else [failed]
+            for problem in problems:
+                title = getattr(problem, "title", type(problem).__name__)
+                key = f"{label} -> {response.status_code}: {title}"
+                self.failures.setdefault(key, f"{key}\n{str(problem)[:600]}\n{case.as_curl_command()[:600]}")
+
+
+def test_the_api_conforms_to_its_openapi_document_under_fuzzing(stack: Stack) -> None:
+    started = time.perf_counter()
+    speaker = stack.speaker("fuzzer")
+    token = stack.tokens(speaker)["idToken"]
+    auth = {"Authorization": f"Bearer {token}"}
+    owned = requests.post(f"{stack.http}/sessions", json={"sourceLanguage": "en"}, headers=auth, timeout=30)
+    assert owned.status_code == 201, owned.text
+    owned_id = owned.json()["sessionId"]
+
+    schema = schemathesis.openapi.from_dict(openapi())
+    deployed = set(http_routes())  # an operation documented before its route is deployed is not fuzzed yet
+    tally = Tally()
+    operations = []
+    for result in schema.get_all_operations():
+        assert isinstance(result, Ok), f"schemathesis cannot use an operation: {result.err()}"
+        if f"{result.ok().method.upper()} {result.ok().path}" in deployed:
+            operations.append(result.ok())
+    assert len(operations) == len(deployed)
+    session = requests.Session()
+    for operation in operations:
+        label = f"{operation.method.upper()} {operation.path}"
+        targets: list[dict[str, Any] | None] = [None]
+        if "{sessionId}" in operation.path:
+            targets.append({"sessionId": owned_id})
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            checks = CHECKS + ([negative_data_rejection] if mode is GenerationMode.NEGATIVE else [])
+            for target in targets:
+                strategy = operation.as_strategy(generation_mode=mode, path_parameters=target)
+
+                @settings(max_examples=EXAMPLES, deadline=None, database=None, phases=[Phase.generate],
+                          suppress_health_check=list(HealthCheck))  # fmt: skip
+                @given(case=strategy)
+                def run(case: Any, label: str = f"{label} [{mode.value}]", checks: list[Any] = checks) -> None:
+                    tally.check(
+                        label, lambda: case.call(base_url=stack.http, session=session, headers=auth), checks, case
+                    )
+
+                run()
+    elapsed = time.perf_counter() - started
+    server_errors = sum(n for status, n in tally.statuses.items() if status >= 500)
+    record("openapi fuzzing (schemathesis)", "examples per operation, mode and target", EXAMPLES)
+    record("openapi fuzzing (schemathesis)", "operations", len(operations))
+    record("openapi fuzzing (schemathesis)", "test cases generated", tally.cases)
+    record("openapi fuzzing (schemathesis)", "responses by status", dict(sorted(tally.statuses.items())))
+    record("openapi fuzzing (schemathesis)", "server errors (5xx)", server_errors)
+    record("openapi fuzzing (schemathesis)", "failures (distinct)", len(tally.failures))
+    record("openapi fuzzing (schemathesis)", "seconds", round(elapsed, 1))
+    assert tally.cases >= len(operations) * EXAMPLES
+    assert list(tally.failures.values()) == []
+    assert server_errors == 0
