@@ -12,6 +12,7 @@ PY           := $(VENV)/bin/python
 WORKSPACE    ?= dev
 ARCH         ?= x86_64
 PYTEST_ARGS  ?=
+FUZZ_EXAMPLES ?= 150
 export UV
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export LAMBDA_ARCHITECTURE := $(ARCH)
@@ -91,6 +92,11 @@ bench-dev: package ## Measure the local stack: ready time, gateway latency overh
 .PHONY: bench-ws
 bench-ws: package ## Measure broadcast fan-out (parallel vs one by one) and DELETE with 500 listeners
 	@$(PY) scripts/bench_websocket.py
+
+.PHONY: fuzz
+fuzz: package ## schemathesis against docs/openapi.yaml on a fresh local stack (FUZZ_EXAMPLES per operation/mode)
+	@echo "==> schemathesis: $(FUZZ_EXAMPLES) examples per operation, mode and target"
+	@BABELCAST_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest tests/integration/test_openapi_fuzz.py --timeout 3600 $(PYTEST_ARGS)
 
 .PHONY: plan
 plan: package ## terraform plan for WORKSPACE (dev|staging|prod|local) against your AWS credentials
