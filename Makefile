@@ -96,7 +96,7 @@ bench-ws: package ## Measure broadcast fan-out (parallel vs one by one) and DELE
 .PHONY: fuzz
 fuzz: package ## schemathesis against docs/openapi.yaml on a fresh local stack (FUZZ_EXAMPLES per operation/mode)
 	@echo "==> schemathesis: $(FUZZ_EXAMPLES) examples per operation, mode and target"
-	@BABELCAST_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest tests/integration/test_openapi_fuzz.py --timeout 3600 $(PYTEST_ARGS)
+	@BABELCAST_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) BABELCAST_FUZZ_EXPLORE=1 $(PY) -m pytest tests/integration/test_openapi_fuzz.py --timeout 3600 $(PYTEST_ARGS)
 
 .PHONY: plan
 plan: package ## terraform plan for WORKSPACE (dev|staging|prod|local) against your AWS credentials
