@@ -18,6 +18,7 @@ from typing import Any
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -34,12 +35,14 @@ from schemathesis.specs.openapi.checks import (
 from tests.integration.conftest import Stack
 from tests.support.api_documents import openapi
 from tests.support.report import record
-from tests.support.terraform_source import http_routes
+from tests.support.terraform_source import ROOT, http_routes
 
 EXAMPLES = int(os.environ.get("BABELCAST_FUZZ_EXAMPLES", "8"))
 # `make test` replays the same cases every run (a regression guard that cannot flake); `make fuzz`
 # explores new ones each time.
 EXPLORE = os.environ.get("BABELCAST_FUZZ_EXPLORE") == "1"
+# Hypothesis keeps caches (they hold this machine's paths) under .local, not in the checkout
+set_hypothesis_home_dir(ROOT / ".local" / "hypothesis")
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
