@@ -3,7 +3,7 @@ operation Terraform declares, with generated valid (positive) and invalid (negat
 on generated session ids and on a session the caller owns. Checks: no 5xx, and every response
 conforms to the document (status, content type, headers, body schema); invalid input is refused.
 
-Bounded inside `make test` (BABELCAST_FUZZ_EXAMPLES per operation, mode and target; default 8);
+Bounded inside `make test` (BABELCAST_FUZZ_EXAMPLES per operation, mode and target; default 6);
 `make fuzz` runs it with many more, and new random cases each time."""
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from tests.support.api_documents import openapi
 from tests.support.report import record
 from tests.support.terraform_source import ROOT, http_routes
 
-EXAMPLES = int(os.environ.get("BABELCAST_FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("BABELCAST_FUZZ_EXAMPLES", "6"))
 # `make test` replays the same cases every run (a regression guard that cannot flake); `make fuzz`
 # explores new ones each time.
 EXPLORE = os.environ.get("BABELCAST_FUZZ_EXPLORE") == "1"
