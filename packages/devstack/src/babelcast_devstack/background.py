@@ -50,7 +50,7 @@ def spawn(local_dir: Path, *args: str, external_endpoint: str | None = None) -> 
     (local_dir / "endpoints.json").unlink(missing_ok=True)
     return subprocess.Popen(
         [sys.executable, "-m", "babelcast_devstack.cli", "up", "--no-package", "--local-dir", str(local_dir),
-         "--http-port", "0", "--ws-port", "0", "--emulator-port", "0", *args],
+         "--http-port", "0", "--ws-port", "0", "--emulator-port", "0", "--docs-port", "0", *args],
         stdout=(local_dir / "stack.log").open("wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         start_new_session=True, env=environment,
     )  # fmt: skip
