@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from functools import cache
@@ -153,7 +154,13 @@ def test_services_cover_what_terraform_uses_and_nothing_unexplained() -> None:
 
 
 def make_dry_run(target: str) -> str:
-    result = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True, check=True)
+    # run as a top-level make even under `make test`: a sub-make would print "Entering/Leaving
+    # directory" lines and inherit the parent's flags
+    environment = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS"}}
+    result = subprocess.run(
+        ["make", "--no-print-directory", "-n", target], cwd=ROOT, capture_output=True, text=True, check=True,
+        env=environment,
+    )  # fmt: skip
     return result.stdout
 
 
