@@ -21,6 +21,9 @@ from babelcast_devstack.terraform import repository_root
 from tests.support.report import record
 
 ROOT = repository_root()
+# Every token a test logged in for: the log audit (test_zz_log_audit.py) proves none reached a log
+# line (forged tokens are caught there by their JWT shape).
+ISSUED_TOKENS: set[str] = set()
 
 
 @dataclass
@@ -53,7 +56,9 @@ class Stack:
         return create_speaker(self.endpoint, self.region, self.document["userPoolId"], username)
 
     def tokens(self, account: Account) -> dict[str, str]:
-        return log_in(self.endpoint, self.region, self.document["userPoolClientId"], account)
+        tokens = log_in(self.endpoint, self.region, self.document["userPoolClientId"], account)
+        ISSUED_TOKENS.update(tokens.values())
+        return tokens
 
     def client(self, service: str) -> Any:
         return boto3.client(
