@@ -20,6 +20,13 @@ export LAMBDA_ARCHITECTURE := $(ARCH)
 TF_CLI_CONFIG_FILE := $(shell $(PYTHON) scripts/terraform_cli_config.py)
 export TF_CLI_CONFIG_FILE
 TF           := terraform -chdir=terraform
+# LocalStack (docker-compose.localstack.yml): the port it publishes on 127.0.0.1
+LOCALSTACK_PORT ?= 4566
+LOCALSTACK      := docker compose -f docker-compose.localstack.yml
+# checkov lives in its own environment: its many exact pins would otherwise constrain uv.lock.
+CHECKOV_ENV  := $(TOOLS)/checkov
+CHECKOV      := $(CHECKOV_ENV)/bin/checkov
+CHECKOV_REQS := scripts/checkov-requirements.txt
 
 .PHONY: help
 help: ## List the targets
@@ -36,12 +43,19 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock packages/*/pyproject.toml function
 	@$(UV) sync --frozen --quiet
 	@touch $@
 
+$(CHECKOV_ENV)/.synced: $(UV) $(CHECKOV_REQS)
+	@echo "==> installing checkov into $(CHECKOV_ENV)/ (pinned, hashed: $(CHECKOV_REQS))"
+	@$(UV) venv --quiet --allow-existing --python $(PYTHON) $(CHECKOV_ENV)
+	@$(UV) pip sync --quiet --require-hashes --python $(CHECKOV_ENV)/bin/python $(CHECKOV_REQS)
+	@touch $@
+
 .PHONY: install
-install: $(VENV)/.synced ## Install Python tooling and the workspace into .venv (idempotent)
+install: $(VENV)/.synced $(CHECKOV_ENV)/.synced ## Install Python tooling (incl. checkov) and the workspace (idempotent)
 
 .PHONY: lock
-lock: $(UV) ## Re-resolve dependencies into uv.lock
+lock: $(UV) ## Re-resolve dependencies into uv.lock and checkov's requirements
 	$(UV) lock
+	$(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes $(CHECKOV_REQS:.txt=.in) -o $(CHECKOV_REQS)
 
 .PHONY: package
 package: install ## Build reproducible Lambda zips into dist/ (ARCH=x86_64|arm64)
@@ -55,6 +69,11 @@ lint: install ## ruff (lint + format check) and terraform fmt -check
 	@$(VENV)/bin/ruff format --check .
 	@echo "==> terraform fmt"
 	@terraform fmt -check -recursive terraform
+
+.PHONY: checkov
+checkov: $(CHECKOV_ENV)/.synced ## Scan terraform/ (root, modules, examples) with checkov, offline; fails on any failed check
+	@echo "==> checkov (options: .checkov.yaml)"
+	@env -u BC_API_KEY -u PRISMA_API_URL CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV) --config-file .checkov.yaml --quiet
 
 .PHONY: typecheck
 typecheck: install ## mypy --strict over packages, functions, scripts and tests
@@ -91,6 +110,19 @@ bench-dev: package ## Measure the local stack: ready time, gateway latency overh
 .PHONY: bench-ws
 bench-ws: package ## Measure broadcast fan-out (parallel vs one by one) and DELETE with 500 listeners
 	@$(PY) scripts/bench_websocket.py
+
+.PHONY: localstack-up
+localstack-up: ## Start LocalStack (Pro by default: export LOCALSTACK_AUTH_TOKEN) and wait until it is healthy
+	LOCALSTACK_PORT=$(LOCALSTACK_PORT) $(LOCALSTACK) up -d --wait
+
+.PHONY: localstack-test
+localstack-test: package ## Integration tests with LocalStack as the emulator (after localstack-up; docs/localstack.md)
+	AWS_ENDPOINT_URL=http://127.0.0.1:$(LOCALSTACK_PORT) $(PY) -m pytest tests/integration $(PYTEST_ARGS)
+
+.PHONY: localstack-down
+localstack-down: ## Stop LocalStack and delete its container, its volume and the test run's Terraform state
+	LOCALSTACK_PORT=$(LOCALSTACK_PORT) $(LOCALSTACK) down --volumes
+	rm -rf .local/integration-external
 
 .PHONY: plan
 plan: package ## terraform plan for WORKSPACE (dev|staging|prod|local) against your AWS credentials

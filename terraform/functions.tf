@@ -218,7 +218,8 @@ locals {
           resources = [module.connections_table.arn]
         },
         {
-          # GetItem: the audio flush re-reads the buffer counters when they look inconsistent.
+          # GetItem: the audio flush re-reads the buffer counters when they look inconsistent, and
+          # an ended session's usage is re-read when a $disconnect raced its settlement.
           sid       = "SessionsReadUpdate"
           actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
           resources = [module.sessions_table.arn]
@@ -238,7 +239,7 @@ locals {
           actions   = ["execute-api:ManageConnections"]
           resources = [local.connections_arns.POST, local.connections_arns.DELETE]
         },
-      ], local.kinesis_producer_kms_statements)
+      ], local.kinesis_producer_kms_statements, local.stream_failure_statements)
     }
 
     # Sends translated segments (translated-segments stream) to the listeners of each language.
@@ -293,7 +294,7 @@ locals {
           actions   = ["execute-api:ManageConnections"]
           resources = [local.connections_arns.POST]
         },
-      ], local.kinesis_consumer_kms_statements)
+      ], local.kinesis_consumer_kms_statements, local.stream_failure_statements)
     }
 
     # Scheduled: drops stale connections and refreshes those nearing API Gateway's 2-hour limit.
@@ -341,6 +342,14 @@ locals {
     method => "${module.websocket_api.connections_arn_prefix}/${method}/@connections/*"
   }
 
+  # Stream consumers: their event source mapping sends the record of a batch it gives up on to the
+  # on-failure queue (triggers.tf) with the function's role.
+  stream_failure_statements = [{
+    sid       = "StreamFailuresSend"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.stream_failures.arn]
+  }]
+
   # Streams encrypted with the AWS-managed key (alias/aws/kinesis) need no KMS permissions in the
   # caller's policy: its key policy lets Kinesis use it for any principal of the account. A
   # customer-managed key must be granted explicitly: data keys to producers, Decrypt to consumers.
@@ -379,6 +388,7 @@ module "functions" {
   environment       = each.value.environment
   policy_statements = each.value.policy_statements
 
+  tracing_mode             = var.lambda_tracing_mode
   log_retention_days       = var.log_retention_days
   permissions_boundary_arn = var.permissions_boundary_arn
 

@@ -108,3 +108,28 @@ output "artifacts_bucket_name" {
   description = "S3 bucket the Lambda zips are deployed from (created or given)."
   value       = local.artifacts_bucket
 }
+
+output "alarm_topic_arn" {
+  description = "SNS topic every alarm notifies (on ALARM and OK); subscribe to it (null with monitoring_enabled = false)."
+  value       = one(module.monitoring[*].topic_arn)
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the deployment (null with monitoring_enabled = false)."
+  value       = one(module.monitoring[*].dashboard_name)
+}
+
+output "alarms" {
+  description = "Alarms by name: severity and threshold (empty with monitoring_enabled = false)."
+  value       = try(module.monitoring[0].alarms, {})
+}
+
+output "alarm_names" {
+  description = "Names of all alarms (empty with monitoring_enabled = false)."
+  value       = try(module.monitoring[0].alarm_names, [])
+}
+
+output "stream_failures_queue_url" {
+  description = "URL of the SQS queue receiving the stream batches the session_events and broadcast mappings gave up on (alarm on its depth)."
+  value       = aws_sqs_queue.stream_failures.url
+}

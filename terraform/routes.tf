@@ -2,12 +2,13 @@
 # and authorization (JWT = Cognito token required, NONE = public).
 locals {
   http_routes = {
-    "POST /sessions"               = { function = "http_api", authorization = "JWT" }
-    "GET /sessions"                = { function = "http_api", authorization = "JWT" }
-    "GET /sessions/{sessionId}"    = { function = "http_api", authorization = "NONE" }
-    "PATCH /sessions/{sessionId}"  = { function = "http_api", authorization = "JWT" }
-    "DELETE /sessions/{sessionId}" = { function = "http_api", authorization = "JWT" }
-    "GET /health"                  = { function = "http_api", authorization = "NONE" }
+    "POST /sessions"                      = { function = "http_api", authorization = "JWT" }
+    "GET /sessions"                       = { function = "http_api", authorization = "JWT" }
+    "GET /sessions/{sessionId}"           = { function = "http_api", authorization = "NONE" }
+    "PATCH /sessions/{sessionId}"         = { function = "http_api", authorization = "JWT" }
+    "DELETE /sessions/{sessionId}"        = { function = "http_api", authorization = "JWT" }
+    "GET /sessions/{sessionId}/analytics" = { function = "http_api", authorization = "JWT" }
+    "GET /health"                         = { function = "http_api", authorization = "NONE" }
   }
 }
 

@@ -7,6 +7,14 @@ locals {
   }
 }
 
+# Where a stream mapping reports a batch it gives up on (after the retries below): the shard and
+# sequence numbers, so the records can be inspected or replayed while the stream still holds them.
+resource "aws_sqs_queue" "stream_failures" {
+  name                      = "${local.name}-stream-failures"
+  message_retention_seconds = 1209600 # the maximum, 14 days
+  sqs_managed_sse_enabled   = true
+}
+
 resource "aws_lambda_event_source_mapping" "streams" {
   for_each = local.stream_consumers
 
@@ -23,6 +31,13 @@ resource "aws_lambda_event_source_mapping" "streams" {
   bisect_batch_on_function_error = true
   maximum_retry_attempts         = 3
   function_response_types        = ["ReportBatchItemFailures"]
+
+  # Sent with the function's role: see local.stream_failure_statements.
+  destination_config {
+    on_failure {
+      destination_arn = aws_sqs_queue.stream_failures.arn
+    }
+  }
 }
 
 resource "aws_cloudwatch_event_rule" "connection_sweep" {

@@ -149,6 +149,18 @@ variable "artifacts_kms_key_arn" {
   }
 }
 
+variable "artifacts_noncurrent_version_days" {
+  description = "Days a superseded Lambda zip version is kept in the created artifacts bucket before it expires (functions run a copy made at deploy time). Ignored with artifacts_bucket_name."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.artifacts_noncurrent_version_days >= 1 && floor(var.artifacts_noncurrent_version_days) == var.artifacts_noncurrent_version_days
+    error_message = "artifacts_noncurrent_version_days must be a whole number of days, at least 1."
+  }
+}
+
 variable "lambda_runtime" {
   description = "Python runtime of the Lambda functions (python3.12 or newer); must match the packaged wheels."
   type        = string
@@ -170,6 +182,17 @@ variable "lambda_architecture" {
   validation {
     condition     = contains(["x86_64", "arm64"], var.lambda_architecture)
     error_message = "lambda_architecture must be x86_64 or arm64."
+  }
+}
+
+variable "lambda_tracing_mode" {
+  description = "X-Ray tracing of the Lambda functions: Active (sampled traces of every invocation, the role gets xray:PutTraceSegments/PutTelemetryRecords), PassThrough (only requests already traced upstream) or null (not configured)."
+  type        = string
+  default     = "Active"
+
+  validation {
+    condition     = var.lambda_tracing_mode == null || contains(["Active", "PassThrough"], coalesce(var.lambda_tracing_mode, "-"))
+    error_message = "lambda_tracing_mode must be Active, PassThrough or null."
   }
 }
 
@@ -463,4 +486,94 @@ variable "kinesis_ignore_tag_changes" {
   type        = bool
   default     = false
   nullable    = false
+}
+
+variable "monitoring_enabled" {
+  description = "Create the alarms, their SNS topic (with a KMS key unless alarm_topic_kms_key_id names one) and the CloudWatch dashboard (modules/monitoring)."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "alarm_subscriptions" {
+  description = "Who is notified when an alarm fires or recovers: subscriptions to the alarm topic, each a protocol (email, email-json, https, sms, sqs or lambda) and an endpoint. Email recipients must confirm."
+  type = list(object({
+    protocol = string
+    endpoint = string
+  }))
+  default  = []
+  nullable = false
+
+  validation {
+    condition     = alltrue([for s in var.alarm_subscriptions : contains(["email", "email-json", "https", "sms", "sqs", "lambda"], s.protocol) && length(trimspace(s.endpoint)) > 0])
+    error_message = "Each alarm subscription needs a protocol among email, email-json, https, sms, sqs, lambda and a non-empty endpoint (checked further by modules/monitoring)."
+  }
+}
+
+variable "alarm_thresholds" {
+  description = "Overrides of the alarm thresholds and evaluation (modules/monitoring variable alarms, where the defaults live): per alarm (http_5xx_rate, http_latency_p95_critical, http_latency_p95_warning, websocket_connect_failure_rate, lambda_errors, session_creation_spike) any of threshold, period, evaluation_periods, datapoints_to_alarm, minimum_requests (rates), band_width and detection (\"anomaly_band\" or \"static\", session_creation_spike). Omitted or null = the module's default."
+  type = object({
+    http_5xx_rate = optional(object({
+      threshold           = optional(number)
+      minimum_requests    = optional(number)
+      period              = optional(number)
+      evaluation_periods  = optional(number)
+      datapoints_to_alarm = optional(number)
+    }))
+    http_latency_p95_critical = optional(object({
+      threshold           = optional(number)
+      period              = optional(number)
+      evaluation_periods  = optional(number)
+      datapoints_to_alarm = optional(number)
+    }))
+    http_latency_p95_warning = optional(object({
+      threshold           = optional(number)
+      period              = optional(number)
+      evaluation_periods  = optional(number)
+      datapoints_to_alarm = optional(number)
+    }))
+    websocket_connect_failure_rate = optional(object({
+      threshold           = optional(number)
+      minimum_requests    = optional(number)
+      period              = optional(number)
+      evaluation_periods  = optional(number)
+      datapoints_to_alarm = optional(number)
+    }))
+    lambda_errors = optional(object({
+      threshold           = optional(number)
+      period              = optional(number)
+      evaluation_periods  = optional(number)
+      datapoints_to_alarm = optional(number)
+    }))
+    session_creation_spike = optional(object({
+      detection           = optional(string)
+      band_width          = optional(number)
+      threshold           = optional(number)
+      period              = optional(number)
+      evaluation_periods  = optional(number)
+      datapoints_to_alarm = optional(number)
+    }))
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition = alltrue(flatten([
+      for alarm in values(var.alarm_thresholds) : alarm == null ? [] : [
+        for key, value in alarm : value == null || key == "detection" || try(value >= 0, false)
+      ]
+    ]))
+    error_message = "alarm_thresholds numbers must not be negative (the monitoring module checks each alarm's values further)."
+  }
+}
+
+variable "alarm_topic_kms_key_id" {
+  description = "KMS key of the alarm topic: null = a key created for it whose policy lets CloudWatch alarms publish; or your own key (ARN, ID or alias) granting cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*. Not alias/aws/sns: CloudWatch alarms cannot publish to a topic encrypted with it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_topic_kms_key_id == null || !endswith(coalesce(var.alarm_topic_kms_key_id, "-"), "alias/aws/sns")
+    error_message = "alarm_topic_kms_key_id must not be alias/aws/sns: CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed key. Leave it null to have a suitable key created."
+  }
 }

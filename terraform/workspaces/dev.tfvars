@@ -7,3 +7,9 @@ deletion_protection    = false
 tags = {
   Environment = "dev"
 }
+
+# Dev traffic is sparse and comes in test bursts: an anomaly band would learn nothing useful,
+# so the creation-spike alarm uses a fixed number of creations per 5 minutes.
+alarm_thresholds = {
+  session_creation_spike = { detection = "static", threshold = 300 }
+}

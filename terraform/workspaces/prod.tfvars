@@ -12,3 +12,6 @@ http_throttling = {
 tags = {
   Environment = "prod"
 }
+
+# Who is told when an alarm fires (docs/operating.md): e.g.
+# alarm_subscriptions = [{ protocol = "email", endpoint = "oncall@example.com" }]

@@ -7,3 +7,6 @@ deletion_protection    = false
 tags = {
   Environment = "staging"
 }
+
+# Who is told when an alarm fires (docs/operating.md): e.g.
+# alarm_subscriptions = [{ protocol = "email", endpoint = "oncall@example.com" }]

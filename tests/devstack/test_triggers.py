@@ -121,6 +121,17 @@ def data(record: Mapping[str, Any]) -> bytes:
     return base64.b64decode(record["kinesis"]["data"])
 
 
+def failing_on_poison(failure: InvocationFailed) -> Callable[[str, dict[str, Any]], Any]:
+    """A response that fails every batch holding a b"poison" record."""
+
+    def respond(_: str, event: dict[str, Any]) -> Any:
+        if any(data(record) == b"poison" for record in event["Records"]):
+            raise failure
+        return None
+
+    return respond
+
+
 def keys(batch: Sequence[Mapping[str, Any]]) -> list[str]:
     return [record["dynamodb"]["Keys"]["pk"]["S"] for record in batch]
 
@@ -206,6 +217,9 @@ def test_triggers_are_read_from_the_terraform_state() -> None:
                             "bisect_batch_on_function_error": True,
                             "maximum_retry_attempts": 3,
                             "maximum_record_age_in_seconds": -1,
+                            "destination_config": [
+                                {"on_failure": [{"destination_arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:failures"}]}
+                            ],
                             "uuid": "0f9e5a2c-0000-4000-8000-000000000001",
                             "id": "0f9e5a2c-0000-4000-8000-000000000001",
                         },
@@ -324,6 +338,7 @@ def test_triggers_are_read_from_the_terraform_state() -> None:
             maximum_record_age_in_seconds=-1,
             invoke_identity_arn=f"arn:aws:iam::{ACCOUNT}:role/local-session-events",
             uuid="0f9e5a2c-0000-4000-8000-000000000001",
+            on_failure_destination=f"arn:aws:sqs:{REGION}:{ACCOUNT}:failures",
         ),
         EventSourceMapping(
             function_arn=function_arn("local-broadcast"),
@@ -571,12 +586,7 @@ def test_failed_batch_is_retried_whole_then_skipped(emulator: str) -> None:
     stream, stream_arn = new_stream(emulator)
     put_records(emulator, stream, [b"a", b"poison", b"c"])
 
-    def respond(_: str, event: dict[str, Any]) -> Any:
-        if any(data(record) == b"poison" for record in event["Records"]):
-            raise InvocationFailed("handler_error", "ValueError", "cannot handle poison")
-        return None
-
-    recorder = Recorder(respond)
+    recorder = Recorder(failing_on_poison(InvocationFailed("handler_error", "ValueError", "cannot handle poison")))
     mapping = EventSourceMapping(CONSUMER, stream_arn, starting_position="TRIM_HORIZON", maximum_retry_attempts=2)
     logs: list[str] = []
 
@@ -591,6 +601,42 @@ def test_failed_batch_is_retried_whole_then_skipped(emulator: str) -> None:
     assert batches == [[b"a", b"poison", b"c"]] * 3 + [[b"d"]]  # the first attempt and two retries
     assert sum("handler_error ValueError: cannot handle poison" in line for line in logs) == 3
     assert any("skipping 3 record(s)" in line and "after 2 retries" in line for line in logs)
+
+
+def test_a_skipped_batch_is_reported_to_the_on_failure_queue(emulator: str) -> None:
+    sqs = client(emulator, "sqs")
+    queue_url = sqs.create_queue(QueueName=f"failures-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    stream, stream_arn = new_stream(emulator)
+    put_records(emulator, stream, [b"a", b"poison"])
+
+    recorder = Recorder(failing_on_poison(InvocationFailed("handler_error", "ValueError", "cannot handle poison")))
+    mapping = EventSourceMapping(
+        CONSUMER, stream_arn, starting_position="TRIM_HORIZON", maximum_retry_attempts=1,
+        on_failure_destination=queue_arn,
+    )  # fmt: skip
+
+    async def scenario() -> None:
+        async with running(emulator, recorder, mappings=[mapping]):
+            await until(lambda: len(recorder.calls) >= 2)
+            await until(lambda: int(sqs.get_queue_attributes(
+                QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+            )["Attributes"]["ApproximateNumberOfMessages"]) >= 1)  # fmt: skip
+
+    asyncio.run(scenario())
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    assert len(messages) == 1
+    report = json.loads(messages[0]["Body"])
+    sequences = [record["kinesis"]["sequenceNumber"] for record in recorder.calls[0][1]["Records"]]
+    assert report["requestContext"]["functionArn"] == CONSUMER
+    assert report["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert report["requestContext"]["approximateInvokeCount"] == 2  # the first attempt and one retry
+    assert report["responseContext"]["functionError"] == "Unhandled"
+    info = report["KinesisBatchInfo"]
+    assert info["streamArn"] == stream_arn and info["batchSize"] == 2
+    assert [info["startSequenceNumber"], info["endSequenceNumber"]] == sequences
+    assert info["shardId"] == recorder.calls[0][1]["Records"][0]["eventID"].split(":")[0]
+    assert base64.b64encode(b"poison").decode() not in messages[0]["Body"]  # where the records are, not what
 
 
 def test_invalid_batch_item_failures_fail_the_whole_batch(emulator: str) -> None:
@@ -621,12 +667,9 @@ def test_bisecting_isolates_the_failing_record(emulator: str) -> None:
     stream, stream_arn = new_stream(emulator)
     put_records(emulator, stream, [b"a", b"b", b"poison", b"d"])
 
-    def respond(_: str, event: dict[str, Any]) -> Any:
-        if any(data(record) == b"poison" for record in event["Records"]):
-            raise InvocationFailed("timeout", "Sandbox.Timedout", "Task timed out after 3.00 seconds")
-        return None
-
-    recorder = Recorder(respond)
+    recorder = Recorder(
+        failing_on_poison(InvocationFailed("timeout", "Sandbox.Timedout", "Task timed out after 3.00 seconds"))
+    )
     mapping = EventSourceMapping(
         CONSUMER,
         stream_arn,

@@ -1,10 +1,16 @@
 """The whole local stack (`make dev`), started once per test run in a subprocess on free ports:
-embedded emulator, the real Terraform applied onto it, the local gateway serving the zips."""
+embedded emulator, the real Terraform applied onto it, the local gateway serving the zips.
+
+With AWS_ENDPOINT_URL set (`make localstack-test`) the stack applies onto that emulator instead,
+exactly as `make dev` does.
+"""
 
 from __future__ import annotations
 
 import gzip
 import json
+import os
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +22,14 @@ import moto
 import pytest
 from babelcast_devstack import background
 from babelcast_devstack.accounts import Account, create_speaker, log_in
+from babelcast_devstack.emulator import EXTERNAL_ENDPOINT_VARIABLE
 from babelcast_devstack.terraform import repository_root
 
 from tests.support.report import record
 
 ROOT = repository_root()
+# Against an external emulator the stack's Terraform state is kept here (`make localstack-down` removes it)
+EXTERNAL_STACK_DIR = ROOT / ".local" / "integration-external"
 # Every token a test logged in for: the log audit (test_zz_log_audit.py) proves none reached a log
 # line (forged tokens are caught there by their JWT shape).
 ISSUED_TOKENS: set[str] = set()
@@ -30,6 +39,13 @@ ISSUED_TOKENS: set[str] = set()
 class Stack:
     document: dict[str, Any]
     log_path: Path
+    embedded_emulator: bool = True
+    run_id: str = ""
+
+    def name(self, base: str) -> str:
+        """A username unique to this run on an external emulator, which keeps earlier runs' users
+        (and their sessions); as given on the embedded one, which starts empty."""
+        return f"{base}-{self.run_id}" if self.run_id else base
 
     @property
     def http(self) -> str:
@@ -53,7 +69,7 @@ class Stack:
         return outputs
 
     def speaker(self, username: str | None = None) -> Account:
-        return create_speaker(self.endpoint, self.region, self.document["userPoolId"], username)
+        return create_speaker(self.endpoint, self.region, self.document["userPoolId"], username and self.name(username))
 
     def tokens(self, account: Account) -> dict[str, str]:
         tokens = log_in(self.endpoint, self.region, self.document["userPoolClientId"], account)
@@ -72,6 +88,8 @@ class Stack:
     def forge(self, claims: dict[str, Any]) -> str:
         """A token signed with the emulator's Cognito signing key (moto ships it): lets tests
         build correctly signed tokens that are expired or otherwise invalid."""
+        if not self.embedded_emulator:
+            pytest.skip("forging tokens needs the embedded emulator's signing key (not LocalStack's)")
         private = json.loads(
             gzip.decompress(
                 (Path(moto.__file__).parent / "cognitoidp" / "resources" / "jwks-private.json.gz").read_bytes()
@@ -83,10 +101,20 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    external = os.environ.get(EXTERNAL_ENDPOINT_VARIABLE) or None
+    if external:
+        # the emulator outlives this run: keep the Terraform state where the next run finds it,
+        # so it updates the resources this one created instead of colliding with them
+        local_dir = EXTERNAL_STACK_DIR
+        local_dir.mkdir(parents=True, exist_ok=True)
+    else:
+        local_dir = tmp_path_factory.mktemp("stack")
     # schedules run every 2 s here so the sweep is exercised without waiting a minute
-    running = background.start(tmp_path_factory.mktemp("stack"), "--schedule-interval", "2")
-    record("local stack", "ready (s, integration fixture)", round(running.ready_seconds, 1))
+    running = background.start(local_dir, "--schedule-interval", "2", external_endpoint=external)
+    if not external:
+        record("local stack", "ready (s, integration fixture)", round(running.ready_seconds, 1))
     try:
-        yield Stack(running.document, running.log_path)
+        yield Stack(running.document, running.log_path, embedded_emulator=external is None,
+                    run_id=secrets.token_hex(3) if external else "")  # fmt: skip
     finally:
         running.stop()

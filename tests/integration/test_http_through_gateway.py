@@ -181,7 +181,7 @@ def test_dev_user_creates_a_speaker_who_can_log_in(stack: Stack) -> None:
             "babelcast_devstack.cli",
             "user",
             "--username",
-            "grace",
+            stack.name("grace"),
             "--local-dir",
             str(stack.log_path.parent),
         ],
@@ -191,7 +191,7 @@ def test_dev_user_creates_a_speaker_who_can_log_in(stack: Stack) -> None:
         check=True,
     )
     created = json.loads(result.stdout)
-    assert created["username"] == "grace"
+    assert created["username"] == stack.name("grace")
     tokens = stack.tokens(Account(created["username"], created["password"]))
     response = requests.get(
         f"{stack.http}/sessions", headers={"Authorization": f"Bearer {tokens['idToken']}"}, timeout=30

@@ -23,6 +23,17 @@ from tests.support.terraform_source import functions, http_routes
 pytestmark = pytest.mark.terraform
 ROOT = repository_root()
 LOCAL_ORIGINS = ["http://localhost:5173", "http://127.0.0.1:5173"]
+ALARM_SUBSCRIPTION = {"protocol": "email", "endpoint": "oncall@example.com"}
+
+
+def variables(artifacts: Path) -> list[str]:
+    """The local workspace's settings, plus an alarm subscription as an operator would add one."""
+    subscription = ", ".join(f'{key} = "{value}"' for key, value in ALARM_SUBSCRIPTION.items())
+    return [
+        "-var-file=workspaces/local.tfvars",
+        f"-var=artifacts_dir={artifacts}",
+        f"-var=alarm_subscriptions=[{{ {subscription} }}]",
+    ]
 
 
 def terraform_env() -> dict[str, str]:
@@ -87,25 +98,13 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         terraform = Terraform.scratch_copy(ROOT, base / "terraform", emulator_environment(endpoint))
         terraform.init()
         terraform.select_workspace("local")
-        terraform.run(
-            "apply",
-            "-auto-approve",
-            "-var-file=workspaces/local.tfvars",
-            f"-var=artifacts_dir={artifacts}",
-            timed="apply",
-        )
+        terraform.run("apply", "-auto-approve", *variables(artifacts), timed="apply")
         session = boto3.session.Session(
             aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
         )
         yield Deployment(terraform, terraform.outputs(), session, endpoint)
         if "destroy" not in terraform.timings:
-            terraform.run(
-                "destroy",
-                "-auto-approve",
-                "-var-file=workspaces/local.tfvars",
-                f"-var=artifacts_dir={artifacts}",
-                check=False,
-            )
+            terraform.run("destroy", "-auto-approve", *variables(artifacts), check=False)
         for name, seconds in terraform.timings.items():
             record("terraform onto moto (seconds)", name, seconds)
 
@@ -196,6 +195,7 @@ def test_functions_have_declared_handler_runtime_and_environment(deployment: Dep
         assert config["Runtime"] == "python3.12"
         assert config["Timeout"] == declared["timeout"]
         assert config["MemorySize"] == declared["memory_size"]
+        assert config["TracingConfig"]["Mode"] == "Active"  # X-Ray, lambda_tracing_mode's default
         environment = config["Environment"]["Variables"]
         assert set(environment) == set(declared["environment"])
         assert environment["ENVIRONMENT"] == "local"
@@ -221,6 +221,8 @@ def test_function_role_grants_only_declared_table_actions(deployment: Deployment
         for statement in document["Statement"]:
             listed = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             actions.update(listed)
+            if all(action.startswith("xray:") for action in listed):
+                continue  # X-Ray has no resource-level permissions: its statement must say "*"
             resources.update(
                 statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
             )
@@ -243,29 +245,218 @@ def test_local_app_client_allows_password_login_for_scripts(deployment: Deployme
     assert not client.get("ClientSecret")
 
 
+def _alarms(deployment: Deployment) -> dict[str, dict[str, Any]]:
+    pages = (
+        deployment.client("cloudwatch").get_paginator("describe_alarms").paginate(AlarmNamePrefix="babelcast-local-")
+    )
+    return {alarm["AlarmName"]: alarm for page in pages for alarm in page["MetricAlarms"]}
+
+
+def _queried_metrics(alarm: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Metric-math alarm: query id => {namespace, name, dimensions, stat} of each metric it reads."""
+    return {
+        query["Id"]: {
+            "namespace": query["MetricStat"]["Metric"]["Namespace"],
+            "name": query["MetricStat"]["Metric"]["MetricName"],
+            "dimensions": {d["Name"]: d["Value"] for d in query["MetricStat"]["Metric"]["Dimensions"]},
+            "stat": query["MetricStat"]["Stat"],
+        }
+        for query in alarm.get("Metrics", [])
+        if "MetricStat" in query
+    }
+
+
+def _expression(alarm: dict[str, Any]) -> str:
+    returned = [q for q in alarm["Metrics"] if q.get("ReturnData") and "Expression" in q]
+    assert len(returned) == 1, alarm["AlarmName"]
+    expression: str = returned[0]["Expression"]
+    return expression
+
+
+def test_alarms_watch_the_declared_metrics_and_notify_the_topic(deployment: Deployment) -> None:
+    alarms = _alarms(deployment)
+    outputs = deployment.outputs
+    assert sorted(alarms) == outputs["alarm_names"]
+    http = {"ApiId": outputs["http_api_id"], "Stage": "$default"}
+    environment_only = {"Environment": "local"}
+    prefix = "babelcast-local-"
+
+    five_xx = alarms[prefix + "http-5xx-rate-critical"]
+    assert (five_xx["Threshold"], five_xx["ComparisonOperator"]) == (5, "GreaterThanThreshold")
+    assert _queried_metrics(five_xx) == {
+        "errors": {"namespace": "AWS/ApiGateway", "name": "5xx", "dimensions": http, "stat": "Sum"},
+        "requests": {"namespace": "AWS/ApiGateway", "name": "Count", "dimensions": http, "stat": "Sum"},
+    }
+    assert "100 * FILL(errors, 0) / FILL(requests, 0)" in _expression(five_xx)
+
+    for severity, threshold in (("critical", 2000), ("warning", 1000)):
+        latency = alarms[f"{prefix}http-latency-p95-{severity}"]
+        assert (latency["Namespace"], latency["MetricName"], latency["ExtendedStatistic"]) == (
+            "AWS/ApiGateway",
+            "Latency",
+            "p95",
+        )
+        assert {d["Name"]: d["Value"] for d in latency["Dimensions"]} == http
+        assert (latency["Threshold"], latency["ComparisonOperator"]) == (threshold, "GreaterThanThreshold")
+
+    connect = alarms[prefix + "websocket-connect-failure-rate-warning"]
+    assert (connect["Threshold"], connect["ComparisonOperator"]) == (5, "GreaterThanThreshold")
+    namespace = "Babelcast/Sessions"
+    assert _queried_metrics(connect) == {
+        "rejected": {
+            "namespace": namespace,
+            "name": "WebSocketConnectionRejected",
+            "dimensions": environment_only,
+            "stat": "Sum",
+        },
+        "accepted": {
+            "namespace": namespace,
+            "name": "WebSocketConnectionCount",
+            "dimensions": environment_only,
+            "stat": "Sum",
+        },
+    }
+    assert "100 * FILL(rejected, 0) / (FILL(rejected, 0) + FILL(accepted, 0))" in _expression(connect)
+
+    spike = alarms[prefix + "session-creation-spike-warning"]
+    assert (spike["ComparisonOperator"], spike["ThresholdMetricId"]) == ("GreaterThanUpperThreshold", "band")
+    assert _queried_metrics(spike) == {
+        "creations": {
+            "namespace": namespace,
+            "name": "SessionCreationCount",
+            "dimensions": environment_only,
+            "stat": "Sum",
+        }
+    }
+    band = next(q for q in spike["Metrics"] if q["Id"] == "band")
+    assert band["Expression"] == "ANOMALY_DETECTION_BAND(creations, 3)"
+
+    lambda_alarms = {name: a for name, a in alarms.items() if a.get("Namespace") == "AWS/Lambda"}
+    for alarm in lambda_alarms.values():
+        assert (alarm["MetricName"], alarm["Statistic"], alarm["Threshold"]) == ("Errors", "Sum", 10)
+        assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+
+    cloudwatch = deployment.client("cloudwatch")
+    topic = outputs["alarm_topic_arn"]
+    for name, alarm in alarms.items():
+        assert alarm["AlarmActions"] == [topic], name
+        assert alarm["OKActions"] == [topic], name
+        assert alarm["TreatMissingData"] == "notBreaching", name
+        assert "docs/operating.md#" in alarm["AlarmDescription"], name
+        tags = {t["Key"]: t["Value"] for t in cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]}
+        severity = name.rsplit("-", 1)[1]
+        assert severity in {"critical", "warning"}, name
+        assert tags["Severity"] == severity, name
+        assert outputs["alarms"][name]["severity"] == severity, name
+        applied = "anomaly band" if "ThresholdMetricId" in alarm else f"> {alarm['Threshold']:g}"
+        queried = sorted(f"{query_id}={m['name']}" for query_id, m in _queried_metrics(alarm).items())
+        metrics = alarm.get("MetricName") or " ".join(queried)
+        record(
+            "alarms applied to the emulator (severity, threshold, metric)", name, f"{severity}, {applied}, {metrics}"
+        )
+
+
+def test_every_declared_function_has_a_lambda_errors_alarm(deployment: Deployment) -> None:
+    # derived from functions.tf's local.functions: a function added there is covered, or this fails
+    deployed = deployment.outputs["functions"]
+    watched = {
+        {d["Name"]: d["Value"] for d in a["Dimensions"]}["FunctionName"]
+        for a in _alarms(deployment).values()
+        if a.get("Namespace") == "AWS/Lambda" and a.get("MetricName") == "Errors"
+    }
+    assert watched == {deployed[key]["function_name"] for key in functions()}
+
+
+def _dashboard_metrics(widget: dict[str, Any]) -> list[tuple[str, str, dict[str, str], str | None]]:
+    """(namespace, metric, dimensions, stat) of each metric line of a widget; expressions skipped."""
+    lines = []
+    for line in widget["properties"].get("metrics", []):
+        options = line[-1] if isinstance(line[-1], dict) else {}
+        fields = [f for f in line if not isinstance(f, dict)]
+        if len(fields) >= 2:
+            dimensions = dict(zip(fields[2::2], fields[3::2], strict=True))
+            lines.append((fields[0], fields[1], dimensions, options.get("stat")))
+    return lines
+
+
+def test_dashboard_shows_latency_errors_throughput_and_connections(deployment: Deployment) -> None:
+    outputs = deployment.outputs
+    body = json.loads(
+        deployment.client("cloudwatch").get_dashboard(DashboardName=outputs["dashboard_name"])["DashboardBody"]
+    )
+    widgets = body["widgets"]
+    shown = {
+        (ns, name, tuple(sorted(dims.items())), stat) for w in widgets for ns, name, dims, stat in _dashboard_metrics(w)
+    }
+    expressions = [
+        line[0]["expression"] for w in widgets for line in w["properties"].get("metrics", []) if "expression" in line[0]
+    ]
+    http = (("ApiId", outputs["http_api_id"]), ("Stage", "$default"))
+    environment = (("Environment", "local"),)
+    namespace = "Babelcast/Sessions"
+
+    for stat in ("p50", "p95", "p99"):
+        assert ("AWS/ApiGateway", "Latency", http, stat) in shown
+    for errors in ("4xx", "5xx"):
+        assert ("AWS/ApiGateway", errors, http, "Sum") in shown
+        assert any(f"FILL(e{errors}, 0) / requests" in e for e in expressions), errors
+    assert ("AWS/ApiGateway", "Count", http, "Sum") in shown
+    for key, fn in outputs["functions"].items():
+        assert ("AWS/Lambda", "Errors", (("FunctionName", fn["function_name"]),), "Sum") in shown, key
+    for metric in (
+        "SessionCreationCount",
+        "AudioBytes",
+        "BroadcastDelivered",
+        "BroadcastFailed",
+        "WebSocketConnectionCount",
+        "WebSocketConnectionRejected",
+    ):
+        assert (namespace, metric, environment, "Sum") in shown, metric
+    assert (namespace, "LiveConnections", environment, "Maximum") in shown
+    websocket = (("ApiId", outputs["websocket_api_id"]), ("Stage", outputs["websocket_stage_name"]))
+    assert ("AWS/ApiGateway", "ConnectCount", websocket, "Sum") in shown
+    assert any('MetricName="WebSocketDisconnectCount"' in e and 'Environment="local"' in e for e in expressions)
+
+    alarm_widgets = [w for w in widgets if w["type"] == "alarm"]
+    assert len(alarm_widgets) == 1
+    assert sorted(alarm_widgets[0]["properties"]["alarms"]) == sorted(
+        a["AlarmArn"] for a in _alarms(deployment).values()
+    )
+
+
+def test_alarm_topic_is_encrypted_publishable_by_cloudwatch_and_subscribed(deployment: Deployment) -> None:
+    sns = deployment.client("sns")
+    topic = deployment.outputs["alarm_topic_arn"]
+    attributes = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    key = deployment.client("kms").describe_key(KeyId=attributes["KmsMasterKeyId"])["KeyMetadata"]
+    assert key["KeyManager"] == "CUSTOMER" and key["KeyState"] == "Enabled"
+    key_policy = json.loads(deployment.client("kms").get_key_policy(KeyId=key["KeyId"], PolicyName="default")["Policy"])
+    assert any(
+        s["Principal"] == {"Service": "cloudwatch.amazonaws.com"} and "kms:Decrypt" in s["Action"]
+        for s in key_policy["Statement"]
+    )
+    policy = json.loads(attributes["Policy"])
+    publish = [s for s in policy["Statement"] if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
+    assert len(publish) == 1 and publish[0]["Action"] == "sns:Publish" and publish[0]["Resource"] == topic
+    subscriptions = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [tuple(ALARM_SUBSCRIPTION.values())]
+
+
 def test_second_plan_shows_no_changes(deployment: Deployment) -> None:
     artifacts = deployment.terraform.workdir.parent / "dist"
     result = deployment.terraform.run(
-        "plan",
-        "-detailed-exitcode",
-        "-var-file=workspaces/local.tfvars",
-        f"-var=artifacts_dir={artifacts}",
-        check=False,
-        timed="second plan",
+        "plan", "-detailed-exitcode", *variables(artifacts), check=False, timed="second plan"
     )
     assert result.returncode == 0, result.stdout[-4000:]
 
 
 def test_zz_destroy_removes_everything(deployment: Deployment) -> None:
     artifacts = deployment.terraform.workdir.parent / "dist"
-    deployment.terraform.run(
-        "destroy",
-        "-auto-approve",
-        "-var-file=workspaces/local.tfvars",
-        f"-var=artifacts_dir={artifacts}",
-        timed="destroy",
-    )
+    deployment.terraform.run("destroy", "-auto-approve", *variables(artifacts), timed="destroy")
     assert deployment.terraform.state().get("values") is None
     tables = deployment.client("dynamodb").list_tables()["TableNames"]
     assert not [t for t in tables if t.startswith("babelcast-local-")]
     assert deployment.client("apigatewayv2").get_apis()["Items"] == []
+    assert _alarms(deployment) == {}
+    assert deployment.client("cloudwatch").list_dashboards()["DashboardEntries"] == []
+    assert deployment.client("sns").list_topics()["Topics"] == []

@@ -2,7 +2,7 @@
 
 One function for all routes: the routes share the same table, models and dependencies, so one
 warm process serves them all (fewer cold starts for a frontend that calls POST then GET), and
-the per-route permission difference is small (see README, "One HTTP function").
+the per-route permission difference is small (see docs/architecture.md, "One HTTP function").
 Handlers only translate HTTP <-> domain; the rules live in ``babelcast.domain``.
 """
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from babelcast.domain.analytics import AnalyticsService
 from babelcast.domain.health import check_health
 from babelcast.domain.sessions import DEFAULT_PAGE_SIZE, SessionPolicy, SessionService
 from babelcast.errors import ValidationFailed
@@ -36,6 +37,7 @@ class Dependencies:
     settings: HttpApiSettings
     sessions_table: SessionsTable
     sessions: SessionService
+    analytics: AnalyticsService
     metrics: Metrics
 
 
@@ -54,7 +56,7 @@ def dependencies() -> Dependencies:
         ),
         metrics=metrics,
     )
-    return Dependencies(settings, sessions_table, service, metrics)
+    return Dependencies(settings, sessions_table, service, AnalyticsService(sessions_table), metrics)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> HttpResponse:
@@ -87,6 +89,12 @@ def update_session(request: HttpRequest) -> HttpResponse:
 def delete_session(request: HttpRequest) -> HttpResponse:
     dependencies().sessions.end(request.path_parameters.get("sessionId", ""), request.user_id)
     return json_response(204)
+
+
+@app.route("GET /sessions/{sessionId}/analytics", operation="SessionAnalytics", authenticated=True)
+def session_analytics(request: HttpRequest) -> HttpResponse:
+    analytics = dependencies().analytics.for_owner(request.path_parameters.get("sessionId", ""), request.user_id)
+    return json_response(200, analytics.to_api())
 
 
 @app.route("GET /sessions", operation="SessionListing", authenticated=True)

@@ -28,9 +28,12 @@ module "babelcast" {
   artifacts_bucket_force_destroy = false
   artifacts_bucket_require_tls   = true
   artifacts_kms_key_arn          = null # SSE-S3 (AES256)
+  # Superseded zip versions expire after this many days (functions run a copy made at deploy).
+  artifacts_noncurrent_version_days = 30
 
   lambda_runtime      = "python3.12"
   lambda_architecture = "x86_64"
+  lambda_tracing_mode = "Active" # X-Ray
   log_retention_days  = 30
   log_level           = "INFO"
 
@@ -64,6 +67,18 @@ module "babelcast" {
   kinesis_kms_key_arn           = null  # AWS-managed alias/aws/kinesis
   kinesis_encryption_enabled    = true  # false only against emulators
   kinesis_ignore_tag_changes    = false # true only against emulators that drop tags on create
+
+  # Alarms to an SNS topic (KMS key created for it) and a CloudWatch dashboard; docs/operating.md.
+  monitoring_enabled     = true
+  alarm_topic_kms_key_id = null # or a key whose policy lets cloudwatch.amazonaws.com use it
+  alarm_subscriptions = [
+    { protocol = "email", endpoint = "oncall@example.com" },
+  ]
+  alarm_thresholds = {
+    http_latency_p95_warning = { threshold = 1000, evaluation_periods = 10, datapoints_to_alarm = 6 }
+    lambda_errors            = { threshold = 10, period = 300 }
+    session_creation_spike   = { detection = "anomaly_band", band_width = 3 }
+  }
 
   point_in_time_recovery = true
   kms_key_arn            = null

@@ -72,3 +72,18 @@ output "websocket_routes" {
   description = "WebSocket routes: route key => function key."
   value       = module.babelcast.websocket_routes
 }
+
+output "alarm_topic_arn" {
+  description = "SNS topic the alarms notify."
+  value       = module.babelcast.alarm_topic_arn
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the deployment."
+  value       = module.babelcast.dashboard_name
+}
+
+output "alarms" {
+  description = "Alarms by name: severity and threshold."
+  value       = module.babelcast.alarms
+}

@@ -39,6 +39,7 @@ resource "aws_iam_role" "this" {
 # Created up front (not by the Lambda service on first write) so that retention and tags apply
 # and the role needs no logs:CreateLogGroup.
 resource "aws_cloudwatch_log_group" "this" {
+  #checkov:skip=CKV_AWS_158: CloudWatch Logs encrypts every log group at rest; the logs hold no tokens or message bodies (scrubbed), so a CMK adds key management for no gain
   name              = local.log_group_name
   retention_in_days = var.log_retention_days
 
@@ -92,6 +93,10 @@ resource "aws_iam_role_policy" "this" {
 }
 
 resource "aws_lambda_function" "this" {
+  #checkov:skip=CKV_AWS_116: a DLQ only catches asynchronous invocations; API Gateway and stream mappings invoke synchronously (stream failures go to the mapping's on-failure queue) and a failed scheduled sweep is redone by the next run
+  #checkov:skip=CKV_AWS_117: the functions reach only AWS public endpoints (DynamoDB, Kinesis, API Gateway); a VPC would add NAT or endpoints and cold-start cost for no private resource
+  #checkov:skip=CKV_AWS_272: zips are built reproducibly (make package) and deployed from a versioned, TLS-only bucket at a pinned version; AWS Signer is not available to the local emulator
+  #checkov:skip=CKV_AWS_173: the environment holds resource names and settings only, no secrets; Lambda encrypts it at rest with the AWS-managed key
   function_name = var.function_name
   description   = var.description
   role          = aws_iam_role.this.arn

@@ -7,10 +7,12 @@ query strings".
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import re
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import structlog
 from structlog.typing import EventDict, WrappedLogger
@@ -18,6 +20,8 @@ from structlog.typing import EventDict, WrappedLogger
 _JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 _BEARER = re.compile(r"(?i)bearer\s+\S+")
 _state = {"configured": False}
+_In = TypeVar("_In")
+_Out = TypeVar("_Out")
 
 
 class _StdoutLogger:
@@ -76,3 +80,21 @@ def bind_request_context(**values: Any) -> None:
     service = structlog.contextvars.get_contextvars().get("service", "babelcast")
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(service=service, **values)
+
+
+def current_correlation_id() -> str | None:
+    """The correlation id bound for this request, if any. Writes store it on the session item so
+    what they cause asynchronously (the change stream's fan-out) logs under the same id."""
+    value = structlog.contextvars.get_contextvars().get("correlation_id")
+    return str(value) if value else None
+
+
+def with_request_context(function: Callable[[_In], _Out]) -> Callable[[_In], _Out]:
+    """``function`` run in worker threads with the caller's log context (thread pools do not
+    inherit context variables, so their log lines would lose the correlation id)."""
+    context = contextvars.copy_context()
+
+    def run(argument: _In) -> _Out:
+        return context.copy().run(function, argument)
+
+    return run

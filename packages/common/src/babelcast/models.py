@@ -133,3 +133,23 @@ class CheckResult(BaseModel):
     error: str | None = None
 
     model_config = ConfigDict(populate_by_name=True)
+
+
+class SessionAnalytics(BaseModel):
+    """``GET /sessions/{sessionId}/analytics``: a session's usage so far (docs/analytics.md)."""
+
+    model_config = ConfigDict(populate_by_name=True, frozen=True)
+
+    session_id: Annotated[str, Field(alias="sessionId")]
+    status: SessionStatus
+    created_at: Annotated[int, Field(alias="createdAt", description="epoch milliseconds")]
+    ended_at: Annotated[int | None, Field(alias="endedAt", description="epoch milliseconds")]
+    duration_seconds: Annotated[float, Field(alias="durationSeconds", ge=0)]
+    current_listeners: Annotated[int, Field(alias="currentListeners", ge=0)]
+    peak_listeners: Annotated[int, Field(alias="peakListeners", ge=0)]
+    listener_minutes: Annotated[float, Field(alias="listenerMinutes", ge=0)]
+    audio_bytes: Annotated[int, Field(alias="audioBytes", ge=0)]
+    audio_seconds: Annotated[float, Field(alias="audioSeconds", ge=0)]
+
+    def to_api(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, mode="json")

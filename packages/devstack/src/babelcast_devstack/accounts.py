@@ -22,17 +22,26 @@ def cognito_client(endpoint: str, region: str) -> Any:
     )  # fmt: skip
 
 
-def create_speaker(endpoint: str, region: str, user_pool_id: str, username: str | None = None) -> Account:
-    """Create a confirmed user with a permanent password (no first-login challenge)."""
+def create_speaker(
+    endpoint: str, region: str, user_pool_id: str, username: str | None = None, *, reuse_existing: bool = False
+) -> Account:
+    """Create a confirmed user with a permanent password (no first-login challenge).
+
+    ``reuse_existing``: a user of that name from an earlier run (an external emulator keeps its
+    users) gets a new password instead of failing the start-up."""
     client = cognito_client(endpoint, region)
     username = username or f"speaker-{secrets.token_hex(3)}"
     # satisfies any Cognito password policy: length, upper, lower, digit, symbol
     password = f"Bc-{secrets.token_hex(6)}-Aa1!"
-    client.admin_create_user(
-        UserPoolId=user_pool_id, Username=username, MessageAction="SUPPRESS",
-        UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"},
-                        {"Name": "email_verified", "Value": "true"}],
-    )  # fmt: skip
+    try:
+        client.admin_create_user(
+            UserPoolId=user_pool_id, Username=username, MessageAction="SUPPRESS",
+            UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"},
+                            {"Name": "email_verified", "Value": "true"}],
+        )  # fmt: skip
+    except client.exceptions.UsernameExistsException:
+        if not reuse_existing:
+            raise
     client.admin_set_user_password(UserPoolId=user_pool_id, Username=username, Password=password, Permanent=True)
     return Account(username, password)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from babelcast_devstack.emulator import EXTERNAL_ENDPOINT_VARIABLE
 from babelcast_devstack.terraform import repository_root
 
 
@@ -39,9 +40,11 @@ def spawn(local_dir: Path, *args: str, external_endpoint: str | None = None) -> 
     root = repository_root()
     if not (root / "dist" / "manifest.json").exists():
         subprocess.run([sys.executable, str(root / "scripts" / "package_functions.py")], check=True)
-    environment = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+    environment = {k: v for k, v in os.environ.items() if k != EXTERNAL_ENDPOINT_VARIABLE}
     if external_endpoint:
-        environment["AWS_ENDPOINT_URL"] = external_endpoint
+        environment[EXTERNAL_ENDPOINT_VARIABLE] = external_endpoint
+    # a previous run's file (a killed stack, or a kept local_dir) must not pass for this one's
+    (local_dir / "endpoints.json").unlink(missing_ok=True)
     return subprocess.Popen(
         [sys.executable, "-m", "babelcast_devstack.cli", "up", "--no-package", "--local-dir", str(local_dir),
          "--http-port", "0", "--ws-port", "0", "--emulator-port", "0", *args],

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from babelcast_devstack.accounts import create_speaker
+from babelcast_devstack.emulator import EXTERNAL_ENDPOINT_VARIABLE
 from babelcast_devstack.stack import StackOptions, run, schedule_interval_from_environment
 from babelcast_devstack.terraform import repository_root
 from babelcast_devstack.websocket_api import IDLE_TIMEOUT_SECONDS, MAX_CONNECTION_SECONDS, Limits
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "up":
         options = StackOptions(
             local_dir=args.local_dir, http_port=args.http_port, websocket_port=args.ws_port,
-            emulator_port=args.emulator_port, external_endpoint=os.environ.get("AWS_ENDPOINT_URL") or None,
+            emulator_port=args.emulator_port, external_endpoint=os.environ.get(EXTERNAL_ENDPOINT_VARIABLE) or None,
             package=not args.no_package, schedule_interval=args.schedule_interval,
             limits=Limits(idle_timeout_seconds=args.idle_timeout, max_connection_seconds=args.max_connection),
         )  # fmt: skip

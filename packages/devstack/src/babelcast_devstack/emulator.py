@@ -16,6 +16,9 @@ from typing import IO
 import requests
 
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+# Set, it names an emulator already running (e.g. LocalStack): the stack applies onto it instead of
+# starting its own. The same variable boto3 and the AWS provider read, so nothing else changes.
+EXTERNAL_ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
 
 
 def free_port() -> int:

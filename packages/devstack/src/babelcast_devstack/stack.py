@@ -186,7 +186,8 @@ def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
         with progress("terraform apply (workspace local) onto the emulator"):
             _, outputs, config, triggers = _apply(options, endpoint, external is not None)
         with progress("creating a speaker account"):
-            speaker = create_speaker(endpoint, options.region, outputs["user_pool_id"], "speaker")
+            speaker = create_speaker(endpoint, options.region, outputs["user_pool_id"], "speaker",
+                                     reuse_existing=external is not None)  # fmt: skip
         with progress("preparing the Lambda runtime (Python with boto3)"):
             python = runtime_environment()
         runtime = LambdaRuntime(str(python))

@@ -57,6 +57,7 @@ class EventSourceMapping:
     maximum_record_age_in_seconds: int = -1
     invoke_identity_arn: str = ""  # the function's execution role: Kinesis records carry it
     uuid: str = ""
+    on_failure_destination: str = ""  # SQS queue ARN told about each batch given up on
 
     @property
     def source(self) -> Literal["dynamodb", "kinesis"] | None:
@@ -121,6 +122,7 @@ def triggers_from_terraform_state(state: Mapping[str, Any]) -> Triggers:
         source_arn = values.get("event_source_arn") or ""
         function_arn = resolve(values.get("function_arn") or values.get("function_name") or "", source_arn)
         record_age = _optional_int(values.get("maximum_record_age_in_seconds"), -1)
+        destination = ((values.get("destination_config") or [{}])[0].get("on_failure") or [{}])[0]
         mappings.append(
             EventSourceMapping(
                 function_arn=function_arn,
@@ -136,6 +138,7 @@ def triggers_from_terraform_state(state: Mapping[str, Any]) -> Triggers:
                 maximum_record_age_in_seconds=record_age if record_age > 0 else -1,
                 invoke_identity_arn=roles.get(function_arn, ""),
                 uuid=values.get("uuid") or values.get("id") or "",
+                on_failure_destination=destination.get("destination_arn") or "",
             )
         )
 
@@ -363,6 +366,7 @@ class _Record:
     created: float  # epoch seconds, for maximum_record_age_in_seconds
     event: dict[str, Any]
     size: int
+    shard_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -433,7 +437,7 @@ class _DynamoDBStream(_Stream):
     def record(self, raw: Mapping[str, Any], shard_id: str) -> _Record:
         event = dynamodb_event_record(raw, self.mapping.event_source_arn, self.region)
         created = float(event["dynamodb"].get("ApproximateCreationDateTime") or time.time())
-        return _Record(event["dynamodb"]["SequenceNumber"], created, event, len(json.dumps(event)))
+        return _Record(event["dynamodb"]["SequenceNumber"], created, event, len(json.dumps(event)), shard_id)
 
 
 class _KinesisStream(_Stream):
@@ -467,11 +471,46 @@ class _KinesisStream(_Stream):
         mapping = self.mapping
         event = kinesis_event_record(raw, shard_id, mapping.event_source_arn, self.region, mapping.invoke_identity_arn)
         created = float(event["kinesis"]["approximateArrivalTimestamp"])
-        return _Record(raw["SequenceNumber"], created, event, len(json.dumps(event)))
+        return _Record(raw["SequenceNumber"], created, event, len(json.dumps(event)), shard_id)
 
 
 def _function_name(arn: str) -> str:
     return arn.split(":")[6] if arn.count(":") >= 6 else arn
+
+
+def on_failure_record(
+    mapping: EventSourceMapping, records: Sequence[_Record], attempts: int, errored: bool
+) -> dict[str, Any]:
+    """The message Lambda sends a stream mapping's on-failure destination for a skipped batch."""
+
+    def stamp(seconds: float) -> str:
+        return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    batch_info = {
+        "shardId": records[0].shard_id,
+        "startSequenceNumber": records[0].sequence_number,
+        "endSequenceNumber": records[-1].sequence_number,
+        "approximateArrivalOfFirstRecord": stamp(records[0].created),
+        "approximateArrivalOfLastRecord": stamp(records[-1].created),
+        "batchSize": len(records),
+        "streamArn": mapping.event_source_arn,
+    }
+    return {
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": mapping.function_arn,
+            "condition": "RetryAttemptsExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "responseContext": {
+            "statusCode": 200,
+            "executedVersion": "$LATEST",
+            "functionError": "Unhandled" if errored else "",
+        },
+        "version": "1.0",
+        "timestamp": stamp(time.time()),
+        "DDBStreamBatchInfo" if mapping.source == "dynamodb" else "KinesisBatchInfo": batch_info,
+    }
 
 
 def _describe(records: Sequence[_Record]) -> str:
@@ -700,9 +739,30 @@ class TriggerRunner:
             remaining = records[failed_from:]
             if 0 <= mapping.maximum_retry_attempts <= retries:
                 self.log(f"{stream.label}: skipping {_describe(remaining)} after {retries} retries")
+                await self._report_given_up(stream, remaining, retries, errored)
                 continue
             await asyncio.sleep(min(self.poll_interval * 2**retries, MAX_RETRY_DELAY_SECONDS))
             work.appendleft((remaining, retries + 1))
+
+    async def _report_given_up(self, stream: _Stream, records: list[_Record], retries: int, errored: bool) -> None:
+        """Sends the on-failure destination what Lambda sends it: where the skipped records are, not
+        the records. Only SQS destinations are delivered locally."""
+        destination = stream.mapping.on_failure_destination
+        if not destination:
+            return
+        parts = destination.split(":")
+        if len(parts) != 6 or parts[2] != "sqs":
+            self.log(f"{stream.label}: on-failure destination {destination} is not delivered locally (SQS only)")
+            return
+        body = on_failure_record(stream.mapping, records, retries + 1, errored)
+        try:
+            client = await self._call(self._client, "sqs", parts[3] or self.region)
+            url = (await self._call(lambda: client.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=parts[4])))[
+                "QueueUrl"
+            ]
+            await self._call(lambda: client.send_message(QueueUrl=url, MessageBody=json.dumps(body)))
+        except (BotoCoreError, ClientError) as error:
+            self.log(f"{stream.label}: sending the skipped batch to {destination} failed ({error})")
 
     def _unexpired(self, stream: _Stream, records: list[_Record]) -> list[_Record]:
         age = stream.mapping.maximum_record_age_in_seconds

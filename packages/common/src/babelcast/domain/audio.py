@@ -18,7 +18,7 @@ from typing import Protocol
 
 from babelcast.errors import AudioTooLarge, InvalidAudio, NotSpeaker, SessionEnded, SessionNotFound
 from babelcast.integration.audio import AudioBufferTable, AudioRecord, AudioStream, BufferedChunk
-from babelcast.integration.sessions_table import AudioState
+from babelcast.integration.sessions_table import AudioNotForwardable, AudioState
 from babelcast.logging import get_logger
 from babelcast.metrics import Metrics
 from babelcast.models import SessionStatus
@@ -31,9 +31,10 @@ FLUSH_PAGE = 100
 
 
 class AudioSessions(Protocol):
+    def forward_audio(self, session_id: str, speaker_id: str, size: int) -> AudioState: ...
     def audio_state(self, session_id: str) -> AudioState | None: ...
     def reserve_buffer_slot(self, session_id: str, size: int) -> AudioState | None: ...
-    def buffer_drained(self, session_id: str, chunks: int, size: int) -> None: ...
+    def buffer_drained(self, session_id: str, chunks: int, size: int, *, forwarded: bool = False) -> None: ...
     def acquire_flush_lease(self, session_id: str, owner: str, now_ms: int, lease_ms: int) -> bool: ...
     def release_flush_lease(self, session_id: str, owner: str, *, force: bool = False) -> bool: ...
 
@@ -63,11 +64,19 @@ class AudioService:
             raise InvalidAudio("audioData is empty.")
         if len(decoded) > MAX_CHUNK_BYTES:
             raise AudioTooLarge()
-        state = self.sessions.audio_state(session_id)
-        if state is None:
-            raise SessionNotFound(session_id)
+        if user_id is None:
+            raise NotSpeaker()
+        # The usual case (active, nothing buffered) costs one write that also counts the bytes
+        # for the session's analytics; buffered audio is counted when a flush forwards it.
+        try:
+            state = self.sessions.forward_audio(session_id, user_id, len(decoded))
+            direct = True
+        except AudioNotForwardable as refused:
+            if refused.current is None:
+                raise SessionNotFound(session_id) from None
+            state, direct = refused.current, False
         session = state.session
-        if user_id is None or session.speaker_id != user_id:
+        if session.speaker_id != user_id:
             raise NotSpeaker()
         if session.status is SessionStatus.ENDED:
             raise SessionEnded()
@@ -77,7 +86,7 @@ class AudioService:
             received_at=self.clock_ms(), audio_data=audio_data,
         )  # fmt: skip
         self.metrics.add("AudioBytes", len(decoded), unit="Bytes")
-        if session.status is SessionStatus.ACTIVE and state.buffer_depth == 0:
+        if direct:
             self.stream.put(record)
             return AudioOutcome(forwarded=True, buffered=False)
         dropped = self._buffer(state, record, len(decoded))
@@ -144,7 +153,7 @@ class AudioService:
                 finally:  # forget exactly what reached Kinesis, even when a later put failed
                     if done:
                         self.buffer.remove(session_id, [c.position for c in done])
-                        self.sessions.buffer_drained(session_id, len(done), sum(c.size for c in done))
+                        self.sessions.buffer_drained(session_id, len(done), sum(c.size for c in done), forwarded=True)
                         sent += len(done)
                 continue
             if self.sessions.release_flush_lease(session_id, owner):

@@ -27,10 +27,9 @@ class Broadcaster:
         delivery = self.api.post_many(records, payload)
         for connection_id in delivery.gone:
             self.connections.remove(records[connection_id])
-        self.metrics.add("BroadcastDelivered", delivery.delivered, dimensions={"TargetLanguage": language})
-        self.metrics.add(
-            "BroadcastFailed", delivery.failed + len(delivery.gone), dimensions={"TargetLanguage": language}
-        )
+        by_language = {"TargetLanguage": language}
+        self.metrics.add("BroadcastDelivered", delivery.delivered, dimensions=by_language, rollup=True)
+        self.metrics.add("BroadcastFailed", delivery.failed + len(delivery.gone), dimensions=by_language, rollup=True)
         _log.info("broadcast_delivered", session_id=session_id, language=language, delivered=delivery.delivered,
                   gone=len(delivery.gone), failed=delivery.failed)  # fmt: skip
         return delivery

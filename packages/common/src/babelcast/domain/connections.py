@@ -45,7 +45,7 @@ class ConnectionStore(Protocol):
     def get(self, connection_id: str) -> ConnectionRecord | None: ...
     def add_speaker(self, record: ConnectionRecord) -> None: ...
     def add_listener(self, record: ConnectionRecord, max_listeners: int) -> None: ...
-    def remove(self, record: ConnectionRecord) -> bool: ...
+    def remove(self, record: ConnectionRecord, now_ms: int | None = None) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -73,9 +73,9 @@ class ConnectionService:
             record = self._connect(request)
         except Exception as error:
             code = getattr(error, "code", "INTERNAL_ERROR")
-            self.metrics.add("WebSocketConnectionRejected", 1, dimensions={"Reason": code})
+            self.metrics.add("WebSocketConnectionRejected", 1, dimensions={"Reason": code}, rollup=True)
             raise
-        self.metrics.add("WebSocketConnectionCount", 1, dimensions={"Role": request.role})
+        self.metrics.add("WebSocketConnectionCount", 1, dimensions={"Role": request.role}, rollup=True)
         _log.info("connected", role=record.role, session_id=record.session_id, channel=record.channel)
         return record
 
@@ -133,7 +133,7 @@ class ConnectionService:
         if record is None:
             _log.info("disconnect_unknown_connection", close_code=close_code)
             return
-        removed = self.connections.remove(record)
+        removed = self.connections.remove(record, self.clock_ms())
         _log.info("disconnected", role=record.role, session_id=record.session_id, removed=removed,
                   close_code=close_code)  # fmt: skip
         if removed:

@@ -9,18 +9,20 @@ answers in milliseconds even with 500 listeners, and the fan-out itself posts in
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from babelcast.domain.analytics import open_listener_ms, record_end_metrics, summarize
 from babelcast.domain.audio import AudioService
+from babelcast.errors import DomainError
 from babelcast.integration.audio import AudioBufferTable
 from babelcast.integration.connections_api import ConnectionsApi, Delivery
 from babelcast.integration.connections_table import ConnectionsTable
-from babelcast.integration.sessions_table import SessionsTable, audio_state_from_item
-from babelcast.logging import get_logger
+from babelcast.integration.sessions_table import SessionsTable, audio_state_from_item, from_item, usage_from_item
+from babelcast.logging import current_correlation_id, get_logger
 from babelcast.metrics import Metrics
-from babelcast.models import SessionStatus
+from babelcast.models import SessionAnalytics, SessionStatus
 
 _log = get_logger(__name__)
 
@@ -44,14 +46,14 @@ class SessionFanout:
         if event_name == "REMOVE" and old is not None:
             removed = audio_state_from_item(old).session
             if removed.status is not SessionStatus.ENDED:  # expired by TTL before anyone ended it
-                self.end(removed.session_id, "expired", update_counts=False)
+                self.end(removed.session_id, "expired", update_counts=False, image=old)
             return
         if event_name != "MODIFY" or old is None or new is None:
             return
         before, after = audio_state_from_item(old), audio_state_from_item(new)
+        session_id = after.session.session_id
         if before.session.status is after.session.status:
             return
-        session_id = after.session.session_id
         if after.session.status is SessionStatus.PAUSED:
             self.notify(session_id, {"type": "sessionPaused", "sessionId": session_id, "status": "paused"})
         elif after.session.status is SessionStatus.ACTIVE:
@@ -59,11 +61,34 @@ class SessionFanout:
                 self.audio.flush(session_id)  # PATCH resumed it: the paused audio goes out first
             self.notify(session_id, {"type": "sessionResumed", "sessionId": session_id, "status": "active"})
         elif after.session.status is SessionStatus.ENDED:
-            self.end(session_id, after.session.end_reason or "ended")
+            self.end(session_id, after.session.end_reason or "ended", image=new)
+
+    def record_peaks(self, new_images: Iterable[Mapping[str, Any] | None]) -> int:
+        """Raise each session's stored peak to the most listeners a batch of changes shows.
+        Every listener join reaches the stream as a change of listenerCount, so keeping the peak
+        here costs the $connect path nothing; one write per session per batch, and only for a
+        new peak (200 listeners joining at once cost a handful of writes, not 200)."""
+        peaks: dict[str, int] = {}
+        stored: dict[str, int] = {}
+        for image in new_images:
+            if not image or "sessionId" not in image:
+                continue
+            usage = usage_from_item(image)
+            session_id = str(image["sessionId"]["S"])
+            peaks[session_id] = max(peaks.get(session_id, 0), usage.listener_count)
+            stored[session_id] = max(stored.get(session_id, 0), usage.peak_listeners)
+        raised = 0
+        for session_id, peak in peaks.items():
+            if peak > stored[session_id]:
+                try:
+                    raised += self.sessions.record_peak(session_id, peak)
+                except DomainError as failure:  # the read path still reports max(peak, current)
+                    _log.error("peak_not_recorded", session_id=session_id, peak=peak, code=failure.code)
+        return raised
 
     def notify(self, session_id: str, message: Mapping[str, Any]) -> Delivery:
         records = {r.connection_id: r for r in self.connections.of_session(session_id)}
-        delivery = self.api.post_many(records, {**message, "timestamp": self.clock_ms()})
+        delivery = self.api.post_many(records, {**message, **self._correlation(), "timestamp": self.clock_ms()})
         for connection_id in delivery.gone:  # the socket died without a $disconnect reaching us
             self.connections.remove(records[connection_id])
         self.metrics.add("SessionNotificationsDelivered", delivery.delivered)
@@ -71,16 +96,25 @@ class SessionFanout:
                   gone=len(delivery.gone), failed=delivery.failed)  # fmt: skip
         return delivery
 
-    def end(self, session_id: str, reason: str, *, update_counts: bool = True) -> Delivery:
+    def end(
+        self, session_id: str, reason: str, *, update_counts: bool = True, image: Mapping[str, Any] | None = None
+    ) -> Delivery:
         """Forget the session's connections (listenerCount 0), then tell everyone and close their
-        sockets: a client that reads the session after ``sessionEnded`` sees it fully ended."""
+        sockets: a client that reads the session after ``sessionEnded`` sees it fully ended.
+        ``image`` is the item as the stream saw it (saves a read when settling the usage)."""
         records = list(self.connections.of_session(session_id))
         ids = [r.connection_id for r in records]
         self.connections.delete_many(ids)
         if update_counts:
-            self.sessions.finish_end(session_id)
+            analytics = self._settle_usage(session_id, image)
+        elif image is not None:  # deleted by TTL: the old image is all there is
+            analytics = summarize(from_item(image), usage_from_item(image), self.clock_ms())
+        else:
+            analytics = None
+        if analytics is not None:
+            record_end_metrics(self.metrics, analytics)
         delivery = self.api.post_many(ids, {"type": "sessionEnded", "sessionId": session_id, "reason": reason,
-                                            "timestamp": self.clock_ms()})  # fmt: skip
+                                            **self._correlation(), "timestamp": self.clock_ms()})  # fmt: skip
         self.api.close_many(ids)
         chunks = [c.position for c in self.buffer.all(session_id)]
         if chunks:
@@ -89,3 +123,31 @@ class SessionFanout:
         _log.info("session_end_fanned_out", session_id=session_id, reason=reason, connections=len(ids),
                   delivered=delivery.delivered, discarded_chunks=len(chunks))  # fmt: skip
         return delivery
+
+    def _settle_usage(self, session_id: str, image: Mapping[str, Any] | None) -> SessionAnalytics | None:
+        """Reset the listener counters of an ended session, folding the time of the listeners
+        still connected at its end into listenerMs. Optimistic: a $disconnect racing us changes
+        the counters, so we re-read and retry (rare; no extra call otherwise)."""
+        for _ in range(5):
+            if image is None:
+                found = self.sessions.usage(session_id)
+                if found is None:
+                    return None
+                session, usage = found
+            else:
+                session, usage = from_item(image), usage_from_item(image)
+            if session.status is not SessionStatus.ENDED:
+                return None
+            ended_at = session.ended_at if session.ended_at is not None else self.clock_ms()
+            after = self.sessions.finish_end(session_id, usage, open_listener_ms(session, usage, ended_at))
+            if after is not None:
+                return summarize(session, after, self.clock_ms())
+            image = None
+        _log.warning("session_usage_not_settled", session_id=session_id)
+        return None
+
+    @staticmethod
+    def _correlation() -> dict[str, str]:
+        """What caused this message (the HTTP call's X-Correlation-Id, or the WebSocket request)."""
+        correlation_id = current_correlation_id()
+        return {"correlationId": correlation_id} if correlation_id else {}

@@ -113,7 +113,9 @@ class SessionService:
             )
             if self.store.insert(session):
                 _log.info("session_created", session_id=session.session_id, id_attempts=attempt)
-                self.metrics.add("SessionCreationCount", 1, dimensions={"SourceLanguage": session.source_language})
+                self.metrics.add(
+                    "SessionCreationCount", 1, dimensions={"SourceLanguage": session.source_language}, rollup=True
+                )
                 return session
             _log.warning("session_id_collision", attempt=attempt)
         self.metrics.add("SessionIdExhausted", 1)

@@ -14,7 +14,7 @@ from babelcast.errors import DependencyFailure, DependencyUnavailable
 from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.integration.connections_table import ConnectionRecord, ConnectionsTable
 from babelcast.integration.sessions_table import SessionsTable
-from babelcast.logging import get_logger
+from babelcast.logging import get_logger, with_request_context
 from babelcast.metrics import Metrics
 from babelcast.models import SessionStatus
 
@@ -28,6 +28,7 @@ class SweepReport:
     refresh_requested: int = 0
     sessions_expired: int = 0
     errors: int = 0
+    live_connections: int = 0
     expired_ids: list[str] = field(default_factory=list)
 
 
@@ -49,7 +50,7 @@ class Sweeper:
         def visit(record: ConnectionRecord) -> str:
             try:
                 if not self.api.is_connected(record.connection_id):
-                    self.connections.remove(record)
+                    self.connections.remove(record, now)
                     return "stale"
                 if now - record.connected_at >= self.refresh_after_ms and record.refresh_sent_at is None:
                     self.api.post(record.connection_id, {"type": "connectionRefreshRequired",
@@ -65,10 +66,11 @@ class Sweeper:
             return "ok"
 
         with ThreadPoolExecutor(max_workers=16) as pool:
-            for outcome in pool.map(visit, records):
+            for outcome in pool.map(with_request_context(visit), records):
                 report.stale_removed += outcome == "stale"
                 report.refresh_requested += outcome == "refresh"
                 report.errors += outcome == "error"
+        report.live_connections = report.checked - report.stale_removed
         for session_id in sorted({r.session_id for r in records if r.session_id}):
             session = self.sessions.get(session_id)
             expired = session and session.status is not SessionStatus.ENDED and session.expires_at < now
@@ -78,6 +80,8 @@ class Sweeper:
         self.metrics.add("StaleConnectionsRemoved", report.stale_removed)
         self.metrics.add("ConnectionRefreshRequested", report.refresh_requested)
         self.metrics.add("SessionsExpired", report.sessions_expired)
+        # The scan above already lists every connection: the gauge costs no extra call.
+        self.metrics.add("LiveConnections", report.live_connections)
         _log.info("sweep_completed", checked=report.checked, stale_removed=report.stale_removed,
                   refresh_requested=report.refresh_requested, sessions_expired=report.sessions_expired,
                   errors=report.errors)  # fmt: skip

@@ -12,7 +12,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from babelcast.integration.aws import client_error_code, management_client
-from babelcast.logging import get_logger
+from babelcast.logging import get_logger, with_request_context
 
 _log = get_logger(__name__)
 FANOUT_WORKERS = 32
@@ -78,7 +78,7 @@ class ConnectionsApi:
                 return connection_id, "failed"
 
         with ThreadPoolExecutor(max_workers=min(FANOUT_WORKERS, len(ids))) as pool:
-            for connection_id, outcome in pool.map(send, ids):
+            for connection_id, outcome in pool.map(with_request_context(send), ids):
                 if outcome == "delivered":
                     delivery.delivered += 1
                 elif outcome == "gone":
@@ -100,4 +100,4 @@ class ConnectionsApi:
                 _log.warning("close_failed", connection_id=connection_id, error_type=type(error).__name__)
 
         with ThreadPoolExecutor(max_workers=min(FANOUT_WORKERS, len(ids))) as pool:
-            list(pool.map(close, ids))
+            list(pool.map(with_request_context(close), ids))

@@ -7,6 +7,7 @@ of connects and disconnects happens.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from botocore.exceptions import ClientError
 
 from babelcast.integration.aws import DynamoTable, aws_call, client_error_code
+from babelcast.integration.sessions_table import correlation_value
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -106,7 +108,8 @@ class ConnectionsTable(DynamoTable):
                 "Update": {
                     "TableName": self.sessions_table_name,
                     "Key": {"sessionId": {"S": record.session_id}},
-                    "UpdateExpression": "ADD listenerCount :one",
+                    # listenerConnectedSum: with the count, the open listeners' time (docs/analytics.md)
+                    "UpdateExpression": "ADD listenerCount :one, listenerConnectedSum :at SET correlationId = :cid",
                     "ConditionExpression": (
                         "attribute_exists(sessionId) AND #status <> :ended "
                         "AND (attribute_not_exists(listenerCount) OR listenerCount < :max)"
@@ -114,6 +117,7 @@ class ConnectionsTable(DynamoTable):
                     "ExpressionAttributeNames": {"#status": "status"},
                     "ExpressionAttributeValues": {
                         ":one": {"N": "1"}, ":ended": {"S": "ended"}, ":max": {"N": str(max_listeners)},
+                        ":at": {"N": str(record.connected_at)}, ":cid": correlation_value(),
                     },
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
@@ -133,16 +137,22 @@ class ConnectionsTable(DynamoTable):
                 raise ListenerJoinRejected("ended") from None
             raise ListenerJoinRejected("full") from None
 
-    def remove(self, record: ConnectionRecord) -> bool:
-        """Delete a connection record (and uncount a listener) exactly once; False if it was gone."""
+    def remove(self, record: ConnectionRecord, now_ms: int | None = None) -> bool:
+        """Delete a connection record (and uncount a listener, adding its time to the session's
+        listenerMs) exactly once; False if it was gone."""
         if record.role == "listener" and record.session_id:
+            now = time.time_ns() // 1_000_000 if now_ms is None else now_ms
+            listened = {":minus": {"N": "-1"}, ":zero": {"N": "0"}, ":cid": correlation_value(),
+                        ":since": {"N": str(-record.connected_at)},
+                        ":listened": {"N": str(max(0, now - record.connected_at))}}  # fmt: skip
             transact = [
                 {"Delete": {"TableName": self.table_name, "Key": {"connectionId": {"S": record.connection_id}},
                             "ConditionExpression": "attribute_exists(connectionId)"}},
                 {"Update": {"TableName": self.sessions_table_name, "Key": {"sessionId": {"S": record.session_id}},
-                            "UpdateExpression": "ADD listenerCount :minus",
+                            "UpdateExpression": "ADD listenerCount :minus, listenerConnectedSum :since, "
+                                                "listenerMs :listened SET correlationId = :cid",
                             "ConditionExpression": "attribute_exists(sessionId) AND listenerCount > :zero",
-                            "ExpressionAttributeValues": {":minus": {"N": "-1"}, ":zero": {"N": "0"}}}},
+                            "ExpressionAttributeValues": listened}},
             ]  # fmt: skip
             try:
                 with aws_call(DEPENDENCY, "TransactWriteItems", passthrough=_transaction_cancelled):

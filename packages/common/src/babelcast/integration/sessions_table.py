@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from babelcast.integration.aws import DynamoTable, aws_call, client_error_code
+from babelcast.logging import current_correlation_id
 from babelcast.models import QualityTier, Session, SessionStatus
 
 if TYPE_CHECKING:
@@ -17,6 +18,14 @@ if TYPE_CHECKING:
 
 SPEAKER_INDEX = "by-speaker"
 DEPENDENCY = "dynamodb"
+# The correlation id of the request behind the item's latest write; never returned by the API
+# (``from_item`` ignores it). The change stream's consumer binds it, so the fan-out a DELETE or a
+# pause causes logs under the id of that DELETE or pause.
+CORRELATION_ATTRIBUTE = "correlationId"
+
+
+def correlation_value() -> AttributeValueTypeDef:
+    return {"S": current_correlation_id() or "unknown"}
 
 
 class WriteRejected(Exception):
@@ -105,6 +114,49 @@ def audio_state_from_item(item: Mapping[str, Any]) -> AudioState:
     )
 
 
+@dataclass(frozen=True)
+class SessionUsage:
+    """The usage counters kept on the session item (see docs/analytics.md).
+
+    ``listener_connected_sum`` is the sum of the open listeners' connect times: with
+    ``listener_count`` it gives their time so far (count * now - sum) without listing them."""
+
+    listener_count: int
+    peak_listeners: int
+    listener_ms: int
+    listener_connected_sum: int
+    audio_bytes: int
+    sample_rate: int
+
+
+def usage_from_item(item: Mapping[str, Any]) -> SessionUsage:
+    def number(name: str, default: int = 0) -> int:
+        return int(item[name]["N"]) if name in item else default
+
+    return SessionUsage(
+        listener_count=max(0, number("listenerCount")),
+        peak_listeners=max(0, number("peakListeners")),
+        listener_ms=max(0, number("listenerMs")),
+        listener_connected_sum=number("listenerConnectedSum"),
+        audio_bytes=max(0, number("audioBytes")),
+        sample_rate=number("sampleRate", 16_000),
+    )
+
+
+class AudioNotForwardable(Exception):
+    """The chunk cannot go straight to the stream: ``current`` (None when absent) says why —
+    paused, still draining a buffer, ended, or not this speaker's session."""
+
+    def __init__(self, current: AudioState | None) -> None:
+        super().__init__("audio not forwardable")
+        self.current = current
+
+
+def _equals_or_absent(name: str, placeholder: str, value: int) -> str:
+    """A counter never written reads as 0 (ADD creates it), so 0 also matches its absence."""
+    return f"(attribute_not_exists({name}) OR {name} = {placeholder})" if value == 0 else f"{name} = {placeholder}"
+
+
 class SessionsTable(DynamoTable):
     def insert(self, session: Session) -> bool:
         """Create-if-absent. Returns False when the id is taken (the caller picks another)."""
@@ -112,7 +164,7 @@ class SessionsTable(DynamoTable):
             with aws_call(DEPENDENCY, "PutItem", passthrough=_is_condition_failure):
                 self.client.put_item(
                     TableName=self.table_name,
-                    Item=to_item(session),
+                    Item={**to_item(session), CORRELATION_ATTRIBUTE: correlation_value()},
                     ConditionExpression="attribute_not_exists(sessionId)",
                 )
         except ClientError:
@@ -124,6 +176,29 @@ class SessionsTable(DynamoTable):
             response = self.client.get_item(TableName=self.table_name, Key={"sessionId": {"S": session_id}})
         item = response.get("Item")
         return from_item(item) if item else None
+
+    def usage(self, session_id: str) -> tuple[Session, SessionUsage] | None:
+        """The session and its usage counters, in one strongly consistent read."""
+        with aws_call(DEPENDENCY, "GetItem"):
+            item = self.client.get_item(
+                TableName=self.table_name, Key={"sessionId": {"S": session_id}}, ConsistentRead=True
+            ).get("Item")
+        return (from_item(item), usage_from_item(item)) if item else None
+
+    def record_peak(self, session_id: str, listeners: int) -> bool:
+        """Raise ``peakListeners`` to ``listeners`` unless it is already that high."""
+        try:
+            with aws_call(DEPENDENCY, "UpdateItem", passthrough=_is_condition_failure):
+                self.client.update_item(
+                    TableName=self.table_name, Key={"sessionId": {"S": session_id}},
+                    UpdateExpression="SET peakListeners = :n, correlationId = :correlation",
+                    ConditionExpression="attribute_exists(sessionId) AND "
+                                        "(attribute_not_exists(peakListeners) OR peakListeners < :n)",
+                    ExpressionAttributeValues={":n": {"N": str(listeners)}, ":correlation": correlation_value()},
+                )  # fmt: skip
+        except ClientError:
+            return False
+        return True
 
     def update_owned(
         self,
@@ -141,8 +216,9 @@ class SessionsTable(DynamoTable):
             ":one": {"N": "1"},
             ":speaker": {"S": speaker_id},
             ":ended": {"S": SessionStatus.ENDED.value},
+            ":correlation": correlation_value(),
         }
-        assignments = ["#updatedAt = :now"]
+        assignments = ["#updatedAt = :now", f"{CORRELATION_ATTRIBUTE} = :correlation"]
         for index, (attribute, value) in enumerate(sorted(changes.items())):
             names[f"#a{index}"] = attribute
             values[f":v{index}"] = {"N": str(value)} if isinstance(value, int) else {"S": value}
@@ -217,6 +293,28 @@ class SessionsTable(DynamoTable):
 
     # --- audio buffering, ending, expiry (the WebSocket half) ----------------------------------
 
+    def forward_audio(self, session_id: str, speaker_id: str, size: int) -> AudioState:
+        """Count ``size`` bytes of audio if it can go straight to the stream: the session is the
+        speaker's, active and has nothing buffered. One write that also returns what the record
+        needs; raises AudioNotForwardable with the current state otherwise (no second read)."""
+        try:
+            with aws_call(DEPENDENCY, "UpdateItem", passthrough=_is_condition_failure):
+                item = self.client.update_item(
+                    TableName=self.table_name, Key={"sessionId": {"S": session_id}},
+                    UpdateExpression="ADD audioBytes :size SET correlationId = :correlation",
+                    ConditionExpression="attribute_exists(sessionId) AND speakerId = :speaker AND #status = :active "
+                                        "AND (attribute_not_exists(bufferDepth) OR bufferDepth <= :zero)",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={":size": {"N": str(size)}, ":speaker": {"S": speaker_id},
+                                               ":active": {"S": SessionStatus.ACTIVE.value}, ":zero": {"N": "0"},
+                                               ":correlation": correlation_value()},
+                    ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )["Attributes"]  # fmt: skip
+        except ClientError as error:
+            old: Any = error.response.get("Item")
+            raise AudioNotForwardable(audio_state_from_item(old) if old else None) from None
+        return audio_state_from_item(item)
+
     def audio_state(self, session_id: str) -> AudioState | None:
         with aws_call(DEPENDENCY, "GetItem"):
             item = self.client.get_item(
@@ -242,13 +340,19 @@ class SessionsTable(DynamoTable):
             return None
         return audio_state_from_item(item)
 
-    def buffer_drained(self, session_id: str, chunks: int, size: int) -> None:
+    def buffer_drained(self, session_id: str, chunks: int, size: int, *, forwarded: bool = False) -> None:
+        """Uncount chunks leaving the buffer; ``forwarded`` ones (sent to the stream, not dropped)
+        are added to the session's audio total in the same write."""
+        values: dict[str, AttributeValueTypeDef] = {":chunks": {"N": str(-chunks)}, ":size": {"N": str(-size)}}
+        update = "ADD bufferDepth :chunks, bufferBytes :size"
+        if forwarded:
+            update += ", audioBytes :sent"
+            values[":sent"] = {"N": str(size)}
         with aws_call(DEPENDENCY, "UpdateItem"):
             self.client.update_item(
                 TableName=self.table_name, Key={"sessionId": {"S": session_id}},
-                UpdateExpression="ADD bufferDepth :chunks, bufferBytes :size",
-                ConditionExpression="attribute_exists(sessionId)",
-                ExpressionAttributeValues={":chunks": {"N": str(-chunks)}, ":size": {"N": str(-size)}},
+                UpdateExpression=update, ConditionExpression="attribute_exists(sessionId)",
+                ExpressionAttributeValues=values,
             )  # fmt: skip
 
     def acquire_flush_lease(self, session_id: str, owner: str, now_ms: int, lease_ms: int) -> bool:
@@ -289,31 +393,46 @@ class SessionsTable(DynamoTable):
             return False
         return True
 
-    def finish_end(self, session_id: str) -> None:
-        """After an end has been fanned out: no listeners, no buffer."""
+    def finish_end(self, session_id: str, seen: SessionUsage, open_listener_ms: int) -> SessionUsage | None:
+        """After an end: no listeners, no buffer, and the listeners still connected at the end
+        (``open_listener_ms``, computed from ``seen``) folded into ``listenerMs``. Applies only if
+        the listener counters are still as ``seen``; returns the usage after, or None when they
+        changed meanwhile (re-read and retry) or the item is gone or not ended."""
+        condition = " AND ".join(
+            ["#status = :ended", _equals_or_absent("listenerCount", ":count", seen.listener_count),
+             _equals_or_absent("listenerConnectedSum", ":sum", seen.listener_connected_sum)]
+        )  # fmt: skip
         try:
             with aws_call(DEPENDENCY, "UpdateItem", passthrough=_is_condition_failure):
-                self.client.update_item(
+                item = self.client.update_item(
                     TableName=self.table_name, Key={"sessionId": {"S": session_id}},
-                    UpdateExpression="SET listenerCount = :zero, bufferDepth = :zero, bufferBytes = :zero",
-                    ConditionExpression="#status = :ended",
+                    UpdateExpression="SET listenerCount = :zero, listenerConnectedSum = :zero, bufferDepth = :zero, "
+                                     "bufferBytes = :zero, correlationId = :correlation ADD listenerMs :open",
+                    ConditionExpression=condition,
                     ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={":zero": {"N": "0"}, ":ended": {"S": SessionStatus.ENDED.value}},
-                )  # fmt: skip
+                    ExpressionAttributeValues={":zero": {"N": "0"}, ":ended": {"S": SessionStatus.ENDED.value},
+                                               ":count": {"N": str(seen.listener_count)},
+                                               ":sum": {"N": str(seen.listener_connected_sum)},
+                                               ":open": {"N": str(max(0, open_listener_ms))},
+                                               ":correlation": correlation_value()},
+                    ReturnValues="ALL_NEW",
+                )["Attributes"]  # fmt: skip
         except ClientError:
-            pass  # the item expired (TTL) meanwhile: nothing left to reset
+            return None
+        return usage_from_item(item)
 
     def end_if_expired(self, session_id: str, now_ms: int) -> bool:
         try:
             with aws_call(DEPENDENCY, "UpdateItem", passthrough=_is_condition_failure):
                 self.client.update_item(
                     TableName=self.table_name, Key={"sessionId": {"S": session_id}},
-                    UpdateExpression="SET #status = :ended, endedAt = :now, updatedAt = :now, endReason = :expired "
-                                     "ADD version :one",
+                    UpdateExpression="SET #status = :ended, endedAt = :now, updatedAt = :now, endReason = :expired, "
+                                     "correlationId = :correlation ADD version :one",
                     ConditionExpression="#status <> :ended AND expiresAt < :now",
                     ExpressionAttributeNames={"#status": "status"},
                     ExpressionAttributeValues={":ended": {"S": SessionStatus.ENDED.value}, ":now": {"N": str(now_ms)},
-                                               ":expired": {"S": "expired"}, ":one": {"N": "1"}},
+                                               ":expired": {"S": "expired"}, ":one": {"N": "1"},
+                                               ":correlation": correlation_value()},
                 )  # fmt: skip
         except ClientError:
             return False

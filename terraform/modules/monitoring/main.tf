@@ -1,0 +1,434 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  region     = data.aws_region.current.name
+  runbook    = var.runbook_url
+
+  create_kms_key = var.encryption_enabled && var.kms_key_id == null
+  topic_kms_key  = var.encryption_enabled ? coalesce(var.kms_key_id, one(aws_kms_key.topic[*].arn)) : null
+
+  actions = [aws_sns_topic.alarms.arn]
+
+  http_dimensions      = { ApiId = var.http_api.api_id, Stage = var.http_api.stage }
+  websocket_dimensions = { ApiId = var.websocket_api.api_id, Stage = var.websocket_api.stage }
+  # The service's rollups: every custom metric the alarms read carries this dimension set alone.
+  environment_dimensions = { Environment = var.environment }
+
+  latency = {
+    critical = var.alarms.http_latency_p95_critical
+    warning  = var.alarms.http_latency_p95_warning
+  }
+
+  spike        = var.alarms.session_creation_spike
+  spike_static = local.spike.detection == "static"
+}
+
+# A customer-managed key: CloudWatch alarms cannot publish to a topic encrypted with the
+# AWS-managed alias/aws/sns, whose key policy does not let them use it and cannot be changed.
+resource "aws_kms_key" "topic" {
+  count = local.create_kms_key ? 1 : 0
+
+  description             = "Encrypts the ${var.name} alarm topic"
+  enable_key_rotation     = true
+  deletion_window_in_days = var.kms_key_deletion_window_days
+  # A key policy: "*" is the key itself. The account administers the key through IAM; CloudWatch
+  # alarms may use it to publish to the topic.
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "AccountAdministers"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:${data.aws_partition.current.partition}:iam::${local.account_id}:root" }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+      {
+        Sid       = "CloudWatchAlarmsPublish"
+        Effect    = "Allow"
+        Principal = { Service = "cloudwatch.amazonaws.com" }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
+        Resource  = "*"
+      },
+    ]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_kms_alias" "topic" {
+  count = local.create_kms_key ? 1 : 0
+
+  name          = "alias/${var.name}-alarms"
+  target_key_id = aws_kms_key.topic[0].key_id
+}
+
+resource "aws_sns_topic" "alarms" {
+  name              = "${var.name}-alarms"
+  display_name      = "${var.name} alarms"
+  kms_master_key_id = local.topic_kms_key
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "topic" {
+  statement {
+    sid = "AccountUses"
+    actions = [
+      "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:Publish", "sns:Subscribe",
+    ]
+    resources = [aws_sns_topic.alarms.arn]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  # Only this account's alarms may publish.
+  statement {
+    sid       = "CloudWatchAlarmsPublish"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alarms.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${data.aws_partition.current.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:*"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "alarms" {
+  arn    = aws_sns_topic.alarms.arn
+  policy = data.aws_iam_policy_document.topic.json
+}
+
+resource "aws_sns_topic_subscription" "this" {
+  for_each = { for s in var.subscriptions : "${s.protocol}:${s.endpoint}" => s }
+
+  topic_arn = aws_sns_topic.alarms.arn
+  protocol  = each.value.protocol
+  endpoint  = each.value.endpoint
+}
+
+# Every alarm notifies the topic when it fires and when it recovers. Missing data is not a
+# breach: no traffic means no errors and no latency to speak of.
+
+resource "aws_cloudwatch_metric_alarm" "http_5xx_rate" {
+  alarm_name          = "${var.name}-http-5xx-rate-critical"
+  alarm_description   = "Critical: more than ${var.alarms.http_5xx_rate.threshold}% of HTTP API requests failed with 5xx (${var.alarms.http_5xx_rate.datapoints_to_alarm} of ${var.alarms.http_5xx_rate.evaluation_periods} periods of ${var.alarms.http_5xx_rate.period}s, at least ${var.alarms.http_5xx_rate.minimum_requests} requests). Check the http_api function's errors and logs (correlation ids), then roll back or fix. Runbook: ${local.runbook}#http-5xx-rate-critical"
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.alarms.http_5xx_rate.threshold
+  evaluation_periods  = var.alarms.http_5xx_rate.evaluation_periods
+  datapoints_to_alarm = var.alarms.http_5xx_rate.datapoints_to_alarm
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+
+  metric_query {
+    id          = "rate"
+    label       = "5xx rate (%)"
+    expression  = "IF(FILL(requests, 0) >= ${var.alarms.http_5xx_rate.minimum_requests} AND FILL(requests, 0) > 0, 100 * FILL(errors, 0) / FILL(requests, 0), 0)"
+    return_data = true
+  }
+
+  metric_query {
+    id = "errors"
+
+    metric {
+      namespace   = "AWS/ApiGateway"
+      metric_name = "5xx"
+      dimensions  = local.http_dimensions
+      period      = var.alarms.http_5xx_rate.period
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    id = "requests"
+
+    metric {
+      namespace   = "AWS/ApiGateway"
+      metric_name = "Count"
+      dimensions  = local.http_dimensions
+      period      = var.alarms.http_5xx_rate.period
+      stat        = "Sum"
+    }
+  }
+
+  tags = merge(var.tags, { Severity = "critical" })
+}
+
+resource "aws_cloudwatch_metric_alarm" "http_latency_p95" {
+  for_each = local.latency
+
+  alarm_name          = "${var.name}-http-latency-p95-${each.key}"
+  alarm_description   = "${title(each.key)}: HTTP API p95 latency above ${each.value.threshold} ms (${each.value.datapoints_to_alarm} of ${each.value.evaluation_periods} periods of ${each.value.period}s). Compare Latency with the http_api function's Duration, check DynamoDB throttling and the slow requests' logs (correlation ids). Runbook: ${local.runbook}#http-latency-p95-${each.key}"
+  namespace           = "AWS/ApiGateway"
+  metric_name         = "Latency"
+  dimensions          = local.http_dimensions
+  extended_statistic  = "p95"
+  period              = each.value.period
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = each.value.threshold
+  evaluation_periods  = each.value.evaluation_periods
+  datapoints_to_alarm = each.value.datapoints_to_alarm
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+
+  tags = merge(var.tags, { Severity = each.key })
+}
+
+resource "aws_cloudwatch_metric_alarm" "websocket_connect_failure_rate" {
+  alarm_name          = "${var.name}-websocket-connect-failure-rate-warning"
+  alarm_description   = "Warning: more than ${var.alarms.websocket_connect_failure_rate.threshold}% of WebSocket $connect attempts were refused (${var.alarms.websocket_connect_failure_rate.datapoints_to_alarm} of ${var.alarms.websocket_connect_failure_rate.evaluation_periods} periods of ${var.alarms.websocket_connect_failure_rate.period}s, at least ${var.alarms.websocket_connect_failure_rate.minimum_requests} attempts). Break WebSocketConnectionRejected down by Reason and read the ws_connect logs. Runbook: ${local.runbook}#websocket-connect-failure-rate-warning"
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.alarms.websocket_connect_failure_rate.threshold
+  evaluation_periods  = var.alarms.websocket_connect_failure_rate.evaluation_periods
+  datapoints_to_alarm = var.alarms.websocket_connect_failure_rate.datapoints_to_alarm
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+
+  metric_query {
+    id          = "rate"
+    label       = "Connect failure rate (%)"
+    expression  = "IF(FILL(rejected, 0) + FILL(accepted, 0) >= ${var.alarms.websocket_connect_failure_rate.minimum_requests} AND FILL(rejected, 0) + FILL(accepted, 0) > 0, 100 * FILL(rejected, 0) / (FILL(rejected, 0) + FILL(accepted, 0)), 0)"
+    return_data = true
+  }
+
+  metric_query {
+    id = "rejected"
+
+    metric {
+      namespace   = var.metrics_namespace
+      metric_name = "WebSocketConnectionRejected"
+      dimensions  = local.environment_dimensions
+      period      = var.alarms.websocket_connect_failure_rate.period
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    id = "accepted"
+
+    metric {
+      namespace   = var.metrics_namespace
+      metric_name = "WebSocketConnectionCount"
+      dimensions  = local.environment_dimensions
+      period      = var.alarms.websocket_connect_failure_rate.period
+      stat        = "Sum"
+    }
+  }
+
+  tags = merge(var.tags, { Severity = "warning" })
+}
+
+resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
+  for_each = var.lambda_functions
+
+  alarm_name          = "${var.name}-lambda-errors-${replace(each.key, "_", "-")}-critical"
+  alarm_description   = "Critical: function ${each.value} (${each.key}) reported more than ${var.alarms.lambda_errors.threshold} errors (unhandled exceptions, timeouts, out of memory) in ${var.alarms.lambda_errors.datapoints_to_alarm} of ${var.alarms.lambda_errors.evaluation_periods} periods of ${var.alarms.lambda_errors.period}s. Read its ERROR log lines (correlation ids) and recent deployments. Runbook: ${local.runbook}#lambda-errors-critical"
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = each.value }
+  statistic           = "Sum"
+  period              = var.alarms.lambda_errors.period
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.alarms.lambda_errors.threshold
+  evaluation_periods  = var.alarms.lambda_errors.evaluation_periods
+  datapoints_to_alarm = var.alarms.lambda_errors.datapoints_to_alarm
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+
+  tags = merge(var.tags, { Severity = "critical", Function = each.key })
+}
+
+# Anomaly band (default): learns the usual creation rate per hour of day and day of week, so it
+# needs no tuning per environment but about two weeks of history before it is reliable; it only
+# fires above the band. Static: a fixed number of creations per period.
+resource "aws_cloudwatch_metric_alarm" "session_creation_spike" {
+  alarm_name          = "${var.name}-session-creation-spike-warning"
+  alarm_description   = "Warning: sessions are being created ${local.spike_static ? "more than ${local.spike.threshold} times per ${local.spike.period}s" : "above the expected band (${local.spike.band_width} standard deviations)"} in ${local.spike.datapoints_to_alarm} of ${local.spike.evaluation_periods} periods: a client retry loop, abuse or a launch. Check SessionCreationRateLimited, the top speakers in the http_api logs and the HTTP 4xx rate. Runbook: ${local.runbook}#session-creation-spike-warning"
+  comparison_operator = local.spike_static ? "GreaterThanThreshold" : "GreaterThanUpperThreshold"
+  threshold           = local.spike_static ? local.spike.threshold : null
+  threshold_metric_id = local.spike_static ? null : "band"
+  evaluation_periods  = local.spike.evaluation_periods
+  datapoints_to_alarm = local.spike.datapoints_to_alarm
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+
+  # Static: the metric alone. Anomaly: the metric and its band (the band is the threshold).
+  dynamic "metric_query" {
+    for_each = local.spike_static ? [] : [1]
+
+    content {
+      id          = "band"
+      label       = "Expected creations"
+      expression  = "ANOMALY_DETECTION_BAND(creations, ${local.spike.band_width})"
+      return_data = true
+    }
+  }
+
+  metric_query {
+    id          = "creations"
+    return_data = true
+
+    metric {
+      namespace   = var.metrics_namespace
+      metric_name = "SessionCreationCount"
+      dimensions  = local.environment_dimensions
+      period      = local.spike.period
+      stat        = "Sum"
+    }
+  }
+
+  tags = merge(var.tags, { Severity = "warning" })
+}
+
+locals {
+  ns  = var.metrics_namespace
+  env = ["Environment", var.environment]
+  http_metric = [
+    "AWS/ApiGateway", "Latency", "ApiId", var.http_api.api_id, "Stage", var.http_api.stage,
+  ]
+  http_count = ["AWS/ApiGateway", "Count", "ApiId", var.http_api.api_id, "Stage", var.http_api.stage]
+
+  # Widgets are 24 units wide; each row holds two 12-unit graphs.
+  widget = { period = 60, region = local.region, view = "timeSeries", stacked = false }
+
+  dashboard_widgets = [
+    {
+      type = "text", x = 0, y = 0, width = 24, height = 2
+      properties = {
+        markdown = "## ${var.name}\nHTTP API `${var.http_api.api_id}`, WebSocket API `${var.websocket_api.api_id}` (stage `${var.websocket_api.stage}`), custom metrics `${local.ns}` with Environment=`${var.environment}`. What each alarm means and what to do: [runbook](${local.runbook})."
+      }
+    },
+    {
+      type = "alarm", x = 0, y = 2, width = 24, height = 3
+      properties = {
+        title  = "Alarms"
+        alarms = local.alarm_arns
+      }
+    },
+    {
+      type = "metric", x = 0, y = 5, width = 12, height = 6
+      properties = merge(local.widget, {
+        title = "HTTP latency (ms)"
+        metrics = [
+          concat(local.http_metric, [{ stat = "p50", label = "p50" }]),
+          concat(local.http_metric, [{ stat = "p95", label = "p95" }]),
+          concat(local.http_metric, [{ stat = "p99", label = "p99" }]),
+        ]
+        annotations = {
+          horizontal = [
+            { label = "p95 warning", value = var.alarms.http_latency_p95_warning.threshold },
+            { label = "p95 critical", value = var.alarms.http_latency_p95_critical.threshold },
+          ]
+        }
+      })
+    },
+    {
+      type = "metric", x = 12, y = 5, width = 12, height = 6
+      properties = merge(local.widget, {
+        title = "HTTP error rates (%)"
+        metrics = [
+          [{ expression = "IF(requests > 0, 100 * FILL(e4xx, 0) / requests, 0)", label = "4xx rate", id = "rate4xx" }],
+          [{ expression = "IF(requests > 0, 100 * FILL(e5xx, 0) / requests, 0)", label = "5xx rate", id = "rate5xx" }],
+          ["AWS/ApiGateway", "4xx", "ApiId", var.http_api.api_id, "Stage", var.http_api.stage, { id = "e4xx", stat = "Sum", visible = false }],
+          ["AWS/ApiGateway", "5xx", "ApiId", var.http_api.api_id, "Stage", var.http_api.stage, { id = "e5xx", stat = "Sum", visible = false }],
+          concat(local.http_count, [{ id = "requests", stat = "Sum", visible = false }]),
+        ]
+        annotations = { horizontal = [{ label = "5xx critical", value = var.alarms.http_5xx_rate.threshold }] }
+      })
+    },
+    {
+      type = "metric", x = 0, y = 11, width = 12, height = 6
+      properties = merge(local.widget, {
+        title   = "Lambda errors (count)"
+        metrics = [for key, name in var.lambda_functions : ["AWS/Lambda", "Errors", "FunctionName", name, { stat = "Sum", label = key }]]
+        annotations = {
+          horizontal = [{ label = "critical (per function)", value = var.alarms.lambda_errors.threshold }]
+        }
+      })
+    },
+    {
+      type = "metric", x = 12, y = 11, width = 12, height = 6
+      properties = merge(local.widget, {
+        title = "Throughput (per minute)"
+        metrics = [
+          concat(local.http_count, [{ stat = "Sum", label = "HTTP requests" }]),
+          concat([local.ns, "SessionCreationCount"], local.env, [{ stat = "Sum", label = "Sessions created" }]),
+          concat([local.ns, "BroadcastDelivered"], local.env, [{ stat = "Sum", label = "Broadcast delivered" }]),
+          concat([local.ns, "BroadcastFailed"], local.env, [{ stat = "Sum", label = "Broadcast failed" }]),
+        ]
+      })
+    },
+    {
+      type = "metric", x = 0, y = 17, width = 12, height = 6
+      properties = merge(local.widget, {
+        title   = "Speaker audio (bytes per minute)"
+        metrics = [concat([local.ns, "AudioBytes"], local.env, [{ stat = "Sum", label = "Audio bytes" }])]
+      })
+    },
+    {
+      type = "metric", x = 12, y = 17, width = 12, height = 6
+      properties = merge(local.widget, {
+        title = "WebSocket connections"
+        metrics = [
+          concat([local.ns, "LiveConnections"], local.env, [{ stat = "Maximum", label = "Live connections" }]),
+          concat([local.ns, "WebSocketConnectionCount"], local.env, [{ stat = "Sum", label = "Connects accepted", id = "accepted" }]),
+          concat([local.ns, "WebSocketConnectionRejected"], local.env, [{ stat = "Sum", label = "Connects refused", id = "rejected" }]),
+          # Disconnects carry a Role dimension only: sum the roles.
+          [{ expression = "SUM(SEARCH('{${local.ns},Environment,Role} MetricName=\"WebSocketDisconnectCount\" Environment=\"${var.environment}\"', 'Sum', 60))", label = "Disconnects", id = "disconnects" }],
+          ["AWS/ApiGateway", "ConnectCount", "ApiId", var.websocket_api.api_id, "Stage", var.websocket_api.stage, { stat = "Sum", label = "$connect requests (API Gateway)" }],
+        ]
+      })
+    },
+    {
+      type = "metric", x = 0, y = 23, width = 12, height = 6
+      properties = merge(local.widget, {
+        title = "WebSocket connect failure rate (%)"
+        metrics = [
+          [{ expression = "IF(FILL(rej, 0) + FILL(acc, 0) > 0, 100 * FILL(rej, 0) / (FILL(rej, 0) + FILL(acc, 0)), 0)", label = "Refused (%)", id = "rate" }],
+          concat([local.ns, "WebSocketConnectionRejected"], local.env, [{ stat = "Sum", id = "rej", visible = false }]),
+          concat([local.ns, "WebSocketConnectionCount"], local.env, [{ stat = "Sum", id = "acc", visible = false }]),
+        ]
+        annotations = { horizontal = [{ label = "warning", value = var.alarms.websocket_connect_failure_rate.threshold }] }
+      })
+    },
+  ]
+
+  # name => severity, threshold (null for the anomaly band, whose threshold is the band) and ARN.
+  alarms = merge(
+    { (aws_cloudwatch_metric_alarm.http_5xx_rate.alarm_name) = { severity = "critical", threshold = aws_cloudwatch_metric_alarm.http_5xx_rate.threshold, arn = aws_cloudwatch_metric_alarm.http_5xx_rate.arn } },
+    { for k, a in aws_cloudwatch_metric_alarm.http_latency_p95 : a.alarm_name => { severity = k, threshold = a.threshold, arn = a.arn } },
+    { (aws_cloudwatch_metric_alarm.websocket_connect_failure_rate.alarm_name) = { severity = "warning", threshold = aws_cloudwatch_metric_alarm.websocket_connect_failure_rate.threshold, arn = aws_cloudwatch_metric_alarm.websocket_connect_failure_rate.arn } },
+    { (aws_cloudwatch_metric_alarm.session_creation_spike.alarm_name) = { severity = "warning", threshold = local.spike_static ? local.spike.threshold : null, arn = aws_cloudwatch_metric_alarm.session_creation_spike.arn } },
+    { for a in aws_cloudwatch_metric_alarm.lambda_errors : a.alarm_name => { severity = "critical", threshold = a.threshold, arn = a.arn } },
+  )
+  alarm_arns = [for a in values(local.alarms) : a.arn]
+}
+
+resource "aws_cloudwatch_dashboard" "this" {
+  dashboard_name = var.name
+  dashboard_body = jsonencode({ widgets = local.dashboard_widgets })
+}

@@ -1,0 +1,24 @@
+# Alarms (to an SNS topic) and a dashboard over the APIs, the functions and the service's own
+# metrics. See docs/operating.md for what each alarm means and what to do.
+module "monitoring" {
+  source = "./modules/monitoring"
+  count  = var.monitoring_enabled ? 1 : 0
+
+  name              = local.name
+  environment       = terraform.workspace
+  metrics_namespace = var.metrics_namespace
+
+  http_api = {
+    api_id = module.http_api.api_id
+    stage  = module.http_api.stage_name
+  }
+  websocket_api = {
+    api_id = module.websocket_api.api_id
+    stage  = module.websocket_api.stage_name
+  }
+  lambda_functions = { for key, fn in module.functions : key => fn.function_name }
+
+  alarms        = var.alarm_thresholds
+  subscriptions = var.alarm_subscriptions
+  kms_key_id    = var.alarm_topic_kms_key_id
+}
