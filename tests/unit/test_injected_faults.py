@@ -27,6 +27,7 @@ THROTTLED = ("ProvisionedThroughputExceededException", 400, 503, "SERVICE_UNAVAI
 RATE_EXCEEDED = ("ThrottlingException", 400, 503, "SERVICE_UNAVAILABLE")
 SERVER_ERROR = ("InternalServerError", 500, 500, "INTERNAL_ERROR")
 FAULTS = {"throttled": THROTTLED, "throttling": RATE_EXCEEDED, "5xx": SERVER_ERROR}
+CHUNK_BYTES = len(base64.b64decode(chunk()))
 
 
 def assert_clean(text: str) -> None:
@@ -209,10 +210,13 @@ def test_a_failed_kinesis_put_is_reported_and_the_chunk_can_be_resent(ws: Ws) ->
         assert error["requestId"]
         assert_clean(json.dumps(error))
         assert [r["sequence"] for r in kinesis_records()] == sent and table_items("t-audio-buffer") == []
-        assert "bufferDepth" not in ws.session_item(session_id)
+        item = ws.session_item(session_id)
+        assert "bufferDepth" not in item
+        assert int(item.get("audioBytes", {"N": "0"})["N"]) == len(sent) * CHUNK_BYTES, "only sent audio counts"
         assert ws.send(speaker, {"action": "sendAudio", "audioData": chunk(), "sequence": sequence}) == []
         sent.append(sequence)
         assert [r["sequence"] for r in kinesis_records()] == sent
+        assert int(ws.session_item(session_id)["audioBytes"]["N"]) == len(sent) * CHUNK_BYTES
 
 
 def sequence_of(request: Mapping[str, Any]) -> int:
@@ -242,12 +246,14 @@ def test_a_kinesis_failure_during_a_flush_loses_nothing_and_a_retry_flushes(ws: 
     assert sent == [1, 2]
     buffered = sorted(json.loads(item["record"]["B"])["sequence"] for item in table_items("t-audio-buffer"))
     assert buffered == [3, 4, 5], "what was not sent is still buffered; what was sent is not kept twice"
-    assert ws.session_item(session_id)["bufferDepth"]["N"] == "3"
+    item = ws.session_item(session_id)
+    assert (item["bufferDepth"]["N"], item["audioBytes"]["N"]) == ("3", str(2 * CHUNK_BYTES))
     assert ws.send(speaker, {"action": "resumeBroadcast"}) == []
     assert [r["sequence"] for r in kinesis_records()] == [1, 2, 3, 4, 5]
     assert table_items("t-audio-buffer") == []
     ws.send(speaker, {"action": "sendAudio", "audioData": chunk(), "sequence": 6})
     assert [r["sequence"] for r in kinesis_records()] == [1, 2, 3, 4, 5, 6]
+    assert ws.session_item(session_id)["audioBytes"]["N"] == str(6 * CHUNK_BYTES)
 
 
 # --- @connections (the real ConnectionsApi on moto's management API) -------------------------------

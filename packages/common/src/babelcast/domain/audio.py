@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from babelcast.errors import AudioTooLarge, InvalidAudio, NotSpeaker, SessionEnded, SessionNotFound
+from babelcast.errors import AudioTooLarge, DomainError, InvalidAudio, NotSpeaker, SessionEnded, SessionNotFound
 from babelcast.integration.audio import AudioBufferTable, AudioRecord, AudioStream, BufferedChunk
 from babelcast.integration.sessions_table import AudioNotForwardable, AudioState
 from babelcast.logging import get_logger
@@ -32,6 +32,7 @@ FLUSH_PAGE = 100
 
 class AudioSessions(Protocol):
     def forward_audio(self, session_id: str, speaker_id: str, size: int) -> AudioState: ...
+    def uncount_audio(self, session_id: str, size: int) -> None: ...
     def audio_state(self, session_id: str) -> AudioState | None: ...
     def reserve_buffer_slot(self, session_id: str, size: int) -> AudioState | None: ...
     def buffer_drained(self, session_id: str, chunks: int, size: int, *, forwarded: bool = False) -> None: ...
@@ -87,12 +88,22 @@ class AudioService:
         )  # fmt: skip
         self.metrics.add("AudioBytes", len(decoded), unit="Bytes")
         if direct:
-            self.stream.put(record)
+            try:
+                self.stream.put(record)
+            except DomainError:
+                self._uncount(session_id, len(decoded))  # the client resends it: count it once
+                raise
             return AudioOutcome(forwarded=True, buffered=False)
         dropped = self._buffer(state, record, len(decoded))
         if session.status is SessionStatus.ACTIVE:
             self.flush(session_id)  # resumed, but older chunks are still queued: they go first
         return AudioOutcome(forwarded=False, buffered=True, dropped_chunks=dropped)
+
+    def _uncount(self, session_id: str, size: int) -> None:
+        try:
+            self.sessions.uncount_audio(session_id, size)
+        except DomainError:  # best effort: the put's own error is what the client must see
+            _log.warning("audio_uncount_failed", session_id=session_id, bytes=size)
 
     def _buffer(self, state: AudioState, record: AudioRecord, size: int) -> int:
         after = self.sessions.reserve_buffer_slot(record.session_id, size)

@@ -315,6 +315,15 @@ class SessionsTable(DynamoTable):
             raise AudioNotForwardable(audio_state_from_item(old) if old else None) from None
         return audio_state_from_item(item)
 
+    def uncount_audio(self, session_id: str, size: int) -> None:
+        """Take back bytes ``forward_audio`` counted that never reached the stream."""
+        with aws_call(DEPENDENCY, "UpdateItem"):
+            self.client.update_item(
+                TableName=self.table_name, Key={"sessionId": {"S": session_id}},
+                UpdateExpression="ADD audioBytes :minus", ConditionExpression="attribute_exists(sessionId)",
+                ExpressionAttributeValues={":minus": {"N": str(-size)}},
+            )  # fmt: skip
+
     def audio_state(self, session_id: str) -> AudioState | None:
         with aws_call(DEPENDENCY, "GetItem"):
             item = self.client.get_item(
