@@ -12,6 +12,8 @@ PY           := $(VENV)/bin/python
 WORKSPACE    ?= dev
 ARCH         ?= x86_64
 PYTEST_ARGS  ?=
+BENCH_ARGS   ?=
+FUZZ_EXAMPLES ?= 150
 export UV
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export LAMBDA_ARCHITECTURE := $(ARCH)
@@ -103,6 +105,10 @@ dev: package ## Run the whole stack locally (emulator + real Terraform + local A
 dev-user: install ## Create another speaker account on the running `make dev` stack
 	@$(VENV)/bin/python -m babelcast_devstack.cli user $(if $(USERNAME),--username $(USERNAME),)
 
+.PHONY: bench
+bench: package ## All performance figures from one local stack (~5-10 min): table, .local/reports/bench.json, docs/PERFORMANCE.md
+	@$(PY) scripts/bench.py $(BENCH_ARGS)
+
 .PHONY: bench-dev
 bench-dev: package ## Measure the local stack: ready time, gateway latency overhead, memory
 	@$(PY) scripts/bench_local_stack.py
@@ -123,6 +129,11 @@ localstack-test: package ## Integration tests with LocalStack as the emulator (a
 localstack-down: ## Stop LocalStack and delete its container, its volume and the test run's Terraform state
 	LOCALSTACK_PORT=$(LOCALSTACK_PORT) $(LOCALSTACK) down --volumes
 	rm -rf .local/integration-external
+
+.PHONY: fuzz
+fuzz: package ## schemathesis against docs/openapi.yaml on a fresh local stack (FUZZ_EXAMPLES per operation/mode)
+	@echo "==> schemathesis: $(FUZZ_EXAMPLES) examples per operation, mode and target"
+	@BABELCAST_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) BABELCAST_FUZZ_EXPLORE=1 $(PY) -m pytest tests/integration/test_openapi_fuzz.py --timeout 3600 $(PYTEST_ARGS)
 
 .PHONY: plan
 plan: package ## terraform plan for WORKSPACE (dev|staging|prod|local) against your AWS credentials

@@ -13,25 +13,18 @@ Prints a table and writes .local/reports/local-stack.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import signal
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import requests
-from babelcast_devstack import background
+from babelcast_devstack.background import stack_for_benchmark
+from babelcast_devstack.bench_report import percentile, print_figures, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def rss_of_tree(pid: int) -> int:
@@ -99,24 +92,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--running", action="store_true", help="measure the running `make dev` stack")
     args = parser.parse_args()
-    process = None
-    with tempfile.TemporaryDirectory(prefix="bench-stack-") as tmp:
-        if args.running:
-            document = json.loads((ROOT / ".local" / "endpoints.json").read_text())
-            ready = float(document.get("startupSeconds", 0))
-        else:
-            running = background.start(Path(tmp))
-            process, document, ready = running.process, running.document, running.ready_seconds
-        try:
-            through_gateway(document["httpApiUrl"], 20)  # warm the worker
-            gateway_ms = through_gateway(document["httpApiUrl"], args.requests)
-            direct(document, 20)
-            direct_ms = direct(document, args.requests)
-            rss = rss_of_tree(process.pid if process else int(document["pid"]))
-        finally:
-            if process is not None:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=60)
+    with stack_for_benchmark(args.running) as (document, ready, pid):
+        through_gateway(document["httpApiUrl"], 20)  # warm the worker
+        gateway_ms = through_gateway(document["httpApiUrl"], args.requests)
+        direct(document, 20)
+        direct_ms = direct(document, args.requests)
+        rss = rss_of_tree(pid)
     figures = {
         "ready_seconds": round(ready, 1),
         "health_through_gateway_p50_ms": round(statistics.median(gateway_ms), 2),
@@ -127,12 +108,8 @@ def main() -> None:
         "stack_rss_mib": round(rss / 1024 / 1024, 1),
         "requests": args.requests,
     }
-    width = max(len(k) for k in figures)
-    for key, value in figures.items():
-        print(f"{key:<{width}}  {value}")
-    report = ROOT / ".local" / "reports" / "local-stack.json"
-    report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(json.dumps(figures, indent=2) + "\n")
+    print_figures(figures)
+    write_report(ROOT, "local-stack", figures)
 
 
 if __name__ == "__main__":

@@ -18,18 +18,16 @@ import argparse
 import asyncio
 import json
 import os
-import signal
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import boto3
 import requests
 import websockets
-from babelcast_devstack import background
 from babelcast_devstack.accounts import create_speaker, log_in
+from babelcast_devstack.background import stack_for_benchmark
+from babelcast_devstack.bench_report import print_figures, write_report
 from babelcast_devstack.terraform import repository_root
 
 ROOT = repository_root()
@@ -143,25 +141,10 @@ def main() -> None:
     parser.add_argument("--listeners", type=int, default=500)
     parser.add_argument("--running", action="store_true", help="measure the running `make dev` stack")
     args = parser.parse_args()
-    process = None
-    with tempfile.TemporaryDirectory(prefix="bench-ws-") as tmp:
-        if args.running:
-            document = json.loads((ROOT / ".local" / "endpoints.json").read_text())
-        else:
-            running = background.start(Path(tmp))
-            process, document = running.process, running.document
-        try:
-            figures = asyncio.run(run(document, args.listeners))
-        finally:
-            if process is not None:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=60)
-    width = max(len(k) for k in figures)
-    for key, value in figures.items():
-        print(f"{key:<{width}}  {value}")
-    report = ROOT / ".local" / "reports" / "websocket.json"
-    report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(json.dumps(figures, indent=2) + "\n")
+    with stack_for_benchmark(args.running) as (document, _, _):
+        figures = asyncio.run(run(document, args.listeners))
+    print_figures(figures)
+    write_report(ROOT, "websocket", figures)
 
 
 if __name__ == "__main__":

@@ -102,7 +102,7 @@ def test_response_mapping(gateway: RunningGateway) -> None:
 
 
 def test_unknown_route_is_404_like_api_gateway(gateway: RunningGateway) -> None:
-    for method, path in (("GET", "/nowhere"), ("DELETE", "/echo/x"), ("GET", "/echo/x/y")):
+    for method, path in (("GET", "/nowhere"), ("DELETE", "/echo/x"), ("GET", "/echo/x/y"), ("GET", "/no%0Awhere")):
         response = requests.request(method, url(gateway, path), timeout=10)
         assert response.status_code == 404
         assert response.json() == {"message": "Not Found"}

@@ -8,8 +8,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+import requests
 from babelcast_devstack.websocket_api import Limits
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
@@ -254,5 +256,38 @@ def test_shutdown_closes_sockets_and_stops_every_worker(tmp_path: Path) -> None:
         for pid in pids:
             with pytest.raises(ProcessLookupError):
                 os.kill(pid, 0)
+    finally:
+        issuer.close()
+
+
+def modelled_latency_url(connections_url: str, latency_ms: int, cid: str) -> str:
+    """``<base>/_modelled-latency/<ms>/<stage>/@connections/<id>`` for ``<base>/<stage>``."""
+    base, stage = connections_url.rstrip("/").rsplit("/", 1)
+    return f"{base}/_modelled-latency/{latency_ms}/{stage}/@connections/{quote(cid, safe='')}"
+
+
+def test_modelled_latency_route_is_off_by_default(gateway: RunningGateway) -> None:
+    assert gateway.endpoints.connections_url is not None
+    with open_socket(gateway) as socket:
+        url = modelled_latency_url(gateway.endpoints.connections_url, 0, connection_id(socket))
+        assert requests.post(url, data=b'{"type": "x"}', timeout=10).status_code == 404
+
+
+def test_modelled_latency_route_delays_then_acts_as_connections(tmp_path: Path) -> None:
+    issuer = Issuer()
+    (tmp_path / "records").mkdir()
+    config = build_config(tmp_path, issuer.url, tmp_path / "records")
+    try:
+        with running_gateway(config, tmp_path, Limits(modelled_latency_route=True)) as gw, open_socket(gw) as socket:
+            assert gw.endpoints.connections_url is not None
+            cid = connection_id(socket)
+            started = time.monotonic()
+            posted = requests.post(modelled_latency_url(gw.endpoints.connections_url, 300, cid),
+                                   data=b'{"type": "late"}', timeout=10)  # fmt: skip
+            assert posted.status_code == 200 and time.monotonic() - started >= 0.3
+            assert receive_json(socket) == {"type": "late"}
+            gone = requests.post(modelled_latency_url(gw.endpoints.connections_url, 0, "bm90LWEtY29ubmVjdGlvbg=="),
+                                 data=b"{}", timeout=10)  # fmt: skip
+            assert gone.status_code == 410
     finally:
         issuer.close()

@@ -48,6 +48,7 @@ def test_zip_holds_code_shared_package_and_only_runtime_dependencies(built: tupl
     top_level = {name.split("/", 1)[0] for name in names}
     assert {function, "babelcast", "pydantic", "pydantic_core", "structlog"} <= top_level
     assert not top_level & {"boto3", "botocore", "s3transfer", "tests", "bin"}, "runtime-provided or dev files bundled"
+    assert not top_level & {"babelcast_client", "babelcast_devstack", "websockets"}, "client/dev-only packages bundled"
     assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".pyo"))]
     assert names == sorted(names)
     assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}

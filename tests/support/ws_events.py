@@ -85,3 +85,10 @@ def authorizer_event(query: dict[str, str]) -> dict[str, Any]:
         "stageVariables": {},
         "requestContext": _context(connection_id, "$connect", "CONNECT", None),
     }
+
+
+def session_change_event(session_id: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The sessions table's stream event carrying one MODIFY record (images in DynamoDB JSON)."""
+    change = {"Keys": {"sessionId": {"S": session_id}}, "OldImage": old, "NewImage": new, "SequenceNumber": "100",
+              "StreamViewType": "NEW_AND_OLD_IMAGES"}  # fmt: skip
+    return {"Records": [{"eventID": "1", "eventName": "MODIFY", "eventSource": "aws:dynamodb", "dynamodb": change}]}

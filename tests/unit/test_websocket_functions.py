@@ -20,7 +20,13 @@ from ws_disconnect import handler as disconnect_handler
 from ws_message import handler as message_handler
 
 from tests.support.report import record
-from tests.support.ws_events import connect_event, disconnect_event, message_event, new_connection_id
+from tests.support.ws_events import (
+    connect_event,
+    disconnect_event,
+    message_event,
+    new_connection_id,
+    session_change_event,
+)
 from tests.unit.websocket_fixtures import (  # noqa: F401 - fixtures
     ENV,
     AwsCalls,
@@ -120,23 +126,7 @@ class Ws:
 
     def stream_change(self, session_id: str, before: dict[str, Any]) -> dict[str, Any]:
         """Deliver the MODIFY record the sessions table's stream would carry."""
-        after = self.session_item(session_id)
-        event = {
-            "Records": [
-                {
-                    "eventID": "1",
-                    "eventName": "MODIFY",
-                    "eventSource": "aws:dynamodb",
-                    "dynamodb": {
-                        "Keys": {"sessionId": {"S": session_id}},
-                        "OldImage": before,
-                        "NewImage": after,
-                        "SequenceNumber": "100",
-                        "StreamViewType": "NEW_AND_OLD_IMAGES",
-                    },
-                }
-            ]
-        }
+        event = session_change_event(session_id, before, self.session_item(session_id))
         result: dict[str, Any] = events_handler.lambda_handler(event, None)
         return result
 

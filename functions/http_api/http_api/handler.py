@@ -104,7 +104,7 @@ def list_sessions(request: HttpRequest) -> HttpResponse:
     if unknown:
         raise ValidationFailed(details=[(name, "unknown query parameter") for name in unknown])
     limit_text = query.get("limit", str(DEFAULT_PAGE_SIZE))
-    if not limit_text.isdigit():
+    if not (limit_text.isascii() and limit_text.isdigit()):
         raise ValidationFailed(details=[("limit", "must be an integer between 1 and 100")])
     status = None
     if "status" in query:

@@ -8,7 +8,10 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,7 +50,7 @@ def spawn(local_dir: Path, *args: str, external_endpoint: str | None = None) -> 
     (local_dir / "endpoints.json").unlink(missing_ok=True)
     return subprocess.Popen(
         [sys.executable, "-m", "babelcast_devstack.cli", "up", "--no-package", "--local-dir", str(local_dir),
-         "--http-port", "0", "--ws-port", "0", "--emulator-port", "0", *args],
+         "--http-port", "0", "--ws-port", "0", "--emulator-port", "0", "--docs-port", "0", *args],
         stdout=(local_dir / "stack.log").open("wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         start_new_session=True, env=environment,
     )  # fmt: skip
@@ -76,3 +79,19 @@ def start(local_dir: Path, *args: str, external_endpoint: str | None = None) -> 
         BackgroundStack(process, local_dir, local_dir / "stack.log", {}, 0).stop()
         raise
     return BackgroundStack(process, local_dir, local_dir / "stack.log", document, time.perf_counter() - started)
+
+
+@contextmanager
+def stack_for_benchmark(use_running: bool, *args: str) -> Iterator[tuple[dict[str, Any], float, int]]:
+    """The stack a benchmark measures: the running `make dev` one (``use_running``) or a new one on
+    free ports, stopped afterwards. Yields its endpoints document, ready seconds and PID."""
+    if use_running:
+        document = json.loads((repository_root() / ".local" / "endpoints.json").read_text())
+        yield document, float(document.get("startupSeconds", 0)), int(document["pid"])
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-stack-") as tmp:
+        running = start(Path(tmp), *args)
+        try:
+            yield running.document, running.ready_seconds, running.process.pid
+        finally:
+            running.stop()

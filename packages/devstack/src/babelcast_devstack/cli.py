@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> None:
     up.add_argument("--http-port", type=int, default=_port("BABELCAST_HTTP_PORT", 8000))
     up.add_argument("--ws-port", type=int, default=_port("BABELCAST_WS_PORT", 8001))
     up.add_argument("--emulator-port", type=int, default=_port("BABELCAST_EMULATOR_PORT", 4566))
+    up.add_argument("--docs-port", type=int, default=_port("BABELCAST_DOCS_PORT", 8002), help="API docs viewer")
     up.add_argument("--no-package", action="store_true", help="use the zips already in dist/")
     up.add_argument("--idle-timeout", type=float, default=float(os.environ.get("BABELCAST_WS_IDLE_TIMEOUT",
                                                                                IDLE_TIMEOUT_SECONDS)))  # fmt: skip
@@ -34,6 +35,8 @@ def main(argv: list[str] | None = None) -> None:
                                                                                  MAX_CONNECTION_SECONDS)))  # fmt: skip
     up.add_argument("--schedule-interval", type=float, default=schedule_interval_from_environment(), metavar="SECONDS",
                     help="fire every schedule this often (env BABELCAST_SCHEDULE_INTERVAL_SECONDS)")  # fmt: skip
+    up.add_argument("--modelled-latency-route", action="store_true",
+                    help="benchmarks: also serve /_modelled-latency/<ms>/<stage>/@connections/<id>")  # fmt: skip
     user = commands.add_parser("user", help="create another speaker account on the running stack")
     user.add_argument("--username", default=None)
     user.add_argument("--local-dir", type=Path, default=None)
@@ -42,9 +45,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "up":
         options = StackOptions(
             local_dir=args.local_dir, http_port=args.http_port, websocket_port=args.ws_port,
-            emulator_port=args.emulator_port, external_endpoint=os.environ.get(EXTERNAL_ENDPOINT_VARIABLE) or None,
+            emulator_port=args.emulator_port, docs_port=args.docs_port,
+            external_endpoint=os.environ.get(EXTERNAL_ENDPOINT_VARIABLE) or None,
             package=not args.no_package, schedule_interval=args.schedule_interval,
-            limits=Limits(idle_timeout_seconds=args.idle_timeout, max_connection_seconds=args.max_connection),
+            limits=Limits(idle_timeout_seconds=args.idle_timeout, max_connection_seconds=args.max_connection,
+                          modelled_latency_route=args.modelled_latency_route),
         )  # fmt: skip
         run(options, out=lambda line: print(line, flush=True))
         return

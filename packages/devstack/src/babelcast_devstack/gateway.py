@@ -128,7 +128,8 @@ class LocalGateway:
     async def _listen(self, app: web.Application, port: int) -> int:
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, self.host, port)
+        # a deep accept queue: a burst of hundreds of connections must queue, not have SYNs dropped
+        site = web.TCPSite(runner, self.host, port, backlog=1024)
         await site.start()
         self._runners.append(runner)
         # with port 0 the OS picks one: read back what was bound

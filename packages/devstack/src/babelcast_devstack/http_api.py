@@ -97,7 +97,8 @@ class HttpApiServer:
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=10 * 1024 * 1024)  # HTTP APIs accept up to 10 MB
-        app.router.add_route("*", "/{tail:.*}", self.handle)
+        # every path, newlines (%0A) included: API Gateway, not aiohttp, answers those it cannot route
+        app.router.add_route("*", r"/{tail:[\s\S]*}", self.handle)
         return app
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:

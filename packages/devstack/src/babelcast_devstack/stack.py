@@ -21,9 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import hcl2
+
 from babelcast_devstack.accounts import Account, create_speaker
 from babelcast_devstack.config import GatewayConfig, from_terraform_state
-from babelcast_devstack.emulator import emulator_environment, free_port, moto_server
+from babelcast_devstack.docs_server import DocsServer
+from babelcast_devstack.emulator import emulator_environment, free_port, moto_server, port_is_free
 from babelcast_devstack.gateway import Endpoints, LocalGateway
 from babelcast_devstack.lambda_runtime import LambdaRuntime
 from babelcast_devstack.runtime_python import runtime_environment
@@ -48,6 +51,7 @@ class StackOptions:
     http_port: int = 8000
     websocket_port: int = 8001
     emulator_port: int = 4566
+    docs_port: int = 8002
     external_endpoint: str | None = None
     package: bool = True
     region: str = "us-east-1"
@@ -76,8 +80,16 @@ def _package(root: Path) -> None:
     subprocess.run([sys.executable, str(root / "scripts" / "package_functions.py")], check=True)
 
 
+def cors_origins_with(workspace_tfvars: Path, origin: str) -> list[str]:
+    """The workspace's CORS origins plus ``origin`` (the API docs viewer, so its "Try it out" works)."""
+    with workspace_tfvars.open() as handle:
+        declared = hcl2.load(handle).get("cors_allowed_origins", [])
+    origins = [str(o).strip('"') for o in declared]
+    return origins if origin in origins else [*origins, origin]
+
+
 def _apply(
-    options: StackOptions, endpoint: str, external: bool
+    options: StackOptions, endpoint: str, external: bool, docs_origin: str
 ) -> tuple[Terraform, dict[str, Any], GatewayConfig, Triggers]:
     terraform = Terraform.scratch_copy(
         options.root, options.state_dir / "stack" / "terraform",
@@ -86,8 +98,10 @@ def _apply(
     )  # fmt: skip
     terraform.init()
     terraform.select_workspace(WORKSPACE)
+    origins = cors_origins_with(terraform.workdir / "workspaces" / f"{WORKSPACE}.tfvars", docs_origin)
     terraform.run("apply", "-auto-approve", "-var-file=workspaces/local.tfvars",
-                  f"-var=artifacts_dir={options.root / 'dist'}", timed="apply")  # fmt: skip
+                  f"-var=artifacts_dir={options.root / 'dist'}",
+                  f"-var=cors_allowed_origins={json.dumps(origins)}", timed="apply")  # fmt: skip
     outputs = terraform.outputs()
     state = terraform.state()
     config = from_terraform_state(state, base_dir=terraform.workdir)
@@ -95,11 +109,12 @@ def _apply(
 
 
 def endpoints_document(
-    endpoints: Endpoints, emulator: str, outputs: dict[str, Any], speaker: Account, region: str
+    endpoints: Endpoints, emulator: str, outputs: dict[str, Any], speaker: Account, region: str, *, docs_url: str
 ) -> dict[str, Any]:
     return {
         "ready": True,
         "httpApiUrl": endpoints.http_api_url,
+        "docsUrl": docs_url,
         "websocketUrl": endpoints.websocket_url,
         "connectionsUrl": endpoints.connections_url,
         "awsEndpointUrl": emulator,
@@ -125,6 +140,7 @@ def banner(document: dict[str, Any]) -> str:
         f"  HTTP API        {http}",
         f"  WebSocket API   {ws or '(none declared in Terraform yet)'}",
         f"  AWS emulator    {aws}   (AWS_ENDPOINT_URL for boto3, the AWS CLI, Terraform)",
+        f"  API docs        {document['docsUrl']}   (Swagger UI with Try it out; openapi.yaml, asyncapi.yaml)",
         f"  region          {document['region']}",
         f"  user pool       {document['userPoolId']}",
         f"  app client      {document['userPoolClientId']}",
@@ -151,17 +167,23 @@ def banner(document: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-async def _serve(gateway: LocalGateway, ready: Callable[[Endpoints], None]) -> None:
+async def _serve(
+    gateway: LocalGateway, docs: Callable[[Endpoints], DocsServer], ready: Callable[[Endpoints, str], None]
+) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    docs_server: DocsServer | None = None
     try:
         endpoints = await gateway.start()
-        ready(endpoints)
+        docs_server = docs(endpoints)
+        ready(endpoints, await docs_server.start())
         await stop.wait()
     finally:
-        print("\nstopping: gateway and function workers ...", flush=True)
+        print("\nstopping: docs server, gateway and function workers ...", flush=True)
+        if docs_server is not None:
+            await docs_server.stop()
         await gateway.stop()
 
 
@@ -175,6 +197,10 @@ def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
     if options.package:
         with progress("packaging functions (dist/*.zip)"):
             _package(options.root)
+    # The docs viewer's port is chosen before the apply: its origin goes into the CORS origins.
+    docs_port = options.docs_port or free_port()
+    if not port_is_free(docs_port):
+        raise RuntimeError(f"port {docs_port} on 127.0.0.1 is in use; choose another with BABELCAST_DOCS_PORT")
     with contextlib.ExitStack() as stack:
         external = options.external_endpoint
         with progress(f"starting the AWS emulator{' (external: ' + external + ')' if external else ''}"):
@@ -184,7 +210,9 @@ def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
                 port = options.emulator_port or free_port()
                 endpoint = stack.enter_context(moto_server(port, log_path=state_dir / "emulator.log"))
         with progress("terraform apply (workspace local) onto the emulator"):
-            _, outputs, config, triggers = _apply(options, endpoint, external is not None)
+            _, outputs, config, triggers = _apply(
+                options, endpoint, external is not None, f"http://127.0.0.1:{docs_port}"
+            )
         with progress("creating a speaker account"):
             speaker = create_speaker(endpoint, options.region, outputs["user_pool_id"], "speaker",
                                      reuse_existing=external is not None)  # fmt: skip
@@ -198,8 +226,12 @@ def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
             triggers=triggers, schedule_interval_override=options.schedule_interval,
         )  # fmt: skip
 
-        def ready(endpoints: Endpoints) -> None:
-            document = endpoints_document(endpoints, endpoint, outputs, speaker, options.region)
+        def docs(endpoints: Endpoints) -> DocsServer:
+            return DocsServer(options.root / "docs", http_api_url=endpoints.http_api_url,
+                              websocket_url=endpoints.websocket_url, port=docs_port)  # fmt: skip
+
+        def ready(endpoints: Endpoints, docs_url: str) -> None:
+            document = endpoints_document(endpoints, endpoint, outputs, speaker, options.region, docs_url=docs_url)
             document["endpointsFile"] = str(endpoints_file)
             document["startupSeconds"] = round(time.perf_counter() - started, 2)
             temporary = endpoints_file.with_suffix(".tmp")
@@ -210,7 +242,7 @@ def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
 
         out("starting the local API Gateway ...")
         try:
-            asyncio.run(_serve(gateway, ready))
+            asyncio.run(_serve(gateway, docs, ready))
         finally:
             endpoints_file.unlink(missing_ok=True)
             out("stopping: AWS emulator ...")

@@ -5,6 +5,10 @@ then the connect route; a non-2xx result rejects the upgrade with that HTTP stat
 routed by the route selection expression with ``$default`` fallback; ``$disconnect`` runs on
 close with the close code and reason. Binary frames close the socket with 1003, messages over
 128 KB with 1009; idle (10 min) and maximum connection (2 h) limits apply.
+
+Opt-in, for benchmarks only (``Limits.modelled_latency_route``): ``/_modelled-latency/<ms>/<stage>/@connections/<id>``
+answers like ``@connections`` after sleeping <ms>, modelling the network round trip each PostToConnection
+costs on AWS (here a loopback call takes ~1 ms). The sleep is asyncio's, so the gateway stays concurrent.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ MAX_MESSAGE_BYTES = 128 * 1024
 IDLE_TIMEOUT_SECONDS = 10 * 60
 MAX_CONNECTION_SECONDS = 2 * 60 * 60
 GOING_AWAY = 1001
+MAX_MODELLED_LATENCY_MS = 2000
 
 
 @dataclass
@@ -53,6 +58,8 @@ class Limits:
     idle_timeout_seconds: float = IDLE_TIMEOUT_SECONDS
     max_connection_seconds: float = MAX_CONNECTION_SECONDS
     max_message_bytes: int = MAX_MESSAGE_BYTES
+    # serve the benchmark-only @connections route with a modelled round-trip delay (off by default)
+    modelled_latency_route: bool = False
 
 
 def connection_id() -> str:
@@ -125,6 +132,11 @@ class WebSocketApiServer:
         app = web.Application(client_max_size=self.limits.max_message_bytes + 1024)
         stage = self.api.stage
         app.router.add_route("*", f"/{stage}/@connections/{{connection_id}}", self.manage)
+        if self.limits.modelled_latency_route:
+            app.router.add_route(
+                "*", f"/_modelled-latency/{{latency_ms:\\d+}}/{stage}/@connections/{{connection_id}}",
+                self.manage_after_modelled_latency,
+            )  # fmt: skip
         app.router.add_get(f"/{stage}", self.connect)
         app.router.add_get(f"/{stage}/", self.connect)
         app.on_shutdown.append(self._shutdown)
@@ -401,6 +413,12 @@ class WebSocketApiServer:
             await self._close(connection, 1000, "Connection deleted")
             return web.Response(status=204)
         return web.json_response({"message": "Method Not Allowed"}, status=405)
+
+    async def manage_after_modelled_latency(self, request: web.Request) -> web.StreamResponse:
+        """``manage`` after the round trip a real network would add (benchmarks only, opt-in)."""
+        latency_ms = min(int(request.match_info["latency_ms"]), MAX_MODELLED_LATENCY_MS)
+        await asyncio.sleep(latency_ms / 1000)
+        return await self.manage(request)
 
 
 def _iso(epoch_seconds: float) -> str:

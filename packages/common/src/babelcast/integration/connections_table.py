@@ -130,6 +130,11 @@ class ConnectionsTable(DynamoTable):
                 self.client.transact_write_items(TransactItems=transact)  # type: ignore[arg-type]
         except ClientError as error:
             reasons = _cancellation_reasons(error)
+            codes = [reason.get("Code") for reason in reasons]
+            if codes[1:2] == ["ConditionalCheckFailed"] and codes[0] in (None, "None"):
+                # Only the record's own "not yet stored" check failed: this very join was already
+                # applied (a retry after a timeout whose first attempt went through). It is counted.
+                return
             old = reasons[0].get("Item") if reasons else None
             if not old:
                 raise ListenerJoinRejected("missing") from None

@@ -1,0 +1,499 @@
+"""Speaker and listener WebSocket clients (docs/websocket-protocol.md).
+
+Both keep the connection alive with ``heartbeat`` messages on a timer (API Gateway closes idle
+sockets after 10 minutes), read the server's messages on a background thread, and reconnect with
+the same ``sessionId`` when the server drops the socket without ending the session, or asks for it
+(``connectionRefreshRequired``, sent before API Gateway's 2-hour limit)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import random
+import threading
+import time
+import wave
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.sync.client import ClientConnection, connect
+
+from babelcast_client.auth import TokenProvider
+from babelcast_client.errors import (
+    FRIENDLY_MESSAGES,
+    ApiError,
+    BabelcastError,
+    Unauthorized,
+    WebSocketError,
+    error_class,
+    websocket_error,
+)
+from babelcast_client.models import QualityTier, Session
+
+LOG = logging.getLogger("babelcast_client")
+
+MAX_FRAME_BYTES = 128 * 1024  # API Gateway closes the socket (1009) beyond this
+MAX_SEQUENCE = 2**53 - 1
+# {"action": "sendAudio", "audioData": "", "sequence": 9007199254740991} plus headroom
+_SEND_AUDIO_OVERHEAD = 96
+# The largest raw chunk whose base64 sendAudio frame stays under the frame limit (~96 KB, 3 s of audio).
+MAX_CHUNK_BYTES = (MAX_FRAME_BYTES - _SEND_AUDIO_OVERHEAD) // 4 * 3
+SAMPLE_RATE = 16_000
+SAMPLE_WIDTH = 2  # PCM 16-bit
+DEFAULT_CHUNK_MS = 100
+DEFAULT_HEARTBEAT_SECONDS = 240.0
+
+_REFUSED = {
+    400: "The WebSocket connection was refused: the session id or the language is invalid.",
+    401: "The WebSocket connection was refused: the token is invalid or expired.",
+    403: "The WebSocket connection was refused: the session has ended, or it is not yours.",
+    404: "The WebSocket connection was refused: session not found.",
+    429: "The WebSocket connection was refused: the session has too many listeners.",
+}
+_PERMANENT_REFUSALS = {400, 403, 404}
+
+
+@dataclass(frozen=True)
+class ReconnectPolicy:
+    """How often and how patiently a dropped socket is reopened (exponential backoff with jitter)."""
+
+    max_attempts: int = 5
+    base_delay: float = 0.5
+    multiplier: float = 2.0
+    max_delay: float = 10.0
+    jitter: float = 0.1
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        nominal = min(self.base_delay * self.multiplier ** (attempt - 1), self.max_delay)
+        return nominal * rng.uniform(1 - self.jitter, 1 + self.jitter)
+
+
+def refused(error: InvalidStatus) -> ApiError:
+    """A refused handshake as a typed error (the status is the only thing API Gateway sends)."""
+    status = error.response.status_code
+    code = {401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "SESSION_NOT_FOUND", 429: "TOO_MANY_LISTENERS"}.get(
+        status, "CONNECTION_REFUSED"
+    )
+    message = (
+        _REFUSED.get(status) or FRIENDLY_MESSAGES.get(status) or f"The WebSocket connection was refused ({status})."
+    )
+    return error_class(status)(status, code, message)
+
+
+class _Inbox:
+    """Received messages, oldest first; bounded so an unread speaker inbox cannot grow forever."""
+
+    def __init__(self, size: int = 1000) -> None:
+        self._items: deque[dict[str, Any]] = deque(maxlen=size)
+        self._ready = threading.Condition()
+        self.closed = False
+
+    def put(self, message: dict[str, Any]) -> None:
+        with self._ready:
+            self._items.append(message)
+            self._ready.notify_all()
+
+    def finish(self) -> None:
+        with self._ready:
+            self.closed = True
+            self._ready.notify_all()
+
+    def take(
+        self, timeout: float | None, wanted: Callable[[dict[str, Any]], bool] | None = None
+    ) -> dict[str, Any] | None:
+        """The first (wanted) message, waiting up to ``timeout``; None on timeout or after the end.
+        Other messages stay in the inbox, in order, for a later call."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._ready:
+            while True:
+                for index, message in enumerate(self._items):
+                    if wanted is None or wanted(message):
+                        del self._items[index]
+                        return message
+                if self.closed:
+                    return None
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return None
+                self._ready.wait(remaining)
+
+
+class _LiveSocket(ABC):
+    def __init__(
+        self,
+        url: str,
+        *,
+        heartbeat_interval: float | None = DEFAULT_HEARTBEAT_SECONDS,
+        reconnect: ReconnectPolicy | None = None,
+        open_timeout: float = 10.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.url = url
+        self.heartbeat_interval = heartbeat_interval
+        self.reconnect_policy = reconnect or ReconnectPolicy()
+        self.open_timeout = open_timeout
+        self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        self.reconnects = 0
+        self.ended: dict[str, Any] | None = None  # the sessionEnded message, once received
+        self.error: BabelcastError | None = None  # why the socket stopped, if not on purpose
+        self._connection: ClientConnection | None = None
+        self._connected = threading.Event()
+        self._closing = threading.Event()
+        self._send_lock = threading.Lock()
+        self._inbox = _Inbox()
+        self._threads: list[threading.Thread] = []
+
+    @abstractmethod
+    def _query(self) -> dict[str, str]:
+        """The query string of the next connection attempt."""
+
+    def _on_refused(self, error: ApiError) -> bool:
+        """Whether to try again after this refusal: a full session (429) or a server error may pass."""
+        return error.status >= 500 or error.status == 429
+
+    # --- lifecycle --------------------------------------------------------------------------------
+
+    def connect(self) -> None:
+        self._connection = self._open()
+        self._connected.set()
+        self._start(self._receive_loop, "receiver")
+        if self.heartbeat_interval:
+            self._start(self._heartbeat_loop, "heartbeat")
+
+    def close(self) -> None:
+        self._closing.set()
+        connection = self._connection
+        if connection is not None:
+            connection.close()
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(timeout=15)
+        if self._connection is not None and self._connection is not connection:
+            self._connection.close()  # reopened by the receiver while we were closing
+        self._inbox.finish()
+
+    def __enter__(self) -> _LiveSocket:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set() and not self._closing.is_set()
+
+    def _start(self, target: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=target, name=f"babelcast-{name}", daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _open(self) -> ClientConnection:
+        query = urlencode(self._query())
+        try:
+            return connect(f"{self.url}?{query}", open_timeout=self.open_timeout, close_timeout=5, legacy=True)
+        except InvalidStatus as error:
+            raise refused(error) from None
+        except (OSError, InvalidHandshake, TimeoutError) as error:
+            raise WebSocketError(f"Cannot open the WebSocket at {self.url}: {type(error).__name__}.") from None
+
+    # --- sending ------------------------------------------------------------------------------------
+
+    def send(self, message: dict[str, Any], *, wait_for_reconnect: float = 30.0) -> None:
+        """Send one JSON message. If the socket is being reopened, wait for it and send on the new one."""
+        text = json.dumps(message, separators=(",", ":"))
+        for _ in range(2):
+            if self._inbox.closed or not self._connected.wait(wait_for_reconnect) or self._closing.is_set():
+                break  # the receiver has stopped (ended, closed, or could not reopen), or it takes too long
+            connection = self._connection
+            assert connection is not None
+            try:
+                with self._send_lock:
+                    connection.send(text)
+            except ConnectionClosed:
+                if self._connection is connection:
+                    self._connected.clear()  # the receiver will notice too, and reopen
+                continue
+            return
+        raise self.error or WebSocketError("The WebSocket is closed.")
+
+    def heartbeat(self) -> None:
+        self.send({"action": "heartbeat"})
+
+    def request_status(self) -> None:
+        """Ask for ``sessionStatus`` (read it with ``next_message("sessionStatus")``)."""
+        self.send({"action": "getSessionStatus"})
+
+    def next_message(self, *types: str, timeout: float | None = 30.0) -> dict[str, Any] | None:
+        """The next received message (of one of ``types`` if given); None on timeout or when closed."""
+        return self._inbox.take(timeout, (lambda m: m.get("type") in types) if types else None)
+
+    # --- background threads ----------------------------------------------------------------------
+
+    def _heartbeat_loop(self) -> None:
+        assert self.heartbeat_interval
+        while not self._closing.wait(self.heartbeat_interval):
+            try:
+                self.send({"action": "heartbeat"}, wait_for_reconnect=0)
+            except BabelcastError:
+                LOG.debug("heartbeat skipped: the socket is reconnecting")
+
+    def _receive_loop(self) -> None:
+        try:
+            while not self._closing.is_set():
+                connection = self._connection
+                assert connection is not None
+                try:
+                    raw = connection.recv()
+                except ConnectionClosed as closed:
+                    if self._closing.is_set() or self.ended is not None:
+                        return
+                    if connection is not self._connection:
+                        continue  # replaced on purpose (connectionRefreshRequired)
+                    self._connected.clear()
+                    code = closed.rcvd.code if closed.rcvd else 1006
+                    LOG.warning("the server closed the WebSocket (code %s): reconnecting", code)
+                    if not self._reopen():
+                        return
+                    continue
+                self._handle(raw)
+        finally:
+            self._connected.clear()
+            self._inbox.finish()
+
+    def _handle(self, raw: str | bytes) -> None:
+        try:
+            message = json.loads(raw)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            LOG.warning("ignored a WebSocket message that is not a JSON object")
+            return
+        kind = message.get("type")
+        if kind == "sessionEnded":
+            self.ended = message
+        elif kind == "connectionRefreshRequired":
+            self._refresh_connection()
+        self._inbox.put(message)
+
+    def _refresh_connection(self) -> None:
+        """Open the new socket before closing the old one, so nothing is missed in between."""
+        try:
+            fresh = self._open()
+        except BabelcastError as error:
+            LOG.warning("connectionRefreshRequired: reopening failed (%s); will retry when the socket closes", error)
+            return
+        old, self._connection = self._connection, fresh
+        self.reconnects += 1
+        if old is not None:
+            old.close()
+
+    def _reopen(self) -> bool:
+        policy = self.reconnect_policy
+        for attempt in range(1, policy.max_attempts + 1):
+            if self._closing.wait(policy.delay(attempt, self.rng)):
+                return False
+            try:
+                self._connection = self._open()
+            except ApiError as error:
+                if error.status in _PERMANENT_REFUSALS or not self._on_refused(error):
+                    self.error = error
+                    return False
+                continue
+            except WebSocketError as error:
+                self.error = error
+                continue
+            self.reconnects += 1
+            self.error = None
+            self._connected.set()
+            LOG.info("WebSocket reopened (attempt %d)", attempt)
+            return True
+        self.error = WebSocketError(
+            f"The WebSocket was dropped and could not be reopened after {policy.max_attempts} attempts."
+            + (f" Last error: {self.error.message}" if self.error else "")
+        )
+        return False
+
+
+class ListenerClient(_LiveSocket):
+    """Receives a session's events and the translation pipeline's output for one language.
+
+    Iterate it for the messages (heartbeat acknowledgements excluded); iteration ends after
+    ``sessionEnded`` or ``close()``, and raises if the socket was dropped and could not be reopened."""
+
+    def __init__(self, url: str, session_id: str, target_language: str, **options: Any) -> None:
+        super().__init__(url, **options)
+        self.session_id = session_id
+        self.target_language = target_language
+
+    def _query(self) -> dict[str, str]:
+        return {"sessionId": self.session_id, "targetLanguage": self.target_language}
+
+    def __enter__(self) -> ListenerClient:
+        self.connect()
+        return self
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        while True:
+            message = self._inbox.take(None)
+            if message is None:
+                if self.error is not None:
+                    raise self.error
+                return
+            if message.get("type") != "heartbeatAck":
+                yield message
+
+    def change_language(self, target_language: str) -> None:
+        """Switch language; later reconnects use the new one too."""
+        self.send({"action": "changeLanguage", "targetLanguage": target_language})
+        self.target_language = target_language
+
+
+@dataclass(frozen=True)
+class StreamStats:
+    chunks: int
+    bytes: int
+    audio_seconds: float
+    first_sequence: int | None
+    last_sequence: int | None
+
+
+class SpeakerClient(_LiveSocket):
+    """Streams a session's audio. ``session_id=None`` opens a legacy connection on which
+    ``create_session_legacy`` creates the session (then reconnects use its id)."""
+
+    def __init__(self, url: str, session_id: str | None, token_provider: TokenProvider, **options: Any) -> None:
+        super().__init__(url, **options)
+        self.session_id = session_id
+        self.token_provider = token_provider
+        self.sequence = 0  # the next chunk's; increases across reconnects as the protocol requires
+        self._refreshed_at: int | None = None  # the reconnection count when the token was last refreshed
+
+    def _query(self) -> dict[str, str]:
+        query = {"token": self.token_provider.token()}
+        if self.session_id:
+            query = {"sessionId": self.session_id, **query}
+        return query
+
+    def __enter__(self) -> SpeakerClient:
+        self.connect()
+        return self
+
+    def connect(self) -> None:
+        try:
+            super().connect()
+        except Unauthorized:
+            self.token_provider.refresh()  # once: the token may have expired between read and use
+            super().connect()
+
+    def _on_refused(self, error: ApiError) -> bool:
+        if error.status == 401 and self._refreshed_at != self.reconnects:
+            self._refreshed_at = self.reconnects  # once per reconnection: a second 401 is final
+            self.token_provider.refresh()
+            return True
+        return super()._on_refused(error)
+
+    def create_session_legacy(
+        self, source_language: str, quality_tier: QualityTier | str = QualityTier.STANDARD, *, timeout: float = 30
+    ) -> Session:
+        """The legacy flow: on a connection opened without ``sessionId``, send ``createSession``."""
+        if self.session_id:
+            raise ValueError("this connection already belongs to a session")
+        self.send({"action": "createSession", "sourceLanguage": source_language, "qualityTier": str(quality_tier)})
+        reply = self.next_message("sessionCreated", "error", timeout=timeout)
+        if reply is None:
+            raise self.error or WebSocketError(f"No answer to createSession within {timeout:g} s.")
+        if reply["type"] == "error":
+            raise websocket_error(reply)
+        self.session_id = str(reply["sessionId"])
+        return Session.from_api(reply["session"])
+
+    def send_audio(self, chunk: bytes) -> int:
+        """Send one chunk of PCM audio (at most ``MAX_CHUNK_BYTES``); returns its sequence number."""
+        if not chunk:
+            raise ValueError("an audio chunk cannot be empty")
+        if len(chunk) > MAX_CHUNK_BYTES:
+            raise ValueError(f"an audio chunk is at most {MAX_CHUNK_BYTES} bytes (the 128 KB frame limit), "
+                             f"got {len(chunk)}")  # fmt: skip
+        sequence = self.sequence
+        self.send({"action": "sendAudio", "audioData": base64.b64encode(chunk).decode(), "sequence": sequence})
+        self.sequence = min(sequence + 1, MAX_SEQUENCE)
+        return sequence
+
+    def stream(
+        self,
+        chunks: Iterable[bytes],
+        *,
+        bytes_per_second: float | None = None,
+        on_progress: Callable[[StreamStats], None] | None = None,
+    ) -> StreamStats:
+        """Send every chunk in order. With ``bytes_per_second`` the chunks are paced in real time
+        (as a microphone would produce them); otherwise they go as fast as the socket takes them."""
+        started = time.monotonic()
+        count = total = 0
+        first: int | None = None
+        last: int | None = None
+        for chunk in chunks:
+            if bytes_per_second:
+                ahead = total / bytes_per_second - (time.monotonic() - started)
+                if ahead > 0 and self._closing.wait(ahead):
+                    break
+            last = self.send_audio(chunk)
+            first = last if first is None else first
+            count += 1
+            total += len(chunk)
+            if on_progress:
+                on_progress(StreamStats(count, total, total / (SAMPLE_RATE * SAMPLE_WIDTH), first, last))
+        return StreamStats(count, total, total / (SAMPLE_RATE * SAMPLE_WIDTH), first, last)
+
+    def stream_wav(
+        self,
+        path: str | Path,
+        *,
+        chunk_ms: int = DEFAULT_CHUNK_MS,
+        realtime: bool = False,
+        on_progress: Callable[[StreamStats], None] | None = None,
+    ) -> StreamStats:
+        """Stream a 16-bit mono 16 kHz WAV file in ``chunk_ms`` chunks."""
+        return self.stream(wav_chunks(path, chunk_ms), on_progress=on_progress,
+                           bytes_per_second=SAMPLE_RATE * SAMPLE_WIDTH if realtime else None)  # fmt: skip
+
+    def pause(self) -> None:
+        """Pause the broadcast: audio sent while paused is buffered by the server (up to 30 s)."""
+        self.send({"action": "pauseBroadcast"})
+
+    def resume(self) -> None:
+        self.send({"action": "resumeBroadcast"})
+
+
+def wav_chunks(path: str | Path, chunk_ms: int = DEFAULT_CHUNK_MS) -> Iterator[bytes]:
+    """The PCM frames of a WAV file in chunks of ``chunk_ms`` milliseconds. The protocol's audio is
+    16-bit mono 16 kHz PCM; anything else is refused here rather than sent garbled."""
+    with wave.open(str(path), "rb") as reader:
+        channels, width, rate = reader.getnchannels(), reader.getsampwidth(), reader.getframerate()
+        if (channels, width, rate) != (1, SAMPLE_WIDTH, SAMPLE_RATE):
+            raise ValueError(
+                f"{Path(path).name}: {channels} channel(s), {8 * width}-bit, {rate} Hz; the protocol needs mono "
+                f"16-bit 16000 Hz PCM (convert with: ffmpeg -i in.wav -ac 1 -ar 16000 -sample_fmt s16 out.wav)"
+            )
+        frames = max(1, SAMPLE_RATE * chunk_ms // 1000)
+        if frames * SAMPLE_WIDTH > MAX_CHUNK_BYTES:
+            raise ValueError(f"chunk_ms={chunk_ms} makes chunks over the frame limit ({MAX_CHUNK_BYTES} bytes)")
+        while chunk := reader.readframes(frames):
+            yield chunk
+
+
+def write_wav(path: str | Path, pcm: bytes) -> None:
+    """Write 16-bit mono 16 kHz PCM as a WAV file (handy for tests and demos)."""
+    with wave.open(str(path), "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(SAMPLE_WIDTH)
+        writer.setframerate(SAMPLE_RATE)
+        writer.writeframes(pcm)
