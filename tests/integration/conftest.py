@@ -30,6 +30,9 @@ from tests.support.report import record
 ROOT = repository_root()
 # Against an external emulator the stack's Terraform state is kept here (`make localstack-down` removes it)
 EXTERNAL_STACK_DIR = ROOT / ".local" / "integration-external"
+# Every token a test logged in for: the log audit (test_zz_log_audit.py) proves none reached a log
+# line (forged tokens are caught there by their JWT shape).
+ISSUED_TOKENS: set[str] = set()
 
 
 @dataclass
@@ -69,7 +72,9 @@ class Stack:
         return create_speaker(self.endpoint, self.region, self.document["userPoolId"], username and self.name(username))
 
     def tokens(self, account: Account) -> dict[str, str]:
-        return log_in(self.endpoint, self.region, self.document["userPoolClientId"], account)
+        tokens = log_in(self.endpoint, self.region, self.document["userPoolClientId"], account)
+        ISSUED_TOKENS.update(tokens.values())
+        return tokens
 
     def client(self, service: str) -> Any:
         return boto3.client(

@@ -3,7 +3,6 @@ would call it: the full matrix of the foundation issue, plus the JWT authorizer'
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -17,7 +16,8 @@ ORIGIN = "http://localhost:5173"
 class Speaker:
     def __init__(self, stack: Stack, name: str) -> None:
         self.stack = stack
-        self.tokens = stack.tokens(stack.speaker(name))
+        self.account = stack.speaker(name)
+        self.tokens = stack.tokens(self.account)
 
     def call(self, method: str, path: str, *, token: str | None = "id", **kwargs: Any) -> requests.Response:
         headers = dict(kwargs.pop("headers", {}))
@@ -164,72 +164,6 @@ def test_health_and_cors_preflight(alice: Speaker, stack: Stack) -> None:
         timeout=30,
     )
     assert "Access-Control-Allow-Origin" not in foreign.headers
-
-
-def _claims(stack: Stack, **overrides: Any) -> dict[str, Any]:
-    now = int(time.time())
-    claims = {
-        "sub": "forged-user",
-        "iss": f"https://cognito-idp.{stack.region}.amazonaws.com/{stack.document['userPoolId']}",
-        "aud": stack.document["userPoolClientId"],
-        "token_use": "id",
-        "iat": now,
-        "exp": now + 600,
-    }
-    claims.update(overrides)
-    return claims
-
-
-def _tamper(token: str) -> str:
-    import base64
-    import json
-
-    header, payload, signature = token.split(".")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    claims["sub"] = "someone-else"
-    return f"{header}.{base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip('=')}.{signature}"
-
-
-def test_jwt_authorizer_refuses_bad_tokens_with_401(stack: Stack, alice: Speaker) -> None:
-    cognito = stack.client("cognito-idp")
-    other_client = cognito.create_user_pool_client(
-        UserPoolId=stack.document["userPoolId"],
-        ClientName="other-app",
-        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    )
-    account = stack.speaker("frank")
-    wrong_audience = cognito.initiate_auth(
-        AuthFlow="USER_PASSWORD_AUTH",
-        ClientId=other_client["UserPoolClient"]["ClientId"],
-        AuthParameters={"USERNAME": account.username, "PASSWORD": account.password},
-    )["AuthenticationResult"]["IdToken"]
-    other_pool = cognito.create_user_pool(PoolName="another-pool")["UserPool"]["Id"]
-    bad_tokens = {
-        "missing": None,
-        "garbage": "not-a-jwt",
-        "expired": stack.forge(_claims(stack, iat=1_600_000_000, exp=1_600_000_600)),
-        "not yet valid": stack.forge(_claims(stack, nbf=int(time.time()) + 3600)),
-        "wrong audience": wrong_audience,
-        "another user pool": stack.forge(
-            _claims(stack, iss=f"https://cognito-idp.{stack.region}.amazonaws.com/{other_pool}")
-        ),
-        "tampered": _tamper(alice.tokens["idToken"]),
-        "alg none": _tamper(alice.tokens["idToken"])
-        .rsplit(".", 1)[0]
-        .replace(alice.tokens["idToken"].split(".")[0], "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0")
-        + ".",
-    }
-    assert alice.call("GET", "/sessions").status_code == 200  # the genuine token works
-    for name, token in bad_tokens.items():
-        response = (
-            alice.call("POST", "/sessions", token=token, json={"sourceLanguage": "en"})
-            if token
-            else requests.post(f"{stack.http}/sessions", json={"sourceLanguage": "en"}, timeout=30)
-        )
-        assert response.status_code == 401, name
-        assert response.json() == {"message": "Unauthorized"}, name
-    forged_but_valid = stack.forge(_claims(stack))
-    assert alice.call("GET", "/sessions", token=forged_but_valid).status_code == 200, "the pool's own key is trusted"
 
 
 def test_dev_user_creates_a_speaker_who_can_log_in(stack: Stack) -> None:

@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from tests.integration.conftest import Stack
-from tests.integration.test_http_through_gateway import Speaker, _claims, _tamper
+from tests.integration.test_http_through_gateway import Speaker
 
 AUDIO = base64.b64encode(b"\x01\x00" * 1600).decode()  # 0.1 s of 16 kHz PCM
 
@@ -119,29 +119,6 @@ def test_someone_elses_session_is_403_for_a_speaker(stack: Stack, speaker: Speak
     with pytest.raises(InvalidStatus) as rejected:
         open_ws(stack, sessionId=session_id, token=other.tokens["idToken"])
     assert rejected.value.response.status_code == 403
-
-
-def test_bad_tokens_on_connect_are_401(stack: Stack, speaker: Speaker) -> None:
-    """16.5 on $connect: tampered, expired, wrong audience, alg none."""
-    session_id = speaker.create()["sessionId"]
-    genuine = speaker.tokens["idToken"]
-    header = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').decode().rstrip("=")
-    bad = {
-        "tampered": _tamper(genuine),
-        "expired": stack.forge(_claims(stack, sub=speaker_sub(genuine), iat=1_600_000_000, exp=1_600_000_600)),
-        "wrong audience": stack.forge(_claims(stack, sub=speaker_sub(genuine), aud="another-client")),
-        "alg none": f"{header}.{genuine.split('.')[1]}.",
-    }
-    for name, token in bad.items():
-        with pytest.raises(InvalidStatus) as rejected:
-            open_ws(stack, sessionId=session_id, token=token)
-        assert rejected.value.response.status_code == 401, name
-
-
-def speaker_sub(token: str) -> str:
-    payload = token.split(".")[1]
-    sub: str = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]
-    return sub
 
 
 def test_pause_buffers_and_resume_flushes_in_order_before_newer_chunks(stack: Stack, speaker: Speaker) -> None:

@@ -310,6 +310,23 @@ def test_bad_messages_get_an_error_and_keep_the_socket(ws: Ws, body: Any, code: 
     assert speaker.id not in ws.api.closed
 
 
+@pytest.mark.parametrize(
+    ("action", "echoed"),
+    [("x" * 100_000, "x" * 64), (["sendAudio"], ""), ({"a": 1}, "")],
+    ids=["100 KB", "list", "object"],
+)
+def test_unknown_actions_are_echoed_bounded_and_never_logged_whole(
+    ws: Ws, capsys: pytest.CaptureFixture[str], action: Any, echoed: str
+) -> None:
+    """The reply and the log line carry at most 64 characters of a client's action (a 100 KB one
+    would otherwise bloat logs and overflow the 128 KB @connections post)."""
+    speaker = ws.speaker(ws.session())
+    capsys.readouterr()
+    [reply] = ws.send(speaker, {"action": action})
+    assert (reply["code"], reply["action"]) == ("UNKNOWN_ACTION", echoed)
+    assert max(len(line) for line in capsys.readouterr().out.splitlines()) < 2_000
+
+
 def test_only_the_speaker_sends_audio_and_controls(ws: Ws) -> None:
     session_id = ws.session()
     listener = ws.listener(session_id)

@@ -16,6 +16,7 @@ from babelcast.logging import bind_request_context, get_logger
 from babelcast.metrics import Metrics
 
 _log = get_logger(__name__)
+MAX_ECHOED_ACTION = 64  # longer than any action name
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,13 @@ class MessageApp:
         reply: Mapping[str, Any] | None
         try:
             body = _parse(event.get("body"))
-            action = str(body.get("action", ""))
-            handler = self.handlers.get(action)
+            requested = body.get("action")
+            handler = self.handlers.get(requested) if isinstance(requested, str) else None
             if handler is None:
+                # echoed in the reply and logged: never a client's oversized or non-text value
+                action = requested[:MAX_ECHOED_ACTION] if isinstance(requested, str) else ""
                 raise UnknownAction()
+            action = str(requested)
             reply = handler(caller, body)
         except DomainError as error:
             log = _log.error if error.status >= 500 else _log.info

@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from babelcast.errors import AudioTooLarge, InvalidAudio, NotSpeaker, SessionEnded, SessionNotFound
-from babelcast.integration.audio import AudioBufferTable, AudioRecord, AudioStream
+from babelcast.errors import AudioTooLarge, DomainError, InvalidAudio, NotSpeaker, SessionEnded, SessionNotFound
+from babelcast.integration.audio import AudioBufferTable, AudioRecord, AudioStream, BufferedChunk
 from babelcast.integration.sessions_table import AudioNotForwardable, AudioState
 from babelcast.logging import get_logger
 from babelcast.metrics import Metrics
@@ -32,11 +32,12 @@ FLUSH_PAGE = 100
 
 class AudioSessions(Protocol):
     def forward_audio(self, session_id: str, speaker_id: str, size: int) -> AudioState: ...
+    def uncount_audio(self, session_id: str, size: int) -> None: ...
     def audio_state(self, session_id: str) -> AudioState | None: ...
     def reserve_buffer_slot(self, session_id: str, size: int) -> AudioState | None: ...
     def buffer_drained(self, session_id: str, chunks: int, size: int, *, forwarded: bool = False) -> None: ...
     def acquire_flush_lease(self, session_id: str, owner: str, now_ms: int, lease_ms: int) -> bool: ...
-    def release_flush_lease(self, session_id: str, owner: str) -> bool: ...
+    def release_flush_lease(self, session_id: str, owner: str, *, force: bool = False) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -87,12 +88,22 @@ class AudioService:
         )  # fmt: skip
         self.metrics.add("AudioBytes", len(decoded), unit="Bytes")
         if direct:
-            self.stream.put(record)
+            try:
+                self.stream.put(record)
+            except DomainError:
+                self._uncount(session_id, len(decoded))  # the client resends it: count it once
+                raise
             return AudioOutcome(forwarded=True, buffered=False)
         dropped = self._buffer(state, record, len(decoded))
         if session.status is SessionStatus.ACTIVE:
             self.flush(session_id)  # resumed, but older chunks are still queued: they go first
         return AudioOutcome(forwarded=False, buffered=True, dropped_chunks=dropped)
+
+    def _uncount(self, session_id: str, size: int) -> None:
+        try:
+            self.sessions.uncount_audio(session_id, size)
+        except DomainError:  # best effort: the put's own error is what the client must see
+            _log.warning("audio_uncount_failed", session_id=session_id, bytes=size)
 
     def _buffer(self, state: AudioState, record: AudioRecord, size: int) -> int:
         after = self.sessions.reserve_buffer_slot(record.session_id, size)
@@ -125,6 +136,19 @@ class AudioService:
         owner = uuid.uuid4().hex
         if not self.sessions.acquire_flush_lease(session_id, owner, self.clock_ms(), FLUSH_LEASE_MS):
             return 0
+        try:
+            sent = self._drain(session_id, owner)
+        except Exception:
+            # Kinesis or DynamoDB failed part-way: what was sent is no longer buffered (see
+            # _drain); give the lease back so a retry flushes now, not when the lease lapses.
+            self.sessions.release_flush_lease(session_id, owner, force=True)
+            raise
+        if sent:
+            self.metrics.add("AudioChunksFlushed", sent)
+            _log.info("audio_buffer_flushed", session_id=session_id, chunks=sent)
+        return sent
+
+    def _drain(self, session_id: str, owner: str) -> int:
         sent = 0
         previous: str | None = None
         empty_reads = 0
@@ -132,11 +156,16 @@ class AudioService:
             chunks = self.buffer.oldest(session_id, FLUSH_PAGE)
             if chunks:
                 empty_reads = 0
-                for chunk in chunks:
-                    previous = self.stream.put(chunk.record, after_sequence_number=previous)
-                self.buffer.remove(session_id, [c.position for c in chunks])
-                self.sessions.buffer_drained(session_id, len(chunks), sum(c.size for c in chunks), forwarded=True)
-                sent += len(chunks)
+                done: list[BufferedChunk] = []
+                try:
+                    for chunk in chunks:
+                        previous = self.stream.put(chunk.record, after_sequence_number=previous)
+                        done.append(chunk)
+                finally:  # forget exactly what reached Kinesis, even when a later put failed
+                    if done:
+                        self.buffer.remove(session_id, [c.position for c in done])
+                        self.sessions.buffer_drained(session_id, len(done), sum(c.size for c in done), forwarded=True)
+                        sent += len(done)
                 continue
             if self.sessions.release_flush_lease(session_id, owner):
                 break
@@ -150,7 +179,4 @@ class AudioService:
                 self.sessions.buffer_drained(session_id, state.buffer_depth, state.buffer_bytes)
                 empty_reads = 0
             time.sleep(0.01)
-        if sent:
-            self.metrics.add("AudioChunksFlushed", sent)
-            _log.info("audio_buffer_flushed", session_id=session_id, chunks=sent)
         return sent

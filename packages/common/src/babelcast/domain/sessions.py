@@ -48,6 +48,7 @@ class SessionStore(Protocol):
 
 class RateLimiter(Protocol):
     def try_consume(self, key: str, limit: int, window_seconds: int, now_seconds: int) -> int: ...
+    def release(self, key: str, window_seconds: int, now_seconds: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -85,12 +86,19 @@ class SessionService:
 
     def create(self, speaker_id: str, request: CreateSessionRequest) -> Session:
         now = self.clock_ms()
-        retry_after = self.rate_limiter.try_consume(
-            f"create-session#{speaker_id}", self.policy.create_limit_per_minute, 60, now // 1000
-        )
+        limit_key = f"create-session#{speaker_id}"
+        retry_after = self.rate_limiter.try_consume(limit_key, self.policy.create_limit_per_minute, 60, now // 1000)
         if retry_after:
             self.metrics.add("SessionCreationRateLimited", 1)
             raise RateLimited(retry_after)
+        try:
+            return self._insert_new(speaker_id, request, now)
+        except Exception:
+            # the limit counts sessions created: an attempt that failed on our side is given back
+            self.rate_limiter.release(limit_key, 60, now // 1000)
+            raise
+
+    def _insert_new(self, speaker_id: str, request: CreateSessionRequest, now: int) -> Session:
         for attempt in range(1, self.policy.max_id_attempts + 1):
             session = Session(
                 session_id=self.new_session_id(),

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from babelcast.errors import DependencyFailure, DependencyUnavailable
 from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.integration.connections_table import ConnectionRecord, ConnectionsTable
 from babelcast.integration.sessions_table import SessionsTable
@@ -57,7 +58,9 @@ class Sweeper:
                                                          "sessionId": record.session_id, "timestamp": now})  # fmt: skip
                     self.connections.mark_refresh_sent(record.connection_id, now)
                     return "refresh"
-            except (ClientError, BotoCoreError) as error:
+            except (ClientError, BotoCoreError, DependencyFailure, DependencyUnavailable) as error:
+                # @connections errors arrive raw, table errors as domain errors: either way one
+                # connection's failure must not stop the sweep (the next run retries it)
                 _log.warning("sweep_connection_failed", error_type=type(error).__name__)
                 return "error"
             return "ok"

@@ -315,6 +315,15 @@ class SessionsTable(DynamoTable):
             raise AudioNotForwardable(audio_state_from_item(old) if old else None) from None
         return audio_state_from_item(item)
 
+    def uncount_audio(self, session_id: str, size: int) -> None:
+        """Take back bytes ``forward_audio`` counted that never reached the stream."""
+        with aws_call(DEPENDENCY, "UpdateItem"):
+            self.client.update_item(
+                TableName=self.table_name, Key={"sessionId": {"S": session_id}},
+                UpdateExpression="ADD audioBytes :minus", ConditionExpression="attribute_exists(sessionId)",
+                ExpressionAttributeValues={":minus": {"N": str(-size)}},
+            )  # fmt: skip
+
     def audio_state(self, session_id: str) -> AudioState | None:
         with aws_call(DEPENDENCY, "GetItem"):
             item = self.client.get_item(
@@ -374,17 +383,20 @@ class SessionsTable(DynamoTable):
             return False
         return True
 
-    def release_flush_lease(self, session_id: str, owner: str) -> bool:
-        """Release only when the buffer is empty; False means chunks arrived meanwhile."""
+    def release_flush_lease(self, session_id: str, owner: str, *, force: bool = False) -> bool:
+        """Release only when the buffer is empty; False means chunks arrived meanwhile. ``force``
+        releases it whatever is buffered (a flush that failed, so that a retry need not wait)."""
+        condition = "flushOwner = :owner"
+        values: dict[str, AttributeValueTypeDef] = {":owner": {"S": owner}}
+        if not force:
+            condition += " AND (attribute_not_exists(bufferDepth) OR bufferDepth <= :zero)"
+            values[":zero"] = {"N": "0"}
         try:
             with aws_call(DEPENDENCY, "UpdateItem", passthrough=_is_condition_failure):
                 self.client.update_item(
                     TableName=self.table_name, Key={"sessionId": {"S": session_id}},
-                    UpdateExpression="REMOVE flushOwner, flushLeaseUntil",
-                    ConditionExpression=(
-                        "flushOwner = :owner AND (attribute_not_exists(bufferDepth) OR bufferDepth <= :zero)"
-                    ),
-                    ExpressionAttributeValues={":owner": {"S": owner}, ":zero": {"N": "0"}},
+                    UpdateExpression="REMOVE flushOwner, flushLeaseUntil", ConditionExpression=condition,
+                    ExpressionAttributeValues=values,
                 )  # fmt: skip
         except ClientError:
             return False
