@@ -17,6 +17,7 @@ module "monitoring" {
     stage  = module.websocket_api.stage_name
   }
   lambda_functions = { for key, fn in module.functions : key => fn.function_name }
+  failure_queues   = { stream_failures = aws_sqs_queue.stream_failures.name }
 
   alarms        = var.alarm_thresholds
   subscriptions = var.alarm_subscriptions

@@ -336,6 +336,13 @@ def test_alarms_watch_the_declared_metrics_and_notify_the_topic(deployment: Depl
         assert (alarm["MetricName"], alarm["Statistic"], alarm["Threshold"]) == ("Errors", "Sum", 10)
         assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
 
+    # the queue the stream mappings give batches up to: one waiting message is already an alarm
+    failures = alarms[prefix + "failure-queue-stream-failures-critical"]
+    queue_name = outputs["stream_failures_queue_url"].rsplit("/", 1)[-1]
+    assert (failures["Namespace"], failures["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert failures["Dimensions"] == [{"Name": "QueueName", "Value": queue_name}]
+    assert (failures["ComparisonOperator"], failures["Threshold"]) == ("GreaterThanThreshold", 0)
+
     cloudwatch = deployment.client("cloudwatch")
     topic = outputs["alarm_topic_arn"]
     for name, alarm in alarms.items():

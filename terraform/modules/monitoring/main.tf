@@ -261,6 +261,28 @@ resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
   tags = merge(var.tags, { Severity = "critical", Function = each.key })
 }
 
+# Nothing should ever wait in a failure queue: each message is work the service gave up on
+# (a session change or translated segment that reached no listener).
+resource "aws_cloudwatch_metric_alarm" "failure_queue" {
+  for_each = var.failure_queues
+
+  alarm_name          = "${var.name}-failure-queue-${replace(each.key, "_", "-")}-critical"
+  alarm_description   = "Critical: ${each.value} (${each.key}) holds messages: work was given up on after its retries. Read the messages (they name the stream and the batch), the consumer's ERROR log lines, then redrive or discard them. Runbook: ${local.runbook}#failure-queue-critical"
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = each.value }
+  statistic           = "Maximum"
+  period              = 300
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+
+  tags = merge(var.tags, { Severity = "critical", Queue = each.key })
+}
+
 # Anomaly band (default): learns the usual creation rate per hour of day and day of week, so it
 # needs no tuning per environment but about two weeks of history before it is reliable; it only
 # fires above the band. Static: a fixed number of creations per period.
@@ -424,6 +446,7 @@ locals {
     { (aws_cloudwatch_metric_alarm.websocket_connect_failure_rate.alarm_name) = { severity = "warning", threshold = aws_cloudwatch_metric_alarm.websocket_connect_failure_rate.threshold, arn = aws_cloudwatch_metric_alarm.websocket_connect_failure_rate.arn } },
     { (aws_cloudwatch_metric_alarm.session_creation_spike.alarm_name) = { severity = "warning", threshold = local.spike_static ? local.spike.threshold : null, arn = aws_cloudwatch_metric_alarm.session_creation_spike.arn } },
     { for a in aws_cloudwatch_metric_alarm.lambda_errors : a.alarm_name => { severity = "critical", threshold = a.threshold, arn = a.arn } },
+    { for a in aws_cloudwatch_metric_alarm.failure_queue : a.alarm_name => { severity = "critical", threshold = a.threshold, arn = a.arn } },
   )
   alarm_arns = [for a in values(local.alarms) : a.arn]
 }

@@ -71,6 +71,18 @@ variable "lambda_functions" {
   }
 }
 
+variable "failure_queues" {
+  description = "Queues that receive work given up on (e.g. stream batches a mapping stopped retrying), label => queue name: one alarm each as soon as a message waits there."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for k, v in var.failure_queues : can(regex("^[a-z0-9_-]{1,40}$", k)) && can(regex("^[A-Za-z0-9_-]{1,80}(\\.fifo)?$", v))])
+    error_message = "failure_queues keys must be 1-40 lowercase letters, digits, '_' or '-', and values SQS queue names (1-80 letters, digits, '_' or '-', optionally ending in .fifo)."
+  }
+}
+
 variable "alarms" {
   description = <<-EOT
     Thresholds and evaluation of each alarm; every attribute is optional (omitted or null = the default shown in the type).
