@@ -4,9 +4,13 @@
 Each zip holds the function's package, the shared ``babelcast`` package and only the
 third-party runtime dependencies it needs (pinned by uv.lock), as wheels for the Lambda
 platform and Python version rather than this machine's. Packages the Lambda runtime already
-ships (boto3 & co.) are left out. Entries are sorted with fixed timestamps and permissions and
-no caches, so rebuilding from the same sources gives byte-identical zips (and Terraform sees no
-change).
+ships (boto3 & co.) are left out. Entries are sorted with fixed timestamps and permissions, so
+rebuilding from the same sources gives byte-identical zips (and Terraform sees no change).
+
+Every module is shipped with its bytecode, compiled by the runtime's Python version: Lambda's
+/var/task is read-only, so without it each cold start compiles every imported module again
+(~0.2 s of a ~0.7 s cold start). The .pyc files are "unchecked-hash" (no timestamp, so
+reproducible) and name their source as /var/task/..., where Lambda unpacks the zip.
 """
 
 from __future__ import annotations
@@ -29,8 +33,9 @@ FUNCTIONS_DIR = ROOT / "functions"
 SHARED_PACKAGES = {"babelcast": ROOT / "packages" / "common" / "src" / "babelcast"}
 PLATFORMS = {"x86_64": "x86_64-manylinux2014", "arm64": "aarch64-manylinux2014"}
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
-EXCLUDED_PARTS = {"__pycache__", ".mypy_cache", ".pytest_cache", "tests", ".lock"}
-EXCLUDED_SUFFIXES = {".pyc", ".pyo"}
+EXCLUDED_PARTS = {".mypy_cache", ".pytest_cache", "tests", ".lock"}
+EXCLUDED_SUFFIXES = {".pyo"}
+LAMBDA_TASK_ROOT = "/var/task"
 
 
 def uv() -> str:
@@ -96,6 +101,30 @@ def included(path: Path, base: Path) -> bool:
     return not (EXCLUDED_PARTS & set(relative.parts)) and path.suffix not in EXCLUDED_SUFFIXES
 
 
+def compile_bytecode(staging: Path, python: str | None) -> None:
+    """Replace whatever caches the staging holds with bytecode compiled by the runtime's Python."""
+    for cache in sorted(staging.rglob("__pycache__"), reverse=True):
+        shutil.rmtree(cache)
+    if python is None:
+        return
+    subprocess.run(
+        [python, "-I", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
+         "-s", str(staging), "-p", LAMBDA_TASK_ROOT, str(staging)],
+        check=True,
+    )  # fmt: skip
+
+
+def lambda_python(version: str) -> str | None:
+    """The runtime's interpreter if this machine has it (the same lookup as the local stack's)."""
+    from babelcast_devstack.runtime_python import find_lambda_python
+
+    try:
+        return find_lambda_python(version, ROOT)
+    except RuntimeError as missing:
+        print(f"warning: {missing}; the zips will carry no bytecode (slower cold starts)", file=sys.stderr)
+        return None
+
+
 def write_zip(source: Path, destination: Path) -> None:
     files = sorted(
         (p for p in source.rglob("*") if p.is_file() and included(p, source)),
@@ -113,7 +142,9 @@ def write_zip(source: Path, destination: Path) -> None:
     temporary.replace(destination)
 
 
-def build(name: str, architecture: str, python: str, provided: set[str], out: Path) -> dict[str, object]:
+def build(
+    name: str, architecture: str, python: str, provided: set[str], out: Path, compiler: str | None
+) -> dict[str, object]:
     project = function_project(name)
     project_name = str(project["project"]["name"])  # type: ignore[index]
     with tempfile.TemporaryDirectory(prefix=f"package-{name}-") as tmp:
@@ -125,6 +156,7 @@ def build(name: str, architecture: str, python: str, provided: set[str], out: Pa
         copy_package(FUNCTIONS_DIR / name / name, staging / name)
         for package, source in SHARED_PACKAGES.items():
             copy_package(source, staging / package)
+        compile_bytecode(staging, compiler)
         archive = out / f"{name}.zip"
         write_zip(staging, archive)
     digest = hashlib.sha256(archive.read_bytes()).hexdigest()
@@ -148,8 +180,10 @@ def main() -> None:
         sys.exit(f"unknown functions: {', '.join(sorted(unknown))}")
     args.out.mkdir(parents=True, exist_ok=True)
     manifest: dict[str, Any] = {"architecture": args.architecture, "python": args.python, "functions": {}}
+    compiler = lambda_python(args.python)
+    manifest["bytecode"] = compiler is not None
     for name in names:
-        result = build(name, args.architecture, args.python, provided, args.out)
+        result = build(name, args.architecture, args.python, provided, args.out, compiler)
         manifest["functions"][name] = result
         print(f"  {result['zip']:<24} {int(str(result['bytes'])) / 1024:8.1f} KiB  sha256 {str(result['sha256'])[:16]}")
     (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")

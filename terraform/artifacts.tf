@@ -16,9 +16,11 @@ locals {
     local.artifacts_bucket_suffix,
   ])
 
-  # Taken from the last bucket configuration resource, so objects are uploaded only once
-  # versioning, default encryption and the lifecycle apply to them.
-  artifacts_bucket = local.create_artifacts_bucket ? one(aws_s3_bucket_lifecycle_configuration.artifacts[*].bucket) : var.artifacts_bucket_name
+  # Taken from the encryption configuration (which follows versioning), so objects are uploaded
+  # only once versioning and default encryption apply to them. Not from the lifecycle: it only
+  # expires superseded versions later, and the provider waits ~30-40 s after creating it for S3's
+  # eventual consistency, which would otherwise delay every function behind it.
+  artifacts_bucket = local.create_artifacts_bucket ? one(aws_s3_bucket_server_side_encryption_configuration.artifacts[*].bucket) : var.artifacts_bucket_name
 }
 
 resource "aws_s3_bucket" "artifacts" {
@@ -129,7 +131,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "artifacts" {
 # Lambda copies the code when a function is deployed, so superseded zips are only kept for a
 # while (for inspection or a quick rollback), and abandoned multipart uploads are cleaned up.
 resource "aws_s3_bucket_lifecycle_configuration" "artifacts" {
-  count = local.create_artifacts_bucket ? 1 : 0
+  count = local.create_artifacts_bucket && var.artifacts_noncurrent_version_days != null ? 1 : 0
 
   bucket = aws_s3_bucket.artifacts[0].id
 

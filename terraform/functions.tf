@@ -347,7 +347,7 @@ locals {
   stream_failure_statements = [{
     sid       = "StreamFailuresSend"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.stream_failures.arn]
+    resources = [local.stream_failures_queue_arn]
   }]
 
   # Streams encrypted with the AWS-managed key (alias/aws/kinesis) need no KMS permissions in the

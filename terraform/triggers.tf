@@ -5,12 +5,17 @@ locals {
     session_events = module.sessions_table.stream_arn
     broadcast      = module.translated_segments_stream.arn
   }
+
+  # Known before the queue exists, for the consumers' policies: the provider takes ~25 s to create
+  # a queue (it waits for SQS to be consistent), which would otherwise hold up every function.
+  stream_failures_queue_name = "${local.name}-stream-failures"
+  stream_failures_queue_arn  = "arn:${data.aws_partition.current.partition}:sqs:${var.region}:${data.aws_caller_identity.current.account_id}:${local.stream_failures_queue_name}"
 }
 
 # Where a stream mapping reports a batch it gives up on (after the retries below): the shard and
 # sequence numbers, so the records can be inspected or replayed while the stream still holds them.
 resource "aws_sqs_queue" "stream_failures" {
-  name                      = "${local.name}-stream-failures"
+  name                      = local.stream_failures_queue_name
   message_retention_seconds = 1209600 # the maximum, 14 days
   sqs_managed_sse_enabled   = true
 }

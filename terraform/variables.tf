@@ -150,14 +150,13 @@ variable "artifacts_kms_key_arn" {
 }
 
 variable "artifacts_noncurrent_version_days" {
-  description = "Days a superseded Lambda zip version is kept in the created artifacts bucket before it expires (functions run a copy made at deploy time). Ignored with artifacts_bucket_name."
+  description = "Days a superseded Lambda zip version is kept in the created artifacts bucket before it expires (functions run a copy made at deploy time); null keeps every version (no lifecycle rule). Ignored with artifacts_bucket_name."
   type        = number
   default     = 30
-  nullable    = false
 
   validation {
-    condition     = var.artifacts_noncurrent_version_days >= 1 && floor(var.artifacts_noncurrent_version_days) == var.artifacts_noncurrent_version_days
-    error_message = "artifacts_noncurrent_version_days must be a whole number of days, at least 1."
+    condition     = var.artifacts_noncurrent_version_days == null || try(var.artifacts_noncurrent_version_days >= 1 && floor(var.artifacts_noncurrent_version_days) == var.artifacts_noncurrent_version_days, false)
+    error_message = "artifacts_noncurrent_version_days must be null or a whole number of days, at least 1."
   }
 }
 

@@ -30,6 +30,9 @@ kinesis_ignore_tag_changes = true
 # TLS-only bucket policy would reject every upload.
 artifacts_bucket_force_destroy = true
 artifacts_bucket_require_tls   = false
+# No lifecycle rule on a bucket that lives minutes: after creating one the provider waits ~40 s
+# for S3's eventual consistency, the longest step of the whole apply.
+artifacts_noncurrent_version_days = null
 
 # Speed of `make dev` only: skips StartStreamEncryption, after which the provider waits at least
 # 10 s per stream. Keep encryption on everywhere else (required in prod).

@@ -49,7 +49,6 @@ def test_zip_holds_code_shared_package_and_only_runtime_dependencies(built: tupl
     assert {function, "babelcast", "pydantic", "pydantic_core", "structlog"} <= top_level
     assert not top_level & {"boto3", "botocore", "s3transfer", "tests", "bin"}, "runtime-provided or dev files bundled"
     assert not top_level & {"babelcast_client", "babelcast_devstack", "websockets"}, "client/dev-only packages bundled"
-    assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".pyo"))]
     assert names == sorted(names)
     assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
     # wheels for the Lambda platform and runtime, not this machine's interpreter
@@ -57,9 +56,28 @@ def test_zip_holds_code_shared_package_and_only_runtime_dependencies(built: tupl
     assert binaries and all(f"cpython-{LAMBDA_PYTHON.replace('.', '')}" in n for n in binaries)
 
 
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_every_module_ships_with_its_runtime_bytecode(built: tuple[Path, Path], function: str) -> None:
+    """Lambda's code directory is read-only: a module without bytecode is compiled again at every
+    cold start. Each .py has the runtime version's .pyc, checked by hash only (no timestamp) and
+    naming its source where Lambda unpacks the zip; there is no other bytecode."""
+    tag = f"cpython-{LAMBDA_PYTHON.replace('.', '')}"
+    with zipfile.ZipFile(built[0] / f"{function}.zip") as zipped:
+        names = set(zipped.namelist())
+        sources = {n for n in names if n.endswith(".py")}
+        expected = {f"{n.rsplit('/', 1)[0]}/__pycache__/{n.rsplit('/', 1)[1][:-3]}.{tag}.pyc" if "/" in n
+                    else f"__pycache__/{n[:-3]}.{tag}.pyc" for n in sources}  # fmt: skip
+        assert {n for n in names if n.endswith((".pyc", ".pyo"))} == expected
+        handler = zipped.read(f"{function}/__pycache__/handler.{tag}.pyc")
+    flags = int.from_bytes(handler[4:8], "little")
+    assert flags == 0b01, "unchecked-hash pyc (bit 0: hash-based, bit 1: check source) expected"
+    assert f"/var/task/{function}/handler.py".encode() in handler
+
+
 def test_manifest_records_every_zip(built: tuple[Path, Path]) -> None:
     manifest = json.loads((built[0] / "manifest.json").read_text())
     assert manifest["python"] == LAMBDA_PYTHON
+    assert manifest["bytecode"] is True
     assert set(manifest["functions"]) == set(FUNCTIONS)
     for function, entry in manifest["functions"].items():
         digest = hashlib.sha256((built[0] / f"{function}.zip").read_bytes()).hexdigest()

@@ -494,10 +494,17 @@ def _created_services(functions_: list[_Function]) -> set[str]:
     for function in functions_:
         for root in function.nodes:
             for node in _walk(root):
+                # session.client("svc", ...) or a helper around it, e.g. _client("svc", ...)
+                called = (
+                    node.func.attr
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    else node.func.id
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    else ""
+                )
                 if (
                     isinstance(node, ast.Call)
-                    and isinstance(node.func, ast.Attribute)
-                    and node.func.attr == "client"
+                    and called in {"client", "_client"}
                     and node.args
                     and isinstance(node.args[0], ast.Constant)
                     and isinstance(node.args[0].value, str)

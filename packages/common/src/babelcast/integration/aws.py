@@ -5,6 +5,7 @@ boto3 honours AWS_ENDPOINT_URL, so the same code runs against AWS, moto or Local
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -38,16 +39,32 @@ THROTTLING_CODES = frozenset(
     }
 )
 _log = get_logger(__name__)
+# One session for every client: its loader caches what all clients read (endpoints, partitions,
+# retry rules, the service list), which a session per client would parse again on a cold start.
+# Sessions are not thread-safe, so clients are created under a lock (they are, once created).
+_session_lock = threading.Lock()
+
+
+@cache
+def _session() -> boto3.session.Session:
+    return boto3.session.Session()
+
+
+def _client(service: str, **options: Any) -> Any:
+    with _session_lock:
+        return _session().client(service, **options)  # type: ignore[call-overload]
 
 
 @cache
 def dynamodb_client() -> DynamoDBClient:
-    return boto3.session.Session().client("dynamodb", config=_CLIENT_CONFIG)
+    client: DynamoDBClient = _client("dynamodb", config=_CLIENT_CONFIG)
+    return client
 
 
 @cache
 def kinesis_client() -> KinesisClient:
-    return boto3.session.Session().client("kinesis", config=_CLIENT_CONFIG)
+    client: KinesisClient = _client("kinesis", config=_CLIENT_CONFIG)
+    return client
 
 
 # Posting to many connections in parallel: one pooled client per endpoint, shared by threads
@@ -62,7 +79,10 @@ _MANAGEMENT_CONFIG = Config(
 
 @cache
 def management_client(endpoint: str) -> ApiGatewayManagementApiClient:
-    return boto3.session.Session().client("apigatewaymanagementapi", endpoint_url=endpoint, config=_MANAGEMENT_CONFIG)
+    client: ApiGatewayManagementApiClient = _client(
+        "apigatewaymanagementapi", endpoint_url=endpoint, config=_MANAGEMENT_CONFIG
+    )
+    return client
 
 
 def reset_clients() -> None:
@@ -71,7 +91,7 @@ def reset_clients() -> None:
         factory.cache_clear()
 
 
-_FACTORIES: list[Any] = [dynamodb_client, kinesis_client, management_client]
+_FACTORIES: list[Any] = [dynamodb_client, kinesis_client, management_client, _session]
 
 
 def client_error_code(error: ClientError) -> str:
