@@ -143,7 +143,7 @@ def write_zip(source: Path, destination: Path) -> None:
 
 
 def build(
-    name: str, architecture: str, python: str, provided: set[str], out: Path, compiler: str | None
+    name: str, architecture: str, python: str, provided: set[str], out: Path, *, compiler: str | None
 ) -> dict[str, object]:
     project = function_project(name)
     project_name = str(project["project"]["name"])  # type: ignore[index]
@@ -183,7 +183,7 @@ def main() -> None:
     compiler = lambda_python(args.python)
     manifest["bytecode"] = compiler is not None
     for name in names:
-        result = build(name, args.architecture, args.python, provided, args.out, compiler)
+        result = build(name, args.architecture, args.python, provided, args.out, compiler=compiler)
         manifest["functions"][name] = result
         print(f"  {result['zip']:<24} {int(str(result['bytes'])) / 1024:8.1f} KiB  sha256 {str(result['sha256'])[:16]}")
     (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
