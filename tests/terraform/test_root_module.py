@@ -459,7 +459,17 @@ def test_second_plan_shows_no_changes(deployment: Deployment) -> None:
 
 def test_zz_destroy_removes_everything(deployment: Deployment) -> None:
     artifacts = deployment.terraform.workdir.parent / "dist"
-    deployment.terraform.run("destroy", "-auto-approve", *variables(artifacts), timed="destroy")
+    try:
+        deployment.terraform.run("destroy", "-auto-approve", *variables(artifacts), timed="destroy")
+    except RuntimeError as failed:
+        # Seen about once in ten runs on a loaded machine: the single-threaded emulator answers a
+        # DeleteTable late, the provider's SDK retries it, and the retry finds the table already
+        # gone. A second destroy refreshes, sees it gone and finishes; the asserts below still
+        # require that nothing is left. Any other failure is a real one.
+        if "DeleteTable" not in str(failed) or "ResourceNotFoundException" not in str(failed):
+            raise
+        record("terraform onto moto (seconds)", "destroy retried after a repeated DeleteTable", "yes")
+        deployment.terraform.run("destroy", "-auto-approve", *variables(artifacts), timed="destroy")
     assert deployment.terraform.state().get("values") is None
     tables = deployment.client("dynamodb").list_tables()["TableNames"]
     assert not [t for t in tables if t.startswith("babelcast-local-")]
