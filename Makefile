@@ -106,7 +106,7 @@ dev-user: install ## Create another speaker account on the running `make dev` st
 	@$(VENV)/bin/python -m babelcast_devstack.cli user $(if $(USERNAME),--username $(USERNAME),)
 
 .PHONY: bench
-bench: package ## All performance figures from one local stack (~5-10 min): table, .local/reports/bench.json, docs/PERFORMANCE.md
+bench: package ## All performance figures from one local stack (~3 min on an idle machine): table, .local/reports/bench.json, docs/PERFORMANCE.md
 	@$(PY) scripts/bench.py $(BENCH_ARGS)
 
 .PHONY: bench-dev
