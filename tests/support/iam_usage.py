@@ -30,7 +30,7 @@ from typing import Any
 import botocore.session
 from botocore import xform_name
 
-from tests.support.terraform_source import ROOT, functions, local_value, parsed
+from tests.support.terraform_source import ROOT, functions, local_value, module_block, parsed
 
 FIRST_PARTY = "babelcast"
 COMMON_SOURCES = ROOT / "packages" / "common" / "src"
@@ -611,8 +611,7 @@ def module_statement_actions() -> set[str]:
 def tracing_enabled() -> bool:
     """Whether the functions are deployed with X-Ray tracing configured (Active unless a workspace
     overrides lambda_tracing_mode; the conditional grant is counted like the KMS ones)."""
-    call = next(b["functions"] for b in parsed("functions.tf")["module"] if "functions" in b)
-    return "tracing_mode" in call
+    return "tracing_mode" in module_block("functions.tf", "functions")
 
 
 def stream_consumers() -> dict[str, str]:

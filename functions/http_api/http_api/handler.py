@@ -44,7 +44,7 @@ class Dependencies:
 @cache
 def dependencies() -> Dependencies:
     """Built on the first invocation, reused while the process stays warm."""
-    settings, metrics = cold_start(HttpApiSettings, "http_api")
+    settings, metrics = cold_start(HttpApiSettings, FUNCTION_NAME)
     sessions_table = SessionsTable(settings.sessions_table_name)
     service = SessionService(
         store=sessions_table,

@@ -12,7 +12,7 @@ from babelcast.domain.fanout import SessionFanout
 from babelcast.integration.audio import AudioBufferTable, AudioStream
 from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.integration.connections_table import ConnectionsTable
-from babelcast.integration.sessions_table import CORRELATION_ATTRIBUTE, SessionsTable
+from babelcast.integration.sessions_table import CORRELATION_ATTRIBUTE, UNKNOWN_CORRELATION, SessionsTable
 from babelcast.logging import bind_request_context, get_logger
 from babelcast.metrics import Metrics
 from babelcast.runtime import cold_start
@@ -45,12 +45,13 @@ def dependencies() -> Dependencies:
     return Dependencies(fanout, metrics)
 
 
-def _correlation_id(record: dict[str, Any], change: dict[str, Any]) -> str:
+def _correlation_id(record: dict[str, Any]) -> str:
     """The id of the request whose write this is (stored on the item by every write), so the
     fan-out logs under the id of the DELETE/PATCH/WebSocket message that caused it. A deletion by
     TTL has no request behind it (its old image names the previous writer): the event's own id."""
+    change = record.get("dynamodb") or {}
     value = ((change.get("NewImage") or {}).get(CORRELATION_ATTRIBUTE) or {}).get("S")
-    if isinstance(value, str) and value and value != "unknown":
+    if isinstance(value, str) and value and value != UNKNOWN_CORRELATION:
         return value
     return str(record.get("eventID", ""))
 
@@ -62,12 +63,12 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     changes = [record for record in records if record.get("eventName") == "MODIFY"]
     if changes:  # peaks first, so an end later in the batch reports them
         last = changes[-1]
-        bind_request_context(correlation_id=_correlation_id(last, last.get("dynamodb") or {}),
+        bind_request_context(correlation_id=_correlation_id(last),
                              aws_request_id=getattr(context, "aws_request_id", ""))  # fmt: skip
         deps.fanout.record_peaks((record.get("dynamodb") or {}).get("NewImage") for record in changes)
     for record in records:
         change = record.get("dynamodb") or {}
-        bind_request_context(correlation_id=_correlation_id(record, change),
+        bind_request_context(correlation_id=_correlation_id(record),
                              stream_event_id=str(record.get("eventID", "")),
                              aws_request_id=getattr(context, "aws_request_id", ""))  # fmt: skip
         try:

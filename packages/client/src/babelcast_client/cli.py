@@ -4,6 +4,7 @@ correlation id) on stderr with a non-zero exit code, never a traceback."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -108,8 +109,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
 
 
 def _config(options: argparse.Namespace) -> ClientConfig:
-    names = ("http_url", "websocket_url", "token", "username", "password", "client_id", "region", "cognito_endpoint")
-    flags = {name: getattr(options, name, None) for name in names}
+    flags = {field.name: getattr(options, field.name, None) for field in dataclasses.fields(ClientConfig)}
     return ClientConfig.resolve(flags)
 
 

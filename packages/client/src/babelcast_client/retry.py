@@ -6,6 +6,11 @@ import random
 from dataclasses import dataclass
 
 
+def backoff(base: float, multiplier: float, cap: float, attempt: int) -> float:
+    """The nominal wait before attempt number ``attempt`` (1 for the first): exponential, capped."""
+    return min(base * multiplier ** (attempt - 1), cap)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Retries after a 5xx, a network error (connection refused/reset) or a timeout; never after a 4xx
@@ -39,12 +44,12 @@ class RetryPolicy:
 
     def delay(self, retry: int, rng: random.Random) -> float:
         """Seconds to wait before retry number ``retry`` (1 for the first retry)."""
-        nominal = min(self.base_delay * self.multiplier ** (retry - 1), self.max_delay)
+        nominal = backoff(self.base_delay, self.multiplier, self.max_delay, retry)
         return nominal * rng.uniform(1 - self.jitter, 1 + self.jitter)
 
     def bounds(self, retry: int) -> tuple[float, float]:
         """The smallest and largest delay ``delay(retry)`` can return."""
-        nominal = min(self.base_delay * self.multiplier ** (retry - 1), self.max_delay)
+        nominal = backoff(self.base_delay, self.multiplier, self.max_delay, retry)
         return nominal * (1 - self.jitter), nominal * (1 + self.jitter)
 
 

@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlencode
 
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
@@ -36,6 +36,7 @@ from babelcast_client.errors import (
     websocket_error,
 )
 from babelcast_client.models import QualityTier, Session
+from babelcast_client.retry import backoff
 
 LOG = logging.getLogger("babelcast_client")
 
@@ -71,7 +72,7 @@ class ReconnectPolicy:
     jitter: float = 0.1
 
     def delay(self, attempt: int, rng: random.Random) -> float:
-        nominal = min(self.base_delay * self.multiplier ** (attempt - 1), self.max_delay)
+        nominal = backoff(self.base_delay, self.multiplier, self.max_delay, attempt)
         return nominal * rng.uniform(1 - self.jitter, 1 + self.jitter)
 
 
@@ -179,7 +180,7 @@ class _LiveSocket(ABC):
             self._connection.close()  # reopened by the receiver while we were closing
         self._inbox.finish()
 
-    def __enter__(self) -> _LiveSocket:
+    def __enter__(self) -> Self:
         self.connect()
         return self
 
@@ -336,10 +337,6 @@ class ListenerClient(_LiveSocket):
     def _query(self) -> dict[str, str]:
         return {"sessionId": self.session_id, "targetLanguage": self.target_language}
 
-    def __enter__(self) -> ListenerClient:
-        self.connect()
-        return self
-
     def __iter__(self) -> Iterator[dict[str, Any]]:
         while True:
             message = self._inbox.take(None)
@@ -381,10 +378,6 @@ class SpeakerClient(_LiveSocket):
         if self.session_id:
             query = {"sessionId": self.session_id, **query}
         return query
-
-    def __enter__(self) -> SpeakerClient:
-        self.connect()
-        return self
 
     def connect(self) -> None:
         try:

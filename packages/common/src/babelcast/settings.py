@@ -165,7 +165,3 @@ def load_settings(cls: type[_Settings]) -> _Settings:
 def forget_settings() -> None:
     """Tests change the environment between cases."""
     _loaded.clear()
-
-
-def http_api_settings() -> HttpApiSettings:
-    return load_settings(HttpApiSettings)

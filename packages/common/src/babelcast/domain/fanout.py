@@ -46,7 +46,7 @@ class SessionFanout:
         if event_name == "REMOVE" and old is not None:
             removed = audio_state_from_item(old).session
             if removed.status is not SessionStatus.ENDED:  # expired by TTL before anyone ended it
-                self.end(removed.session_id, "expired", update_counts=False, image=old)
+                self.end(removed.session_id, "expired", expired_image=old)
             return
         if event_name != "MODIFY" or old is None or new is None:
             return
@@ -97,20 +97,26 @@ class SessionFanout:
         return delivery
 
     def end(
-        self, session_id: str, reason: str, *, update_counts: bool = True, image: Mapping[str, Any] | None = None
+        self,
+        session_id: str,
+        reason: str,
+        *,
+        image: Mapping[str, Any] | None = None,
+        expired_image: Mapping[str, Any] | None = None,
     ) -> Delivery:
         """Forget the session's connections (listenerCount 0), then tell everyone and close their
         sockets: a client that reads the session after ``sessionEnded`` sees it fully ended.
-        ``image`` is the item as the stream saw it (saves a read when settling the usage)."""
+        ``image`` is the item as the stream saw it (saves a read when settling the usage);
+        ``expired_image`` the last image of an item TTL deleted (nothing left to settle)."""
         records = list(self.connections.of_session(session_id))
         ids = [r.connection_id for r in records]
         self.connections.delete_many(ids)
-        if update_counts:
-            analytics = self._settle_usage(session_id, image)
-        elif image is not None:  # deleted by TTL: the old image is all there is
-            analytics = summarize(from_item(image), usage_from_item(image), self.clock_ms())
+        if expired_image is not None:  # deleted by TTL: the old image is all there is
+            analytics: SessionAnalytics | None = summarize(
+                from_item(expired_image), usage_from_item(expired_image), self.clock_ms()
+            )
         else:
-            analytics = None
+            analytics = self._settle_usage(session_id, image)
         if analytics is not None:
             record_end_metrics(self.metrics, analytics)
         delivery = self.api.post_many(ids, {"type": "sessionEnded", "sessionId": session_id, "reason": reason,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cache
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import boto3
@@ -41,29 +40,30 @@ THROTTLING_CODES = frozenset(
 _log = get_logger(__name__)
 # One session for every client: its loader caches what all clients read (endpoints, partitions,
 # retry rules, the service list), which a session per client would parse again on a cold start.
-# Sessions are not thread-safe, so clients are created under a lock (they are, once created).
-_session_lock = threading.Lock()
+# Sessions are not thread-safe, and fan-out threads may ask for a client together: looking up and
+# creating happen under one lock, so each client is created once (clients are thread-safe).
+_lock = threading.Lock()
+_session: boto3.session.Session | None = None
+_clients: dict[tuple[str, str | None], Any] = {}
 
 
-@cache
-def _session() -> boto3.session.Session:
-    return boto3.session.Session()
+def _client(service: str, config: Config, endpoint_url: str | None = None) -> Any:
+    global _session  # noqa: PLW0603 - the process-wide session, created on first use
+    with _lock:
+        key = (service, endpoint_url)
+        if key not in _clients:
+            _session = _session or boto3.session.Session()
+            _clients[key] = _session.client(service, endpoint_url=endpoint_url, config=config)  # type: ignore[call-overload]
+        return _clients[key]
 
 
-def _client(service: str, **options: Any) -> Any:
-    with _session_lock:
-        return _session().client(service, **options)  # type: ignore[call-overload]
-
-
-@cache
 def dynamodb_client() -> DynamoDBClient:
-    client: DynamoDBClient = _client("dynamodb", config=_CLIENT_CONFIG)
+    client: DynamoDBClient = _client("dynamodb", _CLIENT_CONFIG)
     return client
 
 
-@cache
 def kinesis_client() -> KinesisClient:
-    client: KinesisClient = _client("kinesis", config=_CLIENT_CONFIG)
+    client: KinesisClient = _client("kinesis", _CLIENT_CONFIG)
     return client
 
 
@@ -77,21 +77,17 @@ _MANAGEMENT_CONFIG = Config(
 )
 
 
-@cache
 def management_client(endpoint: str) -> ApiGatewayManagementApiClient:
-    client: ApiGatewayManagementApiClient = _client(
-        "apigatewaymanagementapi", endpoint_url=endpoint, config=_MANAGEMENT_CONFIG
-    )
+    client: ApiGatewayManagementApiClient = _client("apigatewaymanagementapi", _MANAGEMENT_CONFIG, endpoint)
     return client
 
 
 def reset_clients() -> None:
-    """Forget cached clients (tests switch emulators between cases)."""
-    for factory in _FACTORIES:
-        factory.cache_clear()
-
-
-_FACTORIES: list[Any] = [dynamodb_client, kinesis_client, management_client, _session]
+    """Forget the session and its clients (tests switch emulators between cases)."""
+    global _session  # noqa: PLW0603
+    with _lock:
+        _session = None
+        _clients.clear()
 
 
 def client_error_code(error: ClientError) -> str:

@@ -67,7 +67,6 @@ class ConnectionsApi:
         delivery = Delivery()
         if not ids:
             return delivery
-        _ = self.client  # create the shared client once, not racing in every worker thread
 
         def send(connection_id: str) -> tuple[str, str]:
             body = message(connection_id) if callable(message) else message
@@ -91,7 +90,6 @@ class ConnectionsApi:
         ids = list(connection_ids)
         if not ids:
             return
-        _ = self.client  # create the shared client once, not racing in every worker thread
 
         def close(connection_id: str) -> None:
             try:

@@ -30,6 +30,7 @@ class RateLimitsTable(DynamoTable):
                 f"{key}#{window_start}",
                 "ADD #count :one SET #ttl = if_not_exists(#ttl, :ttl)",
                 "attribute_not_exists(#count) OR #count < :limit",
+                {"#count": "attempts", "#ttl": "ttl"},
                 # keep the counter a little past its window so clock skew cannot reset it early
                 {":one": {"N": "1"}, ":limit": {"N": str(limit)}, ":ttl": {"N": str(window_end + window_seconds)}},
             )
@@ -42,19 +43,23 @@ class RateLimitsTable(DynamoTable):
         our side). Best effort: when DynamoDB is the reason it failed, this may fail too."""
         window_start = now_seconds - now_seconds % window_seconds
         try:
-            self._update(f"{key}#{window_start}", "ADD #count :minus", "#count > :zero",
+            self._update(f"{key}#{window_start}", "ADD #count :minus", "#count > :zero", {"#count": "attempts"},
                          {":minus": {"N": "-1"}, ":zero": {"N": "0"}})  # fmt: skip
         except (ClientError, DomainError):
             _log.warning("rate_limit_release_failed")
 
     def _update(
-        self, limit_key: str, expression: str, condition: str, values: dict[str, AttributeValueTypeDef]
+        self,
+        limit_key: str,
+        expression: str,
+        condition: str,
+        names: dict[str, str],
+        values: dict[str, AttributeValueTypeDef],
     ) -> None:
         """One conditional write to a counter; a failed condition is raised as ClientError."""
         with aws_call(
             "dynamodb", "UpdateItem", passthrough=lambda e: client_error_code(e) == "ConditionalCheckFailedException"
         ):
-            names = {"#count": "attempts"} | ({"#ttl": "ttl"} if "#ttl" in expression else {})
             self.client.update_item(
                 TableName=self.table_name, Key={"limitKey": {"S": limit_key}}, UpdateExpression=expression,
                 ConditionExpression=condition, ExpressionAttributeNames=names, ExpressionAttributeValues=values,

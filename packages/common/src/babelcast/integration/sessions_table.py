@@ -22,10 +22,11 @@ DEPENDENCY = "dynamodb"
 # (``from_item`` ignores it). The change stream's consumer binds it, so the fan-out a DELETE or a
 # pause causes logs under the id of that DELETE or pause.
 CORRELATION_ATTRIBUTE = "correlationId"
+UNKNOWN_CORRELATION = "unknown"  # a write made outside any request (none bound)
 
 
 def correlation_value() -> AttributeValueTypeDef:
-    return {"S": current_correlation_id() or "unknown"}
+    return {"S": current_correlation_id() or UNKNOWN_CORRELATION}
 
 
 class WriteRejected(Exception):
