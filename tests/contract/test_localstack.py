@@ -16,13 +16,11 @@ import subprocess
 from functools import cache
 from typing import Any
 
-import hcl2
 import pytest
 import yaml
 from babelcast_devstack.emulator import EXTERNAL_ENDPOINT_VARIABLE
 
-from tests.integration.conftest import EXTERNAL_STACK_DIR
-from tests.support.terraform_source import ROOT, TERRAFORM
+from tests.support.terraform_source import EXTERNAL_STACK_DIR, ROOT, TERRAFORM, parsed
 
 COMPOSE_FILE = ROOT / "docker-compose.localstack.yml"
 TARGETS = ("localstack-up", "localstack-test", "localstack-down")
@@ -93,11 +91,10 @@ def published_port() -> str:
 def terraform_types() -> set[str]:
     types: set[str] = set()
     for path in [*TERRAFORM.glob("*.tf"), *TERRAFORM.glob("modules/*/*.tf")]:
-        with path.open() as handle:
-            parsed = hcl2.load(handle)
+        document = parsed(path.relative_to(TERRAFORM).as_posix())  # cached: other contract tests read them too
         for kind in ("resource", "data"):
-            for block in parsed.get(kind, []):
-                types.update(name.strip('"') for name in block)
+            for block in document.get(kind, []):
+                types.update(block)
     return types
 
 

@@ -26,10 +26,10 @@ from babelcast_devstack.emulator import EXTERNAL_ENDPOINT_VARIABLE
 from babelcast_devstack.terraform import repository_root
 
 from tests.support.report import record
+from tests.support.terraform_source import EXTERNAL_STACK_DIR
 
 ROOT = repository_root()
 # Against an external emulator the stack's Terraform state is kept here (`make localstack-down` removes it)
-EXTERNAL_STACK_DIR = ROOT / ".local" / "integration-external"
 # Every token a test logged in for: the log audit (test_zz_log_audit.py) proves none reached a log
 # line (forged tokens are caught there by their JWT shape).
 ISSUED_TOKENS: set[str] = set()
@@ -39,8 +39,11 @@ ISSUED_TOKENS: set[str] = set()
 class Stack:
     document: dict[str, Any]
     log_path: Path
-    embedded_emulator: bool = True
-    run_id: str = ""
+    run_id: str = ""  # set only on an external emulator, which keeps earlier runs' data
+
+    @property
+    def embedded_emulator(self) -> bool:
+        return not self.run_id
 
     def name(self, base: str) -> str:
         """A username unique to this run on an external emulator, which keeps earlier runs' users
@@ -114,7 +117,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not external:
         record("local stack", "ready (s, integration fixture)", round(running.ready_seconds, 1))
     try:
-        yield Stack(running.document, running.log_path, embedded_emulator=external is None,
-                    run_id=secrets.token_hex(3) if external else "")  # fmt: skip
+        yield Stack(running.document, running.log_path, run_id=secrets.token_hex(3) if external else "")
     finally:
         running.stop()

@@ -139,19 +139,13 @@ class _Program:
         self.classes: dict[str, tuple[_Module, ast.ClassDef]] = {}
         self._load(f"{function}.handler")
 
-    def _source(self, module: str) -> str | None:
-        if module in self.overrides:
-            return self.overrides[module]
-        path = _source_path(module, self.function)
-        return path.read_text() if path else None
-
     def _load(self, name: str) -> None:
         if name in self.modules:
             return
-        source = self._source(name)
+        path = _source_path(name, self.function)
+        source = self.overrides[name] if name in self.overrides else (path.read_text() if path else None)
         if source is None:
             return
-        path = _source_path(name, self.function)
         module = _Module(name, ast.parse(source), is_package=path is not None and path.name == "__init__.py")
         self.modules[name] = module
         package = name if module.is_package else name.rpartition(".")[0]
@@ -494,17 +488,12 @@ def _created_services(functions_: list[_Function]) -> set[str]:
     for function in functions_:
         for root in function.nodes:
             for node in _walk(root):
+                if not isinstance(node, ast.Call):
+                    continue
                 # session.client("svc", ...) or a helper around it, e.g. _client("svc", ...)
-                called = (
-                    node.func.attr
-                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    else node.func.id
-                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    else ""
-                )
+                called = getattr(node.func, "attr", None) or getattr(node.func, "id", "")
                 if (
-                    isinstance(node, ast.Call)
-                    and called in {"client", "_client"}
+                    called in {"client", "_client"}
                     and node.args
                     and isinstance(node.args[0], ast.Constant)
                     and isinstance(node.args[0].value, str)

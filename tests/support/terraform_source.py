@@ -10,6 +10,9 @@ import hcl2
 
 ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM = ROOT / "terraform"
+# Terraform state of the integration run against an external emulator (`make localstack-test`),
+# kept between runs because the emulator keeps what it created
+EXTERNAL_STACK_DIR = ROOT / ".local" / "integration-external"
 
 
 def _unquote(value: Any) -> Any:
