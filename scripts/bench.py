@@ -43,12 +43,12 @@ from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 import babelcast_devstack
-import boto3
 import websockets
 from babelcast_devstack.accounts import Account, create_speaker, log_in
 from babelcast_devstack.background import stack_for_benchmark
 from babelcast_devstack.bench_report import (
     not_met,
+    ratio,
     render_markdown,
     render_text,
     replace_between_markers,
@@ -56,6 +56,7 @@ from babelcast_devstack.bench_report import (
     summarize,
     write_report,
 )
+from babelcast_devstack.emulator import emulator_client, emulator_environment
 from babelcast_devstack.jwt_authorizer import emulator_jwks_url
 from babelcast_devstack.runtime_python import lambda_python_version, runtime_environment
 from babelcast_devstack.terraform import repository_root
@@ -107,23 +108,11 @@ def function_environment(document: Mapping[str, Any], name: str) -> dict[str, st
         if value.endswith("/.well-known/jwks.json"):
             value = emulator_jwks_url(value.removesuffix("/.well-known/jwks.json"), document["awsEndpointUrl"])
         environment[key] = value
-    return environment | {
-        "AWS_ENDPOINT_URL": document["awsEndpointUrl"],
-        "AWS_DEFAULT_REGION": document["region"],
-        "AWS_REGION": document["region"],
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }
+    return environment | emulator_environment(document["awsEndpointUrl"], document["region"])
 
 
 def client(document: Mapping[str, Any], service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=document["awsEndpointUrl"],
-        region_name=document["region"],  # type: ignore[call-overload]
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    return emulator_client(document["awsEndpointUrl"], document["region"], service)
 
 
 # --- packages ----------------------------------------------------------------------------------
@@ -423,6 +412,7 @@ async def socket_operations(
     document: Mapping[str, Any], session_id: str, token: str, args: argparse.Namespace, bare: BareCalls
 ) -> dict[str, Any]:
     url = listener_url(document, session_id)
+    kinesis, stream = client(document, "kinesis"), str(document["outputs"]["audio_stream_name"])
     await close_all([s for _, s in await connect_many(url, 20)])
     opened = await connect_many(url, args.connects)
     connect = latency("connect", [ms for ms, _ in opened], args.connects - len(opened), concurrency=args.connects)
@@ -449,13 +439,13 @@ async def socket_operations(
         # queue behind): wait until it is in the stream before measuring
         await send(0)
         deadline = time.monotonic() + 60
-        while 0 not in audio_arrivals(document, session_id) and time.monotonic() < deadline:
+        while 0 not in audio_arrivals(kinesis, stream, session_id) and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
         for sequence in range(1, args.chunks + 1):
             await send(sequence)
             await asyncio.sleep(args.chunk_interval_ms / 1000)
         await asyncio.sleep(1)
-    arrivals = audio_arrivals(document, session_id)
+    arrivals = audio_arrivals(kinesis, stream, session_id)
     audio_ms = [(arrivals[s] - sent[s]) * 1000 for s in range(1, args.chunks + 1) if s in arrivals]
     audio = latency("audio", audio_ms, args.chunks - len(audio_ms), concurrency=1)
     for _ in range(args.sequential):  # after, not between the chunks: they would contend in the emulator
@@ -469,9 +459,7 @@ async def socket_operations(
     }
 
 
-def audio_arrivals(document: Mapping[str, Any], session_id: str) -> dict[int, float]:
-    kinesis = client(document, "kinesis")
-    stream = document["outputs"]["audio_stream_name"]
+def audio_arrivals(kinesis: Any, stream: str, session_id: str) -> dict[int, float]:
     arrivals: dict[int, float] = {}
     for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
         iterator = kinesis.get_shard_iterator(
@@ -757,7 +745,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 "operation_p50_ms": round(operation, 2),
                 "bare_p50_ms": round(bare_p50, 2),
                 "bare_calls": [c.operation for c in op.calls],
-                "ratio": round(operation / bare_p50, 2),
+                "ratio": ratio(operation, bare_p50),
             }
         figures["broadcast"] = live["broadcast"]
     return figures

@@ -22,28 +22,26 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-import boto3
 import requests
 import websockets
 from babelcast_devstack.accounts import create_speaker, log_in
 from babelcast_devstack.background import stack_for_benchmark
 from babelcast_devstack.bench_report import print_figures, write_report
+from babelcast_devstack.emulator import DUMMY_CREDENTIALS, emulator_client
 from babelcast_devstack.terraform import repository_root
 
 ROOT = repository_root()
 
 
 def client(document: dict[str, Any], service: str) -> Any:
-    return boto3.client(service, endpoint_url=document["awsEndpointUrl"], region_name=document["region"],  # type: ignore[call-overload]
-                        aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+    return emulator_client(document["awsEndpointUrl"], document["region"], service)
 
 
 async def run(document: dict[str, Any], listeners: int) -> dict[str, Any]:
     from babelcast.integration.connections_api import ConnectionsApi
 
     # this process posts to the local @connections API itself, with the emulator's dummy credentials
-    os.environ.update({"AWS_DEFAULT_REGION": document["region"], "AWS_ACCESS_KEY_ID": "testing",
-                       "AWS_SECRET_ACCESS_KEY": "testing"})  # fmt: skip
+    os.environ.update({**DUMMY_CREDENTIALS, "AWS_DEFAULT_REGION": document["region"]})
 
     account = create_speaker(document["awsEndpointUrl"], document["region"], document["userPoolId"])
     token = log_in(document["awsEndpointUrl"], document["region"], document["userPoolClientId"], account)["idToken"]

@@ -54,7 +54,24 @@ def find_mirror() -> Path | None:
         if not (path / "registry.terraform.io").is_dir():
             sys.exit(f"TF_PROVIDER_MIRROR={explicit} has no registry.terraform.io directory")
         return path
-    return _walk(Path.home() / ".terraform.d" / "plugins", 0) or _walk(Path(Path.cwd().anchor), SEARCH_DEPTH)
+    return (
+        _walk(Path.home() / ".terraform.d" / "plugins", 0)
+        or _previous_mirror()
+        or _walk(Path(Path.cwd().anchor), SEARCH_DEPTH)
+    )
+
+
+def _previous_mirror() -> Path | None:
+    """The mirror the last run found, while it is still there: the Makefile runs this script
+    every time make starts, and walking the filesystem each time would cost that every time."""
+    if not OUTPUT.is_file():
+        return None
+    for line in OUTPUT.read_text().splitlines():
+        key, _, value = line.strip().partition("=")
+        if key.strip() == "path":
+            previous = Path(value.strip().strip('"'))
+            return previous if (previous / MARKER).is_dir() else None
+    return None
 
 
 def render(mirror: Path | None) -> str:

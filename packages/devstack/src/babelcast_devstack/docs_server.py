@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 import yaml
 from aiohttp import web
 
+from babelcast_devstack.serving import listen
+
 OPENAPI_FILE, ASYNCAPI_FILE = "openapi.yaml", "asyncapi.yaml"
 _ASSETS = ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "favicon-32x32.png")
 
@@ -134,12 +136,7 @@ class DocsServer:
         return web.FileResponse(swagger_ui_assets() / name)
 
     async def start(self) -> str:
-        runner = web.AppRunner(self.application(), access_log=None, handle_signals=False)
-        await runner.setup()
-        await web.TCPSite(runner, self.host, self.port).start()
-        self._runner = runner
-        bound = [address for address in runner.addresses if isinstance(address, tuple)]
-        self.port = int(bound[-1][1]) if bound else self.port  # port 0: the one the OS picked
+        self._runner, self.port = await listen(self.application(), self.host, self.port)
         return self.url
 
     @property

@@ -11,8 +11,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
+import boto3
 import requests
 
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -42,6 +43,15 @@ def emulator_environment(endpoint: str, region: str = "us-east-1") -> dict[str, 
     """Credentials and endpoint for an emulator. The AWS provider and boto3 both honour
     AWS_ENDPOINT_URL, so neither Terraform nor the functions need emulator-specific code."""
     return {**DUMMY_CREDENTIALS, "AWS_ENDPOINT_URL": endpoint, "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+
+
+def emulator_client(endpoint: str | None, region: str, service: str, **options: Any) -> Any:
+    """A boto3 client for ``service`` on the emulator, with its dummy credentials."""
+    return boto3.session.Session().client(
+        service, endpoint_url=endpoint, region_name=region,  # type: ignore[call-overload]
+        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"], **options,
+    )  # fmt: skip
 
 
 @contextmanager

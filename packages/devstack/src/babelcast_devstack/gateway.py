@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 from aiohttp import web
 
 from babelcast_devstack.config import Authorizer, FunctionConfig, GatewayConfig
+from babelcast_devstack.emulator import emulator_client
 from babelcast_devstack.http_api import HttpApiServer
 from babelcast_devstack.invocation import InvocationFailed
 from babelcast_devstack.jwt_authorizer import JwtAuthorizer, emulator_jwks_url
 from babelcast_devstack.lambda_runtime import FunctionSpec, InvocationError, LambdaFunction, LambdaRuntime
+from babelcast_devstack.serving import listen
 from babelcast_devstack.triggers import TriggerRunner, Triggers
 from babelcast_devstack.websocket_api import Limits, WebSocketApiServer
 
@@ -115,8 +116,7 @@ class LocalGateway:
             source: Path | io.BytesIO = function.zip_path
         elif function.s3_bucket and function.s3_key:
             # the code Terraform uploaded, fetched from the emulator's S3 as Lambda would
-            s3 = boto3.client("s3", endpoint_url=self.emulator_endpoint, region_name=self.config.region,
-                              aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+            s3 = emulator_client(self.emulator_endpoint, self.config.region, "s3")
             extra = {"VersionId": function.s3_version} if function.s3_version else {}
             source = io.BytesIO(s3.get_object(Bucket=function.s3_bucket, Key=function.s3_key, **extra)["Body"].read())
         else:
@@ -126,15 +126,10 @@ class LocalGateway:
         return target
 
     async def _listen(self, app: web.Application, port: int) -> int:
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
-        await runner.setup()
         # a deep accept queue: a burst of hundreds of connections must queue, not have SYNs dropped
-        site = web.TCPSite(runner, self.host, port, backlog=1024)
-        await site.start()
+        runner, bound = await listen(app, self.host, port, backlog=1024)
         self._runners.append(runner)
-        # with port 0 the OS picks one: read back what was bound
-        bound = [address for address in runner.addresses if isinstance(address, tuple)]
-        return int(bound[-1][1]) if bound else port
+        return bound
 
     async def start(self) -> Endpoints:
         websocket_api = self.config.api("WEBSOCKET")

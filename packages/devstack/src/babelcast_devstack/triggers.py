@@ -24,12 +24,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, TypeVar, cast
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from babelcast_devstack.config import _resources
-from babelcast_devstack.emulator import DUMMY_CREDENTIALS
+from babelcast_devstack.config import _first, _resources
+from babelcast_devstack.emulator import emulator_client
 from babelcast_devstack.invocation import InvocationFailed, Invoker
 
 T = TypeVar("T")
@@ -122,7 +121,7 @@ def triggers_from_terraform_state(state: Mapping[str, Any]) -> Triggers:
         source_arn = values.get("event_source_arn") or ""
         function_arn = resolve(values.get("function_arn") or values.get("function_name") or "", source_arn)
         record_age = _optional_int(values.get("maximum_record_age_in_seconds"), -1)
-        destination = ((values.get("destination_config") or [{}])[0].get("on_failure") or [{}])[0]
+        destination = _first((_first(values.get("destination_config")) or {}).get("on_failure")) or {}
         mappings.append(
             EventSourceMapping(
                 function_arn=function_arn,
@@ -623,10 +622,8 @@ class TriggerRunner:
         return stream
 
     def _client(self, service: str, region: str) -> Any:
-        return boto3.session.Session().client(
-            service, endpoint_url=self.emulator_endpoint, region_name=region,  # type: ignore[call-overload]
-            aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        return emulator_client(
+            self.emulator_endpoint, region, service,
             config=Config(connect_timeout=2, read_timeout=10, retries={"max_attempts": 2, "mode": "standard"}),
         )  # fmt: skip
 
