@@ -1,6 +1,7 @@
 """Contract tests: the code, the Terraform declarations and the test fixtures cannot drift.
 
-* every route Terraform declares has a handler, and every handler route is declared;
+* every route Terraform declares (HTTP and WebSocket) has a handler, and every handler route or
+  action is declared;
 * a route's authorization in Terraform matches whether its handler requires a caller;
 * every function folder is declared in Terraform with an importable handler, and vice versa;
 * the environment Terraform sets for a function equals what the function's settings read;
@@ -17,11 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babelcast.http.app import HttpApp
+from babelcast.websocket import MessageApp
 
 from tests.support import tables
-from tests.support.terraform_source import ROOT, functions, http_routes, module_block
+from tests.support.terraform_source import ROOT, functions, http_routes, module_block, websocket_routes
 
 FUNCTION_DIRS = sorted(p.parent.name for p in (ROOT / "functions").glob("*/pyproject.toml"))
+# API Gateway's lifecycle routes carry no action: each is served by the function named for it
+WEBSOCKET_LIFECYCLE_ROUTES = {"$connect": "ws_connect", "$disconnect": "ws_disconnect"}
 
 
 def handler_module(function: str) -> Any:
@@ -46,14 +51,32 @@ def test_terraform_routes_equal_handler_routes() -> None:
     served: dict[str, tuple[str, bool]] = {}
     for function in FUNCTION_DIRS:
         app = getattr(handler_module(function), "app", None)
-        for key, route in (getattr(app, "routes", None) or {}).items():
+        if not isinstance(app, HttpApp):
+            continue
+        for key, route in app.routes.items():
             assert key not in served, f"{key} served by two functions"
             served[key] = (function, route.authenticated)
+    assert served, "no function serves an HTTP route"
     assert set(declared) == set(served), "routes in Terraform and in handlers differ"
     for key, spec in declared.items():
         function, authenticated = served[key]
         assert spec["function"] == function, f"{key} is routed to {spec['function']} but served by {function}"
         assert (spec["authorization"] == "JWT") == authenticated, f"{key}: authorizer and handler disagree"
+
+
+def test_terraform_websocket_routes_equal_the_actions_handlers_serve() -> None:
+    """Every action a MessageApp handles is a route in Terraform (to that function), and every
+    route is handled: the app also answers actions it does not know, so it is the $default route."""
+    served = dict(WEBSOCKET_LIFECYCLE_ROUTES)
+    for function in FUNCTION_DIRS:
+        app = getattr(handler_module(function), "app", None)
+        if not isinstance(app, MessageApp):
+            continue
+        for key in [*app.handlers, "$default"]:
+            assert key not in served, f"{key} served by two functions"
+            served[key] = function
+    declared = {key: spec["function"] for key, spec in websocket_routes().items()}
+    assert declared == served, "WebSocket routes in Terraform and in handlers differ"
 
 
 @pytest.mark.parametrize("function", FUNCTION_DIRS)

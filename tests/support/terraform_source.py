@@ -45,6 +45,11 @@ def http_routes() -> dict[str, dict[str, str]]:
     return routes
 
 
+def websocket_routes() -> dict[str, dict[str, str]]:
+    routes: dict[str, dict[str, str]] = local_value("routes.tf", "websocket_routes")
+    return routes
+
+
 def functions() -> dict[str, dict[str, Any]]:
     declared: dict[str, dict[str, Any]] = local_value("functions.tf", "functions")
     return declared
