@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 from babelcast import errors
+from babelcast_client.errors import WEBSOCKET_CODE_STATUS
 from openapi_spec_validator import validate
 
 from tests.support.api_documents import asyncapi, openapi, operations, resolve, schema_errors
@@ -98,6 +99,14 @@ def test_documented_error_codes_exist_with_a_documented_status() -> None:
     assert {code: codes[code] for code in documented if str(codes[code]) not in statuses} == {}
     websocket = asyncapi()["components"]["messages"]["error"]["payload"]["properties"]["code"]["enum"]
     assert set(websocket) <= set(codes), set(websocket) - set(codes)
+
+
+def test_the_python_client_maps_every_websocket_error_code_to_the_servers_status() -> None:
+    """The SDK cannot import the server's errors (it installs alone), so its table is held to them."""
+    server = _domain_errors()
+    documented = asyncapi()["components"]["messages"]["error"]["payload"]["properties"]["code"]["enum"]
+    assert set(documented) <= set(WEBSOCKET_CODE_STATUS), set(documented) - set(WEBSOCKET_CODE_STATUS)
+    assert {code: server.get(code) for code in WEBSOCKET_CODE_STATUS} == WEBSOCKET_CODE_STATUS
 
 
 def _examples(node: Any) -> list[tuple[dict[str, Any], Any]]:

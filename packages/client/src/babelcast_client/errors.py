@@ -135,21 +135,27 @@ _BY_STATUS: dict[int, type[ApiError]] = {
     503: ServiceUnavailable,
 }
 
-# WebSocket `error` message codes (docs/websocket-protocol.md) → the status the same problem has over HTTP.
-_WS_CODE_STATUS = {
+# WebSocket `error` message codes (docs/asyncapi.yaml) → the status the server gives the same error
+# (over HTTP, and as the $connect refusal). This package does not depend on the server's, so a
+# contract test (tests/contract/test_api_documents.py) holds this table to babelcast.errors.
+WEBSOCKET_CODE_STATUS = {
     "INVALID_MESSAGE": 400,
     "UNKNOWN_ACTION": 400,
     "VALIDATION_ERROR": 400,
     "INVALID_AUDIO": 400,
+    "INVALID_SESSION_ID": 400,
     "AUDIO_TOO_LARGE": 413,
+    "FORBIDDEN": 403,
     "NOT_SPEAKER": 403,
     "NOT_LISTENER": 403,
-    "SESSION_ENDED": 409,
-    "SESSION_NOT_FOUND": 404,
-    "NO_SESSION": 400,
+    "SESSION_ENDED": 403,
     "LEGACY_CREATION_DISABLED": 403,
+    "SESSION_NOT_FOUND": 404,
+    "NO_SESSION": 409,
+    "INVALID_STATUS_TRANSITION": 409,
     "RATE_LIMITED": 429,
     "INTERNAL_ERROR": 500,
+    "SERVICE_UNAVAILABLE": 503,
 }
 
 
@@ -186,7 +192,7 @@ def api_error(
 def websocket_error(message: dict[str, Any]) -> ApiError:
     """The typed error for a WebSocket ``error`` message."""
     code = str(message.get("code") or "INTERNAL_ERROR")
-    status = _WS_CODE_STATUS.get(code, 500)
+    status = WEBSOCKET_CODE_STATUS.get(code, 500)
     text = str(message.get("message") or FRIENDLY_MESSAGES.get(status, code))
     return error_class(status)(status, code, text, correlation_id=message.get("requestId"))
 
