@@ -7,10 +7,12 @@ authorizer, stage and function comes from the resources Terraform created.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+from babelcast_devstack.terraform_state import first_block, managed_resources
 
 _FUNCTION_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+")
 
@@ -102,33 +104,18 @@ def function_arn_in(uri: str | None) -> str | None:
     return match.group(0) if match else None
 
 
-def _resources(module: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-    yield from module.get("resources", [])
-    for child in module.get("child_modules", []):
-        yield from _resources(child)
-
-
-def _first(values: Any) -> Mapping[str, Any] | None:
-    if isinstance(values, list):
-        return values[0] if values else None
-    return values if isinstance(values, Mapping) else None
-
-
 def from_terraform_state(state: Mapping[str, Any], base_dir: Path | None = None) -> GatewayConfig:
     root = (state.get("values") or {}).get("root_module")
     if not root:
         raise ConfigError("the Terraform state is empty: apply the root module first")
-    by_type: dict[str, list[Mapping[str, Any]]] = {}
-    for resource in _resources(root):
-        if resource.get("mode") == "managed":
-            by_type.setdefault(resource["type"], []).append(resource["values"])
+    by_type = managed_resources(root)
 
     functions: dict[str, FunctionConfig] = {}
     for values in by_type.get("aws_lambda_function", []):
         zip_path = Path(values["filename"]) if values.get("filename") else None
         if zip_path is not None and base_dir is not None and not zip_path.is_absolute():
             zip_path = (base_dir / zip_path).resolve()
-        variables = (_first(values.get("environment")) or {}).get("variables") or {}
+        variables = (first_block(values.get("environment")) or {}).get("variables") or {}
         functions[values["arn"]] = FunctionConfig(
             name=values["function_name"],
             arn=values["arn"],
@@ -156,7 +143,7 @@ def from_terraform_state(state: Mapping[str, Any], base_dir: Path | None = None)
         for auth in by_type.get("aws_apigatewayv2_authorizer", []):
             if auth["api_id"] != api_id:
                 continue
-            jwt = _first(auth.get("jwt_configuration")) or {}
+            jwt = first_block(auth.get("jwt_configuration")) or {}
             authorizers[auth["id"]] = Authorizer(
                 id=auth["id"],
                 name=auth.get("name") or auth["id"],
@@ -181,12 +168,12 @@ def from_terraform_state(state: Mapping[str, Any], base_dir: Path | None = None)
                 payload_format_version=(integration or {}).get("payload_format_version") or "1.0",
             )
         stage = stages.get(api_id) or {}
-        settings = _first(stage.get("default_route_settings")) or {}
+        settings = first_block(stage.get("default_route_settings")) or {}
         throttle = None
         if settings.get("throttling_burst_limit") or settings.get("throttling_rate_limit"):
             throttle = Throttle(int(settings.get("throttling_burst_limit") or 0),
                                 float(settings.get("throttling_rate_limit") or 0))  # fmt: skip
-        cors_values = _first(values.get("cors_configuration"))
+        cors_values = first_block(values.get("cors_configuration"))
         cors = None
         if cors_values:
             cors = Cors(
