@@ -107,15 +107,15 @@ dev-user: install ## Create another speaker account on the running `make dev` st
 
 .PHONY: bench
 bench: package ## All performance figures from one local stack (~3 min on an idle machine): table, .local/reports/bench.json, docs/PERFORMANCE.md
-	@$(PY) scripts/bench.py $(BENCH_ARGS)
+	@PYTHONPATH=scripts $(PY) -m bench $(BENCH_ARGS)
 
 .PHONY: bench-dev
 bench-dev: package ## Measure the local stack: ready time, gateway latency overhead, memory
-	@$(PY) scripts/bench_local_stack.py
+	@PYTHONPATH=scripts $(PY) -m bench.local_stack
 
 .PHONY: bench-ws
 bench-ws: package ## Measure broadcast fan-out (parallel vs one by one) and DELETE with 500 listeners
-	@$(PY) scripts/bench_websocket.py
+	@PYTHONPATH=scripts $(PY) -m bench.websocket
 
 .PHONY: localstack-up
 localstack-up: ## Start LocalStack (Pro by default: export LOCALSTACK_AUTH_TOKEN) and wait until it is healthy
