@@ -107,10 +107,14 @@ def compile_bytecode(staging: Path, python: str | None) -> None:
         shutil.rmtree(cache)
     if python is None:
         return
+    # Reproducible bytecode: a set of strings is marshalled in hash order (random per process unless
+    # the seed is fixed; -s -P rather than -I, which would ignore it), and whether a constant is
+    # marshalled as a reference depends on what the process compiled before: one process, in order.
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")} | {"PYTHONHASHSEED": "0"}
     subprocess.run(
-        [python, "-I", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
+        [python, "-s", "-P", "-m", "compileall", "-q", "-j", "1", "--invalidation-mode", "unchecked-hash",
          "-s", str(staging), "-p", LAMBDA_TASK_ROOT, str(staging)],
-        check=True,
+        check=True, env=environment,
     )  # fmt: skip
 
 
@@ -140,6 +144,11 @@ def write_zip(source: Path, destination: Path) -> None:
             info.create_system = 3  # unix, whatever the build host
             archive.writestr(info, path.read_bytes(), compresslevel=9)
     temporary.replace(destination)
+
+
+def max_zip_bytes(config: dict[str, Any], name: str) -> int:
+    """The function's zip size budget: its own, or every function's."""
+    return int(config.get("max_zip_bytes_by_function", {}).get(name, config["max_zip_bytes"]))
 
 
 def build(
@@ -184,7 +193,7 @@ def main() -> None:
     manifest["bytecode"] = compiler is not None
     for name in names:
         result = build(name, args.architecture, args.python, provided, args.out, compiler=compiler)
-        manifest["functions"][name] = result
+        manifest["functions"][name] = result | {"max_bytes": max_zip_bytes(config, name)}
         print(f"  {result['zip']:<24} {int(str(result['bytes'])) / 1024:8.1f} KiB  sha256 {str(result['sha256'])[:16]}")
     (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
 

@@ -37,4 +37,5 @@ def packages() -> dict[str, Any]:
         }
         differs = [name for name, entry in built.items() if rebuilt[name] != entry["sha256"]]
     sizes = {name: (ROOT / "dist" / entry["zip"]).stat().st_size for name, entry in built.items()}
-    return {"bytes": sizes, "rebuild_identical": not differs, "rebuild_differs": differs}
+    budgets = {name: entry["max_bytes"] for name, entry in built.items() if "max_bytes" in entry}
+    return {"bytes": sizes, "max_bytes": budgets, "rebuild_identical": not differs, "rebuild_differs": differs}

@@ -112,6 +112,24 @@ def test_only_the_settings_module_reads_the_environment() -> None:
     assert offenders == []
 
 
+def _imports(tree: ast.AST, module: str) -> bool:
+    return any(
+        (isinstance(node, ast.Import) and any(a.name.split(".")[0] == module for a in node.names))
+        or (isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == module)
+        for node in ast.walk(tree)
+    )
+
+
+def test_the_jwt_rules_are_written_once() -> None:
+    """babelcast.auth verifies tokens for the WebSocket authorizer and the local gateway's HTTP JWT
+    authorizer alike: no other code of the packages or functions uses the JWT library."""
+    sources = [*(ROOT / "packages").rglob("*.py"), *(ROOT / "functions").rglob("*.py")]
+    users = sorted(str(p.relative_to(ROOT)) for p in sources if _imports(ast.parse(p.read_text()), "jwt"))
+    assert users == ["packages/common/src/babelcast/auth.py"]
+    gateway = ROOT / "packages" / "devstack" / "src" / "babelcast_devstack" / "jwt_authorizer.py"
+    assert "from babelcast.auth import" in gateway.read_text()
+
+
 def _terraform_table(name: str) -> dict[str, Any]:
     block = module_block("main.tf", name)
     return {

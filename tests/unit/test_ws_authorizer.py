@@ -13,7 +13,7 @@ from typing import Any
 
 import jwt
 import pytest
-from babelcast.auth import JwksCache
+from babelcast.auth import InvalidToken, JwksCache
 from babelcast.settings import forget_settings
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -115,6 +115,7 @@ def _tampered() -> str:
         "a.b.c",
         token(exp=int(time.time()) - 10),
         token(nbf=int(time.time()) + 3600),
+        token(iat=int(time.time()) + 3600),
         token(iss="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Other"),
         token(aud="another-client"),
         token(aud=None, client_id="another-client", token_use="access"),
@@ -130,6 +131,7 @@ def _tampered() -> str:
         "not-base64",
         "expired",
         "nbf-future",
+        "iat-future",
         "wrong-issuer",
         "wrong-audience",
         "wrong-client-id",
@@ -153,3 +155,21 @@ def test_refusals_never_log_the_token(fetches: list[str], capsys: pytest.Capture
     output = capsys.readouterr().out
     assert "token_refused" in output
     assert bad not in output and bad.split(".")[1] not in output
+
+
+def test_a_failed_key_fetch_is_tried_again_at_the_next_connection() -> None:
+    attempts: list[str] = []
+
+    def flaky(url: str) -> dict[str, Any]:
+        attempts.append(url)
+        if len(attempts) == 1:
+            raise OSError("issuer unreachable")
+        return jwks()
+
+    keys = JwksCache("https://issuer.example/jwks.json", fetch=flaky)
+    with pytest.raises(OSError):
+        keys.key("k1")
+    assert keys.key("k1").key_id == "k1"  # not refused for a minute because the first fetch failed
+    with pytest.raises(InvalidToken):
+        keys.key("made-up")  # an unknown kid right after a fetch: no new fetch
+    assert len(attempts) == 2

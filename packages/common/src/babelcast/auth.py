@@ -1,15 +1,18 @@
-"""Verification of Cognito JWTs for the WebSocket authorizer, by the same rules as API
-Gateway's HTTP JWT authorizer: RS256 signature by a key of the issuer's JWKS, exp/nbf, iss equal
-to the configured issuer, aud (ID tokens) or client_id (access tokens) among the audiences.
+"""Verification of Cognito JWTs by API Gateway's JWT authorizer rules, written once: the WebSocket
+$connect authorizer uses it, and so does the local gateway's HTTP JWT authorizer.
 
-PyJWT validates the claims; the RS256 signature is checked with the pure-Python ``rsa``
-package, which keeps the authorizer's zip free of the 5 MB ``cryptography`` wheel. Keys are
-cached across invocations and re-fetched only for an unknown ``kid`` (at most once a minute).
+A token passes when it is a JWT signed with RS256 by a key of the issuer's JWKS (``kid``),
+``exp`` is in the future and ``nbf``/``iat`` (if any) are not, ``iss`` equals the configured
+issuer, and ``aud`` — or, only when there is no ``aud`` (Cognito access tokens), ``client_id`` —
+is one of the configured audiences. PyJWT (with ``cryptography``) checks signature and times.
+
+Keys are cached across invocations and fetched again only for an unknown ``kid`` (at most once a
+minute after a successful fetch, so a flood of made-up kids cannot hammer the issuer). Needs the
+``babelcast[jwt]`` extra: only the functions that verify tokens carry the crypto.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import threading
 import time
@@ -19,19 +22,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
-import rsa
+
+# What API Gateway's JWT authorizer requires of every token; callers may require more (the
+# WebSocket authorizer also needs `sub`, the principal it returns).
+API_GATEWAY_REQUIRED_CLAIMS = ("exp", "iss")
 
 
 class InvalidToken(Exception):
     """The token must be refused (the reason is for logs, never for the client)."""
-
-
-def _b64decode(value: str) -> bytes:
-    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-
-
-def _int(value: str) -> int:
-    return int.from_bytes(_b64decode(value), "big")
 
 
 def fetch_jwks(url: str, timeout: float = 3.0) -> dict[str, Any]:
@@ -42,25 +40,32 @@ def fetch_jwks(url: str, timeout: float = 3.0) -> dict[str, Any]:
     return keys
 
 
+def _signing_keys(document: dict[str, Any]) -> dict[str, jwt.PyJWK]:
+    keys = {}
+    for entry in document.get("keys", []):
+        if entry.get("kty") != "RSA" or "kid" not in entry or entry.get("use", "sig") != "sig":
+            continue
+        try:
+            keys[str(entry["kid"])] = jwt.PyJWK(entry, algorithm="RS256")
+        except (jwt.PyJWTError, ValueError):
+            continue  # a malformed key cannot sign anything we accept
+    return keys
+
+
 @dataclass
 class JwksCache:
     url: str
     fetch: Callable[[str], dict[str, Any]] = fetch_jwks
     refetch_interval_seconds: float = 60.0
-    _keys: dict[str, rsa.PublicKey] = field(default_factory=dict)
+    _keys: dict[str, jwt.PyJWK] = field(default_factory=dict)
     _fetched_at: float = float("-inf")
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def key(self, kid: str) -> rsa.PublicKey:
+    def key(self, kid: str) -> jwt.PyJWK:
         with self._lock:
             if kid not in self._keys and time.monotonic() - self._fetched_at >= self.refetch_interval_seconds:
-                self._fetched_at = time.monotonic()
-                document = self.fetch(self.url)
-                self._keys = {
-                    str(k["kid"]): rsa.PublicKey(_int(k["n"]), _int(k["e"]))
-                    for k in document.get("keys", [])
-                    if k.get("kty") == "RSA" and "kid" in k and k.get("use", "sig") == "sig"
-                }
+                self._keys = _signing_keys(self.fetch(self.url))
+                self._fetched_at = time.monotonic()  # after success: a failed fetch is tried again next time
             if kid not in self._keys:
                 raise InvalidToken("unknown signing key")
             return self._keys[kid]
@@ -72,28 +77,22 @@ class TokenVerifier:
     audiences: Sequence[str]
     keys: JwksCache
     leeway_seconds: int = 0
+    required_claims: Sequence[str] = (*API_GATEWAY_REQUIRED_CLAIMS, "sub")
 
     def verify(self, token: str) -> dict[str, Any]:
+        """The token's claims, or InvalidToken."""
         try:
-            header_b64, payload_b64, signature_b64 = token.split(".")
-            header = json.loads(_b64decode(header_b64))
-        except (ValueError, UnicodeDecodeError):
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
             raise InvalidToken("malformed") from None
-        if not isinstance(header, dict) or header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):
-            raise InvalidToken("algorithm")  # refuses alg=none, HS256-with-the-public-key, ...
+        if header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):
+            raise InvalidToken("algorithm")  # refuses alg=none, HS256-with-the-public-key, ... before any fetch
         key = self.keys.key(header["kid"])
         try:
-            algorithm = rsa.verify(f"{header_b64}.{payload_b64}".encode(), _b64decode(signature_b64), key)
-        except (rsa.VerificationError, ValueError):
-            raise InvalidToken("signature") from None
-        if algorithm != "SHA-256":
-            raise InvalidToken("digest")
-        try:
             claims: dict[str, Any] = jwt.decode(
-                token,
-                options={"verify_signature": False, "verify_exp": True, "verify_nbf": True, "verify_iss": True,
-                         "verify_aud": False, "require": ["exp", "iss", "sub"]},
-                issuer=self.issuer, leeway=self.leeway_seconds,
+                token, key, algorithms=["RS256"], issuer=self.issuer, leeway=self.leeway_seconds,
+                # the audience is checked below: Cognito access tokens carry client_id instead of aud
+                options={"verify_aud": False, "require": list(self.required_claims)},
             )  # fmt: skip
         except jwt.PyJWTError as error:
             raise InvalidToken(type(error).__name__) from None

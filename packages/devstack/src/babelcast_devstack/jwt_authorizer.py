@@ -1,9 +1,7 @@
-"""API Gateway's JWT authorizer, as AWS documents it for HTTP APIs.
-
-A token passes when: it is a well-formed JWT signed with RS256 by a key in the issuer's JWKS
-(fetched from the emulator), ``exp`` is in the future and ``nbf`` (if any) in the past, ``iss``
-equals the configured issuer, and ``aud`` — or, for access tokens without ``aud``, ``client_id``
-— is one of the configured audiences. Anything else is 401 ``{"message":"Unauthorized"}``.
+"""API Gateway's JWT authorizer, as AWS documents it for HTTP APIs: the token from the identity
+source (``Bearer`` optional), verified by the same rules as the WebSocket authorizer
+(``babelcast.auth``: RS256 by a key of the issuer's JWKS, fetched from the emulator, exp/nbf/iat,
+iss, aud or client_id). Anything else is 401 ``{"message":"Unauthorized"}``.
 """
 
 from __future__ import annotations
@@ -13,8 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
-from jwt import PyJWKClient
+from babelcast.auth import API_GATEWAY_REQUIRED_CLAIMS, InvalidToken, JwksCache, TokenVerifier, fetch_jwks
 
 _ISSUER = re.compile(r"^https://cognito-idp\.([a-z0-9-]+)\.amazonaws\.com/([A-Za-z0-9_-]+)$")
 
@@ -52,8 +49,9 @@ class JwtAuthorizer:
     jwks_url: str
 
     def __post_init__(self) -> None:
-        # keys cached across requests, refreshed when an unknown kid shows up
-        self._keys = PyJWKClient(self.jwks_url, cache_keys=True, lifespan=3600, timeout=5)
+        # keys cached across requests, fetched again when an unknown kid shows up
+        keys = JwksCache(self.jwks_url, fetch=lambda url: fetch_jwks(url, timeout=5.0))
+        self._verifier = TokenVerifier(self.issuer, self.audience, keys, required_claims=API_GATEWAY_REQUIRED_CLAIMS)
 
     def verify(self, authorization: str | None) -> dict[str, Any]:
         if not authorization:
@@ -62,31 +60,11 @@ class JwtAuthorizer:
         if token.lower().startswith("bearer "):
             token = token[7:].strip()
         try:
-            header = jwt.get_unverified_header(token)
-            if header.get("alg") != "RS256":
-                raise Unauthorized("unsupported algorithm")
-            key = self._keys.get_signing_key_from_jwt(token)
-            claims: dict[str, Any] = jwt.decode(
-                token,
-                key.key,
-                algorithms=["RS256"],
-                issuer=self.issuer,
-                # exp and nbf are checked by PyJWT; audience is checked below because Cognito
-                # access tokens carry client_id instead of aud.
-                options={"verify_aud": False, "require": ["exp", "iss"]},
-                leeway=0,
-            )
-        except Unauthorized:
-            raise
-        except (jwt.PyJWTError, ValueError) as error:
-            raise Unauthorized(type(error).__name__) from None
-        audiences = claims.get("aud")
-        audience_list = [audiences] if isinstance(audiences, str) else list(audiences or [])
-        if not audience_list and "client_id" in claims:
-            audience_list = [claims["client_id"]]
-        if not set(audience_list) & set(self.audience):
-            raise Unauthorized("audience")
-        return claims
+            return self._verifier.verify(token)
+        except InvalidToken as refused:
+            raise Unauthorized(str(refused)) from None
+        except (OSError, ValueError) as unreachable:  # the issuer's keys could not be read: refused
+            raise Unauthorized(type(unreachable).__name__) from None
 
     def scopes(self, claims: Mapping[str, Any]) -> list[str] | None:
         scope = claims.get("scope")
