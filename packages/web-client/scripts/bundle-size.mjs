@@ -25,6 +25,8 @@ if (process.argv.includes("--json")) console.log(JSON.stringify(results));
 else {
   for (const [name, size] of Object.entries(results)) {
     const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
-    console.log(`${name.padEnd(32)} minified ${kb(size.minifiedBytes).padStart(9)}   gzipped ${kb(size.gzippedBytes).padStart(8)}`);
+    console.log(
+      `${name.padEnd(32)} minified ${kb(size.minifiedBytes).padStart(9)}   gzipped ${kb(size.gzippedBytes).padStart(8)}`,
+    );
   }
 }

@@ -148,7 +148,9 @@ export const SESSION_ID_PATTERN: RegExp = /${sessionIdPattern}/;\n`);
   out.push("export type ServerMessageType = keyof ServerMessageMap;\n");
   out.push("export type ServerMessage = ServerMessageMap[ServerMessageType];\n");
   out.push(`export const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = ${literal([...byName.keys()])};\n`);
-  out.push(`/** The \`code\` of an \`error\` message. */\nexport type WebSocketErrorCode = ErrorMessage["code"] | AudioBufferFullMessage["code"];\n`);
+  out.push(
+    `/** The \`code\` of an \`error\` message. */\nexport type WebSocketErrorCode = ErrorMessage["code"] | AudioBufferFullMessage["code"];\n`,
+  );
   return out.join("");
 }
 

@@ -17,16 +17,16 @@ export interface CognitoSignInOptions {
   username: string;
   password: string;
   /** Default: the pool id's prefix. */
-  region?: string;
+  region?: string | undefined;
   /** Default `https://cognito-idp.<region>.amazonaws.com/`; the local stack's `awsEndpointUrl` locally. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Which token getToken gives (the API accepts both): "id" (default) or "access". */
-  token?: "id" | "access";
+  token?: "id" | "access" | undefined;
   /** A token expiring within this many ms is refreshed first (default 60 000). */
-  refreshBeforeExpiryMs?: number;
+  refreshBeforeExpiryMs?: number | undefined;
   /** Per Cognito call (default 10 000 ms). */
-  timeoutMs?: number;
-  fetch?: typeof fetch;
+  timeoutMs?: number | undefined;
+  fetch?: typeof fetch | undefined;
 }
 
 export interface CognitoTokens {
@@ -48,8 +48,8 @@ export interface CognitoAuth extends AuthProvider {
 interface AuthenticationResult {
   IdToken: string;
   AccessToken: string;
-  RefreshToken?: string;
-  ExpiresIn?: number;
+  RefreshToken?: string | undefined;
+  ExpiresIn?: number | undefined;
 }
 
 // The parts of the SRP helper used here (the package's typings do not declare it).
@@ -140,7 +140,8 @@ export function srpHelper(userPoolId: string): { helper: SrpHelper; poolName: st
 
 /** Signs in with USER_SRP_AUTH and returns an AuthProvider that refreshes its token. */
 export async function signIn(options: CognitoSignInOptions): Promise<CognitoAuth> {
-  if (!/^[\w-]+_[0-9a-zA-Z]+$/.test(options.userPoolId)) throw new TypeError("userPoolId looks like 'eu-west-1_AbCdEf123'.");
+  if (!/^[\w-]+_[0-9a-zA-Z]+$/.test(options.userPoolId))
+    throw new TypeError("userPoolId looks like 'eu-west-1_AbCdEf123'.");
   const region = options.region ?? options.userPoolId.split("_")[0];
   const call = caller(options.endpoint ?? `https://cognito-idp.${region}.amazonaws.com/`, options);
   const { helper, poolName, srpA } = srpHelper(options.userPoolId);
@@ -150,7 +151,10 @@ export async function signIn(options: CognitoSignInOptions): Promise<CognitoAuth
     AuthParameters: { USERNAME: options.username, SRP_A: srpA },
   });
   if (started.ChallengeName !== "PASSWORD_VERIFIER") throw unsupportedChallenge(started.ChallengeName);
-  const challenge = started.ChallengeParameters as Record<"USER_ID_FOR_SRP" | "SRP_B" | "SALT" | "SECRET_BLOCK", string>;
+  const challenge = started.ChallengeParameters as Record<
+    "USER_ID_FOR_SRP" | "SRP_B" | "SALT" | "SECRET_BLOCK",
+    string
+  >;
   const timestamp = srpTimestamp(new Date());
   const answered = await call("RespondToAuthChallenge", {
     ChallengeName: "PASSWORD_VERIFIER",
@@ -268,7 +272,12 @@ function caller(endpoint: string, options: CognitoSignInOptions): Call {
       // not JSON: judged by the status below
     }
     if (response.ok) return parsed;
-    throw cognitoError(response.status, String(parsed.__type ?? parsed.code ?? "").split("#").pop() ?? "");
+    throw cognitoError(
+      response.status,
+      String(parsed.__type ?? parsed.code ?? "")
+        .split("#")
+        .pop() ?? "",
+    );
   };
 }
 
@@ -285,9 +294,17 @@ function cognitoError(status: number, type: string): HttpError {
     case "LimitExceededException":
       return new HttpError({ status: 429, code: "RATE_LIMITED" });
     case "ResourceNotFoundException":
-      return new HttpError({ status: 400, code: "COGNITO_CONFIGURATION", userMessage: "The sign-in is misconfigured (unknown user pool or app client)." });
+      return new HttpError({
+        status: 400,
+        code: "COGNITO_CONFIGURATION",
+        userMessage: "The sign-in is misconfigured (unknown user pool or app client).",
+      });
     default:
-      return new HttpError({ status: status >= 500 ? status : 400, code: type || "COGNITO_ERROR", userMessage: "Signing in failed: try again." });
+      return new HttpError({
+        status: status >= 500 ? status : 400,
+        code: type || "COGNITO_ERROR",
+        userMessage: "Signing in failed: try again.",
+      });
   }
 }
 

@@ -1,7 +1,8 @@
 // Typed errors. Every error this package throws is a BabelcastError: branch on `kind` (or on the
 // subclass), show `userMessage` to people, quote `correlationId` when reporting a problem.
-import type { components } from "./generated/openapi.js";
+
 import type { WebSocketErrorCode } from "./generated/messages.js";
+import type { components } from "./generated/openapi.js";
 
 export type ApiErrorCode = components["schemas"]["ErrorCode"];
 

@@ -8,8 +8,10 @@ type Schemas = components["schemas"];
 export type Session = Schemas["Session"];
 export type SessionList = Schemas["SessionList"];
 export type SessionAnalytics = Schemas["Analytics"];
-export type SessionConfig = Schemas["CreateSessionRequest"];
-export type SessionUpdateRequest = Schemas["UpdateSessionRequest"];
+/** Optional fields accept undefined too (for callers compiled with exactOptionalPropertyTypes). */
+type Loose<T> = { [K in keyof T]: T[K] | (Record<never, never> extends Pick<T, K> ? undefined : never) };
+export type SessionConfig = Loose<Schemas["CreateSessionRequest"]>;
+export type SessionUpdateRequest = Loose<Schemas["UpdateSessionRequest"]>;
 export type SessionStatus = Schemas["SessionStatus"];
 export type QualityTier = Schemas["QualityTier"];
 export type Language = Schemas["Language"];
@@ -48,30 +50,30 @@ export interface SessionHttpServiceOptions {
   /** The HTTP API's base URL (the `http_api_url` Terraform output; `httpApiUrl` in .local/endpoints.json). */
   apiBaseUrl: string;
   /** Needed for every call but getSession. */
-  auth?: AuthProvider;
-  retry?: Partial<RetryConfig>;
+  auth?: AuthProvider | undefined;
+  retry?: Partial<RetryConfig> | undefined;
   /** Per attempt (default 10 000 ms). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** A token expiring within this many ms is refreshed before it is sent (default 60 000). */
-  refreshBeforeExpiryMs?: number;
-  fetch?: typeof fetch;
-  logger?: Logger;
+  refreshBeforeExpiryMs?: number | undefined;
+  fetch?: typeof fetch | undefined;
+  logger?: Logger | undefined;
   /** For tests: the jitter's randomness. */
-  random?: () => number;
+  random?: (() => number) | undefined;
 }
 
 export interface ListSessionsOptions {
-  limit?: number;
-  nextToken?: string | null;
-  status?: SessionStatus;
+  limit?: number | undefined;
+  nextToken?: string | null | undefined;
+  status?: SessionStatus | undefined;
 }
 
 interface Call {
   method: "GET" | "POST" | "PATCH" | "DELETE";
   path: string;
   authenticated: boolean;
-  body?: unknown;
-  query?: Record<string, string | number | undefined>;
+  body?: unknown | undefined;
+  query?: Record<string, string | number | undefined> | undefined;
 }
 
 type Outcome = { response: Response; body: unknown } | { failure: unknown; timedOut: boolean };
@@ -131,7 +133,11 @@ export class SessionHttpService {
 
   /** GET /sessions/{id}/analytics (the owner only). */
   getSessionAnalytics(sessionId: string): Promise<SessionAnalytics> {
-    return this.json<SessionAnalytics>({ method: "GET", path: `${sessionPath(sessionId)}/analytics`, authenticated: true });
+    return this.json<SessionAnalytics>({
+      method: "GET",
+      path: `${sessionPath(sessionId)}/analytics`,
+      authenticated: true,
+    });
   }
 
   // --- transport ---------------------------------------------------------------------------------
@@ -276,4 +282,3 @@ export function parseRetryAfter(value: string | null): number | undefined {
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
-

@@ -2,25 +2,27 @@
 // speaker's socket with its id, or (flag off, the seeds' default) the legacy way: connect, then send
 // createSession on the socket.
 import { BabelcastError, HttpError } from "./errors.js";
-import type { Language, Session } from "./generated/messages.js";
-import { type AuthProvider, type QualityTier, SessionHttpService, type SessionHttpServiceOptions } from "./http.js";
+import type { Session } from "./generated/messages.js";
+import { type AuthProvider, type SessionConfig, SessionHttpService, type SessionHttpServiceOptions } from "./http.js";
 import type { Logger } from "./util.js";
 import { WebSocketClient, type WebSocketClientOptions, type WebSocketConstructor } from "./websocket.js";
 
 export interface SessionCreationOrchestratorOptions {
   /** The HTTP API's URL; required when `useHttpSessionCreation` (also used to explain refused connections). */
-  httpApiUrl?: string;
+  httpApiUrl?: string | undefined;
   /** The WebSocket API's URL. */
   wsUrl: string;
   auth: AuthProvider;
   /** true: POST /sessions then connect with ?sessionId=; false (default): the legacy WebSocket createSession. */
-  useHttpSessionCreation?: boolean;
-  WebSocket?: WebSocketConstructor;
+  useHttpSessionCreation?: boolean | undefined;
+  WebSocket?: WebSocketConstructor | undefined;
   /** Options for the SessionHttpService (retries, timeout, fetch). */
-  http?: Omit<SessionHttpServiceOptions, "apiBaseUrl" | "auth" | "logger">;
+  http?: Omit<SessionHttpServiceOptions, "apiBaseUrl" | "auth" | "logger"> | undefined;
   /** Options for the WebSocketClient (heartbeats, reconnection). */
-  webSocket?: Omit<WebSocketClientOptions, "url" | "WebSocket" | "auth" | "sessions" | "httpApiUrl" | "logger">;
-  logger?: Logger;
+  webSocket?:
+    | Omit<WebSocketClientOptions, "url" | "WebSocket" | "auth" | "sessions" | "httpApiUrl" | "logger">
+    | undefined;
+  logger?: Logger | undefined;
 }
 
 export type CreationMethod = "http" | "websocket";
@@ -29,10 +31,7 @@ export type SessionCreationResult =
   | { success: true; sessionId: string; session: Session; wsClient: WebSocketClient; method: CreationMethod }
   | { success: false; error: BabelcastError; method: CreationMethod };
 
-export interface CreateSessionConfig {
-  sourceLanguage: Language;
-  qualityTier?: QualityTier;
-}
+export type CreateSessionConfig = SessionConfig;
 
 /** A feature flag from an environment string (`import.meta.env.VITE_USE_HTTP_SESSION_CREATION`): "true", "1", "yes", "on". */
 export function flagFromEnv(value: string | boolean | undefined | null): boolean {
@@ -55,7 +54,12 @@ export class SessionCreationOrchestrator {
       throw new TypeError("useHttpSessionCreation needs httpApiUrl (VITE_HTTP_API_URL).");
     }
     this.http = options.httpApiUrl
-      ? new SessionHttpService({ ...options.http, apiBaseUrl: options.httpApiUrl, auth: options.auth, logger: this.logger })
+      ? new SessionHttpService({
+          ...options.http,
+          apiBaseUrl: options.httpApiUrl,
+          auth: options.auth,
+          logger: this.logger,
+        })
       : undefined;
   }
 

@@ -2,15 +2,7 @@
 // Heartbeats on a timer, reconnects with backoff and the same sessionId (also when the server asks:
 // connectionRefreshRequired), stops for good on sessionEnded or a permanent refusal, and learns why
 // a connection was refused even in a browser (which only shows close code 1006).
-import {
-  type BabelcastError,
-  ConnectionRefusedError,
-  friendlyMessage,
-  HttpError,
-  kindOf,
-  statusOfCode,
-  WebSocketError,
-} from "./errors.js";
+import { type BabelcastError, ConnectionRefusedError, WebSocketError } from "./errors.js";
 import {
   type ClientMessage,
   type ErrorMessage,
@@ -18,94 +10,41 @@ import {
   type Language,
   type ListenerStatusMessage,
   SERVER_MESSAGE_TYPES,
-  SESSION_ID_PATTERN,
   type ServerMessage,
   type ServerMessageMap,
-  type SessionCreatedMessage,
   type Session,
+  type SessionCreatedMessage,
   type SessionStatusMessage,
 } from "./generated/messages.js";
-import { type AuthProvider, type QualityTier, SessionHttpService } from "./http.js";
-import { type BackoffConfig, backoffDelay, bytesToBase64, type Logger, silentLogger, tokenExpiry } from "./util.js";
+import { type AuthProvider, type SessionConfig, SessionHttpService } from "./http.js";
+import {
+  explainRefusal,
+  type Failure,
+  messageError,
+  PERMANENT_REFUSALS,
+  unsupportedLanguage,
+  validateConnect,
+} from "./refusal.js";
+import { backoffDelay, bytesToBase64, type Logger, silentLogger } from "./util.js";
+import {
+  type CloseReason,
+  type ConnectionState,
+  type ConnectOptions,
+  DEFAULT_RECONNECT,
+  MAX_AUDIO_BYTES_PER_MESSAGE,
+  MAX_MESSAGE_BYTES,
+  type ReconnectConfig,
+  type WebSocketClientEvent,
+  type WebSocketClientEvents,
+  type WebSocketClientOptions,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from "./websocket-types.js";
 
-/** The part of the WebSocket API this client uses: browsers' WebSocket and the `ws` package both have it. */
-export interface WebSocketLike {
-  readonly readyState: number;
-  send(data: string): void;
-  close(code?: number, reason?: string): void;
-  // biome-ignore lint/suspicious/noExplicitAny: the event types differ between implementations
-  addEventListener(type: "open" | "message" | "close" | "error", listener: (event: any) => void): void;
-}
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+export * from "./websocket-types.js";
 
-/** API Gateway's limits: a frame is at most 32 KB, and a browser sends each text message as one frame. */
-export const MAX_MESSAGE_BYTES = 32 * 1024;
-const AUDIO_OVERHEAD = '{"action":"sendAudio","audioData":"","sequence":9007199254740991}'.length;
-const AUDIO_BYTES = Math.floor((MAX_MESSAGE_BYTES - AUDIO_OVERHEAD) / 4) * 3;
-/** The most PCM bytes one sendAudio message holds (base64 inflates by 4/3; whole 16-bit samples): 24 528. */
-export const MAX_AUDIO_BYTES_PER_MESSAGE = AUDIO_BYTES - (AUDIO_BYTES % 2);
 const OPEN = 1;
 
-export interface ReconnectConfig extends BackoffConfig {
-  maxAttempts: number;
-}
-export const DEFAULT_RECONNECT: ReconnectConfig = {
-  maxAttempts: 6,
-  initialDelay: 500,
-  maxDelay: 10_000,
-  backoffMultiplier: 2,
-  jitter: 0.2,
-};
-
-export interface WebSocketClientOptions {
-  /** The WebSocket API's URL (`websocket_url` output; `websocketUrl` in .local/endpoints.json). */
-  url: string;
-  /** Where there is no global WebSocket (Node 20): e.g. `import WebSocket from "ws"`. */
-  WebSocket?: WebSocketConstructor;
-  /** The HTTP API's URL: asked (GET /sessions/{id}) why a connection was refused. */
-  httpApiUrl?: string;
-  /** Or a service to ask (the orchestrator passes its own). */
-  sessions?: Pick<SessionHttpService, "getSession">;
-  /** A speaker's tokens: a fresh one on every (re)connection, refreshed once after a refusal for the token. */
-  auth?: AuthProvider;
-  /** Default 4 minutes (API Gateway closes idle connections after 10); 0 turns heartbeats off. */
-  heartbeatIntervalMs?: number;
-  /** No heartbeatAck within this long: the connection is dead, reconnect (default 30 s). */
-  heartbeatTimeoutMs?: number;
-  /** false: never reconnect. */
-  reconnect?: Partial<ReconnectConfig> | false;
-  /** How long an opening handshake may take (default 10 s). */
-  openTimeoutMs?: number;
-  /** How long getSessionStatus/changeLanguage/createSession wait for their reply (default 10 s). */
-  replyTimeoutMs?: number;
-  /** Messages kept while reconnecting, oldest dropped beyond (default 500). */
-  maxQueuedMessages?: number;
-  logger?: Logger;
-}
-
-/** Speaker: `{sessionId}` (+ `token` or the client's `auth`); listener: `{sessionId, targetLanguage}`;
- * legacy speaker: `{token}` without sessionId, then `createSession()`. */
-export interface ConnectOptions {
-  sessionId?: string;
-  token?: string;
-  targetLanguage?: Language;
-}
-
-export type CloseReason = "client" | "sessionEnded" | "refused" | "failed";
-export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "closed";
-
-/** Every server message by its type, plus the client's own events. */
-export interface WebSocketClientEvents extends ServerMessageMap {
-  /** Every message the server sends, whatever its type. */
-  message: ServerMessage;
-  /** Opened: the first time, and after each reconnection (`reconnected: true`). */
-  connected: { sessionId: string | undefined; reconnected: boolean };
-  /** The connection dropped; attempt `attempt` follows in `delayMs`. */
-  reconnecting: { attempt: number; delayMs: number; closeCode: number };
-  /** For good: `error` tells why when it was not asked for. */
-  closed: { reason: CloseReason; error?: BabelcastError };
-}
-export type WebSocketClientEvent = keyof WebSocketClientEvents;
 type Handler<K extends WebSocketClientEvent> = (event: WebSocketClientEvents[K]) => void;
 
 interface PendingReply {
@@ -115,15 +54,6 @@ interface PendingReply {
   reject(error: BabelcastError): void;
   timer: ReturnType<typeof setTimeout>;
 }
-
-/** A failed opening handshake, before its reason is known. */
-interface Failure {
-  closeCode: number;
-  detail: string;
-  timedOut: boolean;
-}
-
-const PERMANENT_REFUSALS = new Set([400, 403, 404]);
 
 export class WebSocketClient {
   readonly url: string;
@@ -196,7 +126,10 @@ export class WebSocketClient {
   /** Calls `handler` for each `type` event; returns a function that removes it. */
   on<K extends WebSocketClientEvent>(type: K, handler: Handler<K>): () => void {
     let set = this.handlers.get(type);
-    if (!set) this.handlers.set(type, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.handlers.set(type, set);
+    }
     set.add(handler as Handler<WebSocketClientEvent>);
     return () => this.off(type, handler);
   }
@@ -222,7 +155,7 @@ export class WebSocketClient {
     if (this.currentState !== "idle" && this.currentState !== "closed") {
       throw new WebSocketError({ kind: "conflict", userMessage: "This client is already connected." });
     }
-    validate(options);
+    validateConnect(options);
     if (!options.targetLanguage && !options.token && !this.auth) {
       throw new TypeError("A speaker connects with a token (or give WebSocketClient an `auth`).");
     }
@@ -258,7 +191,8 @@ export class WebSocketClient {
    * messages of at most 32 KB each, numbered from `sequence`. Returns the next sequence number.
    */
   sendAudio(pcm: Int16Array | ArrayBuffer, sequence: number): number {
-    const bytes = pcm instanceof ArrayBuffer ? new Uint8Array(pcm) : new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+    const bytes =
+      pcm instanceof ArrayBuffer ? new Uint8Array(pcm) : new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);
     if (bytes.length === 0) throw new RangeError("An audio chunk cannot be empty.");
     if (!Number.isSafeInteger(sequence) || sequence < 0) throw new RangeError("sequence is an integer >= 0.");
     let next = sequence;
@@ -304,8 +238,9 @@ export class WebSocketClient {
   }
 
   /** Legacy flow: on a connection opened without sessionId, create the session over the socket. */
-  async createSession(config: { sourceLanguage: Language; qualityTier?: QualityTier }): Promise<Session> {
-    if (this.params.sessionId) throw new WebSocketError({ kind: "conflict", userMessage: "This connection already has a session." });
+  async createSession(config: SessionConfig): Promise<Session> {
+    if (this.params.sessionId)
+      throw new WebSocketError({ kind: "conflict", userMessage: "This connection already has a session." });
     const reply = await this.request(
       { action: "createSession", sourceLanguage: config.sourceLanguage, qualityTier: config.qualityTier ?? "standard" },
       (m): m is SessionCreatedMessage => m.type === "sessionCreated",
@@ -323,7 +258,9 @@ export class WebSocketClient {
         reject,
         timer: setTimeout(() => {
           this.pending.delete(entry);
-          reject(new WebSocketError({ kind: "timeout", userMessage: `No answer to ${message.action} in time: try again.` }));
+          reject(
+            new WebSocketError({ kind: "timeout", userMessage: `No answer to ${message.action} in time: try again.` }),
+          );
         }, this.replyTimeoutMs),
       };
       this.pending.add(entry);
@@ -401,7 +338,7 @@ export class WebSocketClient {
       });
     });
     if ("readyState" in failure) return failure;
-    throw await this.explain(failure);
+    throw await explainRefusal(failure, { params: this.params, sessions: this.sessions, auth: this.auth });
   }
 
   private async connectUrl(): Promise<string> {
@@ -439,7 +376,10 @@ export class WebSocketClient {
     this.socket = undefined;
     if (this.currentState === "closed") return;
     if (!this.reconnectConfig) {
-      this.finish("failed", new WebSocketError({ kind: "closed", userMessage: `The connection closed (code ${closeCode}).` }));
+      this.finish(
+        "failed",
+        new WebSocketError({ kind: "closed", userMessage: `The connection closed (code ${closeCode}).` }),
+      );
       return;
     }
     this.currentState = "reconnecting";
@@ -451,7 +391,9 @@ export class WebSocketClient {
     let lastError: BabelcastError | undefined;
     for (let attempt = 1; attempt <= config.maxAttempts; attempt++) {
       const delayMs = backoffDelay(config, attempt);
-      this.logger.info(`[babelcast] connection lost (code ${closeCode}): reconnecting in ${delayMs} ms (attempt ${attempt})`);
+      this.logger.info(
+        `[babelcast] connection lost (code ${closeCode}): reconnecting in ${delayMs} ms (attempt ${attempt})`,
+      );
       this.emit("reconnecting", { attempt, delayMs, closeCode });
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delayMs);
@@ -556,9 +498,12 @@ export class WebSocketClient {
       return;
     }
     const known = (SERVER_MESSAGE_TYPES as readonly string[]).includes((message as { type?: string }).type ?? "");
-    const type = known ? ((message as { type: keyof ServerMessageMap }).type) : "translation";
+    const type = known ? (message as { type: keyof ServerMessageMap }).type : "translation";
     const typed = message as ServerMessage;
-    if (type === "heartbeatAck") clearTimeout(this.ackTimer);
+    if (type === "heartbeatAck") {
+      clearTimeout(this.ackTimer);
+      this.ackTimer = undefined;
+    }
     this.settleReplies(typed);
     this.emit(type, typed as never);
     this.emit("message", typed);
@@ -587,8 +532,9 @@ export class WebSocketClient {
       const socket = this.socket;
       if (this.currentState !== "open" || socket?.readyState !== OPEN) return;
       socket.send(JSON.stringify({ action: "heartbeat" }));
-      clearTimeout(this.ackTimer);
+      if (this.ackTimer !== undefined) return; // still waiting for the oldest unanswered heartbeat
       this.ackTimer = setTimeout(() => {
+        this.ackTimer = undefined;
         if (this.socket !== socket) return;
         this.logger.warn("[babelcast] no heartbeatAck: the connection is dead, reconnecting");
         this.live.delete(socket);
@@ -602,104 +548,6 @@ export class WebSocketClient {
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.ackTimer);
     this.heartbeatTimer = undefined;
+    this.ackTimer = undefined;
   }
-
-  // --- why a connection was refused --------------------------------------------------------------
-
-  private async explain(failure: Failure): Promise<ConnectionRefusedError> {
-    const { sessionId, targetLanguage, token } = this.params;
-    const refused = (status: number, code: string, userMessage?: string) =>
-      new ConnectionRefusedError({ status, code, userMessage: userMessage ?? refusalMessage(status, code) });
-    if (failure.timedOut) {
-      return new ConnectionRefusedError({
-        status: 0,
-        code: "TIMEOUT",
-        kind: "timeout",
-        userMessage: "The connection could not be opened in time: check your connection and try again.",
-      });
-    }
-    // the `ws` package reports the upgrade's status; a browser only shows close code 1006
-    const status = Number(/Unexpected server response: (\d{3})/.exec(failure.detail)?.[1] ?? 0);
-    const session = await this.lookUp(sessionId);
-    if (session === "notFound") return refused(404, "SESSION_NOT_FOUND");
-    if (session !== "unknown" && session.status === "ended") return refused(403, "SESSION_ENDED");
-    if (status) {
-      const codes: Record<number, string> = {
-        400: targetLanguage ? "VALIDATION_ERROR" : "MISSING_SESSION_ID",
-        401: "UNAUTHORIZED",
-        403: sessionId ? "FORBIDDEN" : "LEGACY_CREATION_DISABLED",
-        404: "SESSION_NOT_FOUND",
-        429: "SESSION_FULL",
-      };
-      return refused(status, codes[status] ?? "INTERNAL_ERROR");
-    }
-    if (!targetLanguage && token && !this.auth && (tokenExpiry(token) ?? Number.POSITIVE_INFINITY) <= Date.now()) {
-      return refused(401, "UNAUTHORIZED");
-    }
-    let hint = "check your connection and try again";
-    if (session !== "unknown") {
-      hint = targetLanguage ? "the session may be full: try again later" : "the token may be invalid, or the session not yours";
-    } else if (!sessionId) {
-      hint = "legacy creation may be switched off: create the session with POST /sessions";
-    } else if (!this.sessions) {
-      hint = "give WebSocketClient `httpApiUrl` to learn why";
-    }
-    return new ConnectionRefusedError({
-      status: 0,
-      code: "CONNECTION_FAILED",
-      kind: "network",
-      userMessage: `The connection failed (code ${failure.closeCode}): ${hint}.`,
-    });
-  }
-
-  private async lookUp(sessionId: string | undefined): Promise<Session | "notFound" | "unknown"> {
-    if (!sessionId || !this.sessions) return "unknown";
-    try {
-      return (await this.sessions.getSession(sessionId)) as Session;
-    } catch (error) {
-      return error instanceof HttpError && error.status === 404 ? "notFound" : "unknown";
-    }
-  }
-}
-
-function validate(options: ConnectOptions): void {
-  const local = (code: string, userMessage: string) => new ConnectionRefusedError({ status: 400, code, userMessage });
-  if (options.sessionId !== undefined && !SESSION_ID_PATTERN.test(options.sessionId)) {
-    throw local("INVALID_SESSION_ID", "Session ids look like 'blessed-shepherd-427'.");
-  }
-  if (options.targetLanguage !== undefined && !LANGUAGES.includes(options.targetLanguage)) {
-    throw unsupportedLanguage(options.targetLanguage);
-  }
-  if (options.targetLanguage && !options.sessionId) throw local("MISSING_SESSION_ID", "A listener needs a sessionId.");
-}
-
-function unsupportedLanguage(language: string): ConnectionRefusedError {
-  return new ConnectionRefusedError({
-    status: 400,
-    code: "VALIDATION_ERROR",
-    userMessage: `Unsupported language '${language}'; supported: ${LANGUAGES.join(", ")}.`,
-  });
-}
-
-const REFUSALS: Record<string, string> = {
-  SESSION_NOT_FOUND: "Session not found: check the session id.",
-  SESSION_ENDED: "The session has ended.",
-  FORBIDDEN: "You are not authorized to join this session as its speaker.",
-  LEGACY_CREATION_DISABLED: "Creating sessions over the WebSocket is switched off: create it with POST /sessions.",
-  SESSION_FULL: "The session has too many listeners: try again later.",
-  UNAUTHORIZED: "Your sign-in has expired or is invalid: sign in again.",
-};
-
-function refusalMessage(status: number, code: string): string {
-  return REFUSALS[code] ?? friendlyMessage(status);
-}
-
-function messageError(message: ErrorMessage): WebSocketError {
-  const status = statusOfCode(message.code) ?? 500;
-  return new WebSocketError({
-    kind: kindOf(status),
-    code: message.code,
-    userMessage: message.message || friendlyMessage(status),
-    correlationId: message.requestId,
-  });
 }

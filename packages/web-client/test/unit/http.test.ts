@@ -6,7 +6,11 @@ import { hangingFetch, json, jwt, type Recorded, SESSION, scriptedFetch } from "
 
 const API = "https://api.example.test/prod";
 
-function service(fetch: typeof globalThis.fetch, token = jwt(3_600_000), extra: Partial<ConstructorParameters<typeof SessionHttpService>[0]> = {}) {
+function service(
+  fetch: typeof globalThis.fetch,
+  token = jwt(3_600_000),
+  extra: Partial<ConstructorParameters<typeof SessionHttpService>[0]> = {},
+) {
   const auth = { getToken: vi.fn(async (force?: boolean) => (force ? jwt(3_600_000, { fresh: true }) : token)) };
   const logger: Logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn() };
   const http = new SessionHttpService({ apiBaseUrl: `${API}/`, auth, fetch, logger, random: () => 0, ...extra });
@@ -93,7 +97,12 @@ describe("seed task 14.3: getSession with an existing session", () => {
 describe("seed task 14.4: getSession with a non-existent session", () => {
   it("throws a 404 whose message says 'not found'", async () => {
     const { fetch, calls } = scriptedFetch(
-      json(404, { code: "SESSION_NOT_FOUND", message: "Session 'holy-light-999' does not exist or has expired.", correlationId: "c-1", timestamp: 1 }),
+      json(404, {
+        code: "SESSION_NOT_FOUND",
+        message: "Session 'holy-light-999' does not exist or has expired.",
+        correlationId: "c-1",
+        timestamp: 1,
+      }),
     );
     const { http } = service(fetch);
     const error = await failure(http.getSession("holy-light-999"));
@@ -122,7 +131,12 @@ describe("seed task 14.5: updateSession with ownership", () => {
 describe("seed task 14.6: updateSession without ownership", () => {
   it("throws a 403 whose message says 'not authorized'", async () => {
     const { fetch, calls } = scriptedFetch(
-      json(403, { code: "FORBIDDEN", message: "Only the speaker who created this session can change it.", correlationId: "c", timestamp: 1 }),
+      json(403, {
+        code: "FORBIDDEN",
+        message: "Only the speaker who created this session can change it.",
+        correlationId: "c",
+        timestamp: 1,
+      }),
     );
     const { http } = service(fetch);
     const error = await failure(http.updateSession("blessed-shepherd-427", { status: "ended" }));
@@ -239,7 +253,9 @@ describe("seed task 14.10: retry logic for 5xx errors", () => {
   });
 
   it("gives up after the 3rd retry with the last status", async () => {
-    const { fetch, calls } = scriptedFetch(json(500, { code: "INTERNAL_ERROR", message: "x", correlationId: "c", timestamp: 1 }));
+    const { fetch, calls } = scriptedFetch(
+      json(500, { code: "INTERNAL_ERROR", message: "x", correlationId: "c", timestamp: 1 }),
+    );
     const { http } = service(fetch);
     const pending = failure(http.getSession("blessed-shepherd-427"));
     await vi.runAllTimersAsync();
@@ -292,7 +308,11 @@ describe("retries beyond the seed's list", () => {
 
   it("a 429 waits for Retry-After, then succeeds", async () => {
     const { fetch, calls } = scriptedFetch(
-      json(429, { code: "RATE_LIMITED", message: "Too many sessions created; retry in 7 s.", correlationId: "c", timestamp: 1 }, { "Retry-After": "7" }),
+      json(
+        429,
+        { code: "RATE_LIMITED", message: "Too many sessions created; retry in 7 s.", correlationId: "c", timestamp: 1 },
+        { "Retry-After": "7" },
+      ),
       json(201, SESSION),
     );
     const { http } = service(fetch);
