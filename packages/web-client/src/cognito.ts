@@ -154,14 +154,17 @@ export async function signIn(options: CognitoSignInOptions): Promise<CognitoAuth
   const challenge = started.ChallengeParameters as Record<
     "USER_ID_FOR_SRP" | "SRP_B" | "SALT" | "SECRET_BLOCK",
     string
-  >;
+  > & {
+    USERNAME?: string;
+  };
   const timestamp = srpTimestamp(new Date());
   const answered = await call("RespondToAuthChallenge", {
     ChallengeName: "PASSWORD_VERIFIER",
     ClientId: options.clientId,
     ...(started.Session ? { Session: started.Session } : {}),
     ChallengeResponses: {
-      USERNAME: challenge.USER_ID_FOR_SRP,
+      // as Amplify does: the canonical username answers; the proof is made for the SRP user id
+      USERNAME: challenge.USERNAME ?? challenge.USER_ID_FOR_SRP,
       PASSWORD_CLAIM_SECRET_BLOCK: challenge.SECRET_BLOCK,
       TIMESTAMP: timestamp,
       PASSWORD_CLAIM_SIGNATURE: passwordClaim(helper, poolName, challenge, options.password, timestamp),

@@ -39,7 +39,7 @@ export function tokenExpiry(token: string): number | undefined {
   const payload = token.split(".")[1];
   if (!payload) return undefined;
   try {
-    const json = new TextDecoder().decode(base64ToBytes(payload.replace(/-/g, "+").replace(/_/g, "/")));
+    const json = new TextDecoder().decode(base64ToBytes(payload));
     const exp: unknown = JSON.parse(json).exp;
     return typeof exp === "number" ? exp * 1000 : undefined;
   } catch {
@@ -72,21 +72,21 @@ export function bytesToBase64(bytes: Uint8Array): string {
   return out;
 }
 
+/** Decodes base64 (standard or URL-safe) leniently, as Node's Buffer does: other characters are skipped. */
 export function base64ToBytes(text: string): Uint8Array {
-  const clean = text.replace(/=+$/, "");
-  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
   let bits = 0;
   let value = 0;
   let index = 0;
-  for (const char of clean) {
-    const digit = ALPHABET.indexOf(char);
-    if (digit < 0) throw new Error("not base64");
-    value = (value << 6) | digit;
+  for (const char of text) {
+    const digit = char === "-" ? 62 : char === "_" ? 63 : ALPHABET.indexOf(char);
+    if (digit < 0) continue; // padding, whitespace
+    value = ((value << 6) | digit) & 0xffffff;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
       out[index++] = (value >> bits) & 0xff;
     }
   }
-  return out;
+  return out.subarray(0, index);
 }

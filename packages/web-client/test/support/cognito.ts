@@ -40,7 +40,7 @@ export interface FakeCognito {
 
 export function fakeCognito(userPoolId: string, users: Record<string, string>): FakeCognito {
   const poolName = userPoolId.split("_")[1] as string;
-  const pending = new Map<string, { userId: string; A: bigint; b: bigint; B: bigint; v: bigint }>();
+  const pending = new Map<string, { username: string; userId: string; A: bigint; b: bigint; B: bigint; v: bigint }>();
   let issued = 0;
   const state: FakeCognito = {
     calls: [],
@@ -87,7 +87,7 @@ export function fakeCognito(userPoolId: string, users: Record<string, string>): 
         const b = BigInt(`0x${randomBytes(32).toString("hex")}`);
         const B = (k * v + modPow(g, b, N)) % N;
         const secretBlock = randomBytes(64).toString("base64");
-        pending.set(secretBlock, { userId, A, b, B, v });
+        pending.set(secretBlock, { username, userId, A, b, B, v });
         return new Response(
           JSON.stringify({
             ChallengeName: "PASSWORD_VERIFIER",
@@ -105,7 +105,7 @@ export function fakeCognito(userPoolId: string, users: Record<string, string>): 
       if (target === "RespondToAuthChallenge") {
         const answer = body.ChallengeResponses;
         const session = pending.get(answer.PASSWORD_CLAIM_SECRET_BLOCK as string);
-        if (!session || answer.USERNAME !== session.userId) return refuse("NotAuthorizedException");
+        if (!session || answer.USERNAME !== session.username) return refuse("NotAuthorizedException");
         if (
           !/^(Sun|Mon|Tue|Wed|Thu|Fri|Sat) [A-Z][a-z]{2} \d{1,2} \d\d:\d\d:\d\d UTC \d{4}$/.test(
             answer.TIMESTAMP as string,
