@@ -10,7 +10,9 @@ import { signIn } from "../dist/cognito.js";
 import { SessionCreationOrchestrator, silentLogger } from "../dist/index.js";
 
 const args = process.argv.slice(2);
-const file = args.find((a) => !a.startsWith("--") && !/^\d+$/.test(a)) ?? new URL("../../../.local/endpoints.json", import.meta.url).pathname;
+const file =
+  args.find((a) => !a.startsWith("--") && !/^\d+$/.test(a)) ??
+  new URL("../../../.local/endpoints.json", import.meta.url).pathname;
 const runs = Number(args[args.indexOf("--runs") + 1]) || 3;
 const legacy = args.includes("--legacy");
 const stack = JSON.parse(readFileSync(file, "utf8"));
@@ -55,9 +57,13 @@ for (let run = 1; run <= runs; run++) {
 }
 
 const ms = (n) => `${Math.round(n)} ms`.padStart(8);
-console.log(`SRP sign-in: ${ms(signInMs)}   (${legacy ? "legacy WebSocket createSession" : "POST /sessions, then connect"})`);
+console.log(
+  `SRP sign-in: ${ms(signInMs)}   (${legacy ? "legacy WebSocket createSession" : "POST /sessions, then connect"})`,
+);
 console.log("run  createSession+connect  sendAudio->accepted  createSession->first accepted chunk");
 for (const row of rows) {
-  console.log(`${String(row.run).padStart(3)}  ${ms(row.createAndConnectMs).padStart(21)}  ${ms(row.sendToAcceptedMs).padStart(19)}  ${ms(row.totalMs).padStart(35)}`);
+  console.log(
+    `${String(row.run).padStart(3)}  ${ms(row.createAndConnectMs).padStart(21)}  ${ms(row.sendToAcceptedMs).padStart(19)}  ${ms(row.totalMs).padStart(35)}`,
+  );
 }
 process.exit(0);

@@ -48,18 +48,5 @@ export {
   type SessionCreationResult,
 } from "./orchestrator.js";
 export { type Logger, silentLogger } from "./util.js";
-export {
-  type CloseReason,
-  type ConnectionState,
-  type ConnectOptions,
-  DEFAULT_RECONNECT,
-  MAX_AUDIO_BYTES_PER_MESSAGE,
-  MAX_MESSAGE_BYTES,
-  type ReconnectConfig,
-  WebSocketClient,
-  type WebSocketClientEvent,
-  type WebSocketClientEvents,
-  type WebSocketClientOptions,
-  type WebSocketConstructor,
-  type WebSocketLike,
-} from "./websocket.js";
+export { WebSocketClient } from "./websocket.js";
+export * from "./websocket-types.js";

@@ -5,7 +5,8 @@ import { BabelcastError, HttpError } from "./errors.js";
 import type { Session } from "./generated/messages.js";
 import { type AuthProvider, type SessionConfig, SessionHttpService, type SessionHttpServiceOptions } from "./http.js";
 import type { Logger } from "./util.js";
-import { WebSocketClient, type WebSocketClientOptions, type WebSocketConstructor } from "./websocket.js";
+import { WebSocketClient } from "./websocket.js";
+import type { WebSocketClientOptions, WebSocketConstructor } from "./websocket-types.js";
 
 export interface SessionCreationOrchestratorOptions {
   /** The HTTP API's URL; required when `useHttpSessionCreation` (also used to explain refused connections). */

@@ -41,8 +41,6 @@ import {
   type WebSocketLike,
 } from "./websocket-types.js";
 
-export * from "./websocket-types.js";
-
 const OPEN = 1;
 
 type Handler<K extends WebSocketClientEvent> = (event: WebSocketClientEvents[K]) => void;
