@@ -171,7 +171,14 @@ export class WebSocketClient {
       }
     } catch (error) {
       this.currentState = "closed";
+      this.queue = [];
       throw error;
+    }
+    if (this.currentState !== "connecting") {
+      // close() was called while the handshake was under way
+      this.live.delete(socket);
+      socket.close(1000, "client closed");
+      throw new WebSocketError({ kind: "closed", userMessage: "The connection was closed while it was opening." });
     }
     this.adopt(socket, false);
   }
@@ -320,6 +327,10 @@ export class WebSocketClient {
         socket.close();
       }, this.openTimeoutMs);
       socket.addEventListener("open", () => {
+        if (settled) {
+          socket.close(1000, "opened too late"); // after the timeout: nobody uses it
+          return;
+        }
         this.live.add(socket);
         settle(socket);
       });

@@ -1,6 +1,8 @@
 // WebSocketClient against a scripted local WebSocket server (the `ws` package on 127.0.0.1).
+
+import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { WebSocket } from "ws";
+import { WebSocket, WebSocketServer } from "ws";
 import {
   ConnectionRefusedError,
   MAX_AUDIO_BYTES_PER_MESSAGE,
@@ -440,5 +442,36 @@ describe("stopping for good", () => {
     expect(closed).toEqual([{ reason: "client" }]);
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(server.connections).toHaveLength(1);
+  });
+});
+
+describe("edge cases", () => {
+  it("close() during the handshake wins: connect rejects and the socket is closed, not adopted", async () => {
+    const ws = client();
+    const accepted = server.nextConnection();
+    const connecting = ws.connect({ sessionId: ID, targetLanguage: "es" });
+    ws.close();
+    await expect(connecting).rejects.toBeInstanceOf(WebSocketError);
+    expect(await (await accepted).closed).toBe(1000);
+    expect(ws.state).toBe("closed");
+  });
+
+  it("a handshake slower than openTimeoutMs is a timeout, and leaves no connection open", async () => {
+    const slow = new WebSocketServer({
+      host: "127.0.0.1",
+      port: 0,
+      verifyClient: (_info: unknown, done: (ok: boolean) => void) => setTimeout(() => done(true), 150),
+    });
+    await new Promise((resolve) => slow.once("listening", resolve));
+    try {
+      const ws = client({ url: `ws://127.0.0.1:${(slow.address() as AddressInfo).port}/live`, openTimeoutMs: 50 });
+      const error = await rejection(ws.connect({ sessionId: ID, targetLanguage: "es" }));
+      expect([error.kind, error.code, error.status]).toEqual(["timeout", "TIMEOUT", 0]);
+      expect(ws.state).toBe("closed");
+      await new Promise((resolve) => setTimeout(resolve, 300)); // past the server's answer
+      expect([...slow.clients].filter((c) => c.readyState === WebSocket.OPEN)).toHaveLength(0);
+    } finally {
+      await new Promise((resolve) => slow.close(resolve));
+    }
   });
 });
