@@ -29,6 +29,11 @@ LOCALSTACK      := docker compose -f docker-compose.localstack.yml
 CHECKOV_ENV  := $(TOOLS)/checkov
 CHECKOV      := $(CHECKOV_ENV)/bin/checkov
 CHECKOV_REQS := scripts/checkov-requirements.txt
+# The TypeScript client (@babelcast/web-client): Node >= 20 and npm, dependencies pinned by its package-lock.json
+NODE_MIN     := 20
+WEB          := packages/web-client
+WEB_BIN      := $(WEB)/node_modules/.bin
+WEB_SOURCES  := $(shell find $(WEB)/src -name '*.ts' 2>/dev/null) $(WEB)/tsconfig.json $(WEB)/tsconfig.build.json
 
 .PHONY: help
 help: ## List the targets
@@ -51,8 +56,25 @@ $(CHECKOV_ENV)/.synced: $(UV) $(CHECKOV_REQS)
 	@$(UV) pip sync --quiet --require-hashes --python $(CHECKOV_ENV)/bin/python $(CHECKOV_REQS)
 	@touch $@
 
+.PHONY: node-check
+node-check:
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || \
+		{ echo "error: Node.js >= $(NODE_MIN) with npm is needed to build packages/web-client (https://nodejs.org)" >&2; exit 1; }
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= $(NODE_MIN) ? 0 : 1)' || \
+		{ echo "error: Node.js >= $(NODE_MIN) is needed to build packages/web-client (found $$(node --version))" >&2; exit 1; }
+
+$(WEB)/node_modules/.installed: $(WEB)/package.json $(WEB)/package-lock.json | node-check
+	@echo "==> installing packages/web-client's npm dependencies (npm ci)"
+	@cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(WEB)/dist/index.js: $(WEB)/node_modules/.installed $(WEB_SOURCES)
+	@echo "==> building @babelcast/web-client into $(WEB)/dist/ (tsc)"
+	@rm -rf $(WEB)/dist
+	@cd $(WEB) && node_modules/.bin/tsc -p tsconfig.build.json
+
 .PHONY: install
-install: $(VENV)/.synced $(CHECKOV_ENV)/.synced ## Install Python tooling (incl. checkov) and the workspace (idempotent)
+install: $(VENV)/.synced $(CHECKOV_ENV)/.synced $(WEB)/dist/index.js ## Install Python tooling (incl. checkov) and the workspace, build the TypeScript client (idempotent)
 
 .PHONY: lock
 lock: $(UV) ## Re-resolve dependencies into uv.lock and checkov's requirements
@@ -65,12 +87,14 @@ package: install ## Build reproducible Lambda zips into dist/ (ARCH=x86_64|arm64
 	@$(PY) scripts/package_functions.py --architecture $(ARCH)
 
 .PHONY: lint
-lint: install ## ruff (lint + format check) and terraform fmt -check
+lint: install ## ruff (lint + format check), terraform fmt -check, biome (the TypeScript client)
 	@echo "==> ruff"
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@echo "==> terraform fmt"
 	@terraform fmt -check -recursive terraform
+	@echo "==> biome (packages/web-client)"
+	@cd $(WEB) && node_modules/.bin/biome check --error-on-warnings .
 
 .PHONY: checkov
 checkov: $(CHECKOV_ENV)/.synced ## Scan terraform/ (root, modules, examples) with checkov, offline; fails on any failed check
@@ -78,22 +102,30 @@ checkov: $(CHECKOV_ENV)/.synced ## Scan terraform/ (root, modules, examples) wit
 	@env -u BC_API_KEY -u PRISMA_API_URL CKV_SKIP_PACKAGE_UPDATE_CHECK=true $(CHECKOV) --config-file .checkov.yaml --quiet
 
 .PHONY: typecheck
-typecheck: install ## mypy --strict over packages, functions, scripts and tests
+typecheck: install ## mypy --strict over packages, functions, scripts and tests; tsc --strict over the TypeScript client
 	@echo "==> mypy"
 	@$(VENV)/bin/mypy packages functions scripts tests
+	@echo "==> tsc (packages/web-client)"
+	@cd $(WEB) && node_modules/.bin/tsc -p tsconfig.json --noEmit
 
 .PHONY: fmt
-fmt: install ## Format Python and Terraform in place
+fmt: install ## Format Python, Terraform and TypeScript in place
 	@$(VENV)/bin/ruff check --fix .
 	@$(VENV)/bin/ruff format .
 	@terraform fmt -recursive terraform
+	@cd $(WEB) && node_modules/.bin/biome check --write .
 
 .PHONY: test-unit
 test-unit: install ## Unit tests (moto in-process)
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
+.PHONY: test-web
+test-web: install ## Unit tests of the TypeScript client (Vitest; its integration tests run under pytest with the stack)
+	@echo "==> vitest (packages/web-client unit tests)"
+	@cd $(WEB) && node_modules/.bin/vitest run --config vitest.config.ts
+
 .PHONY: test
-test: package lint typecheck ## Everything CI runs: install, package, lint, typecheck, all tests
+test: package lint typecheck test-web ## Everything CI runs: install, package, lint, typecheck, all tests
 	@echo "==> pytest (unit, contract, packaging, terraform)"
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -148,5 +180,5 @@ apply: ## Apply the plan made by `make plan WORKSPACE=...`
 
 .PHONY: clean
 clean: ## Remove build outputs and caches (keeps .venv and .tools)
-	rm -rf dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf dist build .pytest_cache .mypy_cache .ruff_cache $(WEB)/dist
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

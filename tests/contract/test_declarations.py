@@ -201,6 +201,7 @@ def test_no_machine_paths_are_committed() -> None:
             ".mypy_cache",
             ".ruff_cache",
             ".pytest_cache",
+            "node_modules",
         }
     ]
     offenders = [

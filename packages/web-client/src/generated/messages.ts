@@ -1,0 +1,164 @@
+// Generated from docs/asyncapi.yaml by packages/web-client/scripts/generate-types.mjs.
+// Do not edit: change the document, then run `npm run generate` (a contract test fails when stale).
+// --- shared schemas
+/** ISO 639-1 code; the supported set is the Terraform variable `supported_languages`. */
+export type Language = "en" | "es" | "fr" | "de" | "it" | "pt" | "ru" | "ja" | "ko" | "zh" | "ar" | "hi" | "nl" | "pl" | "tr" | "sv" | "da" | "no" | "fi";
+export type EpochMillis = number;
+/** The same session object the HTTP API returns (openapi.yaml, `Session`). */
+export interface Session {
+  sessionId: string;
+  speakerId: string;
+  sourceLanguage: Language;
+  qualityTier: "standard" | "premium";
+  status: "active" | "paused" | "ended";
+  listenerCount: number;
+  createdAt: EpochMillis;
+  updatedAt: EpochMillis;
+  expiresAt: EpochMillis;
+  endedAt?: number | null;
+  endReason?: "speaker" | "expired" | null;
+  version: number;
+}
+/** Every supported language (the Terraform variable `supported_languages`). */
+export const LANGUAGES: readonly Language[] = ["en","es","fr","de","it","pt","ru","ja","ko","zh","ar","hi","nl","pl","tr","sv","da","no","fi"];
+/** What a session id looks like (`?sessionId=` is refused with 400 otherwise). */
+export const SESSION_ID_PATTERN: RegExp = /^[a-z]{2,24}-[a-z]{2,24}-[0-9]{3,6}$/;
+
+// --- messages
+/** Audio chunk: PCM 16-bit mono (16 kHz unless the session says otherwise), base64 in JSON (binary frames close the socket). */
+export interface SendAudioMessage {
+  action: "sendAudio";
+  /** At most 1 MB once decoded. */
+  audioData: string;
+  /** Increasing per session. */
+  sequence: number;
+}
+/** heartbeat */
+export interface HeartbeatMessage {
+  action: "heartbeat";
+}
+/** pauseBroadcast */
+export interface PauseBroadcastMessage {
+  action: "pauseBroadcast";
+}
+/** resumeBroadcast */
+export interface ResumeBroadcastMessage {
+  action: "resumeBroadcast";
+}
+/** changeLanguage */
+export interface ChangeLanguageMessage {
+  action: "changeLanguage";
+  targetLanguage: Language;
+}
+/** getSessionStatus */
+export interface GetSessionStatusMessage {
+  action: "getSessionStatus";
+}
+/** Only when `legacy_creation_enabled`; otherwise `error` `LEGACY_CREATION_DISABLED`. */
+export interface CreateSessionMessage {
+  action: "createSession";
+  sourceLanguage: Language;
+  qualityTier?: "standard" | "premium";
+}
+/** sessionCreated */
+export interface SessionCreatedMessage {
+  type: "sessionCreated";
+  sessionId: string;
+  session: Session;
+}
+/** heartbeatAck */
+export interface HeartbeatAckMessage {
+  type: "heartbeatAck";
+  timestamp: EpochMillis;
+}
+/** Reply to getSessionStatus. */
+export interface SessionStatusMessage {
+  type: "sessionStatus";
+  sessionId: string;
+  role: "speaker" | "listener";
+  session: Session;
+}
+/** sessionStatus (after changeLanguage): Reply to changeLanguage, with the new language. */
+export interface ListenerStatusMessage {
+  type: "sessionStatus";
+  sessionId: string;
+  targetLanguage: Language;
+}
+/** sessionPaused */
+export interface SessionPausedMessage {
+  type: "sessionPaused";
+  sessionId: string;
+  status: "paused";
+  timestamp: EpochMillis;
+}
+/** sessionResumed */
+export interface SessionResumedMessage {
+  type: "sessionResumed";
+  sessionId: string;
+  status: "active";
+  timestamp: EpochMillis;
+}
+/** sessionEnded */
+export interface SessionEndedMessage {
+  type: "sessionEnded";
+  sessionId: string;
+  reason: "speaker" | "expired";
+  timestamp: EpochMillis;
+}
+/** connectionRefreshRequired */
+export interface ConnectionRefreshRequiredMessage {
+  type: "connectionRefreshRequired";
+  reason: string;
+  sessionId: string | null;
+  timestamp: EpochMillis;
+}
+/** error */
+export interface ErrorMessage {
+  type: "error";
+  code: "INVALID_MESSAGE" | "UNKNOWN_ACTION" | "VALIDATION_ERROR" | "INVALID_AUDIO" | "AUDIO_TOO_LARGE" | "NOT_SPEAKER" | "NOT_LISTENER" | "SESSION_ENDED" | "SESSION_NOT_FOUND" | "NO_SESSION" | "LEGACY_CREATION_DISABLED" | "RATE_LIMITED" | "FORBIDDEN" | "INVALID_SESSION_ID" | "INVALID_STATUS_TRANSITION" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+  message: string;
+  /** The refused message's action ("" when it had none). */
+  action: string;
+  requestId: string;
+}
+/** error (AUDIO_BUFFER_FULL warning): More than `audio_buffer_seconds` of audio is buffered while paused; the oldest chunks were dropped. */
+export interface AudioBufferFullMessage {
+  type: "error";
+  code: "AUDIO_BUFFER_FULL";
+  severity: "warning";
+  message: string;
+}
+/** A translated segment for the listener's language; fields are the pipeline's (e.g. translatedText, translatedAudio). */
+export interface TranslationMessage {
+  type: string;
+  translatedText?: string;
+  translatedAudio?: string;
+}
+
+// --- what travels which way
+/** A message a client sends (its `action` selects the route). */
+export type ClientMessage =
+  | SendAudioMessage
+  | HeartbeatMessage
+  | PauseBroadcastMessage
+  | ResumeBroadcastMessage
+  | ChangeLanguageMessage
+  | GetSessionStatusMessage
+  | CreateSessionMessage;
+/** Every message the server sends, by its `type` (pipeline payloads without a known type are `translation`). */
+export interface ServerMessageMap {
+  heartbeatAck: HeartbeatAckMessage;
+  sessionStatus: ListenerStatusMessage | SessionStatusMessage;
+  sessionCreated: SessionCreatedMessage;
+  sessionPaused: SessionPausedMessage;
+  sessionResumed: SessionResumedMessage;
+  sessionEnded: SessionEndedMessage;
+  connectionRefreshRequired: ConnectionRefreshRequiredMessage;
+  error: ErrorMessage | AudioBufferFullMessage;
+  translation: TranslationMessage;
+}
+export type ServerMessageType = keyof ServerMessageMap;
+export type ServerMessage = ServerMessageMap[ServerMessageType];
+export const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = ["heartbeatAck","sessionStatus","sessionCreated","sessionPaused","sessionResumed","sessionEnded","connectionRefreshRequired","error","translation"];
+/** The `code` of an `error` message. */
+export type WebSocketErrorCode = ErrorMessage["code"] | AudioBufferFullMessage["code"];

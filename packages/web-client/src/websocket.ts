@@ -1,0 +1,562 @@
+// WebSocketClient: one connection to one session (docs/websocket-protocol.md, docs/asyncapi.yaml).
+// Heartbeats on a timer, reconnects with backoff and the same sessionId (also when the server asks:
+// connectionRefreshRequired), stops for good on sessionEnded or a permanent refusal, and learns why
+// a connection was refused even in a browser (which only shows close code 1006).
+import { type BabelcastError, ConnectionRefusedError, WebSocketError } from "./errors.js";
+import {
+  type ClientMessage,
+  type ErrorMessage,
+  LANGUAGES,
+  type Language,
+  type ListenerStatusMessage,
+  SERVER_MESSAGE_TYPES,
+  type ServerMessage,
+  type ServerMessageMap,
+  type Session,
+  type SessionCreatedMessage,
+  type SessionStatusMessage,
+} from "./generated/messages.js";
+import { type AuthProvider, type SessionConfig, SessionHttpService } from "./http.js";
+import {
+  explainRefusal,
+  type Failure,
+  messageError,
+  PERMANENT_REFUSALS,
+  unsupportedLanguage,
+  validateConnect,
+} from "./refusal.js";
+import { backoffDelay, bytesToBase64, type Logger, silentLogger } from "./util.js";
+import {
+  type CloseReason,
+  type ConnectionState,
+  type ConnectOptions,
+  DEFAULT_RECONNECT,
+  MAX_AUDIO_BYTES_PER_MESSAGE,
+  MAX_MESSAGE_BYTES,
+  type ReconnectConfig,
+  type WebSocketClientEvent,
+  type WebSocketClientEvents,
+  type WebSocketClientOptions,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from "./websocket-types.js";
+
+const OPEN = 1;
+
+type Handler<K extends WebSocketClientEvent> = (event: WebSocketClientEvents[K]) => void;
+
+interface PendingReply {
+  accept(message: ServerMessage): boolean;
+  action: string;
+  resolve(message: ServerMessage): void;
+  reject(error: BabelcastError): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class WebSocketClient {
+  readonly url: string;
+  private readonly WebSocketImpl: WebSocketConstructor;
+  private readonly sessions: Pick<SessionHttpService, "getSession"> | undefined;
+  private readonly auth: AuthProvider | undefined;
+  private readonly heartbeatIntervalMs: number;
+  private readonly heartbeatTimeoutMs: number;
+  private readonly reconnectConfig: ReconnectConfig | undefined;
+  private readonly openTimeoutMs: number;
+  private readonly replyTimeoutMs: number;
+  private readonly maxQueued: number;
+  private readonly logger: Logger;
+
+  private params: ConnectOptions = {};
+  private socket: WebSocketLike | undefined;
+  private readonly live = new Set<WebSocketLike>();
+  private currentState: ConnectionState = "idle";
+  private readonly handlers = new Map<WebSocketClientEvent, Set<Handler<WebSocketClientEvent>>>();
+  private readonly pending = new Set<PendingReply>();
+  private queue: string[] = [];
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  private ackTimer: ReturnType<typeof setTimeout> | undefined;
+  private wake: (() => void) | undefined;
+  private refreshing = false;
+  private forceTokenRefresh = false;
+
+  constructor(options: WebSocketClientOptions) {
+    this.url = options.url;
+    const implementation = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!implementation) {
+      throw new TypeError('No global WebSocket here (Node 20): pass one, e.g. `WebSocket` from the "ws" package.');
+    }
+    this.WebSocketImpl = implementation;
+    this.sessions =
+      options.sessions ??
+      (options.httpApiUrl
+        ? new SessionHttpService({
+            apiBaseUrl: options.httpApiUrl,
+            retry: { maxRetries: 0 },
+            timeoutMs: 5000,
+            logger: silentLogger,
+          })
+        : undefined);
+    this.auth = options.auth;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 240_000;
+    this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 30_000;
+    this.reconnectConfig = options.reconnect === false ? undefined : { ...DEFAULT_RECONNECT, ...options.reconnect };
+    this.openTimeoutMs = options.openTimeoutMs ?? 10_000;
+    this.replyTimeoutMs = options.replyTimeoutMs ?? 10_000;
+    this.maxQueued = options.maxQueuedMessages ?? 500;
+    this.logger = options.logger ?? console;
+  }
+
+  get state(): ConnectionState {
+    return this.currentState;
+  }
+
+  /** The session this connection belongs to (set by connect, or by a legacy createSession). */
+  get sessionId(): string | undefined {
+    return this.params.sessionId;
+  }
+
+  get role(): "speaker" | "listener" {
+    return this.params.targetLanguage ? "listener" : "speaker";
+  }
+
+  // --- events ------------------------------------------------------------------------------------
+
+  /** Calls `handler` for each `type` event; returns a function that removes it. */
+  on<K extends WebSocketClientEvent>(type: K, handler: Handler<K>): () => void {
+    let set = this.handlers.get(type);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(type, set);
+    }
+    set.add(handler as Handler<WebSocketClientEvent>);
+    return () => this.off(type, handler);
+  }
+
+  off<K extends WebSocketClientEvent>(type: K, handler: Handler<K>): void {
+    this.handlers.get(type)?.delete(handler as Handler<WebSocketClientEvent>);
+  }
+
+  private emit<K extends WebSocketClientEvent>(type: K, event: WebSocketClientEvents[K]): void {
+    for (const handler of this.handlers.get(type) ?? []) {
+      try {
+        handler(event);
+      } catch (error) {
+        this.logger.warn(`[babelcast] a "${type}" handler threw`, error);
+      }
+    }
+  }
+
+  // --- lifecycle ---------------------------------------------------------------------------------
+
+  /** Opens the connection; resolves once it is open, rejects with a ConnectionRefusedError saying why not. */
+  async connect(options: ConnectOptions): Promise<void> {
+    if (this.currentState !== "idle" && this.currentState !== "closed") {
+      throw new WebSocketError({ kind: "conflict", userMessage: "This client is already connected." });
+    }
+    validateConnect(options);
+    if (!options.targetLanguage && !options.token && !this.auth) {
+      throw new TypeError("A speaker connects with a token (or give WebSocketClient an `auth`).");
+    }
+    this.params = { ...options };
+    this.currentState = "connecting";
+    let socket: WebSocketLike;
+    try {
+      try {
+        socket = await this.open();
+      } catch (error) {
+        // the token may have expired between reading and use: refresh once (a second 401 is final)
+        if (!(error instanceof ConnectionRefusedError && error.status === 401 && this.auth)) throw error;
+        this.forceTokenRefresh = true;
+        socket = await this.open();
+      }
+    } catch (error) {
+      this.currentState = "closed";
+      this.queue = [];
+      throw error;
+    }
+    if (this.currentState !== "connecting") {
+      // close() was called while the handshake was under way
+      this.live.delete(socket);
+      socket.close(1000, "client closed");
+      throw new WebSocketError({ kind: "closed", userMessage: "The connection was closed while it was opening." });
+    }
+    this.adopt(socket, false);
+  }
+
+  /** Closes the connection for good (the session goes on: end it with deleteSession). */
+  close(): void {
+    if (this.currentState === "closed" || this.currentState === "idle") return;
+    this.finish("client");
+  }
+
+  // --- sending -----------------------------------------------------------------------------------
+
+  /**
+   * Sends PCM 16-bit mono audio (16 kHz unless the session says otherwise) as base64 `sendAudio`
+   * messages of at most 32 KB each, numbered from `sequence`. Returns the next sequence number.
+   */
+  sendAudio(pcm: Int16Array | ArrayBuffer, sequence: number): number {
+    const bytes =
+      pcm instanceof ArrayBuffer ? new Uint8Array(pcm) : new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+    if (bytes.length === 0) throw new RangeError("An audio chunk cannot be empty.");
+    if (!Number.isSafeInteger(sequence) || sequence < 0) throw new RangeError("sequence is an integer >= 0.");
+    let next = sequence;
+    for (let offset = 0; offset < bytes.length; offset += MAX_AUDIO_BYTES_PER_MESSAGE) {
+      const audioData = bytesToBase64(bytes.subarray(offset, offset + MAX_AUDIO_BYTES_PER_MESSAGE));
+      this.send({ action: "sendAudio", audioData, sequence: next });
+      next += 1;
+    }
+    return next;
+  }
+
+  heartbeat(): void {
+    this.send({ action: "heartbeat" });
+  }
+
+  /** Speaker: pause the broadcast (audio sent meanwhile is buffered, up to 30 s); everyone gets sessionPaused. */
+  pause(): void {
+    this.send({ action: "pauseBroadcast" });
+  }
+
+  /** Speaker: resume; buffered audio goes out first, then everyone gets sessionResumed. */
+  resume(): void {
+    this.send({ action: "resumeBroadcast" });
+  }
+
+  /** Listener: switch language (later reconnections use it too). Resolves with the server's reply. */
+  async changeLanguage(targetLanguage: Language): Promise<ListenerStatusMessage> {
+    if (!LANGUAGES.includes(targetLanguage)) throw unsupportedLanguage(targetLanguage);
+    const reply = await this.request(
+      { action: "changeLanguage", targetLanguage },
+      (m): m is ListenerStatusMessage => m.type === "sessionStatus" && "targetLanguage" in m,
+    );
+    this.params.targetLanguage = targetLanguage;
+    return reply;
+  }
+
+  /** The session's metadata, as the server sees it now. */
+  getSessionStatus(): Promise<SessionStatusMessage> {
+    return this.request(
+      { action: "getSessionStatus" },
+      (m): m is SessionStatusMessage => m.type === "sessionStatus" && "session" in m,
+    );
+  }
+
+  /** Legacy flow: on a connection opened without sessionId, create the session over the socket. */
+  async createSession(config: SessionConfig): Promise<Session> {
+    if (this.params.sessionId)
+      throw new WebSocketError({ kind: "conflict", userMessage: "This connection already has a session." });
+    const reply = await this.request(
+      { action: "createSession", sourceLanguage: config.sourceLanguage, qualityTier: config.qualityTier ?? "standard" },
+      (m): m is SessionCreatedMessage => m.type === "sessionCreated",
+    );
+    this.params.sessionId = reply.sessionId; // reconnections now join this session
+    return reply.session;
+  }
+
+  private request<T extends ServerMessage>(message: ClientMessage, accept: (m: ServerMessage) => m is T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const entry: PendingReply = {
+        accept,
+        action: message.action,
+        resolve: resolve as (m: ServerMessage) => void,
+        reject,
+        timer: setTimeout(() => {
+          this.pending.delete(entry);
+          reject(
+            new WebSocketError({ kind: "timeout", userMessage: `No answer to ${message.action} in time: try again.` }),
+          );
+        }, this.replyTimeoutMs),
+      };
+      this.pending.add(entry);
+      try {
+        this.send(message);
+      } catch (error) {
+        clearTimeout(entry.timer);
+        this.pending.delete(entry);
+        reject(error);
+      }
+    });
+  }
+
+  /** Sends now when open; queued while (re)connecting; refused when closed. */
+  private send(message: ClientMessage): void {
+    const text = JSON.stringify(message);
+    if (text.length > MAX_MESSAGE_BYTES / 4 && new TextEncoder().encode(text).length > MAX_MESSAGE_BYTES) {
+      throw new WebSocketError({ kind: "tooLarge", userMessage: "The message is over 32 KB." });
+    }
+    const socket = this.socket;
+    if (this.currentState === "open" && socket?.readyState === OPEN) {
+      socket.send(text);
+      return;
+    }
+    if (this.currentState === "connecting" || this.currentState === "reconnecting" || this.currentState === "open") {
+      if (this.queue.length >= this.maxQueued) {
+        this.queue.shift();
+        this.logger.warn("[babelcast] the send queue is full while reconnecting: dropped the oldest message");
+      }
+      this.queue.push(text);
+      return;
+    }
+    throw new WebSocketError({ kind: "closed", userMessage: "Not connected: connect first." });
+  }
+
+  // --- connections -------------------------------------------------------------------------------
+
+  /** One opening handshake; rejects with the refusal's reason. */
+  private async open(): Promise<WebSocketLike> {
+    const url = await this.connectUrl();
+    const failure = await new Promise<WebSocketLike | Failure>((resolve) => {
+      let detail = "";
+      let settled = false;
+      let socket: WebSocketLike;
+      try {
+        socket = new this.WebSocketImpl(url);
+      } catch (error) {
+        resolve({ closeCode: 1006, detail: String(error), timedOut: false });
+        return;
+      }
+      const settle = (value: WebSocketLike | Failure) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(value);
+      };
+      const timer = setTimeout(() => {
+        settle({ closeCode: 1006, detail: "", timedOut: true });
+        socket.close();
+      }, this.openTimeoutMs);
+      socket.addEventListener("open", () => {
+        if (settled) {
+          socket.close(1000, "opened too late"); // after the timeout: nobody uses it
+          return;
+        }
+        this.live.add(socket);
+        settle(socket);
+      });
+      socket.addEventListener("error", (event: { message?: unknown }) => {
+        if (typeof event?.message === "string") detail = event.message; // the `ws` package says why
+      });
+      socket.addEventListener("close", (event: { code?: number }) => {
+        const wasLive = this.live.delete(socket);
+        if (!settled) settle({ closeCode: event?.code ?? 1006, detail, timedOut: false });
+        else if (wasLive && socket === this.socket) this.dropped(event?.code ?? 1006);
+      });
+      socket.addEventListener("message", (event: { data?: unknown }) => {
+        if (this.live.has(socket)) this.receive(event?.data);
+      });
+    });
+    if ("readyState" in failure) return failure;
+    throw await explainRefusal(failure, { params: this.params, sessions: this.sessions, auth: this.auth });
+  }
+
+  private async connectUrl(): Promise<string> {
+    const query = new URLSearchParams();
+    const { sessionId, targetLanguage, token } = this.params;
+    if (sessionId) query.set("sessionId", sessionId);
+    if (targetLanguage) query.set("targetLanguage", targetLanguage);
+    else {
+      const force = this.forceTokenRefresh;
+      this.forceTokenRefresh = false;
+      const fresh = this.auth && (force || !token || this.currentState !== "connecting");
+      query.set("token", fresh && this.auth ? await this.auth.getToken(force) : (token ?? ""));
+    }
+    return `${this.url}${this.url.includes("?") ? "&" : "?"}${query}`;
+  }
+
+  private adopt(socket: WebSocketLike, reconnected: boolean): void {
+    const previous = this.socket;
+    this.socket = socket;
+    this.currentState = "open";
+    if (previous && previous !== socket) {
+      this.live.delete(previous);
+      previous.close(1000, "replaced");
+    }
+    this.startHeartbeat();
+    this.emit("connected", { sessionId: this.params.sessionId, reconnected });
+    const queued = this.queue;
+    this.queue = [];
+    for (const text of queued) socket.send(text);
+  }
+
+  /** The open connection closed without being asked to. */
+  private dropped(closeCode: number): void {
+    this.stopHeartbeat();
+    this.socket = undefined;
+    if (this.currentState === "closed") return;
+    if (!this.reconnectConfig) {
+      this.finish(
+        "failed",
+        new WebSocketError({ kind: "closed", userMessage: `The connection closed (code ${closeCode}).` }),
+      );
+      return;
+    }
+    this.currentState = "reconnecting";
+    void this.reconnect(closeCode, this.reconnectConfig);
+  }
+
+  private async reconnect(closeCode: number, config: ReconnectConfig): Promise<void> {
+    let refreshedToken = false;
+    let lastError: BabelcastError | undefined;
+    for (let attempt = 1; attempt <= config.maxAttempts; attempt++) {
+      const delayMs = backoffDelay(config, attempt);
+      this.logger.info(
+        `[babelcast] connection lost (code ${closeCode}): reconnecting in ${delayMs} ms (attempt ${attempt})`,
+      );
+      this.emit("reconnecting", { attempt, delayMs, closeCode });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delayMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+      if (this.currentState !== "reconnecting") return; // closed meanwhile
+      try {
+        const socket = await this.open();
+        if (this.currentState !== "reconnecting") {
+          this.live.delete(socket);
+          socket.close(1000);
+          return;
+        }
+        this.adopt(socket, true);
+        return;
+      } catch (error) {
+        if (this.currentState !== "reconnecting") return;
+        const refusal = error as ConnectionRefusedError;
+        lastError = refusal;
+        if (refusal.status === 401 && this.auth && !refreshedToken) {
+          refreshedToken = true; // once per outage: the token expired while we were away
+          this.forceTokenRefresh = true;
+          continue;
+        }
+        if (PERMANENT_REFUSALS.has(refusal.status) || refusal.status === 401) {
+          this.finish("refused", refusal);
+          return;
+        }
+      }
+    }
+    const detail = lastError ? ` ${lastError.userMessage}` : "";
+    this.finish(
+      "failed",
+      new WebSocketError({
+        kind: "closed",
+        userMessage: `The connection was lost and could not be reopened after ${config.maxAttempts} attempts.${detail}`,
+        cause: lastError,
+      }),
+    );
+  }
+
+  /** connectionRefreshRequired: open the new connection before closing the old one (nothing is missed). */
+  private async refreshConnection(): Promise<void> {
+    if (this.refreshing || this.currentState !== "open") return;
+    this.refreshing = true;
+    try {
+      const socket = await this.open();
+      if (this.currentState === "open") this.adopt(socket, true);
+      else {
+        this.live.delete(socket);
+        socket.close(1000);
+      }
+    } catch (error) {
+      this.logger.warn("[babelcast] connectionRefreshRequired: could not open the new connection yet", error);
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  private finish(reason: CloseReason, error?: BabelcastError): void {
+    this.currentState = "closed";
+    this.stopHeartbeat();
+    this.wake?.();
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket) {
+      this.live.delete(socket);
+      socket.close(1000, reason === "client" ? "client closed" : reason);
+    }
+    this.queue = [];
+    const why =
+      error ??
+      new WebSocketError({
+        kind: "closed",
+        code: reason === "sessionEnded" ? "SESSION_ENDED" : undefined,
+        userMessage: reason === "sessionEnded" ? "The session has ended." : "The connection was closed.",
+      });
+    for (const entry of this.pending) {
+      clearTimeout(entry.timer);
+      entry.reject(why);
+    }
+    this.pending.clear();
+    if (error) this.logger.warn(`[babelcast] connection closed for good (${reason}): ${error.userMessage}`);
+    this.emit("closed", error ? { reason, error } : { reason });
+  }
+
+  // --- receiving ---------------------------------------------------------------------------------
+
+  private receive(data: unknown): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(typeof data === "string" ? data : String(data));
+    } catch {
+      message = undefined;
+    }
+    if (typeof message !== "object" || message === null) {
+      this.logger.warn("[babelcast] ignored a message that is not a JSON object");
+      return;
+    }
+    const known = (SERVER_MESSAGE_TYPES as readonly string[]).includes((message as { type?: string }).type ?? "");
+    const type = known ? (message as { type: keyof ServerMessageMap }).type : "translation";
+    const typed = message as ServerMessage;
+    if (type === "heartbeatAck") {
+      clearTimeout(this.ackTimer);
+      this.ackTimer = undefined;
+    }
+    this.settleReplies(typed);
+    this.emit(type, typed as never);
+    this.emit("message", typed);
+    if (type === "sessionEnded") this.finish("sessionEnded");
+    else if (type === "connectionRefreshRequired") void this.refreshConnection();
+  }
+
+  private settleReplies(message: ServerMessage): void {
+    for (const entry of this.pending) {
+      const refused = message.type === "error" && "action" in message && message.action === entry.action;
+      if (!refused && !entry.accept(message)) continue;
+      clearTimeout(entry.timer);
+      this.pending.delete(entry);
+      if (refused) entry.reject(messageError(message as ErrorMessage));
+      else entry.resolve(message);
+      return;
+    }
+  }
+
+  // --- heartbeats --------------------------------------------------------------------------------
+
+  private startHeartbeat(): void {
+    this.stopHeartbeat();
+    if (this.heartbeatIntervalMs <= 0) return;
+    this.heartbeatTimer = setInterval(() => {
+      const socket = this.socket;
+      if (this.currentState !== "open" || socket?.readyState !== OPEN) return;
+      socket.send(JSON.stringify({ action: "heartbeat" }));
+      if (this.ackTimer !== undefined) return; // still waiting for the oldest unanswered heartbeat
+      this.ackTimer = setTimeout(() => {
+        this.ackTimer = undefined;
+        if (this.socket !== socket) return;
+        this.logger.warn("[babelcast] no heartbeatAck: the connection is dead, reconnecting");
+        this.live.delete(socket);
+        socket.close(4000, "no heartbeat ack");
+        this.dropped(1006);
+      }, this.heartbeatTimeoutMs);
+    }, this.heartbeatIntervalMs);
+  }
+
+  private stopHeartbeat(): void {
+    clearInterval(this.heartbeatTimer);
+    clearTimeout(this.ackTimer);
+    this.heartbeatTimer = undefined;
+    this.ackTimer = undefined;
+  }
+}

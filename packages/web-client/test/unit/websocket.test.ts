@@ -1,0 +1,477 @@
+// WebSocketClient against a scripted local WebSocket server (the `ws` package on 127.0.0.1).
+
+import type { AddressInfo } from "node:net";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { WebSocket, WebSocketServer } from "ws";
+import {
+  ConnectionRefusedError,
+  MAX_AUDIO_BYTES_PER_MESSAGE,
+  MAX_MESSAGE_BYTES,
+  SessionHttpService,
+  WebSocketClient,
+  type WebSocketClientEvents,
+  type WebSocketClientOptions,
+  WebSocketError,
+} from "../../src/index.js";
+import { json, quiet, SESSION, scriptedFetch } from "../support/fetch.js";
+import { BrowserLikeWebSocket, type ScriptedServer, scriptedServer, until } from "../support/server.js";
+
+let server: ScriptedServer;
+const clients: WebSocketClient[] = [];
+
+beforeEach(async () => {
+  server = await scriptedServer();
+});
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  await server.close();
+});
+
+function client(options: Partial<WebSocketClientOptions> = {}): WebSocketClient {
+  const created = new WebSocketClient({
+    url: server.url,
+    WebSocket,
+    logger: quiet,
+    reconnect: { initialDelay: 10, maxDelay: 40, maxAttempts: 4 },
+    ...options,
+  });
+  clients.push(created);
+  return created;
+}
+
+function record<K extends keyof WebSocketClientEvents>(ws: WebSocketClient, type: K): WebSocketClientEvents[K][] {
+  const seen: WebSocketClientEvents[K][] = [];
+  ws.on(type, (event) => seen.push(event));
+  return seen;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<ConnectionRefusedError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ConnectionRefusedError);
+  return error as ConnectionRefusedError;
+}
+
+const ID = "blessed-shepherd-427";
+
+describe("connecting", () => {
+  it("a speaker connects with sessionId and token; connect resolves once the socket is open", async () => {
+    const ws = client();
+    const connected = record(ws, "connected");
+    const accepted = server.nextConnection();
+    await ws.connect({ sessionId: ID, token: "tok" });
+    const connection = await accepted;
+    expect(ws.state).toBe("open");
+    expect(Object.fromEntries(connection.query)).toEqual({ sessionId: ID, token: "tok" });
+    expect(connected).toEqual([{ sessionId: ID, reconnected: false }]);
+    expect(ws.role).toBe("speaker");
+  });
+
+  it("a listener connects with sessionId and targetLanguage, and no token", async () => {
+    const ws = client();
+    const accepted = server.nextConnection();
+    await ws.connect({ sessionId: ID, targetLanguage: "es" });
+    expect(Object.fromEntries((await accepted).query)).toEqual({ sessionId: ID, targetLanguage: "es" });
+    expect(ws.role).toBe("listener");
+  });
+
+  it("a malformed session id or an unsupported language is refused before any connection", async () => {
+    const ws = client();
+    expect((await rejection(ws.connect({ sessionId: "nope", targetLanguage: "es" }))).code).toBe("INVALID_SESSION_ID");
+    const language = await rejection(ws.connect({ sessionId: ID, targetLanguage: "xx" as never }));
+    expect(language.status).toBe(400);
+    expect(language.message).toContain("Unsupported language 'xx'");
+    expect(server.connections).toHaveLength(0);
+  });
+
+  it("without a global WebSocket (Node 20) the constructor says to pass one", () => {
+    const global = globalThis as { WebSocket?: unknown };
+    const saved = global.WebSocket;
+    global.WebSocket = undefined;
+    try {
+      expect(() => new WebSocketClient({ url: server.url })).toThrow(/pass one/);
+    } finally {
+      global.WebSocket = saved;
+    }
+  });
+});
+
+describe("why a connection was refused", () => {
+  it("with the `ws` package the upgrade's status is the reason (404, 401, 429)", async () => {
+    const cases = [
+      [404, "SESSION_NOT_FOUND", "notFound"],
+      [401, "UNAUTHORIZED", "unauthorized"],
+      [429, "SESSION_FULL", "rateLimited"],
+    ] as const;
+    for (const [status, code, kind] of cases) {
+      server.refuse = () => status;
+      const error = await rejection(client().connect({ sessionId: ID, targetLanguage: "fr" }));
+      expect([error.status, error.code, error.kind]).toEqual([status, code, kind]);
+    }
+  });
+
+  it("a browser sees only 1006: the client asks GET /sessions/{id} and reports 'not found'", async () => {
+    server.refuse = () => 404;
+    const { fetch, calls } = scriptedFetch(
+      json(404, { code: "SESSION_NOT_FOUND", message: "x", correlationId: "c", timestamp: 1 }),
+    );
+    const ws = client({ WebSocket: BrowserLikeWebSocket, httpApiUrl: "http://api.test", sessions: undefined });
+    // httpApiUrl builds its own service on the global fetch: give it ours instead
+    const withFetch = client({
+      WebSocket: BrowserLikeWebSocket,
+      sessions: new SessionHttpService({ apiBaseUrl: "http://api.test", fetch, logger: quiet }),
+    });
+    const error = await rejection(withFetch.connect({ sessionId: ID, targetLanguage: "de" }));
+    expect(calls[0]?.url).toBe(`http://api.test/sessions/${ID}`);
+    expect(calls[0]?.headers.authorization).toBeUndefined();
+    expect([error.status, error.code]).toEqual([404, "SESSION_NOT_FOUND"]);
+    expect(error.message).toContain("not found");
+    expect(ws.state).toBe("idle");
+  });
+
+  it("a browser refused for an ended session learns it has ended (403 SESSION_ENDED)", async () => {
+    server.refuse = () => 403;
+    const { fetch } = scriptedFetch(json(200, { ...SESSION, status: "ended", endedAt: 2, endReason: "speaker" }));
+    const ws = client({
+      WebSocket: BrowserLikeWebSocket,
+      sessions: new SessionHttpService({ apiBaseUrl: "http://api.test", fetch, logger: quiet }),
+    });
+    const error = await rejection(ws.connect({ sessionId: ID, targetLanguage: "de" }));
+    expect([error.status, error.code, error.kind]).toEqual([403, "SESSION_ENDED", "forbidden"]);
+    expect(error.message).toBe("The session has ended.");
+  });
+
+  it("a browser whose session exists gets the likely reason, and without httpApiUrl is told how to learn it", async () => {
+    server.refuse = () => 429;
+    const { fetch } = scriptedFetch(json(200, SESSION));
+    const full = client({
+      WebSocket: BrowserLikeWebSocket,
+      sessions: new SessionHttpService({ apiBaseUrl: "http://api.test", fetch, logger: quiet }),
+    });
+    const error = await rejection(full.connect({ sessionId: ID, targetLanguage: "de" }));
+    expect([error.status, error.kind]).toEqual([0, "network"]);
+    expect(error.message).toContain("the session may be full");
+    const blind = await rejection(
+      client({ WebSocket: BrowserLikeWebSocket }).connect({ sessionId: ID, targetLanguage: "de" }),
+    );
+    expect(blind.message).toContain("1006");
+    expect(blind.message).toContain("httpApiUrl");
+  });
+
+  it("an expired token is reported as such even in a browser", async () => {
+    server.refuse = () => 401;
+    const { fetch } = scriptedFetch(json(200, SESSION));
+    const ws = client({
+      WebSocket: BrowserLikeWebSocket,
+      sessions: new SessionHttpService({ apiBaseUrl: "http://api.test", fetch, logger: quiet }),
+    });
+    const expired = `e30.${Buffer.from(JSON.stringify({ exp: 1 })).toString("base64url")}.s`;
+    const error = await rejection(ws.connect({ sessionId: ID, token: expired }));
+    expect([error.status, error.code]).toEqual([401, "UNAUTHORIZED"]);
+  });
+
+  it("a refused speaker with an auth provider refreshes its token once and connects", async () => {
+    server.refuse = (query) => (query.get("token") === "old" ? 401 : undefined);
+    const auth = { getToken: vi.fn(async (force?: boolean) => (force ? "new" : "old")) };
+    const ws = client({ auth });
+    await ws.connect({ sessionId: ID });
+    expect(server.connections[0]?.query.get("token")).toBe("new");
+    expect(auth.getToken).toHaveBeenLastCalledWith(true);
+  });
+});
+
+describe("messages", () => {
+  it("on(type) gets that type, typed; 'message' gets all; unknown types are pipeline 'translation' payloads", async () => {
+    const ws = client();
+    const accepted = server.nextConnection();
+    await ws.connect({ sessionId: ID, targetLanguage: "es" });
+    const connection = await accepted;
+    const paused = record(ws, "sessionPaused");
+    const translations = record(ws, "translation");
+    const all = record(ws, "message");
+    const off = ws.on("sessionResumed", () => {
+      throw new Error("removed handlers are not called");
+    });
+    off();
+    connection.send({ type: "sessionPaused", sessionId: ID, status: "paused", timestamp: 5 });
+    connection.send({ type: "sessionResumed", sessionId: ID, status: "active", timestamp: 6 });
+    connection.send({ translatedText: "hola", sequence: 1 });
+    await until(() => all.length === 3);
+    expect(paused).toEqual([{ type: "sessionPaused", sessionId: ID, status: "paused", timestamp: 5 }]);
+    expect(paused[0]?.status).toBe("paused");
+    expect(translations).toEqual([{ translatedText: "hola", sequence: 1 }]);
+  });
+
+  it("sendAudio splits PCM into base64 messages of at most 32 KB, numbered from the sequence given", async () => {
+    const ws = client();
+    const accepted = server.nextConnection();
+    await ws.connect({ sessionId: ID, token: "tok" });
+    const connection = await accepted;
+    const pcm = new Int16Array(40_000).map((_, i) => (i * 37) % 65536);
+    const next = ws.sendAudio(pcm, 7);
+    const expected = Math.ceil(pcm.byteLength / MAX_AUDIO_BYTES_PER_MESSAGE);
+    expect(next).toBe(7 + expected);
+    await until(() => connection.messages.length === expected);
+    const frames = connection.messages.map((m) => JSON.stringify(m));
+    for (const frame of frames) expect(new TextEncoder().encode(frame).length).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    expect(connection.messages.map((m) => m.sequence)).toEqual([7, 8, 9, 10]);
+    const decoded = Buffer.concat(connection.messages.map((m) => Buffer.from(String(m.audioData), "base64")));
+    expect(decoded.equals(Buffer.from(pcm.buffer))).toBe(true);
+    expect(connection.messages.every((m) => m.action === "sendAudio")).toBe(true);
+  });
+
+  it("sendAudio takes an ArrayBuffer too, and refuses an empty chunk or a bad sequence", async () => {
+    const ws = client();
+    const accepted = server.nextConnection();
+    await ws.connect({ sessionId: ID, token: "tok" });
+    const connection = await accepted;
+    expect(ws.sendAudio(new Uint8Array([1, 2, 3, 4]).buffer, 0)).toBe(1);
+    expect((await server.nextMessage(connection, "sendAudio")).audioData).toBe("AQIDBA==");
+    expect(() => ws.sendAudio(new Int16Array(0), 1)).toThrow(RangeError);
+    expect(() => ws.sendAudio(new Int16Array(2), -1)).toThrow(RangeError);
+  });
+
+  it("heartbeat, pause, resume send their actions; getSessionStatus and changeLanguage resolve with the reply", async () => {
+    const ws = client();
+    const accepted = server.nextConnection();
+    await ws.connect({ sessionId: ID, targetLanguage: "es" });
+    const connection = await accepted;
+    server.onMessage = (c, m) => {
+      if (m.action === "getSessionStatus")
+        c.send({ type: "sessionStatus", sessionId: ID, role: "listener", session: SESSION });
+      if (m.action === "changeLanguage")
+        c.send({ type: "sessionStatus", sessionId: ID, targetLanguage: m.targetLanguage });
+    };
+    ws.heartbeat();
+    ws.pause();
+    ws.resume();
+    const status = await ws.getSessionStatus();
+    expect(status.session.status).toBe("active");
+    const changed = await ws.changeLanguage("fr");
+    expect(changed.targetLanguage).toBe("fr");
+    expect(connection.messages.map((m) => m.action)).toEqual([
+      "heartbeat",
+      "pauseBroadcast",
+      "resumeBroadcast",
+      "getSessionStatus",
+      "changeLanguage",
+    ]);
+  });
+
+  it("a refused request rejects with the server's code and a kind (error message with the same action)", async () => {
+    const ws = client();
+    await ws.connect({ sessionId: ID, token: "tok" });
+    server.onMessage = (c, m) =>
+      c.send({
+        type: "error",
+        code: "NOT_LISTENER",
+        message: "Only listeners choose a target language.",
+        action: m.action,
+        requestId: "r-1",
+      });
+    const error = await ws.changeLanguage("fr").then(
+      () => undefined,
+      (e: unknown) => e as WebSocketError,
+    );
+    expect(error).toBeInstanceOf(WebSocketError);
+    expect([error?.code, error?.kind, error?.correlationId]).toEqual(["NOT_LISTENER", "forbidden", "r-1"]);
+  });
+
+  it("legacy: connect without sessionId, createSession over the socket; reconnections then use its id", async () => {
+    const ws = client();
+    const accepted = server.nextConnection();
+    await ws.connect({ token: "tok" });
+    const first = await accepted;
+    expect(first.query.has("sessionId")).toBe(false);
+    server.onMessage = (c, m) => {
+      if (m.action === "createSession") c.send({ type: "sessionCreated", sessionId: ID, session: SESSION });
+    };
+    const session = await ws.createSession({ sourceLanguage: "en" });
+    expect(session.sessionId).toBe(ID);
+    expect(first.messages[0]).toEqual({ action: "createSession", sourceLanguage: "en", qualityTier: "standard" });
+    const again = server.nextConnection();
+    first.socket.terminate();
+    expect((await again).query.get("sessionId")).toBe(ID);
+  });
+});
+
+describe("staying connected", () => {
+  it("heartbeats go out on a timer", async () => {
+    const ws = client({ heartbeatIntervalMs: 20 });
+    const accepted = server.nextConnection();
+    await ws.connect({ sessionId: ID, targetLanguage: "es" });
+    const connection = await accepted;
+    await until(() => connection.messages.filter((m) => m.action === "heartbeat").length >= 3);
+  });
+
+  it("a heartbeat without heartbeatAck means a dead connection: it reconnects", async () => {
+    server.onMessage = () => {}; // never acknowledges
+    const ws = client({ heartbeatIntervalMs: 20, heartbeatTimeoutMs: 30 });
+    await ws.connect({ sessionId: ID, targetLanguage: "es" });
+    await until(() => server.connections.length >= 2);
+    expect(server.connections[1]?.query.get("sessionId")).toBe(ID);
+  });
+
+  it("reconnects with the same sessionId after the server drops it; what was sent meanwhile arrives after", async () => {
+    const ws = client();
+    const reconnecting = record(ws, "reconnecting");
+    const connected = record(ws, "connected");
+    const accepted = server.nextConnection();
+    await ws.connect({ sessionId: ID, token: "tok" });
+    const first = await accepted;
+    const second = server.nextConnection();
+    first.socket.terminate();
+    await until(() => ws.state === "reconnecting");
+    ws.sendAudio(new Int16Array([1, 2, 3]), 42);
+    const reopened = await second;
+    expect(Object.fromEntries(reopened.query)).toEqual({ sessionId: ID, token: "tok" });
+    expect((await server.nextMessage(reopened, "sendAudio")).sequence).toBe(42);
+    expect(reconnecting[0]).toMatchObject({ attempt: 1, closeCode: 1006 });
+    expect(connected.map((c) => c.reconnected)).toEqual([false, true]);
+  });
+
+  it("connectionRefreshRequired: the new connection opens (same sessionId) before the old one closes", async () => {
+    const ws = client();
+    const reconnecting = record(ws, "reconnecting");
+    const accepted = server.nextConnection();
+    await ws.connect({ sessionId: ID, targetLanguage: "it" });
+    const first = await accepted;
+    const second = server.nextConnection();
+    let firstClosedBeforeSecond = false;
+    void first.closed.then(() => {
+      firstClosedBeforeSecond = server.connections.length < 2;
+    });
+    first.send({ type: "connectionRefreshRequired", reason: "max connection duration", sessionId: ID, timestamp: 1 });
+    const fresh = await second;
+    expect(Object.fromEntries(fresh.query)).toEqual({ sessionId: ID, targetLanguage: "it" });
+    expect(await first.closed).toBe(1000);
+    expect(firstClosedBeforeSecond).toBe(false);
+    expect(reconnecting).toEqual([]);
+    ws.heartbeat();
+    expect((await server.nextMessage(fresh, "heartbeat")).action).toBe("heartbeat");
+  });
+
+  it("a dropped speaker whose token expired meanwhile refreshes it once and carries on", async () => {
+    let valid = "first";
+    server.refuse = (query) => (query.get("token") === valid ? undefined : 401);
+    const auth = { getToken: vi.fn(async (force?: boolean) => (force ? "second" : "first")) };
+    const ws = client({ auth });
+    const accepted = server.nextConnection();
+    await ws.connect({ sessionId: ID });
+    valid = "second";
+    const second = server.nextConnection();
+    (await accepted).socket.terminate();
+    expect((await second).query.get("token")).toBe("second");
+    await until(() => ws.state === "open");
+  });
+});
+
+describe("stopping for good", () => {
+  it("sessionEnded: closed with reason sessionEnded, and no reconnection", async () => {
+    const ws = client();
+    const closed = record(ws, "closed");
+    const ended = record(ws, "sessionEnded");
+    const accepted = server.nextConnection();
+    await ws.connect({ sessionId: ID, targetLanguage: "es" });
+    const connection = await accepted;
+    connection.send({ type: "sessionEnded", sessionId: ID, reason: "speaker", timestamp: 9 });
+    await until(() => closed.length === 1);
+    expect(ended[0]?.reason).toBe("speaker");
+    expect(closed[0]).toEqual({ reason: "sessionEnded" });
+    expect(await connection.closed).toBe(1000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.connections).toHaveLength(1);
+    expect(() => ws.heartbeat()).toThrow(WebSocketError);
+  });
+
+  for (const [status, code] of [
+    [403, "SESSION_ENDED"],
+    [404, "SESSION_NOT_FOUND"],
+    [400, "VALIDATION_ERROR"],
+  ] as const) {
+    it(`a ${status} refusal while reconnecting stops it (${code})`, async () => {
+      const { fetch } = scriptedFetch(
+        status === 404 ? json(404, {}) : json(200, { ...SESSION, status: status === 403 ? "ended" : "active" }),
+      );
+      const ws = client({ sessions: new SessionHttpService({ apiBaseUrl: "http://api.test", fetch, logger: quiet }) });
+      const closed = record(ws, "closed");
+      const accepted = server.nextConnection();
+      await ws.connect({ sessionId: ID, targetLanguage: "es" });
+      let refusals = 0;
+      server.refuse = () => {
+        refusals += 1;
+        return status;
+      };
+      (await accepted).socket.terminate();
+      await until(() => closed.length === 1);
+      expect(closed[0]?.reason).toBe("refused");
+      expect(closed[0]?.error).toBeInstanceOf(ConnectionRefusedError);
+      const error = closed[0]?.error as ConnectionRefusedError;
+      expect([error.status, error.code]).toEqual([status, code]);
+      expect(refusals).toBe(1);
+      expect(ws.state).toBe("closed");
+    });
+  }
+
+  it("gives up after maxAttempts when the server stays unreachable", async () => {
+    const ws = client();
+    const closed = record(ws, "closed");
+    const reconnecting = record(ws, "reconnecting");
+    await ws.connect({ sessionId: ID, targetLanguage: "es" });
+    await server.close(); // nothing listens any more
+    await until(() => closed.length === 1);
+    expect(reconnecting.map((r) => r.attempt)).toEqual([1, 2, 3, 4]);
+    expect(closed[0]?.reason).toBe("failed");
+    expect(closed[0]?.error?.message).toContain("could not be reopened after 4 attempts");
+    server = await scriptedServer(); // for afterEach
+  });
+
+  it("close() closes with 1000 and never reconnects; pending replies are rejected", async () => {
+    const ws = client();
+    const closed = record(ws, "closed");
+    const accepted = server.nextConnection();
+    await ws.connect({ sessionId: ID, targetLanguage: "es" });
+    const connection = await accepted;
+    server.onMessage = () => {};
+    const status = ws.getSessionStatus();
+    ws.close();
+    await expect(status).rejects.toBeInstanceOf(WebSocketError);
+    expect(await connection.closed).toBe(1000);
+    expect(closed).toEqual([{ reason: "client" }]);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(server.connections).toHaveLength(1);
+  });
+});
+
+describe("edge cases", () => {
+  it("close() during the handshake wins: connect rejects and the socket is closed, not adopted", async () => {
+    const ws = client();
+    const accepted = server.nextConnection();
+    const connecting = ws.connect({ sessionId: ID, targetLanguage: "es" });
+    ws.close();
+    await expect(connecting).rejects.toBeInstanceOf(WebSocketError);
+    expect(await (await accepted).closed).toBe(1000);
+    expect(ws.state).toBe("closed");
+  });
+
+  it("a handshake slower than openTimeoutMs is a timeout, and leaves no connection open", async () => {
+    const slow = new WebSocketServer({
+      host: "127.0.0.1",
+      port: 0,
+      verifyClient: (_info: unknown, done: (ok: boolean) => void) => setTimeout(() => done(true), 150),
+    });
+    await new Promise((resolve) => slow.once("listening", resolve));
+    try {
+      const ws = client({ url: `ws://127.0.0.1:${(slow.address() as AddressInfo).port}/live`, openTimeoutMs: 50 });
+      const error = await rejection(ws.connect({ sessionId: ID, targetLanguage: "es" }));
+      expect([error.kind, error.code, error.status]).toEqual(["timeout", "TIMEOUT", 0]);
+      expect(ws.state).toBe("closed");
+      await new Promise((resolve) => setTimeout(resolve, 300)); // past the server's answer
+      expect([...slow.clients].filter((c) => c.readyState === WebSocket.OPEN)).toHaveLength(0);
+    } finally {
+      await new Promise((resolve) => slow.close(resolve));
+    }
+  });
+});
