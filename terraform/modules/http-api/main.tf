@@ -2,7 +2,7 @@ locals {
   payload_format_version = "2.0"
 
   # One integration and one invoke permission per function, however many routes it serves.
-  functions = { for r in values(var.routes) : r.function_name => r.invoke_arn... }
+  functions = { for r in values(var.routes) : r.function_name => { invoke_arn = r.invoke_arn, qualifier = r.qualifier }... }
 
   cors_allow_methods = var.cors.allow_methods != null ? var.cors.allow_methods : distinct([for k in keys(var.routes) : split(" ", k)[0]])
 
@@ -66,7 +66,7 @@ resource "aws_apigatewayv2_integration" "lambda" {
   description            = "Lambda function ${each.key}"
   integration_type       = "AWS_PROXY"
   integration_method     = "POST"
-  integration_uri        = each.value[0]
+  integration_uri        = each.value[0].invoke_arn
   payload_format_version = local.payload_format_version
   timeout_milliseconds   = var.integration_timeout_milliseconds
 }
@@ -122,6 +122,32 @@ resource "aws_lambda_permission" "invoke" {
   statement_id  = "AllowHttpApi-${aws_apigatewayv2_api.this.id}"
   action        = "lambda:InvokeFunction"
   function_name = each.key
+  qualifier     = each.value[0].qualifier
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
+}
+
+# Optional custom domain: a regional endpoint with the given certificate, TLS 1.2 minimum, and
+# the stage mapped under base_path (or at the root).
+resource "aws_apigatewayv2_domain_name" "this" {
+  count = var.domain_name == null ? 0 : 1
+
+  domain_name = var.domain_name.domain_name
+
+  domain_name_configuration {
+    certificate_arn = var.domain_name.certificate_arn
+    endpoint_type   = "REGIONAL"
+    security_policy = "TLS_1_2"
+  }
+
+  tags = var.tags
+}
+
+resource "aws_apigatewayv2_api_mapping" "this" {
+  count = var.domain_name == null ? 0 : 1
+
+  api_id          = aws_apigatewayv2_api.this.id
+  domain_name     = aws_apigatewayv2_domain_name.this[0].id
+  stage           = aws_apigatewayv2_stage.default.id
+  api_mapping_key = var.domain_name.base_path
 }
