@@ -1,7 +1,7 @@
 # The Lambda zips, uploaded to S3 and deployed from there: the provider creates functions from
 # S3 concurrently, whereas from a local filename it creates them one at a time.
 locals {
-  create_artifacts_bucket = var.artifacts_bucket_name == null
+  create_artifacts_bucket = var.existing_artifacts_bucket == null
 
   # Bucket names are global: the account and region make the created one unique. A long prefix and
   # environment are cut, with a hash of the full stem so that two long names still differ, to keep the
@@ -20,7 +20,7 @@ locals {
   # only once versioning and default encryption apply to them. Not from the lifecycle: it only
   # expires superseded versions later, and the provider waits ~30-40 s after creating it for S3's
   # eventual consistency, which would otherwise delay every function behind it.
-  artifacts_bucket = local.create_artifacts_bucket ? one(aws_s3_bucket_server_side_encryption_configuration.artifacts[*].bucket) : var.artifacts_bucket_name
+  artifacts_bucket = local.create_artifacts_bucket ? one(aws_s3_bucket_server_side_encryption_configuration.artifacts[*].bucket) : var.existing_artifacts_bucket.name
 }
 
 resource "aws_s3_bucket" "artifacts" {
@@ -40,7 +40,7 @@ resource "aws_s3_bucket" "artifacts" {
   lifecycle {
     precondition {
       condition     = can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", local.created_artifacts_bucket_name)) && !startswith(local.created_artifacts_bucket_name, "xn--") && !startswith(local.created_artifacts_bucket_name, "sthree-")
-      error_message = "The artifacts bucket name derived from name_prefix and environment is not a valid S3 bucket name; set artifacts_bucket_name."
+      error_message = "The artifacts bucket name derived from name_prefix and environment is not a valid S3 bucket name; set existing_artifacts_bucket."
     }
   }
 }

@@ -392,7 +392,7 @@ module "functions" {
 
   # Deployed from the uploaded copy (see artifacts.tf); the local zip's hash still redeploys a
   # changed zip, and the pinned version is the one uploaded by this apply (an unversioned bucket
-  # given in artifacts_bucket_name reports none).
+  # given in existing_artifacts_bucket reports none).
   zip_path          = aws_s3_object.artifacts[each.key].source
   s3_bucket         = aws_s3_object.artifacts[each.key].bucket
   s3_key            = aws_s3_object.artifacts[each.key].key

@@ -23,7 +23,7 @@ module "monitoring" {
   }
 
   alarms        = var.alarm_thresholds
-  topic_arn     = var.existing_alarm_topic_arn
+  topic         = var.existing_alarm_topic
   subscriptions = var.alarm_subscriptions
   kms_key_id    = var.alarm_topic_kms_key_id
   runbook_url   = coalesce(var.runbook_base_url, "docs/operating.md")

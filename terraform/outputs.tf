@@ -129,7 +129,7 @@ output "artifacts_bucket_name" {
 }
 
 output "alarm_topic_arn" {
-  description = "SNS topic every alarm notifies (on ALARM and OK): the created one or existing_alarm_topic_arn (null with monitoring_enabled = false)."
+  description = "SNS topic every alarm notifies (on ALARM and OK): the created one or existing_alarm_topic's (null with monitoring_enabled = false)."
   value       = one(module.monitoring[*].topic_arn)
 }
 
@@ -210,7 +210,7 @@ output "artifacts_bucket_arn" {
 }
 
 output "alarm_topic_kms_key_arn" {
-  description = "KMS key created for the alarm topic (null with existing_alarm_topic_arn, alarm_topic_kms_key_id or monitoring_enabled = false)."
+  description = "KMS key created for the alarm topic (null with existing_alarm_topic, alarm_topic_kms_key_id or monitoring_enabled = false)."
   value       = try(module.monitoring[0].kms_key_arn, null)
 }
 

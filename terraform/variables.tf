@@ -126,26 +126,28 @@ variable "artifacts_dir" {
   }
 }
 
-variable "artifacts_bucket_name" {
-  description = "Existing S3 bucket (in the provider's region) to upload the Lambda zips to, under <name_prefix>-<environment>/; null = create a versioned, encrypted bucket <name_prefix>-<environment>-artifacts-<account>-<region>. The deployer needs s3:PutObject, s3:GetObject and s3:GetObjectVersion on it."
-  type        = string
-  default     = null
+variable "existing_artifacts_bucket" {
+  description = "Existing S3 bucket (in the provider's region) to upload the Lambda zips to, under <name_prefix>-<environment>/: { name = ... } (an object, so that a bucket the caller creates in the same apply works); null = create a versioned, encrypted bucket <name_prefix>-<environment>-artifacts-<account>-<region>. The deployer needs s3:PutObject, s3:GetObject and s3:GetObjectVersion on it."
+  type = object({
+    name = string
+  })
+  default = null
 
   validation {
-    condition     = var.artifacts_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.artifacts_bucket_name, "-")))
-    error_message = "artifacts_bucket_name must be null or a valid S3 bucket name (3-63 lowercase letters, digits, '.' or '-')."
+    condition     = var.existing_artifacts_bucket == null || try(can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.existing_artifacts_bucket.name)), true)
+    error_message = "existing_artifacts_bucket.name must be a valid S3 bucket name (3-63 lowercase letters, digits, '.' or '-')."
   }
 }
 
 variable "artifacts_bucket_force_destroy" {
-  description = "Let destroy delete the created artifacts bucket even when it holds objects this configuration did not upload (the uploaded zips are deleted with all their versions anyway). For emulators and throwaway workspaces. Ignored with artifacts_bucket_name."
+  description = "Let destroy delete the created artifacts bucket even when it holds objects this configuration did not upload (the uploaded zips are deleted with all their versions anyway). For emulators and throwaway workspaces. Ignored with existing_artifacts_bucket."
   type        = bool
   default     = false
   nullable    = false
 }
 
 variable "artifacts_kms_key_arn" {
-  description = "Customer-managed KMS key ARN for the created artifacts bucket's default encryption (null = SSE-S3, AES256). The deployer then needs kms:GenerateDataKey and kms:Decrypt on it. Ignored with artifacts_bucket_name."
+  description = "Customer-managed KMS key ARN for the created artifacts bucket's default encryption (null = SSE-S3, AES256). The deployer then needs kms:GenerateDataKey and kms:Decrypt on it. Ignored with existing_artifacts_bucket."
   type        = string
   default     = null
 
@@ -156,7 +158,7 @@ variable "artifacts_kms_key_arn" {
 }
 
 variable "artifacts_noncurrent_version_days" {
-  description = "Days a superseded Lambda zip version is kept in the created artifacts bucket before it expires (functions run a copy made at deploy time); null keeps every version (no lifecycle rule). Ignored with artifacts_bucket_name."
+  description = "Days a superseded Lambda zip version is kept in the created artifacts bucket before it expires (functions run a copy made at deploy time); null keeps every version (no lifecycle rule). Ignored with existing_artifacts_bucket."
   type        = number
   default     = 30
 
@@ -558,19 +560,21 @@ variable "alarm_thresholds" {
   }
 }
 
-variable "existing_alarm_topic_arn" {
-  description = "Existing SNS topic the alarms notify instead of one created here (null = create a topic with its own KMS key). Its policy must let cloudwatch.amazonaws.com publish, and its KMS key (if any) must let CloudWatch use it; alarm_subscriptions and alarm_topic_kms_key_id do not apply then."
-  type        = string
-  default     = null
+variable "existing_alarm_topic" {
+  description = "Existing SNS topic the alarms notify instead of one created here: { arn = ... } (an object, so that a topic the caller creates in the same apply works); null = create a topic with its own KMS key. Its policy must let cloudwatch.amazonaws.com publish, and its KMS key (if any) must let CloudWatch use it; alarm_subscriptions and alarm_topic_kms_key_id do not apply then."
+  type = object({
+    arn = string
+  })
+  default = null
 
   validation {
-    condition     = var.existing_alarm_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", coalesce(var.existing_alarm_topic_arn, "-")))
-    error_message = "existing_alarm_topic_arn must be null or an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<name>)."
+    condition     = var.existing_alarm_topic == null || try(can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.existing_alarm_topic.arn)), true)
+    error_message = "existing_alarm_topic.arn must be an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<name>)."
   }
 
   validation {
-    condition     = var.existing_alarm_topic_arn == null || (length(var.alarm_subscriptions) == 0 && var.alarm_topic_kms_key_id == null)
-    error_message = "alarm_subscriptions and alarm_topic_kms_key_id configure a created topic: leave them empty with existing_alarm_topic_arn (subscribe where that topic is managed)."
+    condition     = var.existing_alarm_topic == null || (length(var.alarm_subscriptions) == 0 && var.alarm_topic_kms_key_id == null)
+    error_message = "alarm_subscriptions and alarm_topic_kms_key_id configure a created topic: leave them empty with existing_alarm_topic (subscribe where that topic is managed)."
   }
 }
 

@@ -5,33 +5,21 @@ created through the AWS APIs, plan again (no changes), destroy."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from babelcast_devstack.emulator import emulator_environment, moto_server
-from babelcast_devstack.terraform import Terraform, cli_config, repository_root
+from babelcast_devstack.terraform import Terraform
 
 from tests.support.report import record
+from tests.support.terraform_runs import ROOT, Deployment, applied, package, terraform_env
 from tests.support.terraform_source import functions, http_routes
 
 pytestmark = pytest.mark.terraform
-ROOT = repository_root()
 LOCAL_ORIGINS = ["http://localhost:5173", "http://127.0.0.1:5173"]
 ALARM_SUBSCRIPTION = {"protocol": "email", "endpoint": "oncall@example.com"}
-
-
-def terraform_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
-    if config := cli_config(ROOT):
-        env["TF_CLI_CONFIG_FILE"] = config
-    return env
 
 
 def test_terraform_fmt_is_clean() -> None:
@@ -77,40 +65,17 @@ def test_terraform_validate(directory: str, tmp_path: Path) -> None:
         (ROOT / directory / ".terraform.lock.hcl").unlink(missing_ok=True)
 
 
-@dataclass
-class Deployment:
-    terraform: Terraform
-    outputs: dict[str, Any]
-    session: boto3.session.Session
-    endpoint: str
-
-    def client(self, service: str) -> Any:
-        return self.session.client(service, endpoint_url=self.endpoint)  # type: ignore[call-overload]
-
-
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     base = tmp_path_factory.mktemp("tf")
-    artifacts = base / "dist"
-    subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "package_functions.py"), "--out", str(artifacts)],
-        check=True,
-        capture_output=True,
-    )
-    with moto_server(log_path=base / "moto.log") as endpoint:
-        terraform = Terraform.scratch_copy(ROOT, base / "terraform", emulator_environment(endpoint))
+    artifacts = package(base / "dist")
+
+    def prepare(terraform: Terraform) -> None:
         # as an operator would add a subscription; the zips of this run
         terraform.override_module("tests", artifacts_dir=str(artifacts), alarm_subscriptions=[ALARM_SUBSCRIPTION])
-        terraform.init()
-        terraform.run("apply", "-auto-approve", timed="apply")
-        session = boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
-        )
-        yield Deployment(terraform, terraform.outputs(), session, endpoint)
-        if "destroy" not in terraform.timings:
-            terraform.run("destroy", "-auto-approve", check=False)
-        for name, seconds in terraform.timings.items():
-            record("terraform onto moto (seconds)", name, seconds)
+
+    with applied(base, "environments/local", prepare, report="terraform onto moto (seconds)") as deployment:
+        yield deployment
 
 
 def test_outputs_name_the_stack(deployment: Deployment) -> None:

@@ -25,7 +25,7 @@ module "babelcast" {
   # Lambda artifacts built by the packaging script: <artifacts_dir>/<function key>.zip, uploaded
   # to a created bucket (versioned, SSE-S3, TLS only) and deployed from there.
   artifacts_dir                  = "${path.root}/../../../dist"
-  artifacts_bucket_name          = null # or an existing bucket in the same region
+  existing_artifacts_bucket      = null # or { name = "<an existing bucket in the same region>" }
   artifacts_bucket_force_destroy = false
   artifacts_kms_key_arn          = null # SSE-S3 (AES256)
   # Superseded zip versions expire after this many days (functions run a copy made at deploy).
@@ -67,10 +67,10 @@ module "babelcast" {
   kinesis_kms_key_arn           = null # AWS-managed alias/aws/kinesis
 
   # Alarms to an SNS topic (KMS key created for it) and a CloudWatch dashboard; docs/operating.md.
-  monitoring_enabled       = true
-  runbook_base_url         = "https://git.example.com/speech/babelcast/blob/v0.1.0/docs/operating.md"
-  existing_alarm_topic_arn = null # or the estate's own alarm topic (then no subscriptions here)
-  alarm_topic_kms_key_id   = null # or a key whose policy lets cloudwatch.amazonaws.com use it
+  monitoring_enabled     = true
+  runbook_base_url       = "https://git.example.com/speech/babelcast/blob/v0.1.0/docs/operating.md"
+  existing_alarm_topic   = null # or { arn = <the estate's alarm topic> } (then no subscriptions here)
+  alarm_topic_kms_key_id = null # or a key whose policy lets cloudwatch.amazonaws.com use it
   alarm_subscriptions = [
     { protocol = "email", endpoint = "oncall@example.com" },
   ]

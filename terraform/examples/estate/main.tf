@@ -107,8 +107,8 @@ module "babelcast" {
   existing_user_pool              = each.value.existing_user_pool
   legacy_session_creation_enabled = each.value.legacy_session_creation_enabled
 
-  artifacts_dir         = local.artifacts_dir
-  artifacts_bucket_name = aws_s3_bucket.artifacts.id
+  artifacts_dir             = local.artifacts_dir
+  existing_artifacts_bucket = { name = aws_s3_bucket.artifacts.id }
 
   runbook_base_url       = "https://git.example.com/speech/babelcast/blob/v0.1.0/docs/operating.md"
   point_in_time_recovery = false
@@ -127,8 +127,8 @@ module "babelcast_standby" {
   environment = "qa"
   tags        = { CostCenter = "speech-qa", Role = "standby" }
 
-  artifacts_dir         = local.artifacts_dir
-  artifacts_bucket_name = aws_s3_bucket.standby_artifacts[0].id
+  artifacts_dir             = local.artifacts_dir
+  existing_artifacts_bucket = { name = aws_s3_bucket.standby_artifacts[0].id }
 
   runbook_base_url       = "https://git.example.com/speech/babelcast/blob/v0.1.0/docs/operating.md"
   point_in_time_recovery = false

@@ -10,10 +10,10 @@ locals {
   runbook = var.runbook_url
 
   # An existing topic (the estate's own alarm routing) replaces the topic, its key and policy.
-  create_topic   = var.topic_arn == null
+  create_topic   = var.topic == null
   create_kms_key = local.create_topic && var.encryption_enabled && var.kms_key_id == null
-  topic_kms_key  = var.encryption_enabled ? coalesce(var.kms_key_id, one(aws_kms_key.topic[*].arn)) : null
-  topic_arn      = local.create_topic ? one(aws_sns_topic.alarms[*].arn) : var.topic_arn
+  topic_kms_key  = local.create_topic && var.encryption_enabled ? coalesce(var.kms_key_id, one(aws_kms_key.topic[*].arn)) : null
+  topic_arn      = local.create_topic ? one(aws_sns_topic.alarms[*].arn) : var.topic.arn
 
   actions = [local.topic_arn]
 

@@ -1,5 +1,5 @@
 output "topic_arn" {
-  description = "ARN of the SNS topic every alarm notifies (on ALARM and on OK): the created one, or topic_arn."
+  description = "ARN of the SNS topic every alarm notifies (on ALARM and on OK): the created one, or topic's."
   value       = local.topic_arn
 }
 

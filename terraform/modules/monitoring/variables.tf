@@ -183,19 +183,21 @@ variable "alarms" {
   }
 }
 
-variable "topic_arn" {
-  description = "Existing SNS topic the alarms notify (null = create one, with its key and policy). Its policy must let cloudwatch.amazonaws.com publish, and a KMS key encrypting it must let CloudWatch use it; subscriptions, kms_key_id and encryption_enabled then do not apply."
-  type        = string
-  default     = null
+variable "topic" {
+  description = "Existing SNS topic the alarms notify, as { arn = ... } (null = create one, with its key and policy). An object, so that a topic created in the same apply works. Its policy must let cloudwatch.amazonaws.com publish, and a KMS key encrypting it must let CloudWatch use it; subscriptions, kms_key_id and encryption_enabled then do not apply."
+  type = object({
+    arn = string
+  })
+  default = null
 
   validation {
-    condition     = var.topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", coalesce(var.topic_arn, "-")))
-    error_message = "topic_arn must be null or an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<name>)."
+    condition     = var.topic == null || try(can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.topic.arn)), true)
+    error_message = "topic.arn must be an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<name>)."
   }
 
   validation {
-    condition     = var.topic_arn == null || length(var.subscriptions) == 0
-    error_message = "subscriptions cannot be combined with topic_arn: subscribe to the existing topic where it is managed."
+    condition     = var.topic == null || length(var.subscriptions) == 0
+    error_message = "subscriptions cannot be combined with topic: subscribe to the existing topic where it is managed."
   }
 }
 
