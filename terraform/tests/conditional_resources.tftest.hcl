@@ -62,7 +62,7 @@ run "existing_pool_and_topic_are_used_not_created" {
   }
 
   assert {
-    condition     = length(output.alarm_names) == 16
+    condition     = length(output.alarm_names) == 15
     error_message = "Every alarm still exists, notifying the existing topic."
   }
 }
