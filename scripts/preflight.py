@@ -47,9 +47,16 @@ def read_root(directory: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """(aws provider settings, module "babelcast" arguments) of a root's main.tf."""
     with (directory / "main.tf").open() as handle:
         parsed = hcl2.load(handle)
-    providers = [_plain(body) for block in parsed.get("provider", []) for label, body in block.items() if label.strip('"') == "aws"]
+    providers = [
+        _plain(body)
+        for block in parsed.get("provider", [])
+        for label, body in block.items()
+        if label.strip('"') == "aws"
+    ]
     primary = next((p for p in providers if "alias" not in p), providers[0] if providers else {})
-    modules = [body for block in parsed.get("module", []) for label, body in block.items() if label.strip('"') == MODULE]
+    modules = [
+        body for block in parsed.get("module", []) for label, body in block.items() if label.strip('"') == MODULE
+    ]
     if not modules:
         raise SystemExit(f'{directory / "main.tf"} has no module "{MODULE}" block')
     return primary, _plain(modules[0])
@@ -112,7 +119,8 @@ class Preflight:
             if current:
                 self.report.warn(
                     f"API Gateway in {self.region} already logs through {current}; this apply will replace it with "
-                    "the module's role (manage_apigateway_account_logging = true): keep it true in one configuration only."
+                    "the module's role (manage_apigateway_account_logging = true): keep it true in one "
+                    "configuration only."
                 )
             else:
                 self.report.ok(f"the API Gateway CloudWatch Logs role of {self.region} will be created by this apply")
@@ -127,7 +135,9 @@ class Preflight:
         try:
             role = self.client("iam").get_role(RoleName=current.rsplit("/", 1)[-1])["Role"]
         except (ClientError, BotoCoreError) as error:
-            self.report.miss(f"API Gateway's CloudWatch Logs role {current} cannot be found ({_error(error)}): recreate it.")
+            self.report.miss(
+                f"API Gateway's CloudWatch Logs role {current} cannot be found ({_error(error)}): recreate it."
+            )
             return
         trusted = str(role.get("AssumeRolePolicyDocument", ""))
         if "apigateway.amazonaws.com" not in trusted:
@@ -177,7 +187,10 @@ class Preflight:
             self.report.warn(f"{label} is set by an expression: not checked")
             return
         if arn.split(":")[3] != self.region:
-            self.report.miss(f"the certificate of {name} ({label}) is in {arn.split(':')[3]}; a regional API needs one in {self.region}.")
+            self.report.miss(
+                f"the certificate of {name} ({label}) is in {arn.split(':')[3]}; "
+                f"a regional API needs one in {self.region}."
+            )
             return
         try:
             certificate = self.client("acm").describe_certificate(CertificateArn=arn)["Certificate"]
@@ -187,7 +200,10 @@ class Preflight:
         names = {certificate.get("DomainName", ""), *certificate.get("SubjectAlternativeNames", [])}
         covered = name in names or any(n.startswith("*.") and name.split(".", 1)[-1] == n[2:] for n in names)
         if certificate.get("Status") != "ISSUED":
-            self.report.miss(f"the certificate for {name} ({label}) is {certificate.get('Status')}, not ISSUED: finish its validation.")
+            self.report.miss(
+                f"the certificate for {name} ({label}) is {certificate.get('Status')}, "
+                "not ISSUED: finish its validation."
+            )
         elif not covered:
             self.report.miss(f"the certificate {arn} does not cover {name} ({label}).")
         else:
@@ -200,12 +216,16 @@ class Preflight:
         try:
             limits = self.client("lambda").get_account_settings()["AccountLimit"]
         except (ClientError, BotoCoreError) as error:
-            self.report.warn(f"could not read the Lambda account settings ({_error(error)}): reserved concurrency {reserved} not checked")
+            self.report.warn(
+                f"could not read the Lambda account settings ({_error(error)}): "
+                f"reserved concurrency {reserved} not checked"
+            )
             return
         left = int(limits["UnreservedConcurrentExecutions"]) - reserved
         if left < MINIMUM_UNRESERVED:
             self.report.miss(
-                f"reserving {reserved} executions would leave {left} unreserved in {self.region}; Lambda keeps at least "
+                f"reserving {reserved} executions would leave {left} unreserved in {self.region}; "
+                "Lambda keeps at least "
                 f"{MINIMUM_UNRESERVED}: ask for a higher concurrency quota or reserve less (function_concurrency)."
             )
         else:
@@ -222,7 +242,9 @@ class Preflight:
             self.client("s3").head_bucket(Bucket=name)
             self.report.ok(f"artifacts bucket {name} is reachable")
         except (ClientError, BotoCoreError) as error:
-            self.report.miss(f"the artifacts bucket {name} (existing_artifacts_bucket) cannot be reached ({_error(error)}).")
+            self.report.miss(
+                f"the artifacts bucket {name} (existing_artifacts_bucket) cannot be reached ({_error(error)})."
+            )
 
 
 def run(directory: Path, session_factory: Callable[[], boto3.session.Session] = boto3.session.Session) -> Report:

@@ -41,7 +41,9 @@ def used_types() -> set[str]:
 
 
 def test_every_type_the_module_uses_has_its_provider_calls_listed() -> None:
-    assert used_types() - set(ACTIONS) == set(), "add the provider's calls for these types to tests/support/deployer_actions.py"
+    assert used_types() - set(ACTIONS) == set(), (
+        "add the provider's calls for these types to tests/support/deployer_actions.py"
+    )
     assert set(ACTIONS) - used_types() == set(), "the module no longer uses these types: drop them"
 
 
@@ -69,4 +71,7 @@ def test_named_resources_are_scoped_to_the_name_prefix() -> None:
             if statement["Sid"].startswith("Own") and not resource.endswith((":key/*", ":event-source-mapping:*")):
                 assert "babelcast-" in resource, (statement["Sid"], resource)
     (passing,) = [s for s in _statements() if _listed(s["Action"]) == ["iam:PassRole"]]
-    assert passing["Condition"]["StringEquals"]["iam:PassedToService"] == ["lambda.amazonaws.com", "apigateway.amazonaws.com"]
+    assert passing["Condition"]["StringEquals"]["iam:PassedToService"] == [
+        "lambda.amazonaws.com",
+        "apigateway.amazonaws.com",
+    ]

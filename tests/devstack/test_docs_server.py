@@ -76,7 +76,9 @@ def test_serves_the_viewer_its_assets_and_the_documents_pointing_at_the_stack() 
 
 def test_the_viewer_origin_joins_the_environment_cors_origins(tmp_path: Path) -> None:
     root = tmp_path / "main.tf"
-    root.write_text('module "babelcast" {\n  log_level = "DEBUG"\n  cors_allowed_origins = ["http://localhost:5173"]\n}\n')
+    root.write_text(
+        'module "babelcast" {\n  log_level = "DEBUG"\n  cors_allowed_origins = ["http://localhost:5173"]\n}\n'
+    )
     assert cors_origins_with(tmp_path, "http://127.0.0.1:8002") == ["http://localhost:5173", "http://127.0.0.1:8002"]
     assert cors_origins_with(tmp_path, "http://localhost:5173") == ["http://localhost:5173"]
     root.write_text('module "babelcast" {\n  log_level = "DEBUG"\n}\n')

@@ -50,7 +50,9 @@ def test_three_copies_each_with_its_own_resources(estate: Deployment) -> None:
         assert len(primary[kind]) == 2 * len(standby[kind]) > 0, kind
         assert len(set(primary[kind])) == len(primary[kind]), kind
     assert sorted(primary["tables"]) == sorted(
-        f"speech-{env}-{table}" for env in ("qa", "demo") for table in ("sessions", "rate-limits", "connections", "audio-buffer")
+        f"speech-{env}-{table}"
+        for env in ("qa", "demo")
+        for table in ("sessions", "rate-limits", "connections", "audio-buffer")
     )
     assert sorted(standby["tables"]) == sorted(t for t in primary["tables"] if t.startswith("speech-qa-"))
 
@@ -78,7 +80,9 @@ def test_demo_signs_in_with_the_estate_pool_and_qa_with_its_own(estate: Deployme
     assert copies["qa"]["user_pool_id"] not in {shared, copies["qa-standby"]["user_pool_id"]}
     api = estate.client("apigatewayv2")
     demo_api = next(a for a in api.get_apis()["Items"] if a["Name"] == "speech-demo-http")
-    (authorizer_id,) = {r["AuthorizerId"] for r in api.get_routes(ApiId=demo_api["ApiId"])["Items"] if r.get("AuthorizerId")}
+    (authorizer_id,) = {
+        r["AuthorizerId"] for r in api.get_routes(ApiId=demo_api["ApiId"])["Items"] if r.get("AuthorizerId")
+    }
     issuer = api.get_authorizer(ApiId=demo_api["ApiId"], AuthorizerId=authorizer_id)["JwtConfiguration"]["Issuer"]
     assert issuer == f"https://cognito-idp.{PRIMARY}.amazonaws.com/{shared}"
     pools = {p["Id"] for p in estate.client("cognito-idp").list_user_pools(MaxResults=60)["UserPools"]}

@@ -25,7 +25,9 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def preflight(endpoint: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in terraform_env().items() if not k.startswith("AWS_")} | emulator_environment(endpoint, REGION)
+    env = {k: v for k, v in terraform_env().items() if not k.startswith("AWS_")} | emulator_environment(
+        endpoint, REGION
+    )
     return subprocess.run([sys.executable, str(ROOT / "scripts" / "preflight.py"), *args], env=env,
                           capture_output=True, text=True, check=False, timeout=120)  # fmt: skip
 
@@ -66,8 +68,11 @@ def test_what_is_missing_then_present(endpoint: str, tmp_path: Path) -> None:
     def client(service: str) -> Any:
         return emulator_client(endpoint, REGION, service)
 
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                     "Principal": {"Service": "apigateway.amazonaws.com"}}]}  # fmt: skip
+    principal = {"Service": "apigateway.amazonaws.com"}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": principal}],
+    }
     role = client("iam").create_role(RoleName="apigateway-logs", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
     client("apigateway").update_account(
         patchOperations=[{"op": "replace", "path": "/cloudwatchRoleArn", "value": role["Arn"]}]

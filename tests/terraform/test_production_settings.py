@@ -71,7 +71,9 @@ def test_staging_is_refused_by_another_account_then_planned(tmp_path_factory: py
         on_the_emulator(staging.terraform, artifacts)
         plan = staging.plan()
     assert_production_plan(plan, "staging")
-    sweeper = next(f for f in resources(plan, "aws_lambda_function") if f["values"]["function_name"].endswith("-sweeper"))
+    sweeper = next(
+        f for f in resources(plan, "aws_lambda_function") if f["values"]["function_name"].endswith("-sweeper")
+    )
     assert sweeper["values"]["reserved_concurrent_executions"] == 1
     tables = resources(plan, "aws_dynamodb_table")
     assert {t["values"]["deletion_protection_enabled"] for t in tables} == {False}
@@ -88,7 +90,9 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Deployment,
         terraform.init()
         saved.update(Deployment(terraform, {}, "").plan())
         # the one part moto cannot take (see the module docstring), checked in the plan above
-        terraform.override("emulator", {"resource": {"aws_s3_bucket_policy": {"artifacts": {"count": 0}}}}, directory="../..")
+        terraform.override(
+            "emulator", {"resource": {"aws_s3_bucket_policy": {"artifacts": {"count": 0}}}}, directory="../.."
+        )
 
     with applied(base, "environments/prod", prepare, report="prod onto moto (seconds)") as deployment:
         yield deployment, saved
@@ -124,7 +128,9 @@ def test_prod_applied_encrypts_expires_and_protects(prod: tuple[Deployment, dict
     backups = dynamodb.describe_continuous_backups(TableName=sessions)["ContinuousBackupsDescription"]
     assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
     sweeper = outputs["functions"]["connection_sweeper"]["function_name"]
-    assert deployment.client("lambda").get_function_concurrency(FunctionName=sweeper)["ReservedConcurrentExecutions"] == 1
+    assert (
+        deployment.client("lambda").get_function_concurrency(FunctionName=sweeper)["ReservedConcurrentExecutions"] == 1
+    )
     # the queues behind the stream mappings and the schedule are encrypted
     sqs = deployment.client("sqs")
     for queue in outputs["queues"].values():
@@ -137,7 +143,9 @@ def test_prod_alarms_link_the_runbook_and_notify_an_encrypted_topic(prod: tuple[
     outputs = deployment.outputs
     alarms = [
         a
-        for page in deployment.client("cloudwatch").get_paginator("describe_alarms").paginate(AlarmNamePrefix="babelcast-prod-")
+        for page in deployment.client("cloudwatch")
+        .get_paginator("describe_alarms")
+        .paginate(AlarmNamePrefix="babelcast-prod-")
         for a in page["MetricAlarms"]
     ]
     assert sorted(a["AlarmName"] for a in alarms) == outputs["alarm_names"]

@@ -33,12 +33,14 @@ def test_terraform_fmt_is_clean() -> None:
     assert result.returncode == 0, result.stdout
 
 
-ENVIRONMENT_ROOTS = sorted(str(p.parent.relative_to(ROOT)) for p in (ROOT / "terraform" / "environments").glob("*/main.tf"))
+ENVIRONMENT_ROOTS = sorted(
+    str(p.parent.relative_to(ROOT)) for p in (ROOT / "terraform" / "environments").glob("*/main.tf")
+)
 EXAMPLES = sorted(str(p.parent.relative_to(ROOT)) for p in (ROOT / "terraform" / "examples").glob("*/main.tf"))
 
 
 def test_every_environment_root_commits_its_lock_file() -> None:
-    assert set(Path(r).name for r in ENVIRONMENT_ROOTS) == {"local", "dev", "staging", "prod"}
+    assert {Path(r).name for r in ENVIRONMENT_ROOTS} == {"local", "dev", "staging", "prod"}
     for root in ENVIRONMENT_ROOTS:
         lock = (ROOT / root / ".terraform.lock.hcl").read_text()
         assert 'provider "registry.terraform.io/hashicorp/aws"' in lock, root
@@ -464,7 +466,6 @@ def test_the_sweeper_schedule_retries_then_parks_in_an_alarmed_queue(deployment:
     assert statement["Condition"]["ArnEquals"]["aws:SourceArn"].endswith(":rule/babelcast-local-connection-sweep")
     alarm = _alarms(deployment)["babelcast-local-failure-queue-schedule-failures-critical"]
     assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": queue["name"]}]
-
 
 
 def test_zz_destroy_removes_everything(deployment: Deployment) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import StreamShard, Table
 from moto.kinesis.models import Stream
+from moto.kinesis.responses import KinesisResponse
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
 
@@ -88,8 +89,6 @@ def _stream_survives_rollback() -> None:
 def _stream_tags_on_create() -> None:
     """AWS applies the Tags of a CreateStream request; moto drops them, so every later plan would
     show the streams' tags as a change. Apply them as AWS does."""
-    from moto.kinesis.responses import KinesisResponse
-
     original = KinesisResponse.create_stream
 
     def create_stream(self: Any) -> Any:
