@@ -16,6 +16,8 @@ locals {
     local.artifacts_bucket_suffix,
   ])
 
+  created_artifacts_bucket_arn = "arn:${local.partition}:s3:::${local.created_artifacts_bucket_name}"
+
   # Taken from the encryption configuration (which follows versioning), so objects are uploaded
   # only once versioning and default encryption apply to them. Not from the lifecycle: it only
   # expires superseded versions later, and the provider waits ~30-40 s after creating it for S3's
@@ -59,10 +61,11 @@ data "aws_iam_policy_document" "artifacts_bucket" {
   count = local.create_artifacts_bucket && local.emulator.artifacts_bucket_tls_policy ? 1 : 0
 
   statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.artifacts[0].arn, "${aws_s3_bucket.artifacts[0].arn}/*"]
+    sid     = "DenyInsecureTransport"
+    effect  = "Deny"
+    actions = ["s3:*"]
+    # Built from the name rather than the bucket's arn, so the plan shows the whole document.
+    resources = [local.created_artifacts_bucket_arn, "${local.created_artifacts_bucket_arn}/*"]
 
     principals {
       type        = "*"
