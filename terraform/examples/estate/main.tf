@@ -110,8 +110,7 @@ module "babelcast" {
   artifacts_dir             = local.artifacts_dir
   existing_artifacts_bucket = { name = aws_s3_bucket.artifacts.id }
 
-  runbook_base_url       = "https://git.example.com/speech/babelcast/blob/v0.1.0/docs/operating.md"
-  point_in_time_recovery = false
+  runbook_base_url = "https://git.example.com/speech/babelcast/blob/v0.1.0/docs/operating.md"
 
   depends_on = [aws_s3_bucket_versioning.artifacts]
 }
@@ -130,8 +129,7 @@ module "babelcast_standby" {
   artifacts_dir             = local.artifacts_dir
   existing_artifacts_bucket = { name = aws_s3_bucket.standby_artifacts[0].id }
 
-  runbook_base_url       = "https://git.example.com/speech/babelcast/blob/v0.1.0/docs/operating.md"
-  point_in_time_recovery = false
+  runbook_base_url = "https://git.example.com/speech/babelcast/blob/v0.1.0/docs/operating.md"
   # The standby region's account settings were never touched: the module sets its API Gateway
   # CloudWatch role there (the primary region's baseline already has one).
   manage_apigateway_account_logging = true
