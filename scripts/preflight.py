@@ -3,7 +3,7 @@
 apply, and say in plain words what is missing. Reads only (Get/Describe/List calls).
 
     make preflight WORKSPACE=prod      # = python scripts/preflight.py prod
-    python scripts/preflight.py --root path/to/your/root   # any root calling the module
+    python scripts/preflight.py --root ../estate/babelcast   # any configuration calling the module
 
 Settings come from the root's main.tf: the aws provider block (region, allowed_account_ids) and
 the module "babelcast" block. A setting given as an expression (a reference to another resource)
