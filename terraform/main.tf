@@ -196,7 +196,6 @@ module "http_api" {
 
   throttling                = var.http_throttling
   access_log_retention_days = var.log_retention_days
-  domain_name               = var.http_api_domain
 
   tags = local.tags
 }
@@ -226,11 +225,31 @@ module "websocket_api" {
   stage_name                = var.websocket_stage_name
   throttling                = var.websocket_throttling
   access_log_retention_days = var.log_retention_days
-  domain_name               = var.websocket_api_domain
 
   tags = local.tags
 
   # AWS refuses the stage's access logs until the account has its API Gateway CloudWatch role
   # (prerequisites.tf); when this module sets it, the stage waits for it.
   depends_on = [aws_api_gateway_account.this]
+}
+
+# Optional custom domains, one per API (API Gateway maps a domain to HTTP or to WebSocket APIs).
+module "http_api_domain" {
+  source = "./modules/api-domain"
+  count  = var.http_api_domain == null ? 0 : 1
+
+  domain = var.http_api_domain
+  api_id = module.http_api.api_id
+  stage  = module.http_api.stage_name
+  tags   = local.tags
+}
+
+module "websocket_api_domain" {
+  source = "./modules/api-domain"
+  count  = var.websocket_api_domain == null ? 0 : 1
+
+  domain = var.websocket_api_domain
+  api_id = module.websocket_api.api_id
+  stage  = module.websocket_api.stage_name
+  tags   = local.tags
 }

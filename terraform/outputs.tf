@@ -227,21 +227,21 @@ output "apigateway_cloudwatch_role_arn" {
 output "http_api_domain" {
   description = "Custom domain of the HTTP API: domain_name, url, target_domain_name and hosted_zone_id (point DNS there), api_mapping_id; null without http_api_domain."
   value = var.http_api_domain == null ? null : {
-    domain_name        = module.http_api.domain_name
-    url                = "https://${module.http_api.domain_name}${var.http_api_domain.base_path == null ? "" : "/${var.http_api_domain.base_path}"}"
-    target_domain_name = module.http_api.domain_target.target_domain_name
-    hosted_zone_id     = module.http_api.domain_target.hosted_zone_id
-    api_mapping_id     = module.http_api.api_mapping_id
+    domain_name        = module.http_api_domain[0].domain_name
+    url                = "https://${module.http_api_domain[0].domain_name}${var.http_api_domain.base_path == null ? "" : "/${var.http_api_domain.base_path}"}"
+    target_domain_name = module.http_api_domain[0].target_domain_name
+    hosted_zone_id     = module.http_api_domain[0].hosted_zone_id
+    api_mapping_id     = module.http_api_domain[0].api_mapping_id
   }
 }
 
 output "websocket_api_domain" {
   description = "Custom domain of the WebSocket API: domain_name, url (wss://, no stage in the path), target_domain_name and hosted_zone_id (point DNS there), api_mapping_id; null without websocket_api_domain."
   value = var.websocket_api_domain == null ? null : {
-    domain_name        = module.websocket_api.domain_name
-    url                = "wss://${module.websocket_api.domain_name}${var.websocket_api_domain.base_path == null ? "" : "/${var.websocket_api_domain.base_path}"}"
-    target_domain_name = module.websocket_api.domain_target.target_domain_name
-    hosted_zone_id     = module.websocket_api.domain_target.hosted_zone_id
-    api_mapping_id     = module.websocket_api.api_mapping_id
+    domain_name        = module.websocket_api_domain[0].domain_name
+    url                = "wss://${module.websocket_api_domain[0].domain_name}${var.websocket_api_domain.base_path == null ? "" : "/${var.websocket_api_domain.base_path}"}"
+    target_domain_name = module.websocket_api_domain[0].target_domain_name
+    hosted_zone_id     = module.websocket_api_domain[0].hosted_zone_id
+    api_mapping_id     = module.websocket_api_domain[0].api_mapping_id
   }
 }

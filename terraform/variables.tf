@@ -633,6 +633,12 @@ variable "http_api_domain" {
     base_path       = optional(string)
   })
   default = null
+
+  validation {
+    # The shape of each field is checked by modules/api-domain.
+    condition     = var.http_api_domain == null || try(length(var.http_api_domain.domain_name) > 0 && length(var.http_api_domain.certificate_arn) > 0, true)
+    error_message = "http_api_domain needs a domain_name and a certificate_arn."
+  }
 }
 
 variable "websocket_api_domain" {

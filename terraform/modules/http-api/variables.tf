@@ -179,28 +179,3 @@ variable "tags" {
   default     = {}
   nullable    = false
 }
-
-variable "domain_name" {
-  description = "Custom domain for the API (null = none): domain_name (e.g. api.example.com), certificate_arn (an issued ACM certificate for it in the API's region) and base_path (the path segment the API is mapped under; null = the domain's root). Point a DNS alias or CNAME at the target_domain_name output."
-  type = object({
-    domain_name     = string
-    certificate_arn = string
-    base_path       = optional(string)
-  })
-  default = null
-
-  validation {
-    condition     = var.domain_name == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name.domain_name))
-    error_message = "domain_name.domain_name must be a lowercase fully qualified domain name such as api.example.com."
-  }
-
-  validation {
-    condition     = var.domain_name == null || can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$", var.domain_name.certificate_arn))
-    error_message = "domain_name.certificate_arn must be an ACM certificate ARN (arn:<partition>:acm:<region>:<account>:certificate/<id>)."
-  }
-
-  validation {
-    condition     = var.domain_name == null || try(var.domain_name.base_path == null || can(regex("^[A-Za-z0-9._~-]{1,128}$", var.domain_name.base_path)), false)
-    error_message = "domain_name.base_path must be null or one path segment of 1-128 letters, digits, '.', '_', '~' or '-'."
-  }
-}

@@ -139,28 +139,3 @@ resource "aws_lambda_permission" "authorizer" {
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/authorizers/${aws_apigatewayv2_authorizer.connect[0].id}"
 }
-
-# Optional custom domain: a regional endpoint with the given certificate, TLS 1.2 minimum, and
-# the stage mapped under base_path (or at the root).
-resource "aws_apigatewayv2_domain_name" "this" {
-  count = var.domain_name == null ? 0 : 1
-
-  domain_name = var.domain_name.domain_name
-
-  domain_name_configuration {
-    certificate_arn = var.domain_name.certificate_arn
-    endpoint_type   = "REGIONAL"
-    security_policy = "TLS_1_2"
-  }
-
-  tags = var.tags
-}
-
-resource "aws_apigatewayv2_api_mapping" "this" {
-  count = var.domain_name == null ? 0 : 1
-
-  api_id          = aws_apigatewayv2_api.this.id
-  domain_name     = aws_apigatewayv2_domain_name.this[0].id
-  stage           = aws_apigatewayv2_stage.this.id
-  api_mapping_key = var.domain_name.base_path
-}

@@ -52,21 +52,3 @@ output "access_log_group_name" {
   description = "Name of the access log group."
   value       = aws_cloudwatch_log_group.access.name
 }
-
-output "domain_name" {
-  description = "Custom domain of the API (null without domain_name)."
-  value       = one(aws_apigatewayv2_domain_name.this[*].domain_name)
-}
-
-output "domain_target" {
-  description = "Where the custom domain's DNS record must point: target_domain_name (alias or CNAME target) and hosted_zone_id (for a Route 53 alias record); null without domain_name."
-  value = one([for d in aws_apigatewayv2_domain_name.this : {
-    target_domain_name = d.domain_name_configuration[0].target_domain_name
-    hosted_zone_id     = d.domain_name_configuration[0].hosted_zone_id
-  }])
-}
-
-output "api_mapping_id" {
-  description = "ID of the custom domain's API mapping (null without domain_name)."
-  value       = one(aws_apigatewayv2_api_mapping.this[*].id)
-}
