@@ -13,7 +13,8 @@ from babelcast_devstack.terraform import Terraform
 
 from tests.support.terraform_runs import Deployment, applied, package
 
-pytestmark = pytest.mark.terraform
+# three (or one) whole deployments applied in a fixture: far beyond the suite's default per-test timeout
+pytestmark = [pytest.mark.terraform, pytest.mark.timeout(1800)]
 PRIMARY, STANDBY = "us-east-1", "eu-west-1"
 COPIES = {"qa": PRIMARY, "demo": PRIMARY, "qa-standby": STANDBY}
 

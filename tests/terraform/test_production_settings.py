@@ -21,7 +21,8 @@ from babelcast_devstack.terraform import Terraform
 
 from tests.support.terraform_runs import EMULATOR_ACCOUNT, Deployment, applied, package, resources
 
-pytestmark = pytest.mark.terraform
+# three (or one) whole deployments applied in a fixture: far beyond the suite's default per-test timeout
+pytestmark = [pytest.mark.terraform, pytest.mark.timeout(1800)]
 RUNBOOK = "https://git.example.com/speech/babelcast/blob/main/docs/operating.md#"
 
 
