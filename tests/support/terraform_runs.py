@@ -59,6 +59,21 @@ class Deployment:
         return plan
 
 
+def destroy(terraform: Terraform, report: str) -> None:
+    """terraform destroy, run once more after the emulator's DeleteTable race (and only then)."""
+    try:
+        terraform.run("destroy", "-auto-approve", timed="destroy")
+    except RuntimeError as failed:
+        # Seen about once in ten runs on a loaded machine: the single-threaded emulator answers a
+        # DeleteTable late, the provider's SDK retries it, and the retry finds the table already
+        # gone. A second destroy refreshes, sees it gone and finishes; the callers still assert
+        # that nothing is left. Any other failure is a real one.
+        if "DeleteTable" not in str(failed) or "ResourceNotFoundException" not in str(failed):
+            raise
+        record(report, "destroy retried after a repeated DeleteTable", "yes")
+        terraform.run("destroy", "-auto-approve", timed="destroy")
+
+
 @contextmanager
 def applied(
     base: Path, configuration: str, prepare: Callable[[Terraform], None], *, report: str, apply: bool = True

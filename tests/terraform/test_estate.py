@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from babelcast_devstack.terraform import Terraform
 
-from tests.support.terraform_runs import Deployment, applied, package
+from tests.support.terraform_runs import Deployment, applied, destroy, package
 
 # three (or one) whole deployments applied in a fixture: far beyond the suite's default per-test timeout
 pytestmark = [pytest.mark.terraform, pytest.mark.timeout(1800)]
 PRIMARY, STANDBY = "us-east-1", "eu-west-1"
+REPORT = "estate example onto moto (seconds)"
 COPIES = {"qa": PRIMARY, "demo": PRIMARY, "qa-standby": STANDBY}
 
 
@@ -27,7 +28,7 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     def prepare(terraform: Terraform) -> None:
         terraform.override("tests", {"variable": {"artifacts_dir": {"default": str(artifacts)}}})
 
-    with applied(base, "examples/estate", prepare, report="estate example onto moto (seconds)") as deployment:
+    with applied(base, "examples/estate", prepare, report=REPORT) as deployment:
         yield deployment
 
 
@@ -96,7 +97,7 @@ def test_second_plan_of_the_estate_shows_no_changes(estate: Deployment) -> None:
 
 
 def test_zz_destroy_removes_every_copy(estate: Deployment) -> None:
-    estate.terraform.run("destroy", "-auto-approve", timed="destroy")
+    destroy(estate.terraform, REPORT)
     for region in (PRIMARY, STANDBY):
         names = _names(estate, region)
         assert all(not listed for listed in names.values()), (region, names)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from babelcast_devstack.terraform import Terraform
 
-from tests.support.terraform_runs import EMULATOR_ACCOUNT, Deployment, applied, package, resources
+from tests.support.terraform_runs import EMULATOR_ACCOUNT, Deployment, applied, destroy, package, resources
 
 # three (or one) whole deployments applied in a fixture: far beyond the suite's default per-test timeout
 pytestmark = [pytest.mark.terraform, pytest.mark.timeout(1800)]
@@ -163,7 +163,7 @@ def test_prod_second_plan_is_empty_and_destroy_needs_protection_off(prod: tuple[
     # as an operator retiring prod would: switch deletion protection off, apply, then destroy
     terraform.override_module("artifacts", artifacts_dir=deployment_artifacts(terraform), deletion_protection=False)
     terraform.run("apply", "-auto-approve", timed="apply without deletion protection")
-    terraform.run("destroy", "-auto-approve", timed="destroy")
+    destroy(terraform, "prod onto moto (seconds)")
     assert deployment.client("dynamodb").list_tables()["TableNames"] == []
     assert deployment.client("lambda").list_functions()["Functions"] == []
 

@@ -14,12 +14,13 @@ import pytest
 from babelcast_devstack.terraform import Terraform
 
 from tests.support.report import record
-from tests.support.terraform_runs import ROOT, Deployment, applied, package, terraform_env
+from tests.support.terraform_runs import ROOT, Deployment, applied, destroy, package, terraform_env
 from tests.support.terraform_source import functions, http_routes
 
 pytestmark = pytest.mark.terraform
 LOCAL_ORIGINS = ["http://localhost:5173", "http://127.0.0.1:5173"]
 ALARM_SUBSCRIPTION = {"protocol": "email", "endpoint": "oncall@example.com"}
+REPORT = "terraform onto moto (seconds)"
 
 
 def test_terraform_fmt_is_clean() -> None:
@@ -76,7 +77,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         # as an operator would add a subscription; the zips of this run
         terraform.override_module("tests", artifacts_dir=str(artifacts), alarm_subscriptions=[ALARM_SUBSCRIPTION])
 
-    with applied(base, "environments/local", prepare, report="terraform onto moto (seconds)") as deployment:
+    with applied(base, "environments/local", prepare, report=REPORT) as deployment:
         yield deployment
 
 
@@ -469,17 +470,7 @@ def test_the_sweeper_schedule_retries_then_parks_in_an_alarmed_queue(deployment:
 
 
 def test_zz_destroy_removes_everything(deployment: Deployment) -> None:
-    try:
-        deployment.terraform.run("destroy", "-auto-approve", timed="destroy")
-    except RuntimeError as failed:
-        # Seen about once in ten runs on a loaded machine: the single-threaded emulator answers a
-        # DeleteTable late, the provider's SDK retries it, and the retry finds the table already
-        # gone. A second destroy refreshes, sees it gone and finishes; the asserts below still
-        # require that nothing is left. Any other failure is a real one.
-        if "DeleteTable" not in str(failed) or "ResourceNotFoundException" not in str(failed):
-            raise
-        record("terraform onto moto (seconds)", "destroy retried after a repeated DeleteTable", "yes")
-        deployment.terraform.run("destroy", "-auto-approve", timed="destroy")
+    destroy(deployment.terraform, REPORT)
     assert deployment.terraform.state().get("values") is None
     tables = deployment.client("dynamodb").list_tables()["TableNames"]
     assert not [t for t in tables if t.startswith("babelcast-local-")]
