@@ -21,7 +21,11 @@ export LAMBDA_ARCHITECTURE := $(ARCH)
 # otherwise the user's own (or none: the public registry).
 TF_CLI_CONFIG_FILE := $(shell $(PYTHON) scripts/terraform_cli_config.py)
 export TF_CLI_CONFIG_FILE
-TF           := terraform -chdir=terraform
+# The environment root applied by plan/apply/preflight: terraform/environments/$(WORKSPACE), with
+# its S3 backend file when it has one (local has none: its state stays on the machine).
+ENV_ROOT     := terraform/environments/$(WORKSPACE)
+TF           := terraform -chdir=$(ENV_ROOT)
+BACKEND_FILE := $(wildcard $(ENV_ROOT)/$(WORKSPACE).s3.tfbackend)
 # LocalStack (docker-compose.localstack.yml): the port it publishes on 127.0.0.1
 LOCALSTACK_PORT ?= 4566
 LOCALSTACK      := docker compose -f docker-compose.localstack.yml
@@ -168,15 +172,18 @@ fuzz: package ## schemathesis against docs/openapi.yaml on a fresh local stack (
 	@BABELCAST_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) BABELCAST_FUZZ_EXPLORE=1 $(PY) -m pytest tests/integration/test_openapi_fuzz.py --timeout 3600 $(PYTEST_ARGS)
 
 .PHONY: plan
-plan: package ## terraform plan for WORKSPACE (dev|staging|prod|local) against your AWS credentials
-	@$(TF) init -input=false >/dev/null
-	@$(TF) workspace select -or-create $(WORKSPACE)
-	@$(TF) plan -input=false -var-file=workspaces/$(WORKSPACE).tfvars -out=$(WORKSPACE).tfplan
+plan: package ## terraform plan of terraform/environments/WORKSPACE (dev|staging|prod|local) with your AWS credentials
+	@test -f $(ENV_ROOT)/main.tf || { echo "no environment root $(ENV_ROOT)"; exit 2; }
+	@$(TF) init -input=false -reconfigure $(if $(BACKEND_FILE),-backend-config=$(notdir $(BACKEND_FILE)),) >/dev/null
+	@$(TF) plan -input=false -out=$(WORKSPACE).tfplan
 
 .PHONY: apply
 apply: ## Apply the plan made by `make plan WORKSPACE=...`
-	@$(TF) workspace select $(WORKSPACE)
 	@$(TF) apply -input=false $(WORKSPACE).tfplan
+
+.PHONY: preflight
+preflight: install ## Check with your AWS credentials what WORKSPACE needs before its first apply (account, API Gateway logging role, pools, topics, certificates, quotas)
+	@$(PY) scripts/preflight.py $(WORKSPACE)
 
 .PHONY: clean
 clean: ## Remove build outputs and caches (keeps .venv and .tools)

@@ -1,12 +1,12 @@
 # The Lambda zips, uploaded to S3 and deployed from there: the provider creates functions from
 # S3 concurrently, whereas from a local filename it creates them one at a time.
 locals {
-  create_artifacts_bucket = var.artifacts_bucket_name == null
+  create_artifacts_bucket = var.existing_artifacts_bucket == null
 
-  # Bucket names are global: the account and region make the created one unique. A long workspace
-  # name is cut, with a hash of the full stem so that two long names still differ, to keep the
+  # Bucket names are global: the account and region make the created one unique. A long prefix and
+  # environment are cut, with a hash of the full stem so that two long names still differ, to keep the
   # name within S3's 63 characters.
-  artifacts_bucket_suffix    = "-artifacts-${data.aws_caller_identity.current.account_id}-${var.region}"
+  artifacts_bucket_suffix    = "-artifacts-${local.account_id}-${local.region}"
   artifacts_bucket_stem      = replace(lower(local.name), "/[^a-z0-9-]/", "-")
   artifacts_bucket_stem_room = 63 - length(local.artifacts_bucket_suffix)
   created_artifacts_bucket_name = join("", [
@@ -16,11 +16,13 @@ locals {
     local.artifacts_bucket_suffix,
   ])
 
+  created_artifacts_bucket_arn = "arn:${local.partition}:s3:::${local.created_artifacts_bucket_name}"
+
   # Taken from the encryption configuration (which follows versioning), so objects are uploaded
   # only once versioning and default encryption apply to them. Not from the lifecycle: it only
   # expires superseded versions later, and the provider waits ~30-40 s after creating it for S3's
   # eventual consistency, which would otherwise delay every function behind it.
-  artifacts_bucket = local.create_artifacts_bucket ? one(aws_s3_bucket_server_side_encryption_configuration.artifacts[*].bucket) : var.artifacts_bucket_name
+  artifacts_bucket = local.create_artifacts_bucket ? one(aws_s3_bucket_server_side_encryption_configuration.artifacts[*].bucket) : var.existing_artifacts_bucket.name
 }
 
 resource "aws_s3_bucket" "artifacts" {
@@ -35,10 +37,12 @@ resource "aws_s3_bucket" "artifacts" {
   # still holding anything else unless asked to (emulators and throwaway workspaces).
   force_destroy = var.artifacts_bucket_force_destroy
 
+  tags = local.tags
+
   lifecycle {
     precondition {
       condition     = can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", local.created_artifacts_bucket_name)) && !startswith(local.created_artifacts_bucket_name, "xn--") && !startswith(local.created_artifacts_bucket_name, "sthree-")
-      error_message = "The artifacts bucket name derived from name_prefix and the workspace is not a valid S3 bucket name; set artifacts_bucket_name."
+      error_message = "The artifacts bucket name derived from name_prefix and environment is not a valid S3 bucket name; set existing_artifacts_bucket."
     }
   }
 }
@@ -54,13 +58,14 @@ resource "aws_s3_bucket_public_access_block" "artifacts" {
 }
 
 data "aws_iam_policy_document" "artifacts_bucket" {
-  count = local.create_artifacts_bucket && var.artifacts_bucket_require_tls ? 1 : 0
+  count = local.create_artifacts_bucket && local.emulator.artifacts_bucket_tls_policy ? 1 : 0
 
   statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.artifacts[0].arn, "${aws_s3_bucket.artifacts[0].arn}/*"]
+    sid     = "DenyInsecureTransport"
+    effect  = "Deny"
+    actions = ["s3:*"]
+    # Built from the name rather than the bucket's arn, so the plan shows the whole document.
+    resources = [local.created_artifacts_bucket_arn, "${local.created_artifacts_bucket_arn}/*"]
 
     principals {
       type        = "*"
@@ -76,7 +81,7 @@ data "aws_iam_policy_document" "artifacts_bucket" {
 }
 
 resource "aws_s3_bucket_policy" "artifacts" {
-  count = local.create_artifacts_bucket && var.artifacts_bucket_require_tls ? 1 : 0
+  count = local.create_artifacts_bucket && local.emulator.artifacts_bucket_tls_policy ? 1 : 0
 
   bucket = aws_s3_bucket.artifacts[0].id
   policy = data.aws_iam_policy_document.artifacts_bucket[0].json
@@ -163,4 +168,6 @@ resource "aws_s3_object" "artifacts" {
   # A changed zip is uploaded again. source_hash rather than etag: with SSE-KMS the ETag is not
   # the MD5 of the content, which would show as a change on every plan.
   source_hash = filemd5("${local.artifacts_dir}/${each.key}.zip")
+
+  tags = local.tags
 }

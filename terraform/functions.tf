@@ -6,12 +6,12 @@ locals {
       handler     = "http_api.handler.lambda_handler"
       memory_size = 512
       timeout     = 10
-      description = "Babelcast session management HTTP API (${terraform.workspace})"
+      description = "Babelcast session management HTTP API (${var.environment})"
 
       environment = {
         SESSIONS_TABLE_NAME          = module.sessions_table.name
         RATE_LIMITS_TABLE_NAME       = module.rate_limits_table.name
-        ENVIRONMENT                  = terraform.workspace
+        ENVIRONMENT                  = var.environment
         SERVICE_VERSION              = var.service_version
         SUPPORTED_LANGUAGES          = join(",", var.supported_languages)
         SESSION_TTL_HOURS            = tostring(var.session_ttl_hours)
@@ -45,10 +45,10 @@ locals {
       handler     = "ws_authorizer.handler.lambda_handler"
       memory_size = 256
       timeout     = 5
-      description = "Babelcast WebSocket $connect authorizer (${terraform.workspace})"
+      description = "Babelcast WebSocket $connect authorizer (${var.environment})"
 
       environment = {
-        ENVIRONMENT       = terraform.workspace
+        ENVIRONMENT       = var.environment
         SERVICE_VERSION   = var.service_version
         METRICS_NAMESPACE = var.metrics_namespace
         LOG_LEVEL         = var.log_level
@@ -64,10 +64,10 @@ locals {
       handler     = "ws_connect.handler.lambda_handler"
       memory_size = 256
       timeout     = 10
-      description = "Babelcast WebSocket $connect (${terraform.workspace})"
+      description = "Babelcast WebSocket $connect (${var.environment})"
 
       environment = {
-        ENVIRONMENT               = terraform.workspace
+        ENVIRONMENT               = var.environment
         SERVICE_VERSION           = var.service_version
         METRICS_NAMESPACE         = var.metrics_namespace
         LOG_LEVEL                 = var.log_level
@@ -96,10 +96,10 @@ locals {
       handler     = "ws_disconnect.handler.lambda_handler"
       memory_size = 256
       timeout     = 10
-      description = "Babelcast WebSocket $disconnect (${terraform.workspace})"
+      description = "Babelcast WebSocket $disconnect (${var.environment})"
 
       environment = {
-        ENVIRONMENT            = terraform.workspace
+        ENVIRONMENT            = var.environment
         SERVICE_VERSION        = var.service_version
         METRICS_NAMESPACE      = var.metrics_namespace
         LOG_LEVEL              = var.log_level
@@ -126,10 +126,10 @@ locals {
       handler     = "ws_message.handler.lambda_handler"
       memory_size = 512
       timeout     = 10
-      description = "Babelcast WebSocket messages (${terraform.workspace})"
+      description = "Babelcast WebSocket messages (${var.environment})"
 
       environment = {
-        ENVIRONMENT                  = terraform.workspace
+        ENVIRONMENT                  = var.environment
         SERVICE_VERSION              = var.service_version
         METRICS_NAMESPACE            = var.metrics_namespace
         LOG_LEVEL                    = var.log_level
@@ -186,10 +186,10 @@ locals {
       handler     = "session_events.handler.lambda_handler"
       memory_size = 512
       timeout     = 60
-      description = "Babelcast session change fan-out (${terraform.workspace})"
+      description = "Babelcast session change fan-out (${var.environment})"
 
       environment = {
-        ENVIRONMENT             = terraform.workspace
+        ENVIRONMENT             = var.environment
         SERVICE_VERSION         = var.service_version
         METRICS_NAMESPACE       = var.metrics_namespace
         LOG_LEVEL               = var.log_level
@@ -247,10 +247,10 @@ locals {
       handler     = "broadcast.handler.lambda_handler"
       memory_size = 512
       timeout     = 60
-      description = "Babelcast translated segment broadcast (${terraform.workspace})"
+      description = "Babelcast translated segment broadcast (${var.environment})"
 
       environment = {
-        ENVIRONMENT            = terraform.workspace
+        ENVIRONMENT            = var.environment
         SERVICE_VERSION        = var.service_version
         METRICS_NAMESPACE      = var.metrics_namespace
         LOG_LEVEL              = var.log_level
@@ -302,10 +302,10 @@ locals {
       handler     = "connection_sweeper.handler.lambda_handler"
       memory_size = 256
       timeout     = 60
-      description = "Babelcast WebSocket connection sweeper (${terraform.workspace})"
+      description = "Babelcast WebSocket connection sweeper (${var.environment})"
 
       environment = {
-        ENVIRONMENT                      = terraform.workspace
+        ENVIRONMENT                      = var.environment
         SERVICE_VERSION                  = var.service_version
         METRICS_NAMESPACE                = var.metrics_namespace
         LOG_LEVEL                        = var.log_level
@@ -353,16 +353,28 @@ locals {
   # Streams encrypted with the AWS-managed key (alias/aws/kinesis) need no KMS permissions in the
   # caller's policy: its key policy lets Kinesis use it for any principal of the account. A
   # customer-managed key must be granted explicitly: data keys to producers, Decrypt to consumers.
-  kinesis_producer_kms_statements = var.kinesis_kms_key_arn == null || !var.kinesis_encryption_enabled ? [] : [{
+  kinesis_producer_kms_statements = var.kinesis_kms_key_arn == null || !local.kinesis_encryption_enabled ? [] : [{
     sid       = "KinesisKmsEncrypt"
     actions   = ["kms:GenerateDataKey"]
     resources = [var.kinesis_kms_key_arn]
   }]
-  kinesis_consumer_kms_statements = var.kinesis_kms_key_arn == null || !var.kinesis_encryption_enabled ? [] : [{
+  kinesis_consumer_kms_statements = var.kinesis_kms_key_arn == null || !local.kinesis_encryption_enabled ? [] : [{
     sid       = "KinesisKmsDecrypt"
     actions   = ["kms:Decrypt"]
     resources = [var.kinesis_kms_key_arn]
   }]
+}
+
+locals {
+  # IAM role names are global to the account: the region keeps one name_prefix and environment in
+  # two regions apart. A name beyond IAM's 64 characters is cut, with a hash of the whole name.
+  role_names = {
+    for key in keys(local.functions) : key => (
+      length("${local.name}-${replace(key, "_", "-")}-${local.region}") <= 64
+      ? "${local.name}-${replace(key, "_", "-")}-${local.region}"
+      : "${substr("${local.name}-${replace(key, "_", "-")}-${local.region}", 0, 55)}-${substr(sha1("${local.name}-${key}-${local.region}"), 0, 8)}"
+    )
+  }
 }
 
 module "functions" {
@@ -370,6 +382,7 @@ module "functions" {
   for_each = local.functions
 
   function_name = "${local.name}-${replace(each.key, "_", "-")}"
+  role_name     = local.role_names[each.key]
   description   = each.value.description
   handler       = each.value.handler
   runtime       = var.lambda_runtime
@@ -379,7 +392,7 @@ module "functions" {
 
   # Deployed from the uploaded copy (see artifacts.tf); the local zip's hash still redeploys a
   # changed zip, and the pinned version is the one uploaded by this apply (an unversioned bucket
-  # given in artifacts_bucket_name reports none).
+  # given in existing_artifacts_bucket reports none).
   zip_path          = aws_s3_object.artifacts[each.key].source
   s3_bucket         = aws_s3_object.artifacts[each.key].bucket
   s3_key            = aws_s3_object.artifacts[each.key].key
@@ -392,5 +405,8 @@ module "functions" {
   log_retention_days       = var.log_retention_days
   permissions_boundary_arn = var.permissions_boundary_arn
 
-  tags = { Function = each.key }
+  reserved_concurrent_executions = try(var.function_concurrency[each.key].reserved, null) == null ? -1 : var.function_concurrency[each.key].reserved
+  provisioned_concurrency        = try(var.function_concurrency[each.key].provisioned, null) == null ? 0 : var.function_concurrency[each.key].provisioned
+
+  tags = merge(local.tags, { Function = each.key })
 }

@@ -1,9 +1,22 @@
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
+data "aws_region" "current" {}
 
 locals {
-  name          = "${var.name_prefix}-${terraform.workspace}"
+  name          = "${var.name_prefix}-${var.environment}"
   artifacts_dir = coalesce(var.artifacts_dir, "${path.module}/../dist")
+  account_id    = data.aws_caller_identity.current.account_id
+  partition     = data.aws_partition.current.partition
+  # The provider's region, read from the EC2 endpoint: data.aws_region's name is deprecated in 6.x
+  # and its replacement (region) does not exist in 5.x.
+  region = regex("[a-z]{2}(?:-[a-z]+)+-[0-9]+", data.aws_region.current.endpoint)
+
+  # On every resource, beside the caller's provider default_tags.
+  tags = merge({ Project = var.name_prefix, Environment = var.environment, ManagedBy = "terraform" }, var.tags)
+
+  # Emulator shortcuts (environment "local" only; see var.emulator): off everywhere else.
+  emulator                   = var.emulator == null ? { kinesis_encryption = true, artifacts_bucket_tls_policy = true } : var.emulator
+  kinesis_encryption_enabled = local.emulator.kinesis_encryption
 
   create_user_pool = var.existing_user_pool == null
 
@@ -15,11 +28,12 @@ locals {
   # Only the event source mapping, which needs the stream itself, uses the module's arn.
   audio_stream_name               = "${local.name}-audio"
   translated_segments_stream_name = "${local.name}-translated-segments"
-  kinesis_stream_arn_prefix       = "arn:${data.aws_partition.current.partition}:kinesis:${var.region}:${data.aws_caller_identity.current.account_id}:stream"
+  kinesis_stream_arn_prefix       = "arn:${local.partition}:kinesis:${local.region}:${local.account_id}:stream"
   audio_stream_arn                = "${local.kinesis_stream_arn_prefix}/${local.audio_stream_name}"
   translated_segments_stream_arn  = "${local.kinesis_stream_arn_prefix}/${local.translated_segments_stream_name}"
 
-  # Tokens carry the pool's own region in iss, which is the prefix of its ID (it may differ from var.region).
+  # Tokens carry the pool's own region in iss, which is the prefix of its ID (it may differ from the
+  # deployment's region).
   jwt_issuer = (
     local.create_user_pool
     ? one(module.user_pool[*].issuer)
@@ -47,6 +61,8 @@ module "sessions_table" {
   point_in_time_recovery = var.point_in_time_recovery
   kms_key_arn            = var.kms_key_arn
   deletion_protection    = var.deletion_protection
+
+  tags = local.tags
 }
 
 module "rate_limits_table" {
@@ -62,6 +78,8 @@ module "rate_limits_table" {
   point_in_time_recovery = false
   kms_key_arn            = var.kms_key_arn
   deletion_protection    = var.deletion_protection
+
+  tags = local.tags
 }
 
 module "connections_table" {
@@ -87,6 +105,8 @@ module "connections_table" {
   point_in_time_recovery = false
   kms_key_arn            = var.kms_key_arn
   deletion_protection    = var.deletion_protection
+
+  tags = local.tags
 }
 
 module "audio_buffer_table" {
@@ -106,6 +126,8 @@ module "audio_buffer_table" {
   point_in_time_recovery = false
   kms_key_arn            = var.kms_key_arn
   deletion_protection    = var.deletion_protection
+
+  tags = local.tags
 }
 
 # Speaker audio chunks for the translation pipeline. Producers use the session ID as partition
@@ -118,8 +140,9 @@ module "audio_stream" {
   retention_period = var.kinesis_retention_hours
   # null selects the module's default, the AWS-managed alias/aws/kinesis.
   kms_key_id         = var.kinesis_kms_key_arn
-  encryption_enabled = var.kinesis_encryption_enabled
-  ignore_tag_changes = var.kinesis_ignore_tag_changes
+  encryption_enabled = local.kinesis_encryption_enabled
+
+  tags = local.tags
 }
 
 # The translation pipeline's output; the broadcast function sends each segment to the listeners.
@@ -130,8 +153,9 @@ module "translated_segments_stream" {
   shard_count        = var.translated_stream_shard_count
   retention_period   = var.kinesis_retention_hours
   kms_key_id         = var.kinesis_kms_key_arn
-  encryption_enabled = var.kinesis_encryption_enabled
-  ignore_tag_changes = var.kinesis_ignore_tag_changes
+  encryption_enabled = local.kinesis_encryption_enabled
+
+  tags = local.tags
 }
 
 module "user_pool" {
@@ -141,13 +165,15 @@ module "user_pool" {
   name                     = local.name
   allow_user_password_auth = var.allow_user_password_auth
   deletion_protection      = var.deletion_protection
+
+  tags = local.tags
 }
 
 module "http_api" {
   source = "./modules/http-api"
 
   name        = "${local.name}-http"
-  description = "Babelcast session management API (${terraform.workspace})"
+  description = "Babelcast session management API (${var.environment})"
 
   cors = {
     allow_origins = var.cors_allowed_origins
@@ -163,24 +189,28 @@ module "http_api" {
     for route_key, route in local.http_routes : route_key => {
       function_name = module.functions[route.function].function_name
       invoke_arn    = module.functions[route.function].invoke_arn
+      qualifier     = module.functions[route.function].qualifier
       authorization = route.authorization
     }
   }
 
   throttling                = var.http_throttling
   access_log_retention_days = var.log_retention_days
+
+  tags = local.tags
 }
 
 module "websocket_api" {
   source = "./modules/websocket-api"
 
   name        = "${local.name}-ws"
-  description = "Babelcast live session WebSocket API (${terraform.workspace})"
+  description = "Babelcast live session WebSocket API (${var.environment})"
 
   routes = {
     for route_key, route in local.websocket_routes : route_key => {
       function_name = module.functions[route.function].function_name
       invoke_arn    = module.functions[route.function].invoke_arn
+      qualifier     = module.functions[route.function].qualifier
     }
   }
 
@@ -189,9 +219,37 @@ module "websocket_api" {
     name          = "connect"
     function_name = module.functions[local.websocket_connect_authorizer].function_name
     invoke_arn    = module.functions[local.websocket_connect_authorizer].invoke_arn
+    qualifier     = module.functions[local.websocket_connect_authorizer].qualifier
   }
 
   stage_name                = var.websocket_stage_name
   throttling                = var.websocket_throttling
   access_log_retention_days = var.log_retention_days
+
+  tags = local.tags
+
+  # AWS refuses the stage's access logs until the account has its API Gateway CloudWatch role
+  # (prerequisites.tf); when this module sets it, the stage waits for it.
+  depends_on = [aws_api_gateway_account.this]
+}
+
+# Optional custom domains, one per API (API Gateway maps a domain to HTTP or to WebSocket APIs).
+module "http_api_domain" {
+  source = "./modules/api-domain"
+  count  = var.http_api_domain == null ? 0 : 1
+
+  domain = var.http_api_domain
+  api_id = module.http_api.api_id
+  stage  = module.http_api.stage_name
+  tags   = local.tags
+}
+
+module "websocket_api_domain" {
+  source = "./modules/api-domain"
+  count  = var.websocket_api_domain == null ? 0 : 1
+
+  domain = var.websocket_api_domain
+  api_id = module.websocket_api.api_id
+  stage  = module.websocket_api.stage_name
+  tags   = local.tags
 }

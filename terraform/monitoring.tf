@@ -5,7 +5,7 @@ module "monitoring" {
   count  = var.monitoring_enabled ? 1 : 0
 
   name              = local.name
-  environment       = terraform.workspace
+  environment       = var.environment
   metrics_namespace = var.metrics_namespace
 
   http_api = {
@@ -17,9 +17,16 @@ module "monitoring" {
     stage  = module.websocket_api.stage_name
   }
   lambda_functions = { for key, fn in module.functions : key => fn.function_name }
-  failure_queues   = { stream_failures = aws_sqs_queue.stream_failures.name }
+  failure_queues = {
+    stream_failures   = aws_sqs_queue.stream_failures.name
+    schedule_failures = aws_sqs_queue.schedule_failures.name
+  }
 
   alarms        = var.alarm_thresholds
+  topic         = var.existing_alarm_topic
   subscriptions = var.alarm_subscriptions
   kms_key_id    = var.alarm_topic_kms_key_id
+  runbook_url   = coalesce(var.runbook_base_url, "docs/operating.md")
+
+  tags = local.tags
 }

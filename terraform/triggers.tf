@@ -9,7 +9,7 @@ locals {
   # Known before the queue exists, for the consumers' policies: the provider takes ~25 s to create
   # a queue (it waits for SQS to be consistent), which would otherwise hold up every function.
   stream_failures_queue_name = "${local.name}-stream-failures"
-  stream_failures_queue_arn  = "arn:${data.aws_partition.current.partition}:sqs:${var.region}:${data.aws_caller_identity.current.account_id}:${local.stream_failures_queue_name}"
+  stream_failures_queue_arn  = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.stream_failures_queue_name}"
 }
 
 # Where a stream mapping reports a batch it gives up on (after the retries below): the shard and
@@ -18,6 +18,8 @@ resource "aws_sqs_queue" "stream_failures" {
   name                      = local.stream_failures_queue_name
   message_retention_seconds = 1209600 # the maximum, 14 days
   sqs_managed_sse_enabled   = true
+
+  tags = local.tags
 }
 
 resource "aws_lambda_event_source_mapping" "streams" {
@@ -43,23 +45,73 @@ resource "aws_lambda_event_source_mapping" "streams" {
       destination_arn = aws_sqs_queue.stream_failures.arn
     }
   }
+
+  tags = local.tags
 }
 
 resource "aws_cloudwatch_event_rule" "connection_sweep" {
   name                = "${local.name}-connection-sweep"
-  description         = "Runs the WebSocket connection sweeper (${terraform.workspace})"
+  description         = "Runs the WebSocket connection sweeper (${var.environment})"
   schedule_expression = var.connection_sweep_schedule
+
+  tags = local.tags
+}
+
+# EventBridge invokes the sweeper asynchronously: an invocation it cannot deliver (throttled,
+# function missing or denied) is retried for a while, then parked in this queue, which alarms.
+# A failure inside the function is not redelivered here; the next scheduled run sweeps again.
+resource "aws_sqs_queue" "schedule_failures" {
+  name                      = "${local.name}-schedule-failures"
+  message_retention_seconds = 1209600 # the maximum, 14 days
+  sqs_managed_sse_enabled   = true
+
+  tags = local.tags
+}
+
+data "aws_iam_policy_document" "schedule_failures" {
+  statement {
+    sid       = "ConnectionSweepRuleSends"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.schedule_failures.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.connection_sweep.arn]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "schedule_failures" {
+  queue_url = aws_sqs_queue.schedule_failures.id
+  policy    = data.aws_iam_policy_document.schedule_failures.json
 }
 
 resource "aws_cloudwatch_event_target" "connection_sweep" {
   rule = aws_cloudwatch_event_rule.connection_sweep.name
   arn  = module.functions["connection_sweeper"].arn
+
+  # A sweep is worth little once the next one is due: give up after 2 retries or 10 minutes.
+  retry_policy {
+    maximum_retry_attempts       = 2
+    maximum_event_age_in_seconds = 600
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.schedule_failures.arn
+  }
 }
 
 resource "aws_lambda_permission" "connection_sweep" {
   statement_id  = "AllowConnectionSweepSchedule"
   action        = "lambda:InvokeFunction"
   function_name = module.functions["connection_sweeper"].function_name
+  qualifier     = module.functions["connection_sweeper"].qualifier
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.connection_sweep.arn
 }

@@ -1,5 +1,5 @@
 variable "name_prefix" {
-  description = "Prefix of every resource name; resources are named \"<name_prefix>-<workspace>-...\"."
+  description = "Prefix of every resource name; resources are named \"<name_prefix>-<environment>-...\"."
   type        = string
   default     = "babelcast"
   nullable    = false
@@ -10,20 +10,33 @@ variable "name_prefix" {
   }
 }
 
-variable "region" {
-  description = "AWS region to deploy into."
+variable "environment" {
+  description = "Name of the deployment (dev, staging, prod, local, ...): the second part of every resource name (<name_prefix>-<environment>-...), the ENVIRONMENT the functions report and the Environment dimension of their metrics. \"local\" is the emulator-backed development stack."
   type        = string
-  default     = "us-east-1"
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
-    error_message = "region must be an AWS region code such as us-east-1."
+    condition     = can(regex("^[a-z][a-z0-9-]{0,14}[a-z0-9]$|^[a-z]$", var.environment))
+    error_message = "environment must be 1-16 characters of lowercase letters, digits and hyphens, start with a letter and not end with a hyphen."
+  }
+}
+
+variable "emulator" {
+  description = "Shortcuts for an AWS emulator, allowed only with environment = \"local\" (null, the default, everywhere else): kinesis_encryption = false skips StartStreamEncryption (the provider then waits at least 10 s per stream); artifacts_bucket_tls_policy = false leaves out the TLS-only bucket policy (the emulator is plain HTTP, and moto applies a Deny statement whatever its condition, so the policy would refuse every upload)."
+  type = object({
+    kinesis_encryption          = optional(bool, true)
+    artifacts_bucket_tls_policy = optional(bool, true)
+  })
+  default = null
+
+  validation {
+    condition     = var.emulator == null || var.environment == "local"
+    error_message = "emulator shortcuts are for the emulator-backed environment only: set environment = \"local\" or leave emulator null (production keeps Kinesis encryption and the TLS-only bucket policy)."
   }
 }
 
 variable "tags" {
-  description = "Extra tags for every resource (Project, Workspace and ManagedBy are always added)."
+  description = "Tags for every resource, added to Project (name_prefix), Environment and ManagedBy = terraform (which they may override). Tags the caller's provider sets in default_tags apply too."
   type        = map(string)
   default     = {}
   nullable    = false
@@ -113,33 +126,28 @@ variable "artifacts_dir" {
   }
 }
 
-variable "artifacts_bucket_name" {
-  description = "Existing S3 bucket (in var.region) to upload the Lambda zips to, under <name_prefix>-<workspace>/; null = create a versioned, encrypted bucket <name_prefix>-<workspace>-artifacts-<account>-<region>. The deployer needs s3:PutObject, s3:GetObject and s3:GetObjectVersion on it."
-  type        = string
-  default     = null
+variable "existing_artifacts_bucket" {
+  description = "Existing S3 bucket (in the provider's region) to upload the Lambda zips to, under <name_prefix>-<environment>/: { name = ... } (an object, so that a bucket the caller creates in the same apply works); null = create a versioned, encrypted bucket <name_prefix>-<environment>-artifacts-<account>-<region>. The deployer needs s3:PutObject, s3:GetObject and s3:GetObjectVersion on it."
+  type = object({
+    name = string
+  })
+  default = null
 
   validation {
-    condition     = var.artifacts_bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.artifacts_bucket_name, "-")))
-    error_message = "artifacts_bucket_name must be null or a valid S3 bucket name (3-63 lowercase letters, digits, '.' or '-')."
+    condition     = var.existing_artifacts_bucket == null || try(can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.existing_artifacts_bucket.name)), true)
+    error_message = "existing_artifacts_bucket.name must be a valid S3 bucket name (3-63 lowercase letters, digits, '.' or '-')."
   }
 }
 
 variable "artifacts_bucket_force_destroy" {
-  description = "Let destroy delete the created artifacts bucket even when it holds objects this configuration did not upload (the uploaded zips are deleted with all their versions anyway). For emulators and throwaway workspaces. Ignored with artifacts_bucket_name."
+  description = "Let destroy delete the created artifacts bucket even when it holds objects this configuration did not upload (the uploaded zips are deleted with all their versions anyway). For emulators and throwaway workspaces. Ignored with existing_artifacts_bucket."
   type        = bool
   default     = false
   nullable    = false
 }
 
-variable "artifacts_bucket_require_tls" {
-  description = "Attach a bucket policy denying every request to the created artifacts bucket that is not made over TLS. Keep true; false exists only for an emulator served over plain HTTP (moto also applies such a Deny regardless of its condition). Ignored with artifacts_bucket_name."
-  type        = bool
-  default     = true
-  nullable    = false
-}
-
 variable "artifacts_kms_key_arn" {
-  description = "Customer-managed KMS key ARN for the created artifacts bucket's default encryption (null = SSE-S3, AES256). The deployer then needs kms:GenerateDataKey and kms:Decrypt on it. Ignored with artifacts_bucket_name."
+  description = "Customer-managed KMS key ARN for the created artifacts bucket's default encryption (null = SSE-S3, AES256). The deployer then needs kms:GenerateDataKey and kms:Decrypt on it. Ignored with existing_artifacts_bucket."
   type        = string
   default     = null
 
@@ -150,7 +158,7 @@ variable "artifacts_kms_key_arn" {
 }
 
 variable "artifacts_noncurrent_version_days" {
-  description = "Days a superseded Lambda zip version is kept in the created artifacts bucket before it expires (functions run a copy made at deploy time); null keeps every version (no lifecycle rule). Ignored with artifacts_bucket_name."
+  description = "Days a superseded Lambda zip version is kept in the created artifacts bucket before it expires (functions run a copy made at deploy time); null keeps every version (no lifecycle rule). Ignored with existing_artifacts_bucket."
   type        = number
   default     = 30
 
@@ -473,20 +481,6 @@ variable "connection_refresh_after_seconds" {
   }
 }
 
-variable "kinesis_encryption_enabled" {
-  description = "Encrypt the Kinesis streams at rest (KMS). Keep true (required in prod); false exists only so an emulator-backed local workspace can skip StartStreamEncryption and the provider's wait of at least 10 s per stream after it. Changing it starts or stops encryption in place."
-  type        = bool
-  default     = true
-  nullable    = false
-}
-
-variable "kinesis_ignore_tag_changes" {
-  description = "Tag the Kinesis streams only at creation and ignore tag drift afterwards. Only for emulators whose CreateStream drops tags (moto), where every plan would otherwise show a change; keep false on AWS. Changing it replaces the streams."
-  type        = bool
-  default     = false
-  nullable    = false
-}
-
 variable "monitoring_enabled" {
   description = "Create the alarms, their SNS topic (with a KMS key unless alarm_topic_kms_key_id names one) and the CloudWatch dashboard (modules/monitoring)."
   type        = bool
@@ -563,6 +557,102 @@ variable "alarm_thresholds" {
       ]
     ]))
     error_message = "alarm_thresholds numbers must not be negative (the monitoring module checks each alarm's values further)."
+  }
+}
+
+variable "existing_alarm_topic" {
+  description = "Existing SNS topic the alarms notify instead of one created here: { arn = ... } (an object, so that a topic the caller creates in the same apply works); null = create a topic with its own KMS key. Its policy must let cloudwatch.amazonaws.com publish, and its KMS key (if any) must let CloudWatch use it; alarm_subscriptions and alarm_topic_kms_key_id do not apply then."
+  type = object({
+    arn = string
+  })
+  default = null
+
+  validation {
+    condition     = var.existing_alarm_topic == null || try(can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.existing_alarm_topic.arn)), true)
+    error_message = "existing_alarm_topic.arn must be an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<name>)."
+  }
+
+  validation {
+    condition     = var.existing_alarm_topic == null || (length(var.alarm_subscriptions) == 0 && var.alarm_topic_kms_key_id == null)
+    error_message = "alarm_subscriptions and alarm_topic_kms_key_id configure a created topic: leave them empty with existing_alarm_topic (subscribe where that topic is managed)."
+  }
+}
+
+variable "runbook_base_url" {
+  description = "Full URL of this repository's docs/operating.md as your operators open it (e.g. https://git.example.com/speech/babelcast/blob/v1.4.0/docs/operating.md); every alarm description links it with the alarm's anchor appended. null = the repository-relative path docs/operating.md."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.runbook_base_url == null || can(regex("^https://[^\\s#?]{1,390}$", coalesce(var.runbook_base_url, "-")))
+    error_message = "runbook_base_url must be null or an https:// URL of at most 400 characters without a query or fragment (the alarm's #anchor is appended)."
+  }
+}
+
+variable "manage_apigateway_account_logging" {
+  description = "Create the account's API Gateway CloudWatch Logs role (<name_prefix>-apigateway-cloudwatch-<region>) and set it in the API Gateway account settings of this region. The WebSocket stage's access logs need it. It is one setting per account and region: true in exactly one configuration per account and region; false (the default) expects it to exist already (check with make preflight WORKSPACE=<env>)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "function_concurrency" {
+  description = "Concurrency per function key (http_api, ws_authorizer, ws_connect, ws_disconnect, ws_message, session_events, broadcast, connection_sweeper): reserved (executions set aside for the function and its ceiling; null = unreserved) and provisioned (pre-initialised environments, 0 or null = none; the function is then invoked through its \"live\" alias, and each deployment publishes a version). Provisioned must not exceed reserved when both are set."
+  type = map(object({
+    reserved    = optional(number)
+    provisioned = optional(number)
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition = alltrue([
+      for c in values(var.function_concurrency) :
+      (c.reserved == null || try(c.reserved >= 0 && floor(c.reserved) == c.reserved, false)) &&
+      (c.provisioned == null || try(c.provisioned >= 0 && floor(c.provisioned) == c.provisioned, false))
+    ])
+    error_message = "function_concurrency values must be null or non-negative integers."
+  }
+
+  validation {
+    condition     = alltrue([for c in values(var.function_concurrency) : c.reserved == null || c.provisioned == null || try(c.provisioned <= c.reserved, false)])
+    error_message = "A function's provisioned concurrency must not exceed its reserved concurrency."
+  }
+
+  validation {
+    condition     = length(setsubtract(keys(var.function_concurrency), keys(local.functions))) == 0
+    error_message = "function_concurrency keys must be function keys of functions.tf (http_api, ws_authorizer, ws_connect, ws_disconnect, ws_message, session_events, broadcast, connection_sweeper)."
+  }
+}
+
+variable "http_api_domain" {
+  description = "Custom domain of the HTTP API (null = none): domain_name, certificate_arn (an ISSUED ACM certificate for it, in the deployment's region) and optional base_path. Outputs http_api_domain_target tell where to point DNS."
+  type = object({
+    domain_name     = string
+    certificate_arn = string
+    base_path       = optional(string)
+  })
+  default = null
+
+  validation {
+    # The shape of each field is checked by modules/api-domain.
+    condition     = var.http_api_domain == null || try(length(var.http_api_domain.domain_name) > 0 && length(var.http_api_domain.certificate_arn) > 0, true)
+    error_message = "http_api_domain needs a domain_name and a certificate_arn."
+  }
+}
+
+variable "websocket_api_domain" {
+  description = "Custom domain of the WebSocket API (null = none): domain_name, certificate_arn (an ISSUED ACM certificate for it, in the deployment's region) and optional base_path. Clients then connect to wss://<domain_name>[/<base_path>] (no stage in the path)."
+  type = object({
+    domain_name     = string
+    certificate_arn = string
+    base_path       = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.websocket_api_domain == null || var.http_api_domain == null || try(var.websocket_api_domain.domain_name != var.http_api_domain.domain_name, false)
+    error_message = "The HTTP and WebSocket APIs need different custom domains (API Gateway maps one domain to either HTTP or WebSocket APIs)."
   }
 }
 

@@ -172,9 +172,15 @@ def test_speaker_index_name_in_code_matches_terraform() -> None:
     assert SPEAKER_INDEX in index_names
 
 
-def test_every_workspace_has_a_tfvars_file() -> None:
-    workspaces = {p.stem for p in (ROOT / "terraform" / "workspaces").glob("*.tfvars")}
-    assert {"dev", "staging", "prod", "local"} <= workspaces
+def test_every_environment_root_calls_the_module_as_itself() -> None:
+    roots = {p.parent.name: p for p in (ROOT / "terraform" / "environments").glob("*/main.tf")}
+    assert set(roots) == {"dev", "staging", "prod", "local"}
+    for name, path in roots.items():
+        text = path.read_text()
+        assert 'source = "../.."' in text, name
+        assert f'environment = "{name}"' in text, name  # names, metrics and ENVIRONMENT follow the root
+        assert "allowed_account_ids" in text, name
+        assert ('backend "s3" {}' in text) == (name != "local"), name  # local keeps its state on the machine
 
 
 def test_no_machine_paths_are_committed() -> None:

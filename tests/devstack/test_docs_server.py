@@ -74,10 +74,12 @@ def test_serves_the_viewer_its_assets_and_the_documents_pointing_at_the_stack() 
     assert asyncapi["operations"] == yaml.safe_load(ASYNCAPI_PATH.read_text())["operations"]
 
 
-def test_the_viewer_origin_joins_the_workspace_cors_origins(tmp_path: Path) -> None:
-    tfvars = tmp_path / "local.tfvars"
-    tfvars.write_text('log_level = "DEBUG"\ncors_allowed_origins = ["http://localhost:5173"]\n')
-    assert cors_origins_with(tfvars, "http://127.0.0.1:8002") == ["http://localhost:5173", "http://127.0.0.1:8002"]
-    assert cors_origins_with(tfvars, "http://localhost:5173") == ["http://localhost:5173"]
-    tfvars.write_text('log_level = "DEBUG"\n')
-    assert cors_origins_with(tfvars, "http://127.0.0.1:8002") == ["http://127.0.0.1:8002"]
+def test_the_viewer_origin_joins_the_environment_cors_origins(tmp_path: Path) -> None:
+    root = tmp_path / "main.tf"
+    root.write_text(
+        'module "babelcast" {\n  log_level = "DEBUG"\n  cors_allowed_origins = ["http://localhost:5173"]\n}\n'
+    )
+    assert cors_origins_with(tmp_path, "http://127.0.0.1:8002") == ["http://localhost:5173", "http://127.0.0.1:8002"]
+    assert cors_origins_with(tmp_path, "http://localhost:5173") == ["http://localhost:5173"]
+    root.write_text('module "babelcast" {\n  log_level = "DEBUG"\n}\n')
+    assert cors_origins_with(tmp_path, "http://127.0.0.1:8002") == ["http://127.0.0.1:8002"]

@@ -1,4 +1,4 @@
-"""Read the declarations of the root module (terraform/*.tf) for contract tests."""
+"""Read the declarations of the module (terraform/*.tf: routes, functions, tables) for contract tests."""
 
 from __future__ import annotations
 

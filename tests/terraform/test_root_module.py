@@ -1,46 +1,26 @@
-"""The real root module: fmt, validate, then apply (workspace ``local``) onto an embedded moto
-server, inspect what was created through the AWS APIs, plan again (no changes), destroy."""
+"""The real local environment root (terraform/environments/local, which calls the module):
+fmt, validate every configuration, then apply onto an embedded moto server, inspect what was
+created through the AWS APIs, plan again (no changes), destroy."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from babelcast_devstack.emulator import emulator_environment, moto_server
-from babelcast_devstack.terraform import Terraform, cli_config, repository_root
+from babelcast_devstack.terraform import Terraform
 
 from tests.support.report import record
+from tests.support.terraform_runs import ROOT, Deployment, applied, destroy, package, terraform_env
 from tests.support.terraform_source import functions, http_routes
 
 pytestmark = pytest.mark.terraform
-ROOT = repository_root()
 LOCAL_ORIGINS = ["http://localhost:5173", "http://127.0.0.1:5173"]
 ALARM_SUBSCRIPTION = {"protocol": "email", "endpoint": "oncall@example.com"}
-
-
-def variables(artifacts: Path) -> list[str]:
-    """The local workspace's settings, plus an alarm subscription as an operator would add one."""
-    subscription = ", ".join(f'{key} = "{value}"' for key, value in ALARM_SUBSCRIPTION.items())
-    return [
-        "-var-file=workspaces/local.tfvars",
-        f"-var=artifacts_dir={artifacts}",
-        f"-var=alarm_subscriptions=[{{ {subscription} }}]",
-    ]
-
-
-def terraform_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
-    if config := cli_config(ROOT):
-        env["TF_CLI_CONFIG_FILE"] = config
-    return env
+REPORT = "terraform onto moto (seconds)"
 
 
 def test_terraform_fmt_is_clean() -> None:
@@ -54,13 +34,27 @@ def test_terraform_fmt_is_clean() -> None:
     assert result.returncode == 0, result.stdout
 
 
-@pytest.mark.parametrize(
-    "directory",
-    ["terraform", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "terraform" / "examples").iterdir() if p.is_dir())],
+ENVIRONMENT_ROOTS = sorted(
+    str(p.parent.relative_to(ROOT)) for p in (ROOT / "terraform" / "environments").glob("*/main.tf")
 )
+EXAMPLES = sorted(str(p.parent.relative_to(ROOT)) for p in (ROOT / "terraform" / "examples").glob("*/main.tf"))
+
+
+def test_every_environment_root_commits_its_lock_file() -> None:
+    assert {Path(r).name for r in ENVIRONMENT_ROOTS} == {"local", "dev", "staging", "prod"}
+    for root in ENVIRONMENT_ROOTS:
+        lock = (ROOT / root / ".terraform.lock.hcl").read_text()
+        assert 'provider "registry.terraform.io/hashicorp/aws"' in lock, root
+        # hashes of every platform the registry publishes, not only of this machine's mirror
+        assert lock.count('"zh:') >= 10, root
+
+
+@pytest.mark.parametrize("directory", ["terraform", *ENVIRONMENT_ROOTS, *EXAMPLES])
 def test_terraform_validate(directory: str, tmp_path: Path) -> None:
     env = {**terraform_env(), "TF_DATA_DIR": str(tmp_path / ".terraform")}
-    for args in (["init", "-backend=false", "-input=false"], ["validate"]):
+    # An environment root's committed lock file must satisfy its constraints as it is.
+    lockfile = ["-lockfile=readonly"] if directory in ENVIRONMENT_ROOTS else []
+    for args in (["init", "-backend=false", "-input=false", *lockfile], ["validate"]):
         result = subprocess.run(
             ["terraform", *args, "-no-color"],
             cwd=ROOT / directory,
@@ -70,43 +64,21 @@ def test_terraform_validate(directory: str, tmp_path: Path) -> None:
             check=False,
         )
         assert result.returncode == 0, result.stdout + result.stderr
-    lock = ROOT / directory / ".terraform.lock.hcl"
-    lock.unlink(missing_ok=True)  # produced by init; machine-specific (mirror hashes), not committed
-
-
-@dataclass
-class Deployment:
-    terraform: Terraform
-    outputs: dict[str, Any]
-    session: boto3.session.Session
-    endpoint: str
-
-    def client(self, service: str) -> Any:
-        return self.session.client(service, endpoint_url=self.endpoint)  # type: ignore[call-overload]
+    if directory not in ENVIRONMENT_ROOTS:  # a module or an example locks nothing: its caller does
+        (ROOT / directory / ".terraform.lock.hcl").unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     base = tmp_path_factory.mktemp("tf")
-    artifacts = base / "dist"
-    subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "package_functions.py"), "--out", str(artifacts)],
-        check=True,
-        capture_output=True,
-    )
-    with moto_server(log_path=base / "moto.log") as endpoint:
-        terraform = Terraform.scratch_copy(ROOT, base / "terraform", emulator_environment(endpoint))
-        terraform.init()
-        terraform.select_workspace("local")
-        terraform.run("apply", "-auto-approve", *variables(artifacts), timed="apply")
-        session = boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
-        )
-        yield Deployment(terraform, terraform.outputs(), session, endpoint)
-        if "destroy" not in terraform.timings:
-            terraform.run("destroy", "-auto-approve", *variables(artifacts), check=False)
-        for name, seconds in terraform.timings.items():
-            record("terraform onto moto (seconds)", name, seconds)
+    artifacts = package(base / "dist")
+
+    def prepare(terraform: Terraform) -> None:
+        # as an operator would add a subscription; the zips of this run
+        terraform.override_module("tests", artifacts_dir=str(artifacts), alarm_subscriptions=[ALARM_SUBSCRIPTION])
+
+    with applied(base, "environments/local", prepare, report=REPORT) as deployment:
+        yield deployment
 
 
 def test_outputs_name_the_stack(deployment: Deployment) -> None:
@@ -450,26 +422,55 @@ def test_alarm_topic_is_encrypted_publishable_by_cloudwatch_and_subscribed(deplo
 
 
 def test_second_plan_shows_no_changes(deployment: Deployment) -> None:
-    artifacts = deployment.terraform.workdir.parent / "dist"
-    result = deployment.terraform.run(
-        "plan", "-detailed-exitcode", *variables(artifacts), check=False, timed="second plan"
-    )
+    result = deployment.terraform.run("plan", "-detailed-exitcode", check=False, timed="second plan")
     assert result.returncode == 0, result.stdout[-4000:]
 
 
+def test_resources_carry_the_module_tags_and_region_safe_names(deployment: Deployment) -> None:
+    outputs = deployment.outputs
+    kinesis = deployment.client("kinesis")
+    stream = outputs["streams"]["audio"]["name"]
+    tags = {t["Key"]: t["Value"] for t in kinesis.list_tags_for_stream(StreamName=stream)["Tags"]}
+    assert {"Project": "babelcast", "Environment": "local", "ManagedBy": "terraform"}.items() <= tags.items()
+    # IAM role and dashboard names are global to the account: they carry the region
+    for key, fn in outputs["functions"].items():
+        assert fn["role_name"].endswith("-us-east-1"), key
+        assert deployment.client("iam").get_role(RoleName=fn["role_name"])["Role"]["Arn"] == fn["role_arn"]
+    assert outputs["dashboard_name"] == "babelcast-local-us-east-1"
+
+
+def test_the_api_gateway_account_logs_through_the_created_role(deployment: Deployment) -> None:
+    # environments/local sets manage_apigateway_account_logging = true, as a fresh account needs
+    role_arn = deployment.outputs["apigateway_cloudwatch_role_arn"]
+    assert deployment.client("apigateway").get_account()["cloudwatchRoleArn"] == role_arn
+    role = deployment.client("iam").get_role(RoleName=role_arn.rsplit("/", 1)[-1])["Role"]
+    document = role["AssumeRolePolicyDocument"]
+    document = json.loads(document) if isinstance(document, str) else document
+    assert [s["Principal"] for s in document["Statement"]] == [{"Service": "apigateway.amazonaws.com"}]
+
+
+def test_the_sweeper_schedule_retries_then_parks_in_an_alarmed_queue(deployment: Deployment) -> None:
+    outputs = deployment.outputs
+    events = deployment.client("events")
+    (target,) = events.list_targets_by_rule(Rule="babelcast-local-connection-sweep")["Targets"]
+    assert target["Arn"] == outputs["functions"]["connection_sweeper"]["arn"]
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 600}
+    queue = outputs["queues"]["schedule_failures"]
+    assert target["DeadLetterConfig"] == {"Arn": queue["arn"]}
+    policy = json.loads(
+        deployment.client("sqs").get_queue_attributes(QueueUrl=queue["url"], AttributeNames=["Policy"])["Attributes"][
+            "Policy"
+        ]
+    )
+    (statement,) = policy["Statement"]
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"].endswith(":rule/babelcast-local-connection-sweep")
+    alarm = _alarms(deployment)["babelcast-local-failure-queue-schedule-failures-critical"]
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": queue["name"]}]
+
+
 def test_zz_destroy_removes_everything(deployment: Deployment) -> None:
-    artifacts = deployment.terraform.workdir.parent / "dist"
-    try:
-        deployment.terraform.run("destroy", "-auto-approve", *variables(artifacts), timed="destroy")
-    except RuntimeError as failed:
-        # Seen about once in ten runs on a loaded machine: the single-threaded emulator answers a
-        # DeleteTable late, the provider's SDK retries it, and the retry finds the table already
-        # gone. A second destroy refreshes, sees it gone and finishes; the asserts below still
-        # require that nothing is left. Any other failure is a real one.
-        if "DeleteTable" not in str(failed) or "ResourceNotFoundException" not in str(failed):
-            raise
-        record("terraform onto moto (seconds)", "destroy retried after a repeated DeleteTable", "yes")
-        deployment.terraform.run("destroy", "-auto-approve", *variables(artifacts), timed="destroy")
+    destroy(deployment.terraform, REPORT)
     assert deployment.terraform.state().get("values") is None
     tables = deployment.client("dynamodb").list_tables()["TableNames"]
     assert not [t for t in tables if t.startswith("babelcast-local-")]

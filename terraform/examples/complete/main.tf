@@ -1,16 +1,17 @@
-# The root module configures its own aws provider from its region and tags inputs (so it can be
-# applied directly per workspace); this block only serves the example's own data source.
+# The caller configures the provider (region, credentials, default tags); the module has none.
 provider "aws" {
   region = "us-east-1"
-}
 
-data "aws_caller_identity" "current" {}
+  default_tags {
+    tags = { Owner = "platform-team" }
+  }
+}
 
 module "babelcast" {
   source = "../.."
 
   name_prefix = "babelcast"
-  region      = "us-east-1"
+  environment = "prod"
   tags = {
     Owner      = "platform-team"
     CostCenter = "1234"
@@ -24,9 +25,8 @@ module "babelcast" {
   # Lambda artifacts built by the packaging script: <artifacts_dir>/<function key>.zip, uploaded
   # to a created bucket (versioned, SSE-S3, TLS only) and deployed from there.
   artifacts_dir                  = "${path.root}/../../../dist"
-  artifacts_bucket_name          = null # or an existing bucket in the same region
+  existing_artifacts_bucket      = null # or { name = "<an existing bucket in the same region>" }
   artifacts_bucket_force_destroy = false
-  artifacts_bucket_require_tls   = true
   artifacts_kms_key_arn          = null # SSE-S3 (AES256)
   # Superseded zip versions expire after this many days (functions run a copy made at deploy).
   artifacts_noncurrent_version_days = 30
@@ -64,12 +64,12 @@ module "babelcast" {
   audio_stream_shard_count      = 1
   translated_stream_shard_count = 1
   kinesis_retention_hours       = 24
-  kinesis_kms_key_arn           = null  # AWS-managed alias/aws/kinesis
-  kinesis_encryption_enabled    = true  # false only against emulators
-  kinesis_ignore_tag_changes    = false # true only against emulators that drop tags on create
+  kinesis_kms_key_arn           = null # AWS-managed alias/aws/kinesis
 
   # Alarms to an SNS topic (KMS key created for it) and a CloudWatch dashboard; docs/operating.md.
   monitoring_enabled     = true
+  runbook_base_url       = "https://git.example.com/speech/babelcast/blob/v0.1.0/docs/operating.md"
+  existing_alarm_topic   = null # or { arn = <the estate's alarm topic> } (then no subscriptions here)
   alarm_topic_kms_key_id = null # or a key whose policy lets cloudwatch.amazonaws.com use it
   alarm_subscriptions = [
     { protocol = "email", endpoint = "oncall@example.com" },
@@ -83,4 +83,20 @@ module "babelcast" {
   point_in_time_recovery = true
   kms_key_arn            = null
   deletion_protection    = true
+
+  # Operations: pre-warmed HTTP handlers, one sweep at a time, custom domains (ACM certificates in
+  # this region), and the account's API Gateway CloudWatch role (once per account and region).
+  function_concurrency = {
+    http_api           = { reserved = 100, provisioned = 5 }
+    connection_sweeper = { reserved = 1 }
+  }
+  http_api_domain = {
+    domain_name     = "api.example.com"
+    certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+  }
+  websocket_api_domain = {
+    domain_name     = "live.example.com"
+    certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/66666666-7777-8888-9999-000000000000"
+  }
+  manage_apigateway_account_logging = false # true in exactly one configuration per account and region
 }

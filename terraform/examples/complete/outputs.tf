@@ -1,8 +1,3 @@
-output "account_id" {
-  description = "AWS account the example was applied to."
-  value       = data.aws_caller_identity.current.account_id
-}
-
 output "http_api_url" {
   description = "Base URL of the HTTP API."
   value       = module.babelcast.http_api_url

@@ -1,15 +1,11 @@
-# The root module configures its own aws provider from its region and tags inputs; this block
-# only serves the example's own data source.
 provider "aws" {
   region = "eu-west-1"
 }
 
-data "aws_caller_identity" "current" {}
-
 module "babelcast" {
   source = "../.."
 
-  region = "eu-west-1"
+  environment = "staging"
 
   # Reuse a pool managed elsewhere: no pool or client is created, and the API accepts tokens
   # issued by this pool for this client.
@@ -22,9 +18,8 @@ module "babelcast" {
   permissions_boundary_arn = "arn:aws:iam::123456789012:policy/workload-boundary"
 
   tags = {
-    Owner       = "speech-team"
-    CostCenter  = "4242"
-    Environment = terraform.workspace
+    Owner      = "speech-team"
+    CostCenter = "4242"
   }
 
   cors_allowed_origins = ["https://app.example.com"]

@@ -1,5 +1,3 @@
-data "aws_region" "current" {}
-
 locals {
   # SRP keeps passwords off the wire; USER_PASSWORD_AUTH is opt-in for local tooling and tests.
   explicit_auth_flows = concat(
@@ -7,7 +5,8 @@ locals {
     var.allow_user_password_auth ? ["ALLOW_USER_PASSWORD_AUTH"] : [],
   )
 
-  issuer = "https://cognito-idp.${data.aws_region.current.name}.amazonaws.com/${aws_cognito_user_pool.this.id}"
+  # A pool ID starts with its region (us-east-1_AbC...), which is also the issuer's.
+  issuer = "https://cognito-idp.${split("_", aws_cognito_user_pool.this.id)[0]}.amazonaws.com/${aws_cognito_user_pool.this.id}"
 }
 
 resource "aws_cognito_user_pool" "this" {

@@ -2,7 +2,7 @@ locals {
   payload_format_version = "2.0"
 
   # One integration and one invoke permission per function, however many routes it serves.
-  functions = { for r in values(var.routes) : r.function_name => r.invoke_arn... }
+  functions = { for r in values(var.routes) : r.function_name => { invoke_arn = r.invoke_arn, qualifier = r.qualifier }... }
 
   cors_allow_methods = var.cors.allow_methods != null ? var.cors.allow_methods : distinct([for k in keys(var.routes) : split(" ", k)[0]])
 
@@ -66,7 +66,7 @@ resource "aws_apigatewayv2_integration" "lambda" {
   description            = "Lambda function ${each.key}"
   integration_type       = "AWS_PROXY"
   integration_method     = "POST"
-  integration_uri        = each.value[0]
+  integration_uri        = each.value[0].invoke_arn
   payload_format_version = local.payload_format_version
   timeout_milliseconds   = var.integration_timeout_milliseconds
 }
@@ -122,6 +122,7 @@ resource "aws_lambda_permission" "invoke" {
   statement_id  = "AllowHttpApi-${aws_apigatewayv2_api.this.id}"
   action        = "lambda:InvokeFunction"
   function_name = each.key
+  qualifier     = each.value[0].qualifier
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
 }

@@ -95,6 +95,8 @@ variable "routes" {
   type = map(object({
     function_name = string
     invoke_arn    = string
+    # The alias the invoke ARN names (null = the unqualified function): the permission goes on it.
+    qualifier     = optional(string)
     authorization = optional(string, "JWT")
   }))
 

@@ -2,15 +2,11 @@ locals {
   # On-demand streams manage their own shards; the API rejects a shard count for them.
   shard_count = var.stream_mode == "PROVISIONED" ? var.shard_count : null
 
-  stream = one(concat(aws_kinesis_stream.this, aws_kinesis_stream.ignoring_tag_changes))
-
   encryption_type = var.encryption_enabled ? "KMS" : "NONE"
   kms_key_id      = var.encryption_enabled ? var.kms_key_id : null
 }
 
 resource "aws_kinesis_stream" "this" {
-  count = var.ignore_tag_changes ? 0 : 1
-
   name             = var.name
   shard_count      = local.shard_count
   retention_period = var.retention_period
@@ -25,27 +21,4 @@ resource "aws_kinesis_stream" "this" {
   }
 
   tags = var.tags
-}
-
-# The same stream, blind to tag drift after creation. Only for emulators whose CreateStream drops
-# the tags (moto), where every plan would otherwise show them as a change.
-resource "aws_kinesis_stream" "ignoring_tag_changes" {
-  count = var.ignore_tag_changes ? 1 : 0
-
-  name             = var.name
-  shard_count      = local.shard_count
-  retention_period = var.retention_period
-
-  encryption_type = local.encryption_type
-  kms_key_id      = local.kms_key_id
-
-  stream_mode_details {
-    stream_mode = var.stream_mode
-  }
-
-  tags = var.tags
-
-  lifecycle {
-    ignore_changes = [tags, tags_all]
-  }
 }

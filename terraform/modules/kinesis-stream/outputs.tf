@@ -1,9 +1,9 @@
 output "name" {
   description = "Stream name."
-  value       = local.stream.name
+  value       = aws_kinesis_stream.this.name
 }
 
 output "arn" {
   description = "Stream ARN (for IAM policies and event source mappings)."
-  value       = local.stream.arn
+  value       = aws_kinesis_stream.this.arn
 }

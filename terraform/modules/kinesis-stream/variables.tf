@@ -66,13 +66,6 @@ variable "encryption_enabled" {
   nullable    = false
 }
 
-variable "ignore_tag_changes" {
-  description = "Set tags only when creating the stream and ignore tag drift afterwards. Only for emulators whose CreateStream drops tags (moto); on AWS it would stop tag changes from being applied. Changing it replaces the stream."
-  type        = bool
-  default     = false
-  nullable    = false
-}
-
 variable "tags" {
   description = "Tags for the stream."
   type        = map(string)

@@ -4,13 +4,28 @@ output "function_name" {
 }
 
 output "arn" {
+  description = "ARN to invoke: the \"live\" alias's with provisioned concurrency, else the unqualified function's."
+  value       = local.provisioned ? aws_lambda_alias.live[0].arn : aws_lambda_function.this.arn
+}
+
+output "invoke_arn" {
+  description = "ARN for API Gateway integrations (the \"live\" alias's with provisioned concurrency)."
+  value       = local.provisioned ? aws_lambda_alias.live[0].invoke_arn : aws_lambda_function.this.invoke_arn
+}
+
+output "qualifier" {
+  description = "Alias invokers must name (\"live\" with provisioned concurrency, else null): Lambda permissions for API Gateway, EventBridge and so on go on it."
+  value       = one(aws_lambda_alias.live[*].name)
+}
+
+output "function_arn" {
   description = "Unqualified function ARN."
   value       = aws_lambda_function.this.arn
 }
 
-output "invoke_arn" {
-  description = "ARN for API Gateway integrations."
-  value       = aws_lambda_function.this.invoke_arn
+output "reserved_concurrent_executions" {
+  description = "Reserved concurrency (-1 = unreserved)."
+  value       = aws_lambda_function.this.reserved_concurrent_executions
 }
 
 output "qualified_arn" {

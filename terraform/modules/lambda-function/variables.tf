@@ -240,6 +240,29 @@ variable "reserved_concurrent_executions" {
   }
 }
 
+variable "provisioned_concurrency" {
+  description = "Pre-initialised execution environments (0 = none). Above 0 every deployment publishes a version, a \"live\" alias points at it and holds the provisioned concurrency, and the arn/invoke_arn outputs name the alias: invoke it (not the unqualified function) or the provisioned environments stay unused."
+  type        = number
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = var.provisioned_concurrency >= 0 && floor(var.provisioned_concurrency) == var.provisioned_concurrency
+    error_message = "provisioned_concurrency must be a non-negative integer."
+  }
+}
+
+variable "role_name" {
+  description = "Name of the function's execution role (null = function_name). IAM names are global to the account: give one that differs per region when the same function name is deployed in several regions."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_name == null || can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", coalesce(var.role_name, "-")))
+    error_message = "role_name must be null or 1-64 characters of letters, digits and +=,.@_-."
+  }
+}
+
 variable "tracing_mode" {
   description = "X-Ray tracing mode (Active or PassThrough; null = not configured)."
   type        = string

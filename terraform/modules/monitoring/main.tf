@@ -4,13 +4,22 @@ data "aws_region" "current" {}
 
 locals {
   account_id = data.aws_caller_identity.current.account_id
-  region     = data.aws_region.current.name
-  runbook    = var.runbook_url
+  # The provider's region, read from the EC2 endpoint: data.aws_region's name is deprecated in 6.x and
+  # its replacement (region) does not exist in 5.x.
+  region  = regex("[a-z]{2}(?:-[a-z]+)+-[0-9]+", data.aws_region.current.endpoint)
+  runbook = var.runbook_url
 
-  create_kms_key = var.encryption_enabled && var.kms_key_id == null
-  topic_kms_key  = var.encryption_enabled ? coalesce(var.kms_key_id, one(aws_kms_key.topic[*].arn)) : null
+  # An existing topic (the estate's own alarm routing) replaces the topic, its key and policy.
+  create_topic   = var.topic == null
+  create_kms_key = local.create_topic && var.encryption_enabled && var.kms_key_id == null
+  topic_kms_key  = local.create_topic && var.encryption_enabled ? coalesce(var.kms_key_id, one(aws_kms_key.topic[*].arn)) : null
+  topic_arn      = local.create_topic ? one(aws_sns_topic.alarms[*].arn) : var.topic.arn
 
-  actions = [aws_sns_topic.alarms.arn]
+  actions = [local.topic_arn]
+
+  # Dashboards are global to the account (their ARN has no region): the region keeps the same
+  # name in two regions apart.
+  dashboard_name = "${var.name}-${local.region}"
 
   http_dimensions      = { ApiId = var.http_api.api_id, Stage = var.http_api.stage }
   websocket_dimensions = { ApiId = var.websocket_api.api_id, Stage = var.websocket_api.stage }
@@ -67,6 +76,8 @@ resource "aws_kms_alias" "topic" {
 }
 
 resource "aws_sns_topic" "alarms" {
+  count = local.create_topic ? 1 : 0
+
   name              = "${var.name}-alarms"
   display_name      = "${var.name} alarms"
   kms_master_key_id = local.topic_kms_key
@@ -75,12 +86,14 @@ resource "aws_sns_topic" "alarms" {
 }
 
 data "aws_iam_policy_document" "topic" {
+  count = local.create_topic ? 1 : 0
+
   statement {
     sid = "AccountUses"
     actions = [
       "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:Publish", "sns:Subscribe",
     ]
-    resources = [aws_sns_topic.alarms.arn]
+    resources = [local.topic_arn]
 
     principals {
       type        = "AWS"
@@ -92,7 +105,7 @@ data "aws_iam_policy_document" "topic" {
   statement {
     sid       = "CloudWatchAlarmsPublish"
     actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.alarms.arn]
+    resources = [local.topic_arn]
 
     principals {
       type        = "Service"
@@ -114,14 +127,16 @@ data "aws_iam_policy_document" "topic" {
 }
 
 resource "aws_sns_topic_policy" "alarms" {
-  arn    = aws_sns_topic.alarms.arn
-  policy = data.aws_iam_policy_document.topic.json
+  count = local.create_topic ? 1 : 0
+
+  arn    = aws_sns_topic.alarms[0].arn
+  policy = data.aws_iam_policy_document.topic[0].json
 }
 
 resource "aws_sns_topic_subscription" "this" {
   for_each = { for s in var.subscriptions : "${s.protocol}:${s.endpoint}" => s }
 
-  topic_arn = aws_sns_topic.alarms.arn
+  topic_arn = aws_sns_topic.alarms[0].arn
   protocol  = each.value.protocol
   endpoint  = each.value.endpoint
 }
@@ -452,6 +467,6 @@ locals {
 }
 
 resource "aws_cloudwatch_dashboard" "this" {
-  dashboard_name = var.name
+  dashboard_name = local.dashboard_name
   dashboard_body = jsonencode({ widgets = local.dashboard_widgets })
 }

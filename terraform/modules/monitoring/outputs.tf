@@ -1,11 +1,11 @@
 output "topic_arn" {
-  description = "ARN of the SNS topic every alarm notifies (on ALARM and on OK); subscribe to it."
-  value       = aws_sns_topic.alarms.arn
+  description = "ARN of the SNS topic every alarm notifies (on ALARM and on OK): the created one, or topic's."
+  value       = local.topic_arn
 }
 
 output "topic_name" {
   description = "Name of the alarm topic."
-  value       = aws_sns_topic.alarms.name
+  value       = element(split(":", local.topic_arn), 5)
 }
 
 output "kms_key_arn" {
@@ -21,6 +21,11 @@ output "dashboard_name" {
 output "alarms" {
   description = "The alarms by name: severity (critical or warning) and threshold (percent, milliseconds or count; null for the anomaly band, whose threshold is the band)."
   value       = { for name, a in local.alarms : name => { severity = a.severity, threshold = a.threshold } }
+}
+
+output "alarm_arns" {
+  description = "ARNs of all alarms by name (for composite alarms or an estate's own routing)."
+  value       = { for name, a in local.alarms : name => a.arn }
 }
 
 output "alarm_names" {

@@ -183,6 +183,24 @@ variable "alarms" {
   }
 }
 
+variable "topic" {
+  description = "Existing SNS topic the alarms notify, as { arn = ... } (null = create one, with its key and policy). An object, so that a topic created in the same apply works. Its policy must let cloudwatch.amazonaws.com publish, and a KMS key encrypting it must let CloudWatch use it; subscriptions, kms_key_id and encryption_enabled then do not apply."
+  type = object({
+    arn = string
+  })
+  default = null
+
+  validation {
+    condition     = var.topic == null || try(can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.topic.arn)), true)
+    error_message = "topic.arn must be an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<name>)."
+  }
+
+  validation {
+    condition     = var.topic == null || length(var.subscriptions) == 0
+    error_message = "subscriptions cannot be combined with topic: subscribe to the existing topic where it is managed."
+  }
+}
+
 variable "subscriptions" {
   description = "Subscriptions to the alarm topic: protocol (email, email-json, https, sms, sqs or lambda) and endpoint (address, URL, E.164 number or ARN). Email subscriptions stay pending until the recipient confirms."
   type = list(object({
@@ -249,7 +267,7 @@ variable "kms_key_deletion_window_days" {
 }
 
 variable "runbook_url" {
-  description = "Where operators find what to do about each alarm; the alarm descriptions link it with the alarm's section anchor appended (#<anchor>)."
+  description = "Where operators find what to do about each alarm (best a full https:// URL of docs/operating.md as published); the alarm descriptions link it with the alarm's section anchor appended (#<anchor>)."
   type        = string
   default     = "docs/operating.md"
   nullable    = false

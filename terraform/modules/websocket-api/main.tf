@@ -2,15 +2,19 @@ data "aws_region" "current" {}
 data "aws_partition" "current" {}
 
 locals {
+  # The provider's region, read from the EC2 endpoint: data.aws_region's name is deprecated in 6.x and
+  # its replacement (region) does not exist in 5.x.
+  region = regex("[a-z]{2}(?:-[a-z]+)+-[0-9]+", data.aws_region.current.endpoint)
+
   # One integration and one invoke permission per function, however many routes it serves.
-  functions = { for r in values(var.routes) : r.function_name => r.invoke_arn... }
+  functions = { for r in values(var.routes) : r.function_name => { invoke_arn = r.invoke_arn, qualifier = r.qualifier }... }
 
   # Only $connect may carry an authorizer on a WebSocket API; later messages ride the connection.
   authorized_route_key = "$connect"
 
   # Endpoint URLs are built from the API ID rather than read from api_endpoint, which emulators
   # may report with https:// even for WebSocket APIs (AWS reports wss://).
-  host                = "${aws_apigatewayv2_api.this.id}.execute-api.${data.aws_region.current.name}.${data.aws_partition.current.dns_suffix}"
+  host                = "${aws_apigatewayv2_api.this.id}.execute-api.${local.region}.${data.aws_partition.current.dns_suffix}"
   stage_execution_arn = "${aws_apigatewayv2_api.this.execution_arn}/${aws_apigatewayv2_stage.this.name}"
 
   # Deliberately no query string, headers or message body: connect tokens travel in the query
@@ -66,7 +70,7 @@ resource "aws_apigatewayv2_integration" "lambda" {
   description          = "Lambda function ${each.key}"
   integration_type     = "AWS_PROXY"
   integration_method   = "POST"
-  integration_uri      = each.value[0]
+  integration_uri      = each.value[0].invoke_arn
   timeout_milliseconds = var.integration_timeout_milliseconds
 }
 
@@ -91,8 +95,8 @@ resource "aws_cloudwatch_log_group" "access" {
 }
 
 # Access logging on WebSocket (unlike HTTP) APIs needs the account-level API Gateway CloudWatch
-# Logs role (aws_api_gateway_account); it is shared by the whole account and region, so it is
-# not managed here.
+# Logs role (aws_api_gateway_account), one per account and region: the caller creates it or
+# checks that it exists (see the root module's manage_apigateway_account_logging).
 resource "aws_apigatewayv2_stage" "this" {
   #checkov:skip=CKV2_AWS_51: browsers and mobile apps cannot present client certificates; speakers authenticate with Cognito tokens at $connect
   api_id      = aws_apigatewayv2_api.this.id
@@ -118,6 +122,7 @@ resource "aws_lambda_permission" "invoke" {
   statement_id  = "AllowWebSocketApi-${aws_apigatewayv2_api.this.id}"
   action        = "lambda:InvokeFunction"
   function_name = each.key
+  qualifier     = each.value[0].qualifier
   principal     = "apigateway.amazonaws.com"
   # <api>/<stage>/<route key>; route keys such as $connect hold no "/".
   source_arn = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
@@ -130,6 +135,7 @@ resource "aws_lambda_permission" "authorizer" {
   statement_id  = "AllowWebSocketAuthorizer-${aws_apigatewayv2_api.this.id}"
   action        = "lambda:InvokeFunction"
   function_name = var.connect_authorizer.function_name
+  qualifier     = var.connect_authorizer.qualifier
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/authorizers/${aws_apigatewayv2_authorizer.connect[0].id}"
 }

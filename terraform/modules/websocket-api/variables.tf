@@ -37,6 +37,8 @@ variable "routes" {
   type = map(object({
     function_name = string
     invoke_arn    = string
+    # The alias the invoke ARN names (null = the unqualified function): the permission goes on it.
+    qualifier = optional(string)
   }))
 
   validation {
@@ -68,6 +70,7 @@ variable "connect_authorizer" {
     invoke_arn       = string
     identity_sources = optional(list(string), [])
     name             = optional(string, "connect")
+    qualifier        = optional(string)
   })
   default = null
 

@@ -18,6 +18,7 @@ from typing import Any
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import StreamShard, Table
 from moto.kinesis.models import Stream
+from moto.kinesis.responses import KinesisResponse
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
 
@@ -85,11 +86,27 @@ def _stream_survives_rollback() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
+def _stream_tags_on_create() -> None:
+    """AWS applies the Tags of a CreateStream request; moto drops them, so every later plan would
+    show the streams' tags as a change. Apply them as AWS does."""
+    original = KinesisResponse.create_stream
+
+    def create_stream(self: Any) -> Any:
+        result = original(self)
+        tags = self._get_param("Tags")
+        if tags:
+            self.kinesis_backend.add_tags_to_stream(None, self._get_param("StreamName"), tags)
+        return result
+
+    KinesisResponse.create_stream = create_stream  # type: ignore[method-assign]
+
+
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     for model in (Table, Stream):
         _without_mapping_dispatch(model)
     _stream_survives_rollback()
+    _stream_tags_on_create()
     application = DomainDispatcherApplication(create_backend_app)
     run_simple(host, port, SerializedApplication(application), threaded=True, use_reloader=False)
 

@@ -30,11 +30,11 @@ from babelcast_devstack.emulator import emulator_environment, free_port, moto_se
 from babelcast_devstack.gateway import Endpoints, LocalGateway
 from babelcast_devstack.lambda_runtime import LambdaRuntime
 from babelcast_devstack.runtime_python import runtime_environment
-from babelcast_devstack.terraform import Terraform, repository_root
+from babelcast_devstack.terraform import MODULE, Terraform, repository_root
 from babelcast_devstack.triggers import Triggers, triggers_from_terraform_state
 from babelcast_devstack.websocket_api import Limits
 
-WORKSPACE = "local"
+WORKSPACE = "local"  # the environment root applied: terraform/environments/local
 SCHEDULE_INTERVAL_VARIABLE = "BABELCAST_SCHEDULE_INTERVAL_SECONDS"
 
 
@@ -80,10 +80,13 @@ def _package(root: Path) -> None:
     subprocess.run([sys.executable, str(root / "scripts" / "package_functions.py")], check=True)
 
 
-def cors_origins_with(workspace_tfvars: Path, origin: str) -> list[str]:
-    """The workspace's CORS origins plus ``origin`` (the API docs viewer, so its "Try it out" works)."""
-    with workspace_tfvars.open() as handle:
-        declared = hcl2.load(handle).get("cors_allowed_origins", [])
+def cors_origins_with(environment_root: Path, origin: str) -> list[str]:
+    """The environment root's CORS origins (its module block's cors_allowed_origins) plus
+    ``origin`` (the API docs viewer, so its "Try it out" works)."""
+    with (environment_root / "main.tf").open() as handle:
+        modules = hcl2.load(handle).get("module", [])
+    blocks = [body for block in modules for label, body in block.items() if label.strip('"') == MODULE]
+    declared = blocks[0].get("cors_allowed_origins", []) if blocks else []
     origins = [str(o).strip('"') for o in declared]
     return origins if origin in origins else [*origins, origin]
 
@@ -96,12 +99,10 @@ def _apply(
         {**emulator_environment(endpoint, options.region), "TF_DATA_DIR": str(options.state_dir / "stack" / "tf-data")},
         keep_state=external,  # a fresh embedded emulator has nothing the old state describes
     )  # fmt: skip
+    origins = cors_origins_with(terraform.workdir, docs_origin)
+    terraform.override_module("devstack", artifacts_dir=str(options.root / "dist"), cors_allowed_origins=origins)
     terraform.init()
-    terraform.select_workspace(WORKSPACE)
-    origins = cors_origins_with(terraform.workdir / "workspaces" / f"{WORKSPACE}.tfvars", docs_origin)
-    terraform.run("apply", "-auto-approve", "-var-file=workspaces/local.tfvars",
-                  f"-var=artifacts_dir={options.root / 'dist'}",
-                  f"-var=cors_allowed_origins={json.dumps(origins)}", timed="apply")  # fmt: skip
+    terraform.run("apply", "-auto-approve", timed="apply")
     outputs = terraform.outputs()
     state = terraform.state()
     config = from_terraform_state(state, base_dir=terraform.workdir)

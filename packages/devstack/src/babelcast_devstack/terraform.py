@@ -1,5 +1,7 @@
-"""Run the real root module with the terraform CLI from a scratch copy, so no emulator state
-ever lands next to real workspaces' state in terraform/."""
+"""Run one of the real environment roots (terraform/environments/<name>) with the terraform CLI
+from a scratch copy of terraform/, so no emulator state ever lands in the repository. What the
+emulator needs beyond the root (a local backend, the artifacts directory, an account) is written
+as Terraform override files into the copy, never into the repository."""
 
 from __future__ import annotations
 
@@ -31,6 +33,10 @@ def cli_config(root: Path) -> str:
     ).stdout.strip()  # fmt: skip
 
 
+# The module block every environment root (and the estate example) calls the module through.
+MODULE = "babelcast"
+
+
 @dataclass
 class Terraform:
     workdir: Path
@@ -39,26 +45,38 @@ class Terraform:
 
     @classmethod
     def scratch_copy(
-        cls, root: Path, destination: Path, extra_env: Mapping[str, str], *, keep_state: bool = False
-    ) -> Terraform:
-        state_dir = destination / "terraform.tfstate.d"
-        saved = None
-        if keep_state and state_dir.exists():
-            saved = destination.parent / "saved-state"
-            shutil.rmtree(saved, ignore_errors=True)
-            shutil.move(state_dir, saved)
+        cls, root: Path, destination: Path, extra_env: Mapping[str, str], *,
+        configuration: str = "environments/local", keep_state: bool = False,
+    ) -> Terraform:  # fmt: skip
+        """Copy terraform/ to ``destination`` and run in its ``configuration`` directory (an
+        environment root or an example)."""
+        state = destination / configuration / "terraform.tfstate"
+        saved = destination.parent / "saved-state"
+        if keep_state and state.exists():
+            shutil.copyfile(state, saved)
         shutil.rmtree(destination, ignore_errors=True)
         shutil.copytree(
             root / "terraform", destination,
-            ignore=shutil.ignore_patterns(".terraform", "terraform.tfstate*", ".terraform.lock.hcl", "*.tfplan"),
+            ignore=shutil.ignore_patterns(".terraform", "terraform.tfstate*", "*.tfplan", "*_override.tf*"),
         )  # fmt: skip
-        if saved is not None:
-            shutil.move(saved, state_dir)
+        if keep_state and saved.exists():
+            shutil.move(saved, state)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
         if config := cli_config(root):
             env["TF_CLI_CONFIG_FILE"] = config
         env.update({"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1", **extra_env})
-        return cls(destination, env)
+        return cls(destination / configuration, env)
+
+    def override(self, name: str, content: Mapping[str, Any], *, directory: str = ".") -> Path:
+        """Write ``content`` (Terraform's JSON syntax) as ``<name>_override.tf.json`` into the copy:
+        Terraform merges it over the configuration in that directory (relative to the workdir)."""
+        path = (self.workdir / directory / f"{name}_override.tf.json").resolve()
+        path.write_text(json.dumps(content, indent=2) + "\n")
+        return path
+
+    def override_module(self, name: str, **arguments: Any) -> Path:
+        """Override arguments of the root's ``module "babelcast"`` block."""
+        return self.override(name, {"module": {MODULE: arguments}})
 
     def run(self, *args: str, check: bool = True, timed: str | None = None) -> subprocess.CompletedProcess[str]:
         started = time.perf_counter()
@@ -75,12 +93,13 @@ class Terraform:
     def init(self) -> None:
         self.run("init", "-input=false", timed="init")
 
-    def select_workspace(self, name: str) -> None:
-        self.run("workspace", "select", "-or-create", name)
-
     def outputs(self) -> dict[str, Any]:
+        """The root's outputs; an environment root's single ``babelcast`` output (every output of
+        the module) is unpacked."""
         raw = json.loads(self.run("output", "-json").stdout)
-        return {name: value["value"] for name, value in raw.items()}
+        values = {name: value["value"] for name, value in raw.items()}
+        module = values.get(MODULE)
+        return dict(module) if set(values) == {MODULE} and isinstance(module, dict) else values
 
     def state(self) -> dict[str, Any]:
         state: dict[str, Any] = json.loads(self.run("show", "-json").stdout)
