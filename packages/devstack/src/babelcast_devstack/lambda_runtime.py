@@ -24,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
+from babelcast_devstack.invocation import printable
 from babelcast_devstack.worker_bootstrap import SYNC_MARKER
 
 BOOTSTRAP = Path(__file__).with_name("worker_bootstrap.py")
@@ -70,7 +71,7 @@ class InvocationError(Exception):
 
 
 def _print_line(function_name: str, line: str) -> None:
-    print(f"[{function_name}] {line}", flush=True)
+    print(f"[{function_name}] {printable(line)}", flush=True)  # a \r or escape code cannot forge a line
 
 
 def _timestamp() -> str:
