@@ -360,8 +360,10 @@ class WebSocketApiServer:
             return web.json_response(
                 {
                     "connectedAt": _iso(connection.connected_at / 1000),
-                    "identity": {"sourceIp": connection.handshake.source_ip,
-                                 "userAgent": connection.handshake.user_agent or ""},
+                    "identity": {
+                        "sourceIp": connection.handshake.source_ip,
+                        "userAgent": connection.handshake.user_agent or "",
+                    },
                     "lastActiveAt": _iso(time.time() - (time.monotonic() - connection.last_active)),
                 }
             )
