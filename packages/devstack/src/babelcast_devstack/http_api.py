@@ -40,7 +40,14 @@ _TEXT_MEDIA_TYPES = {"application/json", "application/xml", "application/javascr
 
 
 def _message(status: int, message: str, headers: Mapping[str, str] | None = None) -> web.Response:
-    return web.json_response({"message": message}, status=status, headers=headers, dumps=_compact)
+    return _json(status, _compact({"message": message}), headers)
+
+
+def _json(status: int, text: str, headers: Mapping[str, str] | None = None) -> web.Response:
+    """A JSON response labelled ``application/json`` exactly (aiohttp would add a charset)."""
+    return web.Response(
+        status=status, body=text.encode(), headers={"Content-Type": "application/json", **(headers or {})}
+    )
 
 
 def _compact(value: Any) -> str:
@@ -236,7 +243,9 @@ class HttpApiServer:
             result = await invoke_within(self.invoker, route.function_arn, event, route.timeout_ms, self.running)
         except IntegrationTimeout:
             return _message(503, "Service Unavailable")
-        except InvocationFailed:  # the function failed, its own timeout included
+        except InvocationFailed as failure:  # the function failed, its own timeout included
+            if failure.kind == "request_too_large":  # Lambda's 6 MB limit on the event
+                return _message(413, "Request Too Long")
             return _message(500, "Internal Server Error")
         response = self.map_response(result)
         response.headers["apigw-requestid"] = event["requestContext"]["requestId"]
@@ -334,8 +343,7 @@ class HttpApiServer:
             if "Content-Type" not in response.headers and body:
                 response.headers["Content-Type"] = "application/json"
             return response
-        body_text = result if isinstance(result, str) else _compact(result)
-        return web.Response(status=200, text=body_text, content_type="application/json")
+        return _json(200, result if isinstance(result, str) else _compact(result))
 
 
 def _utf8(body: bytes) -> str | None:

@@ -182,6 +182,7 @@ class WebSocketApiServer:
             self.log(f"$connect {connection.id} rejected with {status} ({elapsed:.1f} ms)")
             return web.json_response({"message": _reason(status)}, status=status)
         await connection.socket.prepare(request)
+        connection.last_active = time.monotonic()  # idle from the moment the socket is open
         self.connections[connection.id] = connection
         self.log(f"$connect {connection.id} accepted ({elapsed:.1f} ms)")
         try:
