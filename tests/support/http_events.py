@@ -9,8 +9,8 @@ import json
 import re
 import secrets
 from pathlib import Path
-from urllib.parse import quote, urlencode
 from typing import Any
+from urllib.parse import quote, urlencode
 
 _TEMPLATE = json.loads((Path(__file__).parent.parent / "events" / "http_api_v2_post_sessions.json").read_text())
 SPEAKER = "8f1b6c2e-1d0a-4c5f-9e7b-3a2d1c0b9a87"
