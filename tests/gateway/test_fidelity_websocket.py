@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from babelcast_devstack.config import Throttle
 from babelcast_devstack.websocket_api import Limits
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -254,17 +255,21 @@ def test_default_limits_are_api_gateway_quotas() -> None:
     assert limits.max_connection_seconds == LIMITS["websocket_connection_seconds"]
 
 
-def test_stage_throttling_counts_connects_and_messages(tmp_path: Path) -> None:
-    """The stage's default_route_settings throttling (here a burst of 3, nearly no refill)."""
+def test_stage_throttling_counts_requests_connects_and_messages(tmp_path: Path) -> None:
+    """The stages' default_route_settings throttling (here a burst of 3, nearly no refill), on
+    both APIs: HTTP answers 429, a WebSocket upgrade is refused with 429, a message gets an error."""
     issuer = Issuer()
     (tmp_path / "records").mkdir()
     config = build_config(tmp_path, issuer.url, tmp_path / "records")
     http, websocket = config.api("HTTP"), config.api("WEBSOCKET")
     assert http is not None and websocket is not None
-    throttled_api = replace(websocket, throttle=Throttle(burst_limit=3, rate_limit=0.01))
-    config = replace(config, apis=(http, throttled_api))
+    throttle = Throttle(burst_limit=3, rate_limit=0.01)
+    config = replace(config, apis=(replace(http, throttle=throttle), replace(websocket, throttle=throttle)))
     try:
         with running_gateway(config, tmp_path) as gw:
+            statuses = [requests.get(f"{gw.endpoints.http_api_url}/echo/x", timeout=10) for _ in range(4)]
+            assert [r.status_code for r in statuses] == [200, 200, 200, 429]
+            assert statuses[-1].json() == {"message": "Too Many Requests"}
             with open_socket(gw) as throttled:  # $connect took a token
                 answers = []
                 for _ in range(3):
