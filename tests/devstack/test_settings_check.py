@@ -52,6 +52,7 @@ def test_applied_settings_reach_the_configuration() -> None:
         ("aws_apigatewayv2_route", {"api_key_required": True}, "api_key_required"),
         ("aws_apigatewayv2_stage", {"route_settings": [{"route_key": "GET /x"}]}, "route_settings"),
         ("aws_apigatewayv2_authorizer", LAMBDA_AUTHORIZER, "REQUEST authorizers"),
+        ("aws_lambda_function", {"layers": ["arn:aws:lambda:us-east-1:123456789012:layer:x:1"]}, "layers"),
     ],
 )
 def test_settings_not_emulated_are_refused_by_name(kind: str, change: dict[str, Any], named: str) -> None:
@@ -63,7 +64,7 @@ def test_settings_without_local_effect_are_named_in_warnings() -> None:
     config = from_terraform_state(state(aws_apigatewayv2_stage={
         "access_log_settings": [{"destination_arn": "arn", "format": "{}"}],
         "default_route_settings": [{"logging_level": "INFO", "throttling_burst_limit": 10, "throttling_rate_limit": 5}],
-    }))  # fmt: skip
-    assert any("access_log_settings" in w for w in config.warnings)
-    assert any("logging_level" in w for w in config.warnings)
+    }, aws_lambda_function={"reserved_concurrent_executions": 5, "tracing_config": [{"mode": "Active"}]}))  # fmt: skip
+    for setting in ("access_log_settings", "logging_level", "reserved_concurrent_executions", "tracing_config"):
+        assert any(setting in warning for warning in config.warnings), setting
     assert config.apis[0].throttle is not None, "throttling is applied, not warned about"

@@ -44,6 +44,26 @@ def check_settings(resources: Resources) -> list[str]:
     for kind in ("aws_apigatewayv2_domain_name", "aws_apigatewayv2_api_mapping", "aws_apigatewayv2_vpc_link"):
         if resources.get(kind):
             warnings.append(f"{kind} is not emulated: clients use the local URLs")
+    return warnings + _check_functions(resources.get("aws_lambda_function", []))
+
+
+def _check_functions(functions: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Lambda settings the local runtime does not apply (docs/local-stack-fidelity.md, Lambda)."""
+    warnings = []
+    for function in functions:
+        name = function.get("function_name")
+        if function.get("layers"):
+            raise ConfigError(f"function {name}: layers are not emulated (the deployment zip must hold all its code)")
+        reserved = function.get("reserved_concurrent_executions")
+        if isinstance(reserved, int) and reserved >= 0:
+            warnings.append(f"function {name}: reserved_concurrent_executions {reserved} is not emulated "
+                            "(up to 10 workers per function locally)")  # fmt: skip
+        for setting in ("vpc_config", "dead_letter_config", "file_system_config"):
+            if function.get(setting):
+                warnings.append(f"function {name}: {setting} has no local effect")
+    traced = [f.get("function_name") for f in functions if (f.get("tracing_config") or [{}])[0].get("mode") == "Active"]
+    if traced:
+        warnings.append(f"tracing_config Active ({len(traced)} functions): X-Ray tracing is not emulated")
     return warnings
 
 
