@@ -55,7 +55,7 @@ MAX_MODELLED_LATENCY_MS = 2000
 @dataclass
 class Connection:
     id: str
-    socket: web.WebSocketResponse
+    socket: FrameLimitedResponse
     connected_at: int
     handshake: Handshake
     authorizer: dict[str, Any] | None = None  # the authorizer's principalId and context
@@ -63,6 +63,10 @@ class Connection:
     close_code: int | None = None
     close_reason: str = ""
     closed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def touch(self) -> None:
+        """A client data frame arrived: the idle timer starts again."""
+        self.last_active = time.monotonic()
 
 
 @dataclass
@@ -162,6 +166,7 @@ class WebSocketApiServer:
             connected_at=now_ms(),
             handshake=Handshake(request.headers, request.remote or "127.0.0.1", request.scheme, request.url.port),
         )  # fmt: skip
+        connection.socket.on_activity = connection.touch
         query, multi_query = query_parameters(request.query)
         route = self.api.routes.get("$connect")
         started = time.perf_counter()

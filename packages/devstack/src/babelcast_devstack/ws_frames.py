@@ -15,6 +15,7 @@ queue); ``prepare`` fails loudly if they are missing rather than serve without t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import WSCloseCode, web
@@ -35,6 +36,7 @@ class FrameScanner:
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
+        self.data_frames = 0  # data frames whose header has arrived (the client's activity)
         self._header = bytearray()  # bytes of the current frame header read so far
         self._skip = 0  # payload bytes of the current frame still to come
 
@@ -58,8 +60,10 @@ class FrameScanner:
             opcode = self._header[0] & 0x0F
             size = len(self._header) + payload
             self._header.clear()
-            if opcode in _DATA_OPCODES and size > self.limit:
-                return header_start
+            if opcode in _DATA_OPCODES:
+                if size > self.limit:
+                    return header_start
+                self.data_frames += 1
             self._skip = payload
         return None
 
@@ -81,19 +85,25 @@ class FrameScanner:
 
 
 class _GuardedParser:
-    """Stands in for aiohttp's frame parser: scans, then feeds it; fails the socket on a big frame."""
+    """Stands in for aiohttp's frame parser: scans, then feeds it; fails the socket on a big frame,
+    and reports each data frame's arrival (API Gateway's idle timer counts client messages as they
+    arrive, however long the route takes to answer the previous one)."""
 
-    def __init__(self, parser: Any, queue: Any, limit: int) -> None:
+    def __init__(self, parser: Any, queue: Any, limit: int, on_activity: Callable[[], None]) -> None:
         self._parser = parser
         self._queue = queue
         self._scanner = FrameScanner(limit)
+        self._on_activity = on_activity
         self._failed = False
 
     def feed_data(self, data: bytes) -> tuple[bool, bytes]:
         if self._failed:
             return True, b""
         data = bytes(data)
+        seen = self._scanner.data_frames
         offset = self._scanner.violation(data)
+        if self._scanner.data_frames != seen:
+            self._on_activity()
         if offset is None:
             result: tuple[bool, bytes] = self._parser.feed_data(data)
             return result
@@ -113,6 +123,7 @@ class FrameLimitedResponse(web.WebSocketResponse):
     def __init__(self, *, max_frame_bytes: int = MAX_FRAME_BYTES, **options: Any) -> None:
         super().__init__(**options)
         self._max_frame_bytes = max_frame_bytes
+        self.on_activity: Callable[[], None] = lambda: None  # called as each client data frame arrives
 
     def _post_start(self, request: web.BaseRequest, protocol: str | None, writer: Any) -> None:
         handler = request.protocol
@@ -120,7 +131,7 @@ class FrameLimitedResponse(web.WebSocketResponse):
             raise RuntimeError("aiohttp internals changed: the 32 KB WebSocket frame limit cannot be enforced")
         tail, handler._message_tail = handler._message_tail, b""  # scanned below, not behind our back
         super()._post_start(request, protocol, writer)
-        guard = _GuardedParser(handler._payload_parser, self._reader, self._max_frame_bytes)
+        guard = _GuardedParser(handler._payload_parser, self._reader, self._max_frame_bytes, self.on_activity)
         handler._payload_parser = guard
         if tail:
             guard.feed_data(tail)
