@@ -15,7 +15,7 @@ import pytest
 from babelcast_client import AuthenticationError, CognitoTokenProvider, token_expiry, wav_chunks
 from babelcast_client.cli import main
 from babelcast_client.config import ClientConfig
-from babelcast_client.websocket import MAX_CHUNK_BYTES, MAX_FRAME_BYTES, write_wav
+from babelcast_client.websocket import FRAGMENT_BYTES, MAX_CHUNK_BYTES, MAX_MESSAGE_BYTES, frames, write_wav
 from moto import mock_aws
 
 from tests.client.server import Reply, ScriptedServer, error_body
@@ -128,9 +128,11 @@ def test_wav_is_chunked_within_the_protocol_limits(tmp_path: Path) -> None:
     chunks = list(wav_chunks(path, chunk_ms=100))
     assert [len(c) for c in chunks] == [3200] * 20 + [1600]
     assert len(next(wav_chunks(path, chunk_ms=2000))) == 64_000 <= MAX_CHUNK_BYTES
-    frame = json.dumps({"action": "sendAudio", "audioData": "x" * (MAX_CHUNK_BYTES // 3 * 4), "sequence": 2**53 - 1})
-    assert len(frame) <= MAX_FRAME_BYTES, "the largest chunk still fits in one WebSocket frame"
-    with pytest.raises(ValueError, match="frame limit"):
+    message = json.dumps({"action": "sendAudio", "audioData": "x" * (MAX_CHUNK_BYTES // 3 * 4), "sequence": 2**53 - 1})
+    assert len(message) <= MAX_MESSAGE_BYTES, "the largest chunk still fits in one WebSocket message"
+    assert "".join(frames(message)) == message
+    assert max(len(piece.encode()) for piece in frames(message)) <= FRAGMENT_BYTES
+    with pytest.raises(ValueError, match="message limit"):
         list(wav_chunks(path, chunk_ms=4000))
     stereo = tmp_path / "stereo.wav"
     with wave.open(str(stereo), "wb") as writer:

@@ -390,17 +390,20 @@ def test_runs_on_the_lambda_runtime_python_with_only_boto3() -> None:
     assert any(line.startswith("REPORT RequestId: ") for line in logs.lines())
 
 
-def test_payloads_up_to_lambdas_limit_pass_and_larger_responses_are_rejected() -> None:
-    async def scenario(function: LambdaFunction) -> tuple[Any, InvocationError, int]:
+def test_payloads_up_to_lambdas_limit_pass_and_larger_ones_are_rejected() -> None:
+    async def scenario(function: LambdaFunction) -> tuple[Any, InvocationError, InvocationError, int]:
         fits = await function.invoke({"payload": "x" * 5_000_000, "chars": 2_900_000})  # ~5.8 MB as UTF-8
         with pytest.raises(InvocationError) as caught:
             await function.invoke({"chars": 3_200_000})  # ~6.4 MB
-        return fits, caught.value, function.cold_starts
+        with pytest.raises(InvocationError) as refused:
+            await function.invoke({"payload": "x" * 6_300_000, "chars": 1})  # the event itself is over 6 MB
+        return fits, caught.value, refused.value, function.cold_starts
 
-    (fits, error, cold_starts), _ = run_with("handlers.big", scenario)
+    (fits, error, refused, cold_starts), _ = run_with("handlers.big", scenario)
     assert fits["size"] == 5_000_000 and fits["data"] == "é" * 2_900_000
     assert (error.kind, error.error_type) == ("handler_error", "Function.ResponseSizeTooLarge")
-    assert cold_starts == 1  # still warm
+    assert (refused.kind, refused.error_type) == ("request_too_large", "RequestEntityTooLargeException")
+    assert cold_starts == 1  # still warm, and no worker was started for the refused event
 
 
 def test_caller_giving_up_discards_the_worker() -> None:

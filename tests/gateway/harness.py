@@ -8,7 +8,7 @@ import json
 import threading
 import time
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -101,7 +101,7 @@ def build_config(tmp: Path, issuer_url: str, record_dir: Path) -> GatewayConfig:
             environment=environment,
             zip_path=_zip(name, tmp),
         )
-        for name in ("echo", "sleeper", "authorizer", "connect", "disconnect", "ws_echo")
+        for name in ("echo", "sleeper", "authorizer", "connect", "disconnect", "ws_echo", "responder")
     }
     http = Api(
         id=HTTP_API_ID,
@@ -117,6 +117,11 @@ def build_config(tmp: Path, issuer_url: str, record_dir: Path) -> GatewayConfig:
             "GET /boom": Route("GET /boom", arn("echo"), "NONE", None),
             "GET /private": Route("GET /private", arn("echo"), "JWT", "jwt1"),
             "GET /slow": Route("GET /slow", arn("sleeper"), "NONE", None),
+            "GET /items/{id}": Route("GET /items/{id}", arn("echo"), "NONE", None),
+            "GET /items/{id}/analytics": Route("GET /items/{id}/analytics", arn("echo"), "NONE", None),
+            "POST /respond": Route("POST /respond", arn("responder"), "NONE", None),
+            # the function may take 1 s; the integration gives up after 300 ms
+            "GET /impatient": Route("GET /impatient", arn("sleeper"), "NONE", None, timeout_ms=300),
         },
         authorizers={
             "jwt1": Authorizer(
@@ -147,6 +152,8 @@ def build_config(tmp: Path, issuer_url: str, record_dir: Path) -> GatewayConfig:
             "describe": Route("describe", arn("ws_echo"), "NONE", None),
             "gone": Route("gone", arn("ws_echo"), "NONE", None),
             "hangup": Route("hangup", arn("ws_echo"), "NONE", None),
+            "size": Route("size", arn("ws_echo"), "NONE", None),
+            "impatient": Route("impatient", arn("sleeper"), "NONE", None, timeout_ms=300),
         },
         authorizers={"req1": Authorizer("req1", "request", "REQUEST", (), function_arn=arn("authorizer"))},
     )
@@ -166,7 +173,11 @@ class RunningGateway:
 
 @contextmanager
 def running_gateway(
-    config: GatewayConfig, tmp: Path, limits: Limits | None = None, extra: Mapping[str, str] | None = None
+    config: GatewayConfig,
+    tmp: Path,
+    limits: Limits | None = None,
+    extra: Mapping[str, str] | None = None,
+    log: Callable[[str], None] = lambda line: None,
 ) -> Iterator[RunningGateway]:
     import sys
 
@@ -187,7 +198,7 @@ def running_gateway(
             "AWS_REGION": REGION,
             **(extra or {}),
         },
-        log=lambda line: None,
+        log=log,
     )
     endpoints = asyncio.run_coroutine_threadsafe(gateway.start(), loop).result(timeout=60)
     running = RunningGateway(gateway, loop, endpoints)

@@ -1,5 +1,6 @@
 """The local gateway's WebSocket API: $connect with the REQUEST authorizer, route selection,
-$disconnect, frame rules (1003/1009), the @connections API (incl. 410), idle/max timeouts."""
+$disconnect, binary frames (1003), the @connections API (incl. 410), idle/max timeouts. Event
+shapes and the size limits are held to AWS's facts in test_fidelity_websocket.py."""
 
 from __future__ import annotations
 
@@ -17,8 +18,6 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from tests.gateway.harness import WS_API_ID, Issuer, RunningGateway, build_config, running_gateway
-
-EVENTS = Path(__file__).parents[1] / "events"
 
 
 @pytest.fixture(scope="module")
@@ -95,44 +94,6 @@ def test_connect_event_and_authorizer_context(gateway: RunningGateway, records: 
     assert context["authorizer"]["seenType"] == "REQUEST"
 
 
-def _shape(value: Any) -> Any:
-    """Keys and value types, recursively: what 'the same event shape' means."""
-    if isinstance(value, dict):
-        return {k: _shape(v) for k, v in value.items()}
-    return type(value).__name__
-
-
-def recorded(name: str) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads((EVENTS / name).read_text())
-    return event
-
-
-def test_events_match_recorded_api_gateway_events_field_by_field(gateway: RunningGateway, records: Path) -> None:
-    with open_socket(gateway, "sessionId=blessed-shepherd-427&targetLanguage=es") as socket:
-        socket.send(json.dumps({"action": "echo"}))
-        message = receive_json(socket)["event"]
-        cid = message["requestContext"]["connectionId"]
-        socket.close(code=1000)
-    connect_event = wait_for(f"connect-{cid.replace('/', '_')}.json", records)
-    disconnect_event = disconnect_record(records, cid)
-    for produced, fixture in (
-        (connect_event, "websocket_connect.json"),
-        (message, "websocket_message.json"),
-        (disconnect_event, "websocket_disconnect.json"),
-    ):
-        expected = recorded(fixture)
-        assert set(produced) == set(expected), fixture
-        context, expected_context = produced["requestContext"], expected["requestContext"]
-        # authorizer context keys are whatever the authorizer returned; compare the rest exactly
-        produced_shape = {k: v for k, v in _shape(context).items() if k != "authorizer"}
-        expected_shape = {k: v for k, v in _shape(expected_context).items() if k != "authorizer"}
-        produced_shape["identity"] = {k: v for k, v in produced_shape["identity"].items() if k != "userAgent"}
-        assert produced_shape == expected_shape, fixture
-        assert {"principalId", "integrationLatency"} <= set(context["authorizer"])
-    assert connect_event["headers"]["Sec-WebSocket-Version"] == "13"
-    assert connect_event["multiValueQueryStringParameters"]["targetLanguage"] == ["es"]
-
-
 def test_message_event_routes_by_action_with_default_fallback(gateway: RunningGateway) -> None:
     with open_socket(gateway) as socket:
         socket.send(json.dumps({"action": "echo", "n": 1}))
@@ -190,16 +151,6 @@ def test_binary_frames_close_with_1003(gateway: RunningGateway, records: Path) -
     assert disconnect_record(records, cid)["requestContext"]["disconnectStatusCode"] == 1003
 
 
-def test_messages_over_128_kb_close_with_1009(gateway: RunningGateway, records: Path) -> None:
-    with open_socket(gateway) as socket:
-        cid = connection_id(socket)
-        socket.send(json.dumps({"action": "echo", "blob": "x" * (128 * 1024)}))
-        with pytest.raises(ConnectionClosed):
-            socket.recv(timeout=10)
-    assert socket.close_code == 1009
-    assert disconnect_record(records, cid)["requestContext"]["disconnectStatusCode"] == 1009
-
-
 def test_connections_api_post_get_gone_and_delete(gateway: RunningGateway, records: Path) -> None:
     with open_socket(gateway) as socket:
         cid = connection_id(socket)  # POST: the reply came through @connections
@@ -228,9 +179,8 @@ def test_idle_and_maximum_connection_time(tmp_path: Path) -> None:
             with open_socket(gw) as busy:
                 started = time.monotonic()
                 with pytest.raises(ConnectionClosed):
-                    while True:  # keep it active: only the maximum lifetime can end it
+                    while True:  # a message every 0.3 s, answered or not: only the lifetime can end it
                         busy.send(json.dumps({"action": "echo"}))
-                        busy.recv(timeout=10)
                         time.sleep(0.3)
             assert busy.close_code == 1001
             assert 2.5 < time.monotonic() - started < 8

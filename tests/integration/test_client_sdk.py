@@ -203,9 +203,10 @@ def test_cli_against_the_stack(sdk: Sdk, tmp_path: Path, monkeypatch: pytest.Mon
     assert code == 0 and [s["sessionId"] for s in json.loads(out)["sessions"]] == [session_id]
     assert cli("list")[1].startswith(session_id)
     wav = tmp_path / "hello.wav"
-    write_wav(wav, b"\x00\x01" * 8000)  # 0.5 s
-    code, out, err = cli("stream", str(wav), "--session-id", session_id, "--chunk-ms", "250")
-    assert code == 0 and "sent 2 chunks, 0.5 s of audio" in err
+    write_wav(wav, b"\x00\x01" * 32_000)  # 2 s
+    # 1 s chunks: 43 KB messages, over the 32 KB frame quota the gateway enforces, so fragmented
+    code, out, err = cli("stream", str(wav), "--session-id", session_id, "--chunk-ms", "1000")
+    assert code == 0 and "sent 2 chunks, 2.0 s of audio" in err
     wait_for_sequences(stack, session_id, [0, 1])
     listened: list[tuple[int, str, str]] = []
     listening = threading.Thread(target=lambda: listened.append(cli("listen", session_id, "--language", "es",

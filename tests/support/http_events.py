@@ -1,4 +1,5 @@
-"""API Gateway HTTP API payload-2.0 events, built from a recorded-shape fixture."""
+"""API Gateway HTTP API payload-2.0 events for unit tests, built from tests/events/http_api_v2_post_sessions.json
+(an example written to the facts in tests/events/facts/, not a recording)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import base64
 import copy
 import json
 import re
-import uuid
+import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 _TEMPLATE = json.loads((Path(__file__).parent.parent / "events" / "http_api_v2_post_sessions.json").read_text())
 SPEAKER = "8f1b6c2e-1d0a-4c5f-9e7b-3a2d1c0b9a87"
@@ -39,13 +41,13 @@ def http_event(
     event["routeKey"] = event["requestContext"]["routeKey"] = route_key
     event["rawPath"] = event["requestContext"]["http"]["path"] = path
     event["requestContext"]["http"]["method"] = method
-    event["requestContext"]["requestId"] = uuid.uuid4().hex[:16]
+    event["requestContext"]["requestId"] = base64.urlsafe_b64encode(secrets.token_bytes(11)).decode()
     params = _path_parameters(route_key, path)
     if params:
         event["pathParameters"] = params
     if query:
         event["queryStringParameters"] = query
-        event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in query.items())
+        event["rawQueryString"] = urlencode(query, quote_via=quote)  # as sent: percent-encoded
     if headers:
         event["headers"].update({k.lower(): v for k, v in headers.items()})
     if sub is None:
@@ -56,12 +58,14 @@ def http_event(
     if text is None:
         event.pop("body", None)
         event["headers"].pop("content-type", None)
-        event["headers"].pop("content-length", None)
+        event["headers"]["content-length"] = "0"  # API Gateway sends it on every request
     elif base64_body:
         event["body"] = base64.b64encode(text.encode()).decode()
         event["isBase64Encoded"] = True
+        event["headers"]["content-length"] = str(len(text.encode()))
     else:
         event["body"] = text
+        event["headers"]["content-length"] = str(len(text.encode()))
     return event
 
 

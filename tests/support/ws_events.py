@@ -1,5 +1,6 @@
 """API Gateway WebSocket events (CONNECT / MESSAGE / DISCONNECT) and the $connect REQUEST
-authorizer event, shaped like AWS's recorded events."""
+authorizer event for unit tests, built to the facts in tests/events/facts/ (checked by
+tests/gateway/test_fidelity_events.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,13 @@ API_ID = "abc123"
 STAGE = "live"
 
 
+def _aws_id() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(11)).decode()
+
+
 def _context(connection_id: str, route_key: str, event_type: str, authorizer: dict[str, Any] | None) -> dict[str, Any]:
     now = int(time.time() * 1000)
-    rid = base64.b64encode(secrets.token_bytes(10)).decode()
+    rid = _aws_id()
     context: dict[str, Any] = {
         "routeKey": route_key,
         "eventType": event_type,
@@ -32,20 +37,22 @@ def _context(connection_id: str, route_key: str, event_type: str, authorizer: di
         "apiId": API_ID,
     }
     if authorizer is not None:
-        context["authorizer"] = {
-            "principalId": authorizer.get("userId", "anonymous"),
-            "integrationLatency": 12,
-            **authorizer,
-        }
+        # the authorizer's context (strings) and principalId; its latency on CONNECT only
+        latency = {"integrationLatency": 12} if event_type == "CONNECT" else {}
+        context["authorizer"] = {"principalId": authorizer.get("userId", "anonymous"), **latency, **authorizer}
     return context
 
 
 def new_connection_id() -> str:
-    return base64.b64encode(secrets.token_bytes(10)).decode()
+    return _aws_id()
+
+
+_FORWARDED = {"X-Amzn-Trace-Id": "Root=1-65f1c2a3-0123456789abcdef01234567", "X-Forwarded-For": "203.0.113.7",
+              "X-Forwarded-Port": "443", "X-Forwarded-Proto": "https"}  # fmt: skip
 
 
 def connect_event(connection_id: str, query: dict[str, str], authorizer: dict[str, Any]) -> dict[str, Any]:
-    headers = {"Host": f"{API_ID}.execute-api.us-east-1.amazonaws.com", "Sec-WebSocket-Version": "13"}
+    headers = {"Host": f"{API_ID}.execute-api.us-east-1.amazonaws.com", "Sec-WebSocket-Version": "13", **_FORWARDED}
     event: dict[str, Any] = {
         "headers": headers,
         "multiValueHeaders": {k: [v] for k, v in headers.items()},
@@ -62,7 +69,7 @@ def message_event(
     connection_id: str, body: Any, authorizer: dict[str, Any], route_key: str = "$default"
 ) -> dict[str, Any]:
     context = _context(connection_id, route_key, "MESSAGE", authorizer)
-    context["messageId"] = base64.b64encode(secrets.token_bytes(10)).decode()
+    context["messageId"] = _aws_id()
     text = body if isinstance(body, str) else json.dumps(body)
     return {"requestContext": context, "body": text, "isBase64Encoded": False}
 
@@ -70,16 +77,20 @@ def message_event(
 def disconnect_event(connection_id: str, authorizer: dict[str, Any], code: int = 1001) -> dict[str, Any]:
     context = _context(connection_id, "$disconnect", "DISCONNECT", authorizer)
     context.update({"disconnectStatusCode": code, "disconnectReason": "Going away"})
-    return {"headers": {}, "multiValueHeaders": {}, "requestContext": context, "isBase64Encoded": False}
+    headers = {"Host": context["domainName"], "x-api-key": "", "X-Forwarded-For": "", "x-restapi": ""}
+    return {"headers": headers, "multiValueHeaders": {k: [v] for k, v in headers.items()}, "requestContext": context,
+            "isBase64Encoded": False}  # fmt: skip
 
 
 def authorizer_event(query: dict[str, str]) -> dict[str, Any]:
     connection_id = new_connection_id()
+    headers = {"Connection": "upgrade", "content-length": "0", "Host": f"{API_ID}.execute-api.us-east-1.amazonaws.com",
+               "Upgrade": "websocket", **_FORWARDED}  # fmt: skip
     return {
         "type": "REQUEST",
         "methodArn": f"arn:aws:execute-api:us-east-1:123456789012:{API_ID}/{STAGE}/$connect",
-        "headers": {},
-        "multiValueHeaders": {},
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
         "queryStringParameters": query,
         "multiValueQueryStringParameters": {k: [v] for k, v in query.items()},
         "stageVariables": {},

@@ -40,12 +40,16 @@ from babelcast_client.retry import backoff
 
 LOG = logging.getLogger("babelcast_client")
 
-MAX_FRAME_BYTES = 128 * 1024  # API Gateway closes the socket (1009) beyond this
+# API Gateway closes the socket (1009) on a message over 128 KB or a frame over 32 KB, so longer
+# messages go out in fragments; each frame, its header included (at most 14 bytes), fits in 32 KB.
+MAX_MESSAGE_BYTES = 128 * 1024
+MAX_FRAME_BYTES = 32 * 1024
+FRAGMENT_BYTES = MAX_FRAME_BYTES - 14
 MAX_SEQUENCE = 2**53 - 1
 # {"action": "sendAudio", "audioData": "", "sequence": 9007199254740991} plus headroom
 _SEND_AUDIO_OVERHEAD = 96
-# The largest raw chunk whose base64 sendAudio frame stays under the frame limit (~96 KB, 3 s of audio).
-MAX_CHUNK_BYTES = (MAX_FRAME_BYTES - _SEND_AUDIO_OVERHEAD) // 4 * 3
+# The largest raw chunk whose base64 sendAudio message stays under the message limit (~96 KB, 3 s of audio).
+MAX_CHUNK_BYTES = (MAX_MESSAGE_BYTES - _SEND_AUDIO_OVERHEAD) // 4 * 3
 SAMPLE_RATE = 16_000
 SAMPLE_WIDTH = 2  # PCM 16-bit
 DEFAULT_CHUNK_MS = 100
@@ -208,8 +212,12 @@ class _LiveSocket(ABC):
     # --- sending ------------------------------------------------------------------------------------
 
     def send(self, message: dict[str, Any], *, wait_for_reconnect: float = 30.0) -> None:
-        """Send one JSON message. If the socket is being reopened, wait for it and send on the new one."""
+        """Send one JSON message, in frames of at most 32 KB. If the socket is being reopened, wait
+        for it and send on the new one."""
         text = json.dumps(message, separators=(",", ":"))
+        if len(text.encode()) > MAX_MESSAGE_BYTES:
+            raise ValueError(f"a message is at most {MAX_MESSAGE_BYTES} bytes (API Gateway's limit)")
+        fragments = frames(text)
         for _ in range(2):
             if self._inbox.closed or not self._connected.wait(wait_for_reconnect) or self._closing.is_set():
                 break  # the receiver has stopped (ended, closed, or could not reopen), or it takes too long
@@ -217,7 +225,7 @@ class _LiveSocket(ABC):
             assert connection is not None
             try:
                 with self._send_lock:
-                    connection.send(text)
+                    connection.send(fragments[0] if len(fragments) == 1 else fragments)
             except ConnectionClosed:
                 if self._connection is connection:
                     self._connected.clear()  # the receiver will notice too, and reopen
@@ -413,7 +421,7 @@ class SpeakerClient(_LiveSocket):
         if not chunk:
             raise ValueError("an audio chunk cannot be empty")
         if len(chunk) > MAX_CHUNK_BYTES:
-            raise ValueError(f"an audio chunk is at most {MAX_CHUNK_BYTES} bytes (the 128 KB frame limit), "
+            raise ValueError(f"an audio chunk is at most {MAX_CHUNK_BYTES} bytes (the 128 KB message limit), "
                              f"got {len(chunk)}")  # fmt: skip
         sequence = self.sequence
         self.send({"action": "sendAudio", "audioData": base64.b64encode(chunk).decode(), "sequence": sequence})
@@ -478,9 +486,25 @@ def wav_chunks(path: str | Path, chunk_ms: int = DEFAULT_CHUNK_MS) -> Iterator[b
             )
         frames = max(1, SAMPLE_RATE * chunk_ms // 1000)
         if frames * SAMPLE_WIDTH > MAX_CHUNK_BYTES:
-            raise ValueError(f"chunk_ms={chunk_ms} makes chunks over the frame limit ({MAX_CHUNK_BYTES} bytes)")
+            raise ValueError(f"chunk_ms={chunk_ms} makes chunks over the message limit ({MAX_CHUNK_BYTES} bytes)")
         while chunk := reader.readframes(frames):
             yield chunk
+
+
+def frames(text: str, limit: int = FRAGMENT_BYTES) -> list[str]:
+    """``text`` cut into pieces of at most ``limit`` UTF-8 bytes, never inside a character: one
+    WebSocket frame each (a single piece when it fits)."""
+    if len(text) * 4 <= limit or len(text.encode()) <= limit:
+        return [text]
+    pieces: list[str] = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + limit)  # at least one byte per character: never over the limit
+        while len(text[start:end].encode()) > limit:
+            end -= max(1, (len(text[start:end].encode()) - limit) // 4)
+        pieces.append(text[start:end])
+        start = end
+    return pieces
 
 
 def write_wav(path: str | Path, pcm: bytes) -> None:

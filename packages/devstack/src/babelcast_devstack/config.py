@@ -12,13 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from babelcast_devstack.settings_check import ConfigError, check_settings
 from babelcast_devstack.terraform_state import first_block, managed_resources
 
 _FUNCTION_ARN = re.compile(r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+")
-
-
-class ConfigError(ValueError):
-    """The Terraform state does not describe something the gateway can serve."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +44,11 @@ class Authorizer:
     function_arn: str | None = None
 
 
+# API Gateway's integration timeouts when Terraform leaves timeout_milliseconds unset (also the maxima)
+HTTP_INTEGRATION_TIMEOUT_MS = 30_000
+WEBSOCKET_INTEGRATION_TIMEOUT_MS = 29_000
+
+
 @dataclass(frozen=True)
 class Route:
     key: str
@@ -55,6 +57,7 @@ class Route:
     authorizer_id: str | None
     returns_response: bool = False
     payload_format_version: str = "2.0"
+    timeout_ms: int = HTTP_INTEGRATION_TIMEOUT_MS  # the integration's timeout_milliseconds
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,7 @@ class Api:
     authorizers: Mapping[str, Authorizer]
     cors: Cors | None = None
     throttle: Throttle | None = None
+    stage_variables: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,8 @@ class GatewayConfig:
     account_id: str
     apis: tuple[Api, ...]
     functions: Mapping[str, FunctionConfig] = field(default_factory=dict)  # by ARN
+    # Terraform settings the gateway reads but does not apply (each names the setting), shown at start-up
+    warnings: tuple[str, ...] = ()
 
     def api(self, protocol: str) -> Api | None:
         return next((api for api in self.apis if api.protocol == protocol), None)
@@ -130,6 +136,7 @@ def from_terraform_state(state: Mapping[str, Any], base_dir: Path | None = None)
             s3_version=values.get("s3_object_version") or None,
         )
 
+    warnings = check_settings(by_type)
     integrations = {v["id"]: v for v in by_type.get("aws_apigatewayv2_integration", [])}
     route_responses = {v["route_id"] for v in by_type.get("aws_apigatewayv2_route_response", [])}
     stages: dict[str, Mapping[str, Any]] = {}
@@ -139,6 +146,8 @@ def from_terraform_state(state: Mapping[str, Any], base_dir: Path | None = None)
     apis = []
     for values in by_type.get("aws_apigatewayv2_api", []):
         api_id = values["id"]
+        websocket = values["protocol_type"] == "WEBSOCKET"
+        default_timeout = WEBSOCKET_INTEGRATION_TIMEOUT_MS if websocket else HTTP_INTEGRATION_TIMEOUT_MS
         authorizers: dict[str, Authorizer] = {}
         for auth in by_type.get("aws_apigatewayv2_authorizer", []):
             if auth["api_id"] != api_id:
@@ -166,6 +175,7 @@ def from_terraform_state(state: Mapping[str, Any], base_dir: Path | None = None)
                 authorizer_id=route_values.get("authorizer_id") or None,
                 returns_response=route_values["id"] in route_responses,
                 payload_format_version=(integration or {}).get("payload_format_version") or "1.0",
+                timeout_ms=int((integration or {}).get("timeout_milliseconds") or default_timeout),
             )
         stage = stages.get(api_id) or {}
         settings = first_block(stage.get("default_route_settings")) or {}
@@ -188,7 +198,7 @@ def from_terraform_state(state: Mapping[str, Any], base_dir: Path | None = None)
             Api(
                 id=api_id,
                 name=values["name"],
-                protocol="WEBSOCKET" if values["protocol_type"] == "WEBSOCKET" else "HTTP",
+                protocol="WEBSOCKET" if websocket else "HTTP",
                 endpoint=values.get("api_endpoint") or "",
                 stage=stage.get("name") or "$default",
                 route_selection_expression=values.get("route_selection_expression") or "",
@@ -196,6 +206,7 @@ def from_terraform_state(state: Mapping[str, Any], base_dir: Path | None = None)
                 authorizers=authorizers,
                 cors=cors,
                 throttle=throttle,
+                stage_variables=dict(stage.get("stage_variables") or {}),
             )
         )
     for api in apis:
@@ -204,4 +215,6 @@ def from_terraform_state(state: Mapping[str, Any], base_dir: Path | None = None)
                 raise ConfigError(f"route {route.key} of {api.name} targets a function not in the state")
     region = next(iter(functions.values())).arn.split(":")[3] if functions else "us-east-1"
     account = next(iter(functions.values())).arn.split(":")[4] if functions else "123456789012"
-    return GatewayConfig(region=region, account_id=account, apis=tuple(apis), functions=functions)
+    return GatewayConfig(
+        region=region, account_id=account, apis=tuple(apis), functions=functions, warnings=tuple(warnings)
+    )

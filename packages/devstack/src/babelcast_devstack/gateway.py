@@ -16,8 +16,8 @@ from aiohttp import web
 
 from babelcast_devstack.config import Authorizer, FunctionConfig, GatewayConfig
 from babelcast_devstack.emulator import emulator_client
-from babelcast_devstack.http_api import HttpApiServer
-from babelcast_devstack.invocation import InvocationFailed
+from babelcast_devstack.http_api import PARSER_LIMITS, HttpApiServer
+from babelcast_devstack.invocation import InvocationFailed, printable
 from babelcast_devstack.jwt_authorizer import JwtAuthorizer, emulator_jwks_url
 from babelcast_devstack.lambda_runtime import FunctionSpec, InvocationError, LambdaFunction, LambdaRuntime
 from babelcast_devstack.serving import listen
@@ -96,7 +96,8 @@ class LocalGateway:
         self.websocket_port = websocket_port
         self.limits = limits
         self.extra_environment = dict(extra_environment or {})
-        self.log = log
+        # one line per call, whatever a client put in a path or a close reason (no forged lines)
+        self.log: Callable[[str], None] = lambda line: log(printable(line))
         self._runners: list[web.AppRunner] = []
         self.endpoints = Endpoints(None, None, None)
         self.websocket_server: WebSocketApiServer | None = None
@@ -127,11 +128,13 @@ class LocalGateway:
 
     async def _listen(self, app: web.Application, port: int) -> int:
         # a deep accept queue: a burst of hundreds of connections must queue, not have SYNs dropped
-        runner, bound = await listen(app, self.host, port, backlog=1024)
+        runner, bound = await listen(app, self.host, port, backlog=1024, **PARSER_LIMITS)
         self._runners.append(runner)
         return bound
 
     async def start(self) -> Endpoints:
+        for warning in self.config.warnings:
+            self.log(f"[gateway] not applied: {warning}")
         websocket_api = self.config.api("WEBSOCKET")
         http_api = self.config.api("HTTP")
         # Bind the WebSocket port first: functions need its URL in their environment.
@@ -169,7 +172,8 @@ class LocalGateway:
             self.websocket_server.invoker = invoker
         http_url = None
         if http_api is not None:
-            server = HttpApiServer(http_api, invoker, self._jwt_authorizer, log=lambda line: self.log(f"[http] {line}"))
+            server = HttpApiServer(http_api, invoker, self._jwt_authorizer, log=lambda line: self.log(f"[http] {line}"),
+                                   account_id=self.config.account_id)  # fmt: skip
             self.http_port = await self._listen(server.application(), self.http_port)
             stage = "" if http_api.stage == "$default" else f"/{http_api.stage}"
             http_url = f"http://{self.host}:{self.http_port}{stage}"

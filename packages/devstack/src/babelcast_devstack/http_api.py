@@ -1,4 +1,5 @@
-"""A local API Gateway HTTP API: routes, JWT authorizer, CORS, throttling, payload format 2.0."""
+"""A local API Gateway HTTP API: routes, JWT authorizer, CORS, throttling, payload format 2.0,
+and API Gateway's limits answered in its words (docs/local-stack-fidelity.md)."""
 
 from __future__ import annotations
 
@@ -10,20 +11,43 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
 from aiohttp import web
 
 from babelcast_devstack.config import Api, Authorizer, Route, Throttle
-from babelcast_devstack.invocation import InvocationFailed, Invoker, now_ms, request_id, request_time, trace_id
+from babelcast_devstack.invocation import (
+    IntegrationTimeout,
+    InvocationFailed,
+    Invoker,
+    forwarded_for,
+    invoke_within,
+    now_ms,
+    request_id,
+    request_time,
+    trace_id,
+)
 from babelcast_devstack.jwt_authorizer import JwtAuthorizer, Unauthorized, api_gateway_claims
 
-_TEXT_TYPES = re.compile(r"^(text/|application/(json|xml|javascript|x-www-form-urlencoded)|.*\+json|.*\+xml)")
-_ACCOUNT_ID = "123456789012"
+# HTTP API quotas: "Payload size 10 MB", "Total combined size of request line and header values 10240 bytes"
+MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_REQUEST_HEAD_BYTES = 10240
+# aiohttp's own parser limits sit far above API Gateway's, so oversized heads reach the handler
+# below and get API Gateway's answer (aiohttp's would quote the header back).
+PARSER_LIMITS = {"max_line_size": 64 * 1024, "max_field_size": 64 * 1024, "max_headers": 1024}
+# Bodies API Gateway hands over as text (isBase64Encoded false); every other type, a missing
+# Content-Type and application/x-www-form-urlencoded included, arrives base64-encoded.
+_TEXT_MEDIA_TYPES = {"application/json", "application/xml", "application/javascript"}
 
 
 def _message(status: int, message: str, headers: Mapping[str, str] | None = None) -> web.Response:
-    return web.json_response({"message": message}, status=status, headers=headers, dumps=_compact)
+    return _json(status, _compact({"message": message}), headers)
+
+
+def _json(status: int, text: str, headers: Mapping[str, str] | None = None) -> web.Response:
+    """A JSON response labelled ``application/json`` exactly (aiohttp would add a charset)."""
+    return web.Response(
+        status=status, body=text.encode(), headers={"Content-Type": "application/json", **(headers or {})}
+    )
 
 
 def _compact(value: Any) -> str:
@@ -78,6 +102,17 @@ class TokenBucket:
         return False
 
 
+def is_text(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type.startswith("text/") or media_type in _TEXT_MEDIA_TYPES
+
+
+def head_size(request: web.BaseRequest) -> int:
+    """The request line plus every header value, as the HTTP API quota counts them."""
+    line = len(f"{request.method} {request.raw_path} HTTP/{request.version.major}.{request.version.minor}")
+    return line + sum(len(value.encode("latin-1", "replace")) for value in request.headers.values())
+
+
 class HttpApiServer:
     def __init__(
         self,
@@ -85,10 +120,13 @@ class HttpApiServer:
         invoker: Invoker,
         authorizer_factory: Callable[[Authorizer], JwtAuthorizer],
         log: Callable[[str], None] = print,
+        account_id: str = "123456789012",
     ) -> None:
         self.api = api
         self.invoker = invoker
         self.log = log
+        self.account_id = account_id
+        self.running: set[asyncio.Task[Any]] = set()  # invocations past their integration timeout
         self.routes = sorted((_compile(r) for r in api.routes.values()), key=lambda c: c.score)
         self.authorizers = {
             auth_id: authorizer_factory(auth) for auth_id, auth in api.authorizers.items() if auth.type == "JWT"
@@ -96,7 +134,7 @@ class HttpApiServer:
         self.bucket = TokenBucket(api.throttle) if api.throttle else None
 
     def application(self) -> web.Application:
-        app = web.Application(client_max_size=10 * 1024 * 1024)  # HTTP APIs accept up to 10 MB
+        app = web.Application(client_max_size=MAX_BODY_BYTES)
         # every path, newlines (%0A) included: API Gateway, not aiohttp, answers those it cannot route
         app.router.add_route("*", r"/{tail:[\s\S]*}", self.handle)
         return app
@@ -124,7 +162,8 @@ class HttpApiServer:
             if self.api.cors.allow_credentials:
                 response.headers["Access-Control-Allow-Credentials"] = "true"
         elapsed = (time.perf_counter() - started) * 1000
-        self.log(f"{request.method} {request.path} -> {response.status} ({elapsed:.1f} ms)")
+        # the path as sent (still percent-encoded), never the query string (it may hold tokens)
+        self.log(f"{request.method} {request.raw_path.split('?', 1)[0]} -> {response.status} ({elapsed:.1f} ms)")
         return response
 
     def _origin_allowed(self, origin: str) -> bool:
@@ -163,9 +202,15 @@ class HttpApiServer:
         return None
 
     async def _respond(self, request: web.Request) -> web.StreamResponse:
+        if head_size(request) > MAX_REQUEST_HEAD_BYTES:
+            return _message(431, "Request Header Fields Too Large")  # never the header itself
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            return _message(413, "Request Entity Too Large")
         if request.method == "OPTIONS" and self.api.cors and "Access-Control-Request-Method" in request.headers:
             return self._preflight(request)
-        path = self._strip_stage(unquote(request.path))
+        # aiohttp has percent-decoded the path once, as API Gateway does (rawPath is decoded too):
+        # routing and path parameters use it as is, never decoded a second time.
+        path = self._strip_stage(request.path)
         matched = self.match(request.method, path) if path is not None else None
         if matched is None:
             return _message(404, "Not Found")
@@ -185,19 +230,23 @@ class HttpApiServer:
             except Unauthorized:
                 return _message(401, "Unauthorized", {"www-authenticate": 'Bearer error="invalid_token"'})
             scopes = authorizer.scopes(claims)
-        body = await request.read()
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:  # a chunked body that grew past the quota
+            return _message(413, "Request Entity Too Large")
         event = self.event(
             request, route=route, path=path or "/", params=params, body=body, claims=claims, scopes=scopes
         )
         if route.function_arn is None:
             return _message(500, "Internal Server Error")
         try:
-            result = await self.invoker.invoke(route.function_arn, event)
-        except InvocationFailed as failure:
-            status, message = (
-                (503, "Service Unavailable") if failure.kind == "timeout" else (500, "Internal Server Error")
-            )
-            return _message(status, message)
+            result = await invoke_within(self.invoker, route.function_arn, event, route.timeout_ms, self.running)
+        except IntegrationTimeout:
+            return _message(503, "Service Unavailable")
+        except InvocationFailed as failure:  # the function failed, its own timeout included
+            if failure.kind == "request_too_large":  # Lambda's 6 MB limit on the event
+                return _message(413, "Request Too Long")
+            return _message(500, "Internal Server Error")
         response = self.map_response(result)
         response.headers["apigw-requestid"] = event["requestContext"]["requestId"]
         return response
@@ -222,10 +271,11 @@ class HttpApiServer:
                 continue
             headers[key] = f"{headers[key]},{value}" if key in headers else value
         source_ip = request.remote or "127.0.0.1"
-        headers.setdefault("x-forwarded-for", source_ip)
-        headers.setdefault("x-forwarded-proto", request.scheme)
-        headers.setdefault("x-forwarded-port", str(request.url.port or ""))
+        headers["x-forwarded-for"] = forwarded_for(headers.get("x-forwarded-for"), source_ip)
+        headers["x-forwarded-proto"] = request.scheme
+        headers["x-forwarded-port"] = str(request.url.port or "")
         headers.setdefault("x-amzn-trace-id", trace_id())
+        headers.setdefault("content-length", str(len(body)))  # API Gateway sends it, "0" included
         query: dict[str, str] = {}
         for name, value in request.query.items():
             query[name] = f"{query[name]},{value}" if name in query else value
@@ -233,7 +283,7 @@ class HttpApiServer:
         host = request.headers.get("Host", request.host)
         rid = request_id()
         context: dict[str, Any] = {
-            "accountId": _ACCOUNT_ID,
+            "accountId": self.account_id,
             "apiId": self.api.id,
             "domainName": host,
             "domainPrefix": host.split(".", 1)[0],
@@ -256,7 +306,7 @@ class HttpApiServer:
             "version": "2.0",
             "routeKey": route.key,
             "rawPath": request.path,
-            "rawQueryString": request.query_string,
+            "rawQueryString": request.rel_url.raw_query_string,  # as sent: still percent-encoded
             "headers": headers,
             "requestContext": context,
             "isBase64Encoded": False,
@@ -267,14 +317,11 @@ class HttpApiServer:
             event["queryStringParameters"] = query
         if params:
             event["pathParameters"] = dict(params)
+        if self.api.stage_variables:
+            event["stageVariables"] = dict(self.api.stage_variables)
         if body:
-            content_type = request.headers.get("Content-Type", "")
-            try:
-                text = body.decode()
-                binary = not (_TEXT_TYPES.match(content_type.lower()) or not content_type)
-            except UnicodeDecodeError:
-                text, binary = "", True
-            if binary:
+            text = _utf8(body) if is_text(request.headers.get("Content-Type", "")) else None
+            if text is None:
                 event["body"] = base64.b64encode(body).decode()
                 event["isBase64Encoded"] = True
             else:
@@ -283,12 +330,11 @@ class HttpApiServer:
 
     @staticmethod
     def map_response(result: Any) -> web.Response:
-        """Payload 2.0 response mapping: a dict with statusCode is used as is; anything else is
-        sent as a 200 JSON body."""
+        """Payload 2.0 response mapping: a dict with statusCode is used as is (``multiValueHeaders``
+        is not part of format 2.0 and is ignored, as on AWS); anything else is inferred as a 200
+        JSON body holding the function's result."""
         if isinstance(result, dict) and "statusCode" in result:
             headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
-            for name, values in (result.get("multiValueHeaders") or {}).items():
-                headers[str(name)] = ",".join(str(v) for v in values)
             raw = result.get("body") or ""
             body = base64.b64decode(raw) if result.get("isBase64Encoded") else str(raw).encode()
             response = web.Response(status=int(result["statusCode"]), body=body, headers=headers)
@@ -297,8 +343,14 @@ class HttpApiServer:
             if "Content-Type" not in response.headers and body:
                 response.headers["Content-Type"] = "application/json"
             return response
-        body_text = result if isinstance(result, str) else _compact(result)
-        return web.Response(status=200, text=body_text, content_type="application/json")
+        return _json(200, result if isinstance(result, str) else _compact(result))
+
+
+def _utf8(body: bytes) -> str | None:
+    try:
+        return body.decode()
+    except UnicodeDecodeError:  # not text after all: delivered base64-encoded rather than mangled
+        return None
 
 
 def _identity(request: web.Request, source: str) -> str | None:

@@ -24,7 +24,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
-from babelcast_devstack.worker_bootstrap import SYNC_MARKER
+from babelcast_devstack.invocation import printable
+from babelcast_devstack.worker_bootstrap import MAX_RESPONSE_BYTES, SYNC_MARKER
 
 BOOTSTRAP = Path(__file__).with_name("worker_bootstrap.py")
 # Responses may be up to 6 MB (Lambda's limit, enforced by the worker); one protocol line holds one.
@@ -36,7 +37,9 @@ STOP_GRACE_SECONDS = 3.0
 LOG_SYNC_TIMEOUT_SECONDS = 2.0
 VERSION = "$LATEST"
 
-InvocationErrorKind = Literal["timeout", "handler_error", "init_error", "crashed"]
+InvocationErrorKind = Literal["timeout", "handler_error", "init_error", "crashed", "request_too_large"]
+# Lambda's limit on a synchronous invocation's payload is the same as on its response (6 MiB + 100).
+MAX_REQUEST_BYTES = MAX_RESPONSE_BYTES
 LogSink = Callable[[str, str], None]
 _logger = logging.getLogger(__name__)
 
@@ -70,7 +73,7 @@ class InvocationError(Exception):
 
 
 def _print_line(function_name: str, line: str) -> None:
-    print(f"[{function_name}] {line}", flush=True)
+    print(f"[{function_name}] {printable(line)}", flush=True)  # a \r or escape code cannot forge a line
 
 
 def _timestamp() -> str:
@@ -195,6 +198,11 @@ class LambdaFunction:
         """Runs the handler on `event`; returns its JSON-decoded result or raises InvocationError."""
         self._runtime.check_open()
         event_json = json.dumps(event)
+        size = len(event_json.encode())
+        if size > MAX_REQUEST_BYTES:  # refused by Lambda before any code runs
+            raise InvocationError("request_too_large", "RequestEntityTooLargeException",
+                                  f"{size} byte payload is too large for the RequestResponse invocation type "
+                                  f"(limit {MAX_REQUEST_BYTES} bytes)")  # fmt: skip
         async with self._slots:
             worker = self._warm_worker() or await self._start_worker()
             reusable = False

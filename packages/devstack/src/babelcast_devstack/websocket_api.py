@@ -3,8 +3,9 @@
 Served as AWS does it: ``$connect`` runs the REQUEST authorizer (policy and context honoured),
 then the connect route; a non-2xx result rejects the upgrade with that HTTP status. Messages are
 routed by the route selection expression with ``$default`` fallback; ``$disconnect`` runs on
-close with the close code and reason. Binary frames close the socket with 1003, messages over
-128 KB with 1009; idle (10 min) and maximum connection (2 h) limits apply.
+close with the close code and reason. Binary frames close the socket with 1003, frames over
+32 KB and messages over 128 KB with 1009; idle (10 min) and maximum connection (2 h) limits,
+the integration timeout and the stage's throttling apply. The events' shapes are ws_events.py's.
 
 Opt-in, for benchmarks only (``Limits.modelled_latency_route``): ``/_modelled-latency/<ms>/<stage>/@connections/<id>``
 answers like ``@connections`` after sleeping <ms>, modelling the network round trip each PostToConnection
@@ -14,11 +15,7 @@ costs on AWS (here a loopback call takes ~1 ms). The sleep is asyncio's, so the 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import fnmatch
-import json
-import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +25,25 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from babelcast_devstack.config import Api, Route
-from babelcast_devstack.invocation import InvocationFailed, Invoker, now_ms, request_id, request_time
+from babelcast_devstack.http_api import TokenBucket
+from babelcast_devstack.invocation import (
+    IntegrationTimeout,
+    InvocationFailed,
+    Invoker,
+    aws_id,
+    invoke_within,
+    now_ms,
+)
+from babelcast_devstack.ws_events import (
+    AuthorizerRefused,
+    Handshake,
+    authorizer_context,
+    gateway_error,
+    query_parameters,
+    request_context,
+    selection_value,
+)
+from babelcast_devstack.ws_frames import MAX_FRAME_BYTES, FrameLimitedResponse
 
 MAX_MESSAGE_BYTES = 128 * 1024
 IDLE_TIMEOUT_SECONDS = 10 * 60
@@ -40,17 +55,18 @@ MAX_MODELLED_LATENCY_MS = 2000
 @dataclass
 class Connection:
     id: str
-    socket: web.WebSocketResponse
+    socket: FrameLimitedResponse
     connected_at: int
-    source_ip: str
-    user_agent: str
-    headers: dict[str, str]
-    multi_headers: dict[str, list[str]]
-    authorizer: dict[str, Any] | None
+    handshake: Handshake
+    authorizer: dict[str, Any] | None = None  # the authorizer's principalId and context
     last_active: float = field(default_factory=time.monotonic)
     close_code: int | None = None
     close_reason: str = ""
     closed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def touch(self) -> None:
+        """A client data frame arrived: the idle timer starts again."""
+        self.last_active = time.monotonic()
 
 
 @dataclass
@@ -58,52 +74,9 @@ class Limits:
     idle_timeout_seconds: float = IDLE_TIMEOUT_SECONDS
     max_connection_seconds: float = MAX_CONNECTION_SECONDS
     max_message_bytes: int = MAX_MESSAGE_BYTES
+    max_frame_bytes: int = MAX_FRAME_BYTES
     # serve the benchmark-only @connections route with a modelled round-trip delay (off by default)
     modelled_latency_route: bool = False
-
-
-def connection_id() -> str:
-    return base64.b64encode(secrets.token_bytes(10)).decode()
-
-
-def _selection_value(expression: str, body: str) -> str | None:
-    """Evaluate ``$request.body.<path>`` against a JSON text message."""
-    if not expression.startswith("$request.body."):
-        return None
-    try:
-        value: Any = json.loads(body)
-    except ValueError:
-        return None
-    for part in expression.removeprefix("$request.body.").split("."):
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    return value if isinstance(value, str) else None
-
-
-def _policy_allows(policy: Any, method_arn: str) -> bool:
-    """An IAM policy from a REQUEST authorizer allows ``execute-api:Invoke`` on the method."""
-    statements = (policy or {}).get("Statement") or []
-    if isinstance(statements, dict):
-        statements = [statements]
-    allowed = False
-    for statement in statements:
-        actions = statement.get("Action") or []
-        resources = statement.get("Resource") or []
-        actions = [actions] if isinstance(actions, str) else actions
-        resources = [resources] if isinstance(resources, str) else resources
-        if not any(a in ("execute-api:Invoke", "execute-api:*", "*") for a in actions):
-            continue
-        if not any(_arn_matches(r, method_arn) for r in resources):
-            continue
-        if statement.get("Effect") == "Deny":
-            return False
-        allowed = allowed or statement.get("Effect") == "Allow"
-    return allowed
-
-
-def _arn_matches(pattern: str, arn: str) -> bool:
-    return fnmatch.fnmatchcase(arn, pattern)
 
 
 class WebSocketApiServer:
@@ -125,6 +98,8 @@ class WebSocketApiServer:
         self.log = log
         self.connections: dict[str, Connection] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.running: set[asyncio.Task[Any]] = set()  # invocations past their integration timeout
+        self.bucket = TokenBucket(api.throttle) if api.throttle else None
 
     # --- wiring -------------------------------------------------------------------------------
 
@@ -156,61 +131,63 @@ class WebSocketApiServer:
     def method_arn(self, route_key: str) -> str:
         return f"arn:aws:execute-api:{self.region}:{self.account_id}:{self.api.id}/{self.api.stage}/{route_key}"
 
-    def _context(self, connection: Connection, route_key: str, event_type: str, epoch: int) -> dict[str, Any]:
-        rid = request_id()
-        context: dict[str, Any] = {
-            "routeKey": route_key,
-            "eventType": event_type,
-            "extendedRequestId": rid,
-            "requestTime": request_time(epoch),
-            "messageDirection": "IN",
-            "stage": self.api.stage,
-            "connectedAt": connection.connected_at,
-            "requestTimeEpoch": epoch,
-            "identity": {"sourceIp": connection.source_ip, "userAgent": connection.user_agent},
-            "requestId": rid,
-            "domainName": connection.headers.get("Host", ""),
-            "connectionId": connection.id,
-            "apiId": self.api.id,
-        }
+    def _context(
+        self, connection: Connection, route_key: str, event_type: str, *, latency_ms: int | None = None
+    ) -> dict[str, Any]:
+        context = request_context(
+            api_id=self.api.id, stage=self.api.stage, connection_id=connection.id,
+            connected_at=connection.connected_at, handshake=connection.handshake, route_key=route_key,
+            event_type=event_type, epoch=now_ms(),
+        )  # fmt: skip
         if connection.authorizer is not None:
-            context["authorizer"] = connection.authorizer
+            # integrationLatency (the authorizer's) is part of the $connect event only
+            latency = {} if latency_ms is None else {"integrationLatency": latency_ms}
+            context["authorizer"] = {**connection.authorizer, **latency}
         return context
+
+    def _event(self, context: dict[str, Any], **fields: Any) -> dict[str, Any]:
+        event = {**fields, "requestContext": context, "isBase64Encoded": False}
+        if self.api.stage_variables:
+            event["stageVariables"] = dict(self.api.stage_variables)
+        return event
 
     # --- $connect -----------------------------------------------------------------------------
 
     async def connect(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() != "websocket":
             return web.json_response({"message": "Forbidden"}, status=403)
-        headers = dict(request.headers.items())
-        multi_headers: dict[str, list[str]] = {}
-        for name, value in request.headers.items():
-            multi_headers.setdefault(name, []).append(value)
         connection = Connection(
-            id=connection_id(),
-            socket=web.WebSocketResponse(max_msg_size=self.limits.max_message_bytes, autoping=True),
+            id=aws_id(),
+            # no permessage-deflate: frames are measured as sent, so a client that fits here fits on AWS
+            socket=FrameLimitedResponse(
+                max_frame_bytes=self.limits.max_frame_bytes, max_msg_size=self.limits.max_message_bytes + 1,
+                autoping=True, compress=False,
+            ),
             connected_at=now_ms(),
-            source_ip=request.remote or "127.0.0.1",
-            user_agent=request.headers.get("User-Agent", ""),
-            headers=headers,
-            multi_headers=multi_headers,
-            authorizer=None,
-        )
-        query = dict(request.query)
-        multi_query: dict[str, list[str]] = {}
-        for name, value in request.query.items():
-            multi_query.setdefault(name, []).append(value)
+            handshake=Handshake(request.headers, request.remote or "127.0.0.1", request.scheme, request.url.port),
+        )  # fmt: skip
+        connection.socket.on_activity = connection.touch
+        query, multi_query = query_parameters(request.query)
         route = self.api.routes.get("$connect")
         started = time.perf_counter()
-        status = await self._authorize(route, connection, query, multi_query)
+        status = 429 if self.bucket and not self.bucket.take() else 200
+        latency_ms = None
+        if status == 200:
+            status, latency_ms = await self._authorize(route, connection, query, multi_query)
         if status == 200 and route is not None and route.function_arn:
-            event = self._connect_event(connection, query, multi_query)
+            headers, multi_headers = connection.handshake.connect_headers()
+            event = self._event(
+                self._context(connection, "$connect", "CONNECT", latency_ms=latency_ms),
+                headers=headers, multiValueHeaders=multi_headers,
+                **({"queryStringParameters": query, "multiValueQueryStringParameters": multi_query} if query else {}),
+            )  # fmt: skip
             status = await self._invoke_for_status(route, event)
         elapsed = (time.perf_counter() - started) * 1000
         if not 200 <= status < 300:
             self.log(f"$connect {connection.id} rejected with {status} ({elapsed:.1f} ms)")
             return web.json_response({"message": _reason(status)}, status=status)
         await connection.socket.prepare(request)
+        connection.last_active = time.monotonic()  # idle from the moment the socket is open
         self.connections[connection.id] = connection
         self.log(f"$connect {connection.id} accepted ({elapsed:.1f} ms)")
         try:
@@ -222,58 +199,49 @@ class WebSocketApiServer:
 
     async def _authorize(
         self, route: Route | None, connection: Connection, query: dict[str, str], multi_query: dict[str, list[str]]
-    ) -> int:
+    ) -> tuple[int, int | None]:
+        """The upgrade's status after the REQUEST authorizer, and the authorizer's latency (ms)."""
         if route is None or route.authorization_type != "CUSTOM" or not route.authorizer_id:
-            return 200
+            return 200, None
         authorizer = self.api.authorizers.get(route.authorizer_id)
         if authorizer is None or authorizer.function_arn is None:
-            return 500
-        for source in authorizer.identity_sources:
+            return 500, None
+        headers, multi_headers = connection.handshake.connect_headers(authorizer=True)
+        lowered = {name.lower(): value for name, value in headers.items()}
+        for source in authorizer.identity_sources:  # a missing identity source is 401 without a call
             if source.startswith("route.request.querystring.") and not query.get(source.rsplit(".", 1)[1]):
-                return 401
-            if source.startswith("route.request.header.") and not connection.headers.get(source.rsplit(".", 1)[1]):
-                return 401
-        epoch = now_ms()
+                return 401, None
+            if source.startswith("route.request.header.") and not lowered.get(source.rsplit(".", 1)[1].lower()):
+                return 401, None
         method_arn = self.method_arn("$connect")
         event = {
             "type": "REQUEST",
             "methodArn": method_arn,
-            "headers": connection.headers,
-            "multiValueHeaders": connection.multi_headers,
+            "headers": headers,
+            "multiValueHeaders": multi_headers,
             "queryStringParameters": query,
             "multiValueQueryStringParameters": multi_query,
-            "stageVariables": {},
-            "requestContext": self._context(connection, "$connect", "CONNECT", epoch),
+            "stageVariables": dict(self.api.stage_variables),
+            "requestContext": self._context(connection, "$connect", "CONNECT"),
         }
+        started = time.perf_counter()
         try:
             result = await self.invoker.invoke(authorizer.function_arn, event)
         except InvocationFailed as failure:
             # A REQUEST authorizer signals 401 by failing with the message "Unauthorized".
-            return 401 if failure.error_message == "Unauthorized" else 500
-        if not isinstance(result, dict) or not _policy_allows(result.get("policyDocument"), method_arn):
-            return 403
-        context = {str(k): v for k, v in (result.get("context") or {}).items()}
-        connection.authorizer = {"principalId": result.get("principalId"), "integrationLatency": 0, **context}
-        return 200
-
-    def _connect_event(
-        self, connection: Connection, query: dict[str, str], multi_query: dict[str, list[str]]
-    ) -> dict[str, Any]:
-        event: dict[str, Any] = {
-            "headers": connection.headers,
-            "multiValueHeaders": connection.multi_headers,
-            "requestContext": self._context(connection, "$connect", "CONNECT", now_ms()),
-            "isBase64Encoded": False,
-        }
-        if query:
-            event["queryStringParameters"] = query
-            event["multiValueQueryStringParameters"] = multi_query
-        return event
+            return (401 if failure.error_message == "Unauthorized" else 500), None
+        try:
+            connection.authorizer = authorizer_context(result, method_arn)
+        except AuthorizerRefused as refused:
+            return refused.status, None
+        return 200, round((time.perf_counter() - started) * 1000)
 
     async def _invoke_for_status(self, route: Route, event: Mapping[str, Any]) -> int:
         assert route.function_arn is not None
         try:
-            result = await self.invoker.invoke(route.function_arn, event)
+            result = await invoke_within(self.invoker, route.function_arn, event, route.timeout_ms, self.running)
+        except IntegrationTimeout:
+            return 504
         except InvocationFailed:
             return 500
         if isinstance(result, dict) and "statusCode" in result:
@@ -320,32 +288,29 @@ class WebSocketApiServer:
             )
 
     async def _route_message(self, connection: Connection, body: str) -> None:
-        key = _selection_value(self.api.route_selection_expression, body)
+        key = selection_value(self.api.route_selection_expression, body)
         route = self.api.routes.get(key or "") or self.api.routes.get("$default")
         if route is None or not route.function_arn:
-            await connection.socket.send_str(
-                json.dumps({"message": "Forbidden", "connectionId": connection.id, "requestId": request_id()})
-            )
+            await connection.socket.send_str(gateway_error("Forbidden", connection.id, aws_id()))
             return
-        epoch = now_ms()
-        context = self._context(connection, route.key, "MESSAGE", epoch)
-        context["messageId"] = request_id()
-        event = {"requestContext": context, "body": body, "isBase64Encoded": False}
+        context = self._context(connection, route.key, "MESSAGE")
+        context["messageId"] = aws_id()
+        if self.bucket and not self.bucket.take():
+            await connection.socket.send_str(gateway_error("Too Many Requests", connection.id, context["requestId"]))
+            return
+        event = self._event(context, body=body)
         try:
-            result = await self.invoker.invoke(route.function_arn, event)
+            result = await invoke_within(self.invoker, route.function_arn, event, route.timeout_ms, self.running)
+        except IntegrationTimeout:
+            failure = "Endpoint request timed out"
         except InvocationFailed:
-            await connection.socket.send_str(
-                json.dumps(
-                    {
-                        "message": "Internal server error",
-                        "connectionId": connection.id,
-                        "requestId": context["requestId"],
-                    }
-                )
-            )
+            failure = "Internal server error"
+        else:
+            if route.returns_response and isinstance(result, dict) and result.get("body") is not None:
+                await connection.socket.send_str(str(result["body"]))
             return
-        if route.returns_response and isinstance(result, dict) and result.get("body") is not None:
-            await connection.socket.send_str(str(result["body"]))
+        with contextlib.suppress(ConnectionError):
+            await connection.socket.send_str(gateway_error(failure, connection.id, context["requestId"]))
 
     async def _watchdog(self, connection: Connection) -> None:
         opened = time.monotonic()
@@ -369,17 +334,13 @@ class WebSocketApiServer:
         self.log(f"$disconnect {connection.id} ({connection.close_code} {connection.close_reason})")
         if route is None or not route.function_arn:
             return
-        context = self._context(connection, "$disconnect", "DISCONNECT", now_ms())
+        context = self._context(connection, "$disconnect", "DISCONNECT")
         context["disconnectStatusCode"] = connection.close_code
         context["disconnectReason"] = connection.close_reason
-        event = {
-            "headers": connection.headers,
-            "multiValueHeaders": connection.multi_headers,
-            "requestContext": context,
-            "isBase64Encoded": False,
-        }
-        with contextlib.suppress(InvocationFailed):  # $disconnect is best-effort, as on AWS
-            await self.invoker.invoke(route.function_arn, event)
+        headers, multi_headers = connection.handshake.disconnect_headers()
+        event = self._event(context, headers=headers, multiValueHeaders=multi_headers)
+        with contextlib.suppress(InvocationFailed, IntegrationTimeout):  # best-effort, as on AWS
+            await invoke_within(self.invoker, route.function_arn, event, route.timeout_ms, self.running)
 
     # --- @connections -------------------------------------------------------------------------
 
@@ -405,7 +366,10 @@ class WebSocketApiServer:
             return web.json_response(
                 {
                     "connectedAt": _iso(connection.connected_at / 1000),
-                    "identity": {"sourceIp": connection.source_ip, "userAgent": connection.user_agent},
+                    "identity": {
+                        "sourceIp": connection.handshake.source_ip,
+                        "userAgent": connection.handshake.user_agent or "",
+                    },
                     "lastActiveAt": _iso(time.time() - (time.monotonic() - connection.last_active)),
                 }
             )

@@ -13,7 +13,9 @@ def handle(event, context):
     if body.get("action") == "hangup":
         client.delete_connection(ConnectionId=connection_id)
         return {"statusCode": 200}
-    if body.get("action") == "describe":
+    if body.get("action") == "size":
+        payload = {"type": "size", "bytes": len(event["body"].encode())}
+    elif body.get("action") == "describe":
         described = client.get_connection(ConnectionId=connection_id)
         payload = {"type": "described", "sourceIp": described["Identity"]["SourceIp"]}
     elif body.get("action") == "gone":
