@@ -3,9 +3,9 @@
 // connectionRefreshRequired), stops for good on sessionEnded or a permanent refusal, and learns why
 // a connection was refused even in a browser (which only shows close code 1006).
 import { type BabelcastError, ConnectionRefusedError, WebSocketError } from "./errors.js";
+import { EventHub, type Handler } from "./events.js";
 import {
   type ClientMessage,
-  type ErrorMessage,
   LANGUAGES,
   type Language,
   type ListenerStatusMessage,
@@ -16,15 +16,10 @@ import {
   type SessionCreatedMessage,
   type SessionStatusMessage,
 } from "./generated/messages.js";
+import { HeartbeatTimer } from "./heartbeat.js";
 import { type AuthProvider, type SessionConfig, SessionHttpService } from "./http.js";
-import {
-  explainRefusal,
-  type Failure,
-  messageError,
-  PERMANENT_REFUSALS,
-  unsupportedLanguage,
-  validateConnect,
-} from "./refusal.js";
+import { explainRefusal, type Failure, PERMANENT_REFUSALS, unsupportedLanguage, validateConnect } from "./refusal.js";
+import { ReplyRegistry } from "./replies.js";
 import { backoffDelay, bytesToBase64, type Logger, silentLogger } from "./util.js";
 import {
   type CloseReason,
@@ -35,7 +30,6 @@ import {
   MAX_MESSAGE_BYTES,
   type ReconnectConfig,
   type WebSocketClientEvent,
-  type WebSocketClientEvents,
   type WebSocketClientOptions,
   type WebSocketConstructor,
   type WebSocketLike,
@@ -43,26 +37,13 @@ import {
 
 const OPEN = 1;
 
-type Handler<K extends WebSocketClientEvent> = (event: WebSocketClientEvents[K]) => void;
-
-interface PendingReply {
-  accept(message: ServerMessage): boolean;
-  action: string;
-  resolve(message: ServerMessage): void;
-  reject(error: BabelcastError): void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
 export class WebSocketClient {
   readonly url: string;
   private readonly WebSocketImpl: WebSocketConstructor;
   private readonly sessions: Pick<SessionHttpService, "getSession"> | undefined;
   private readonly auth: AuthProvider | undefined;
-  private readonly heartbeatIntervalMs: number;
-  private readonly heartbeatTimeoutMs: number;
   private readonly reconnectConfig: ReconnectConfig | undefined;
   private readonly openTimeoutMs: number;
-  private readonly replyTimeoutMs: number;
   private readonly maxQueued: number;
   private readonly logger: Logger;
 
@@ -70,11 +51,10 @@ export class WebSocketClient {
   private socket: WebSocketLike | undefined;
   private readonly live = new Set<WebSocketLike>();
   private currentState: ConnectionState = "idle";
-  private readonly handlers = new Map<WebSocketClientEvent, Set<Handler<WebSocketClientEvent>>>();
-  private readonly pending = new Set<PendingReply>();
+  private readonly events: EventHub;
+  private readonly replies: ReplyRegistry;
+  private readonly heartbeats: HeartbeatTimer;
   private queue: string[] = [];
-  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
-  private ackTimer: ReturnType<typeof setTimeout> | undefined;
   private wake: (() => void) | undefined;
   private refreshing = false;
   private forceTokenRefresh = false;
@@ -97,13 +77,13 @@ export class WebSocketClient {
           })
         : undefined);
     this.auth = options.auth;
-    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 240_000;
-    this.heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? 30_000;
+    this.heartbeats = new HeartbeatTimer(options.heartbeatIntervalMs ?? 240_000, options.heartbeatTimeoutMs ?? 30_000);
     this.reconnectConfig = options.reconnect === false ? undefined : { ...DEFAULT_RECONNECT, ...options.reconnect };
     this.openTimeoutMs = options.openTimeoutMs ?? 10_000;
-    this.replyTimeoutMs = options.replyTimeoutMs ?? 10_000;
+    this.replies = new ReplyRegistry(options.replyTimeoutMs ?? 10_000);
     this.maxQueued = options.maxQueuedMessages ?? 500;
     this.logger = options.logger ?? console;
+    this.events = new EventHub(this.logger);
   }
 
   get state(): ConnectionState {
@@ -123,27 +103,12 @@ export class WebSocketClient {
 
   /** Calls `handler` for each `type` event; returns a function that removes it. */
   on<K extends WebSocketClientEvent>(type: K, handler: Handler<K>): () => void {
-    let set = this.handlers.get(type);
-    if (!set) {
-      set = new Set();
-      this.handlers.set(type, set);
-    }
-    set.add(handler as Handler<WebSocketClientEvent>);
+    this.events.add(type, handler);
     return () => this.off(type, handler);
   }
 
   off<K extends WebSocketClientEvent>(type: K, handler: Handler<K>): void {
-    this.handlers.get(type)?.delete(handler as Handler<WebSocketClientEvent>);
-  }
-
-  private emit<K extends WebSocketClientEvent>(type: K, event: WebSocketClientEvents[K]): void {
-    for (const handler of this.handlers.get(type) ?? []) {
-      try {
-        handler(event);
-      } catch (error) {
-        this.logger.warn(`[babelcast] a "${type}" handler threw`, error);
-      }
-    }
+    this.events.remove(type, handler);
   }
 
   // --- lifecycle ---------------------------------------------------------------------------------
@@ -255,28 +220,7 @@ export class WebSocketClient {
   }
 
   private request<T extends ServerMessage>(message: ClientMessage, accept: (m: ServerMessage) => m is T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const entry: PendingReply = {
-        accept,
-        action: message.action,
-        resolve: resolve as (m: ServerMessage) => void,
-        reject,
-        timer: setTimeout(() => {
-          this.pending.delete(entry);
-          reject(
-            new WebSocketError({ kind: "timeout", userMessage: `No answer to ${message.action} in time: try again.` }),
-          );
-        }, this.replyTimeoutMs),
-      };
-      this.pending.add(entry);
-      try {
-        this.send(message);
-      } catch (error) {
-        clearTimeout(entry.timer);
-        this.pending.delete(entry);
-        reject(error);
-      }
-    });
+    return this.replies.request(message, accept, (m) => this.send(m));
   }
 
   /** Sends now when open; queued while (re)connecting; refused when closed. */
@@ -373,7 +317,7 @@ export class WebSocketClient {
       previous.close(1000, "replaced");
     }
     this.startHeartbeat();
-    this.emit("connected", { sessionId: this.params.sessionId, reconnected });
+    this.events.emit("connected", { sessionId: this.params.sessionId, reconnected });
     const queued = this.queue;
     this.queue = [];
     for (const text of queued) socket.send(text);
@@ -381,7 +325,7 @@ export class WebSocketClient {
 
   /** The open connection closed without being asked to. */
   private dropped(closeCode: number): void {
-    this.stopHeartbeat();
+    this.heartbeats.stop();
     this.socket = undefined;
     if (this.currentState === "closed") return;
     if (!this.reconnectConfig) {
@@ -403,7 +347,7 @@ export class WebSocketClient {
       this.logger.info(
         `[babelcast] connection lost (code ${closeCode}): reconnecting in ${delayMs} ms (attempt ${attempt})`,
       );
-      this.emit("reconnecting", { attempt, delayMs, closeCode });
+      this.events.emit("reconnecting", { attempt, delayMs, closeCode });
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delayMs);
         this.wake = () => {
@@ -468,7 +412,7 @@ export class WebSocketClient {
 
   private finish(reason: CloseReason, error?: BabelcastError): void {
     this.currentState = "closed";
-    this.stopHeartbeat();
+    this.heartbeats.stop();
     this.wake?.();
     const socket = this.socket;
     this.socket = undefined;
@@ -484,13 +428,9 @@ export class WebSocketClient {
         code: reason === "sessionEnded" ? "SESSION_ENDED" : undefined,
         userMessage: reason === "sessionEnded" ? "The session has ended." : "The connection was closed.",
       });
-    for (const entry of this.pending) {
-      clearTimeout(entry.timer);
-      entry.reject(why);
-    }
-    this.pending.clear();
+    this.replies.rejectAll(why);
     if (error) this.logger.warn(`[babelcast] connection closed for good (${reason}): ${error.userMessage}`);
-    this.emit("closed", error ? { reason, error } : { reason });
+    this.events.emit("closed", error ? { reason, error } : { reason });
   }
 
   // --- receiving ---------------------------------------------------------------------------------
@@ -509,54 +449,31 @@ export class WebSocketClient {
     const known = (SERVER_MESSAGE_TYPES as readonly string[]).includes((message as { type?: string }).type ?? "");
     const type = known ? (message as { type: keyof ServerMessageMap }).type : "translation";
     const typed = message as ServerMessage;
-    if (type === "heartbeatAck") {
-      clearTimeout(this.ackTimer);
-      this.ackTimer = undefined;
-    }
-    this.settleReplies(typed);
-    this.emit(type, typed as never);
-    this.emit("message", typed);
+    if (type === "heartbeatAck") this.heartbeats.acknowledge();
+    this.replies.settle(typed);
+    this.events.emit(type, typed as never);
+    this.events.emit("message", typed);
     if (type === "sessionEnded") this.finish("sessionEnded");
     else if (type === "connectionRefreshRequired") void this.refreshConnection();
-  }
-
-  private settleReplies(message: ServerMessage): void {
-    for (const entry of this.pending) {
-      const refused = message.type === "error" && "action" in message && message.action === entry.action;
-      if (!refused && !entry.accept(message)) continue;
-      clearTimeout(entry.timer);
-      this.pending.delete(entry);
-      if (refused) entry.reject(messageError(message as ErrorMessage));
-      else entry.resolve(message);
-      return;
-    }
   }
 
   // --- heartbeats --------------------------------------------------------------------------------
 
   private startHeartbeat(): void {
-    this.stopHeartbeat();
-    if (this.heartbeatIntervalMs <= 0) return;
-    this.heartbeatTimer = setInterval(() => {
-      const socket = this.socket;
-      if (this.currentState !== "open" || socket?.readyState !== OPEN) return;
-      socket.send(JSON.stringify({ action: "heartbeat" }));
-      if (this.ackTimer !== undefined) return; // still waiting for the oldest unanswered heartbeat
-      this.ackTimer = setTimeout(() => {
-        this.ackTimer = undefined;
+    this.heartbeats.start(
+      () => {
+        const socket = this.socket;
+        if (this.currentState !== "open" || socket?.readyState !== OPEN) return undefined;
+        socket.send(JSON.stringify({ action: "heartbeat" }));
+        return socket;
+      },
+      (socket) => {
         if (this.socket !== socket) return;
         this.logger.warn("[babelcast] no heartbeatAck: the connection is dead, reconnecting");
         this.live.delete(socket);
         socket.close(4000, "no heartbeat ack");
         this.dropped(1006);
-      }, this.heartbeatTimeoutMs);
-    }, this.heartbeatIntervalMs);
-  }
-
-  private stopHeartbeat(): void {
-    clearInterval(this.heartbeatTimer);
-    clearTimeout(this.ackTimer);
-    this.heartbeatTimer = undefined;
-    this.ackTimer = undefined;
+      },
+    );
   }
 }
