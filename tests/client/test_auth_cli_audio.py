@@ -13,9 +13,9 @@ from typing import Any
 import boto3
 import pytest
 from babelcast_client import AuthenticationError, CognitoTokenProvider, token_expiry, wav_chunks
+from babelcast_client.audio import FRAGMENT_BYTES, MAX_CHUNK_BYTES, MAX_MESSAGE_BYTES, frames, write_wav
 from babelcast_client.cli import main
 from babelcast_client.config import ClientConfig
-from babelcast_client.websocket import FRAGMENT_BYTES, MAX_CHUNK_BYTES, MAX_MESSAGE_BYTES, frames, write_wav
 from moto import mock_aws
 
 from tests.client.server import Reply, ScriptedServer, error_body

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from babelcast_client import SpeakerClient, StaticTokenProvider
-from babelcast_client.websocket import MAX_CHUNK_BYTES, MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, frames
+from babelcast_client.audio import MAX_CHUNK_BYTES, MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, frames
 
 from tests.support.frame_recorder import FrameRecorder
 

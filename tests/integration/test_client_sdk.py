@@ -28,8 +28,8 @@ from babelcast_client import (
     SessionStatus,
     SpeakerClient,
 )
+from babelcast_client.audio import wav_chunks, write_wav
 from babelcast_client.cli import main
-from babelcast_client.websocket import wav_chunks, write_wav
 
 from tests.integration.conftest import Stack
 from tests.integration.test_websocket_through_gateway import audio_records, wait_for_sequences

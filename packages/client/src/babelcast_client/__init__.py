@@ -1,5 +1,6 @@
 """Python client for the Babelcast session API: sessions over HTTP, speaker and listener WebSockets."""
 
+from babelcast_client.audio import wav_chunks
 from babelcast_client.auth import (
     CognitoTokenProvider,
     RefreshingTokenProvider,
@@ -28,7 +29,7 @@ from babelcast_client.http import CallRecord, SessionHttpClient, SessionHttpServ
 from babelcast_client.models import QualityTier, Session, SessionPage, SessionStatus, SessionUpdate
 from babelcast_client.orchestrator import CreatedSession, SessionCreationOrchestrator
 from babelcast_client.retry import RetryPolicy
-from babelcast_client.websocket import ListenerClient, ReconnectPolicy, SpeakerClient, StreamStats, wav_chunks
+from babelcast_client.websocket import ListenerClient, ReconnectPolicy, SpeakerClient, StreamStats
 
 __all__ = [
     "ApiError",

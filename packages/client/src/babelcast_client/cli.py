@@ -13,13 +13,14 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from babelcast_client.audio import wav_chunks
 from babelcast_client.config import ClientConfig, ConfigurationError
 from babelcast_client.errors import BabelcastError
 from babelcast_client.http import SessionHttpClient
 from babelcast_client.models import Session
 from babelcast_client.orchestrator import SessionCreationOrchestrator
 from babelcast_client.retry import RetryPolicy
-from babelcast_client.websocket import ListenerClient, SpeakerClient, StreamStats, wav_chunks
+from babelcast_client.websocket import ListenerClient, SpeakerClient, StreamStats
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2

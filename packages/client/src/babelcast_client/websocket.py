@@ -13,7 +13,6 @@ import logging
 import random
 import threading
 import time
-import wave
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -25,6 +24,16 @@ from urllib.parse import urlencode
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+from babelcast_client.audio import (
+    DEFAULT_CHUNK_MS,
+    MAX_CHUNK_BYTES,
+    MAX_MESSAGE_BYTES,
+    MAX_SEQUENCE,
+    SAMPLE_RATE,
+    SAMPLE_WIDTH,
+    frames,
+    wav_chunks,
+)
 from babelcast_client.auth import TokenProvider
 from babelcast_client.errors import (
     FRIENDLY_MESSAGES,
@@ -40,19 +49,6 @@ from babelcast_client.retry import backoff
 
 LOG = logging.getLogger("babelcast_client")
 
-# API Gateway closes the socket (1009) on a message over 128 KB or a frame over 32 KB, so longer
-# messages go out in fragments; each frame, its header included (at most 14 bytes), fits in 32 KB.
-MAX_MESSAGE_BYTES = 128 * 1024
-MAX_FRAME_BYTES = 32 * 1024
-FRAGMENT_BYTES = MAX_FRAME_BYTES - 14
-MAX_SEQUENCE = 2**53 - 1
-# {"action": "sendAudio", "audioData": "", "sequence": 9007199254740991} plus headroom
-_SEND_AUDIO_OVERHEAD = 96
-# The largest raw chunk whose base64 sendAudio message stays under the message limit (~96 KB, 3 s of audio).
-MAX_CHUNK_BYTES = (MAX_MESSAGE_BYTES - _SEND_AUDIO_OVERHEAD) // 4 * 3
-SAMPLE_RATE = 16_000
-SAMPLE_WIDTH = 2  # PCM 16-bit
-DEFAULT_CHUNK_MS = 100
 DEFAULT_HEARTBEAT_SECONDS = 240.0
 
 _REFUSED = {
@@ -472,45 +468,3 @@ class SpeakerClient(_LiveSocket):
 
     def resume(self) -> None:
         self.send({"action": "resumeBroadcast"})
-
-
-def wav_chunks(path: str | Path, chunk_ms: int = DEFAULT_CHUNK_MS) -> Iterator[bytes]:
-    """The PCM frames of a WAV file in chunks of ``chunk_ms`` milliseconds. The protocol's audio is
-    16-bit mono 16 kHz PCM; anything else is refused here rather than sent garbled."""
-    with wave.open(str(path), "rb") as reader:
-        channels, width, rate = reader.getnchannels(), reader.getsampwidth(), reader.getframerate()
-        if (channels, width, rate) != (1, SAMPLE_WIDTH, SAMPLE_RATE):
-            raise ValueError(
-                f"{Path(path).name}: {channels} channel(s), {8 * width}-bit, {rate} Hz; the protocol needs mono "
-                f"16-bit 16000 Hz PCM (convert with: ffmpeg -i in.wav -ac 1 -ar 16000 -sample_fmt s16 out.wav)"
-            )
-        frames = max(1, SAMPLE_RATE * chunk_ms // 1000)
-        if frames * SAMPLE_WIDTH > MAX_CHUNK_BYTES:
-            raise ValueError(f"chunk_ms={chunk_ms} makes chunks over the message limit ({MAX_CHUNK_BYTES} bytes)")
-        while chunk := reader.readframes(frames):
-            yield chunk
-
-
-def frames(text: str, limit: int = FRAGMENT_BYTES) -> list[str]:
-    """``text`` cut into pieces of at most ``limit`` UTF-8 bytes, never inside a character: one
-    WebSocket frame each (a single piece when it fits)."""
-    if len(text) * 4 <= limit or len(text.encode()) <= limit:
-        return [text]
-    pieces: list[str] = []
-    start = 0
-    while start < len(text):
-        end = min(len(text), start + limit)  # at least one byte per character: never over the limit
-        while len(text[start:end].encode()) > limit:
-            end -= max(1, (len(text[start:end].encode()) - limit) // 4)
-        pieces.append(text[start:end])
-        start = end
-    return pieces
-
-
-def write_wav(path: str | Path, pcm: bytes) -> None:
-    """Write 16-bit mono 16 kHz PCM as a WAV file (handy for tests and demos)."""
-    with wave.open(str(path), "wb") as writer:
-        writer.setnchannels(1)
-        writer.setsampwidth(SAMPLE_WIDTH)
-        writer.setframerate(SAMPLE_RATE)
-        writer.writeframes(pcm)
