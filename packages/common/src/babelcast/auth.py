@@ -77,7 +77,7 @@ class TokenVerifier:
         try:
             header_b64, payload_b64, signature_b64 = token.split(".")
             header = json.loads(_b64decode(header_b64))
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # a header nested past the parser's recursion
             raise InvalidToken("malformed") from None
         if not isinstance(header, dict) or header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):
             raise InvalidToken("algorithm")  # refuses alg=none, HS256-with-the-public-key, ...

@@ -12,6 +12,7 @@ from typing import Any
 
 from babelcast.errors import DomainError, InvalidMessage, UnknownAction
 from babelcast.integration.connections_api import ConnectionsApi
+from babelcast.json_input import parse_json
 from babelcast.logging import bind_request_context, get_logger
 from babelcast.metrics import Metrics
 
@@ -133,7 +134,7 @@ def _parse(body: Any) -> dict[str, Any]:
     if not isinstance(body, str) or len(body) > 2_000_000:
         raise InvalidMessage()
     try:
-        parsed = json.loads(body)
+        parsed = parse_json(body)
     except ValueError:
         raise InvalidMessage("Messages must be JSON objects with an 'action' field.") from None
     if not isinstance(parsed, dict):
