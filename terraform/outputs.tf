@@ -42,13 +42,14 @@ output "functions" {
   description = "Deployed Lambda functions by function key."
   value = {
     for key, fn in module.functions : key => {
-      function_name  = fn.function_name
-      arn            = fn.arn
-      handler        = fn.handler
-      runtime        = fn.runtime
-      timeout        = fn.timeout
-      memory_size    = fn.memory_size
-      environment    = fn.environment
+      function_name = fn.function_name
+      arn           = fn.arn
+      handler       = fn.handler
+      runtime       = fn.runtime
+      timeout       = fn.timeout
+      memory_size   = fn.memory_size
+      # every setting but the cursor keys (secret: they stay out of the outputs)
+      environment    = { for name, value in fn.environment : name => value if name != "CURSOR_SIGNING_KEYS" }
       log_group_name = fn.log_group_name
     }
   }

@@ -28,6 +28,7 @@ ENVIRONMENT = {
     "CREATE_RATE_LIMIT_PER_MINUTE": "10",
     "METRICS_NAMESPACE": "Babelcast/Test",
     "LOG_LEVEL": "DEBUG",
+    "CURSOR_SIGNING_KEYS": "unit-test-cursor-signing-key-0123456789abcdef",
 }
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from babelcast.domain.analytics import AnalyticsService
 from babelcast.domain.health import check_health
+from babelcast.domain.pagination import CursorCodec
 from babelcast.domain.sessions import DEFAULT_PAGE_SIZE, SessionPolicy, SessionService
 from babelcast.errors import ValidationFailed
 from babelcast.http.app import HttpApp
@@ -55,6 +56,7 @@ def dependencies() -> Dependencies:
             create_limit_per_minute=settings.create_rate_limit_per_minute,
         ),
         metrics=metrics,
+        cursors=CursorCodec.from_keys([key.get_secret_value() for key in settings.cursor_signing_keys]),
     )
     return Dependencies(settings, sessions_table, service, AnalyticsService(sessions_table), metrics)
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from babelcast.domain.pagination import decode_next_token, encode_next_token
+from babelcast.domain.pagination import CursorCodec
 from babelcast.errors import (
     InvalidSessionId,
     InvalidStatusTransition,
@@ -79,6 +79,7 @@ class SessionService:
     metrics: Metrics
     new_session_id: Callable[[], str] = field(default_factory=SessionIdGenerator)
     clock_ms: Callable[[], int] = _now_ms
+    cursors: CursorCodec | None = None  # only the functions that list sessions have the keys
 
     @property
     def validation_context(self) -> dict[str, object]:
@@ -178,9 +179,12 @@ class SessionService:
     ) -> SessionPage:
         if not 1 <= limit <= MAX_PAGE_SIZE:
             raise ValidationFailed(details=[("limit", f"must be between 1 and {MAX_PAGE_SIZE}")])
-        start_key = decode_next_token(next_token, speaker_id) if next_token is not None else None
+        if self.cursors is None:
+            raise RuntimeError("listing needs the cursor signing keys (CURSOR_SIGNING_KEYS)")
+        filter_name = status.value if status else None
+        start_key = self.cursors.decode(next_token, speaker_id, filter_name) if next_token is not None else None
         page = self.store.list_by_speaker(speaker_id, limit, start_key, status)
-        token = encode_next_token(page.last_key) if page.last_key else None
+        token = self.cursors.encode(page.last_key, speaker_id, filter_name) if page.last_key else None
         return SessionPage(sessions=page.sessions, next_token=token)
 
     def _record_end(self, session: Session) -> None:
