@@ -105,6 +105,10 @@ dev: package ## Run the whole stack locally (emulator + real Terraform + local A
 dev-user: install ## Create another speaker account on the running `make dev` stack
 	@$(VENV)/bin/python -m babelcast_devstack.cli user $(if $(USERNAME),--username $(USERNAME),)
 
+.PHONY: dev-fault
+dev-fault: install ## Stall, slow down or fail an AWS service of the running `make dev` stack: FAULT="stall dynamodb --seconds 5" (docs/testing-faults.md)
+	@$(VENV)/bin/python -m babelcast_devstack.cli fault $(FAULT)
+
 .PHONY: bench
 bench: package ## All performance figures from one local stack (~3 min on an idle machine): table, .local/reports/bench.json, docs/PERFORMANCE.md
 	@$(PY) scripts/bench.py $(BENCH_ARGS)

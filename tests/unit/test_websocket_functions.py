@@ -65,15 +65,13 @@ class Ws:
     def session(self, owner: str = SPEAKER, language: str = "en") -> str:
         http = boto3.client("dynamodb", region_name="us-east-1")
         from babelcast.domain.sessions import SessionPolicy, SessionService
-        from babelcast.integration.rate_limits_table import RateLimitsTable
         from babelcast.integration.sessions_table import SessionsTable
         from babelcast.metrics import Metrics
         from babelcast.models import CreateSessionRequest
 
         del http
         service = SessionService(
-            SessionsTable("t-sessions"),
-            RateLimitsTable("t-rate-limits"),
+            SessionsTable("t-sessions", quotas_table_name="t-rate-limits"),
             SessionPolicy(ENV["SUPPORTED_LANGUAGES"].split(","), 24, 1000),
             Metrics("x", {}),
         )
@@ -391,13 +389,12 @@ def test_pause_resume_and_end_fan_out_to_every_connection(ws: Ws) -> None:
     ws.stream_change(session_id, before)
     before = ws.session_item(session_id)
     from babelcast.domain.sessions import SessionPolicy, SessionService
-    from babelcast.integration.rate_limits_table import RateLimitsTable
     from babelcast.integration.sessions_table import SessionsTable
     from babelcast.metrics import Metrics
 
-    SessionService(
-        SessionsTable("t-sessions"), RateLimitsTable("t-rate-limits"), SessionPolicy(["en"]), Metrics("x", {})
-    ).end(session_id, SPEAKER)  # what DELETE /sessions/{id} does
+    SessionService(SessionsTable("t-sessions"), SessionPolicy(["en"]), Metrics("x", {})).end(
+        session_id, SPEAKER
+    )  # what DELETE /sessions/{id} does
     ws.stream_change(session_id, before)
     for connection in [speaker, *listeners]:
         assert ws.api.types(connection.id) == ["sessionPaused", "sessionResumed", "sessionEnded"]

@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any
 
 from babelcast.domain.broadcast import Broadcaster
+from babelcast.integration import budget
 from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.integration.connections_table import ConnectionsTable
 from babelcast.json_input import parse_json, to_json
@@ -18,6 +19,7 @@ from babelcast.runtime import cold_start
 from babelcast.session_ids import is_valid_session_id
 from babelcast.settings import BroadcastSettings
 
+ANSWER_RESERVE_SECONDS = 1.0
 SETTINGS = BroadcastSettings
 _log = get_logger(__name__)
 
@@ -55,6 +57,7 @@ def _segment(record: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     deps = dependencies()
+    budget.begin(context, ANSWER_RESERVE_SECONDS)  # a record left undone is retried, not timed out
     failures = []
     for record in event.get("Records", []):
         sequence = (record.get("kinesis") or {}).get("sequenceNumber")
