@@ -95,3 +95,18 @@ def test_bad_fault_documents_are_refused(emulator: str) -> None:
         with pytest.raises(ValueError):
             faults.inject(emulator, **bad)
     assert faults.faults(emulator) == []
+
+
+def test_what_a_stall_held_is_applied_in_arrival_order(emulator: str) -> None:
+    """A write and the write that undoes it, held by a stall: the undo must not overtake."""
+    client = dynamodb(emulator)
+    put(client, "ordered")
+    faults.inject(emulator, action="stall", service="dynamodb", seconds=1.5)
+    updates = [("SET n = :v", {":v": {"N": str(n)}}) for n in range(6)]
+    with ThreadPoolExecutor(len(updates)) as pool:
+        for expression, values in updates:
+            pool.submit(client.update_item, TableName="t", Key={"sessionId": {"S": "ordered"}},
+                        UpdateExpression=expression, ExpressionAttributeValues=values)  # fmt: skip
+            time.sleep(0.05)
+    item = client.get_item(TableName="t", Key={"sessionId": {"S": "ordered"}})["Item"]
+    assert item["n"]["N"] == "5", "the last to arrive was applied last"

@@ -88,14 +88,15 @@ def call_http(route: str, path: str, context: Context, **kwargs: Any) -> tuple[i
 
 
 def test_a_stalled_read_gets_the_attempts_that_fit_then_answers_503_itself(api: Api, stall: Stall) -> None:
-    """10 s function, 0.5 s kept to answer: 1 + 3 s per attempt, so two attempts (and a backoff)
-    fit and a third does not; the function answers at about 6-7 s with its own 503."""
+    """10 s function, 0.8 s kept to answer: attempts of at most 1 + 2 s, a retry only if its
+    worst backoff and a whole attempt still fit. Two attempts always fit, a third only after a
+    short backoff; either way the function answers itself before its timeout."""
     session_id = api.create().body["sessionId"]
     stall_dynamodb(stall, aws_clients.dynamodb_client())
     status, body, elapsed = call_http("GET /sessions/{sessionId}", f"/sessions/{session_id}", Context(), sub=None)
     assert (status, body["code"]) == (503, "SERVICE_UNAVAILABLE")
     assert body["correlationId"]
-    assert stall.attempts == ["GetItem", "GetItem"]
+    assert stall.attempts in (["GetItem"] * 2, ["GetItem"] * 3)
     assert elapsed < FUNCTION_TIMEOUT_MS / 1000 - budget.HARD_MARGIN_SECONDS
 
 
@@ -104,7 +105,7 @@ def test_a_call_that_cannot_end_in_time_is_not_started(api: Api, stall: Stall) -
     status, body, elapsed = call_http("POST /sessions", "/sessions", Context(remaining_ms=3_000),
                                       body={"sourceLanguage": "en"})  # fmt: skip
     assert (status, body["code"]) == (503, "SERVICE_UNAVAILABLE")
-    assert stall.attempts == [], "1 + 3 s does not fit in 3 s less the reserve: not attempted"
+    assert stall.attempts == [], "1 + 2 s does not fit in 3 s less the reserve: not attempted"
     assert elapsed < 0.5
 
 
@@ -129,5 +130,6 @@ def test_a_chunk_failing_on_a_stalled_dynamodb_is_named_in_time(ws: Ws, stall: S
     [error] = ws.api.posted[speaker.id]
     assert (error["code"], error["sequence"], error["action"]) == ("SERVICE_UNAVAILABLE", 41, "sendAudio")
     assert context.elapsed() < FUNCTION_TIMEOUT_MS / 1000 - budget.HARD_MARGIN_SECONDS
-    # the acceptance (one 1 + 3 s attempt fits before the 2.6 s reply reserve), then its give-back
+    # the acceptance (one attempt fits: 10 s less the reply's 2.6 s and the give-back's 3 s), then
+    # the give-back
     assert stall.attempts == ["UpdateItem", "UpdateItem"]

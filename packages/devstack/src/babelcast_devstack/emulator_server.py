@@ -61,9 +61,13 @@ class SerializedApplication:
             failure = fault.before()  # waits outside the lock: other requests go on
             if failure is not None:
                 return failure(start_response)
-        with self.lock:
-            # materialise the body inside the lock: moto may build it lazily
-            body = list(self.app(environ, start_response))
+        try:
+            with self.lock:
+                # materialise the body inside the lock: moto may build it lazily
+                body = list(self.app(environ, start_response))
+        finally:
+            if fault is not None:
+                fault.served()
         if fault is not None:
             time.sleep(fault.answer_delay())  # applied, answered late: what a client that gave up saw
         return body

@@ -11,7 +11,7 @@ A fault: ``{"action": "stall" | "slow" | "fail", "service": "dynamodb", "operati
 "seconds": 5, "count": 3, "delay": 3, "applied": true, "status": 500, "code": "InternalServerError"}``
 
 - ``stall``: matching requests that arrive while it lasts (``seconds``, required) are held until
-  it is over, then applied in order: AWS not answering for a while.
+  it is over, then applied one by one in the order they arrived: AWS not answering for a while.
 - ``slow``: each matching request is answered ``delay`` seconds late; ``applied`` (default true)
   applies it first, so a client that gave up has its write done anyway (what makes the SDK's
   retry apply a write twice), otherwise it is applied after the delay.
@@ -35,7 +35,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -63,6 +63,10 @@ class Fault:
     id: int = field(default_factory=lambda: next(_ids))
     hits: int = 0
     started: float = field(default_factory=time.monotonic)
+    # a stall lets what it held go in arrival order: ticket n waits until n requests were served
+    _order: threading.Condition = field(default_factory=threading.Condition, repr=False)
+    _arrived: int = field(default=0, repr=False)
+    _served: int = field(default=0, repr=False)
 
     @classmethod
     def parse(cls, document: Any) -> Fault:
@@ -85,14 +89,25 @@ class Fault:
         return now < self.ends and (self.count is None or self.hits < self.count)
 
     def before(self) -> Failure | None:
-        """Wait as the fault says before the request is applied; a refusal to send instead."""
+        """Wait as the fault says before the request is applied; a refusal to send instead. A
+        held request must call ``served`` once applied."""
         if self.action == "stall":
+            with self._order:
+                ticket, self._arrived = self._arrived, self._arrived + 1
             time.sleep(max(0.0, self.ends - time.monotonic()))
+            with self._order:
+                self._order.wait_for(lambda: self._served == ticket)
         elif self.action == "slow" and not self.applied:
             time.sleep(self.delay)
         elif self.action == "fail":
             return self._refusal
         return None
+
+    def served(self) -> None:
+        if self.action == "stall":
+            with self._order:
+                self._served += 1
+                self._order.notify_all()
 
     def answer_delay(self) -> float:
         return self.delay if self.action == "slow" and self.applied else 0.0
@@ -105,7 +120,7 @@ class Fault:
         return [body]
 
     def describe(self) -> dict[str, Any]:
-        described = asdict(self)
+        described = {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
         described.pop("started")
         described["remainingSeconds"] = (
             None if self.seconds is None else max(0.0, round(self.ends - time.monotonic(), 2))

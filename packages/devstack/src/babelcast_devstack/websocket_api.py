@@ -72,7 +72,7 @@ def _selection_value(expression: str, body: str) -> str | None:
         return None
     try:
         value: Any = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to parse: $default, as on AWS
         return None
     for part in expression.removeprefix("$request.body.").split("."):
         if not isinstance(value, dict) or part not in value:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from babelcast.errors import AudioTooLarge, DomainError, InvalidAudio, NotSpeaker
+from babelcast.integration import budget
 from babelcast.integration.audio import AudioBufferTable, AudioRecord, AudioStream, BufferedChunk
 from babelcast.integration.audio_ledger import AudioClaim, AudioTicket, Verdict
 from babelcast.integration.sessions_table import AudioState
@@ -29,6 +30,7 @@ MAX_CHUNK_BYTES = 1024 * 1024  # seed requirement 6.6, on the decoded audio
 BYTES_PER_SAMPLE = 2  # PCM 16-bit mono
 FLUSH_LEASE_MS = 30_000
 FLUSH_PAGE = 100
+GIVE_BACK_SECONDS = budget.DATA_ATTEMPT_SECONDS  # one attempt of the write that gives a chunk back
 
 
 class AudioSessions(Protocol):
@@ -75,45 +77,44 @@ class AudioService:
         # analytics (buffered audio is counted when a flush forwards it). A sequence already
         # accepted is neither forwarded nor counted again (docs/websocket-protocol.md).
         ticket = AudioTicket(sequence, len(decoded))
+        accepted: AudioClaim | None = None
         try:
-            claim = self.sessions.claim(session_id, user_id, ticket)
+            # a failure must leave time to give the chunk back, or its resend would be refused
+            with budget.keeping(GIVE_BACK_SECONDS):
+                accepted = self.sessions.claim(session_id, user_id, ticket)
+                outcome = self._deliver(session_id, accepted, len(decoded), audio_data)
         except DomainError as error:
-            if error.status >= 500:  # applied or not, unknown: give it back if it was
-                self._release(session_id, ticket)
+            if accepted is not None or error.status >= 500:  # accepted, or maybe: give it back
+                self._release(session_id, accepted.ticket if accepted else ticket)
             raise
+        if outcome.buffered and accepted.state.session.status is SessionStatus.ACTIVE:
+            self.flush(session_id)  # resumed, but older chunks are still queued: they go first
+        return outcome
+
+    def _deliver(self, session_id: str, claim: AudioClaim, size: int, audio_data: str) -> AudioOutcome:
         state = claim.state
         if claim.verdict in (Verdict.DUPLICATE, Verdict.STALE):
             self.metrics.add("AudioChunksRefused", 1, dimensions={"Reason": claim.verdict.value})
-            _log.info("audio_not_accepted", session_id=session_id, sequence=sequence, reason=claim.verdict.value,
-                      newest_sequence=state.newest_sequence)  # fmt: skip
+            _log.info("audio_not_accepted", session_id=session_id, sequence=claim.ticket.sequence,
+                      reason=claim.verdict.value, newest_sequence=state.newest_sequence)  # fmt: skip
             return AudioOutcome(forwarded=False, buffered=False, out_of_order=claim.verdict is Verdict.STALE,
                                 newest_sequence=state.newest_sequence)  # fmt: skip
         session = state.session
         record = AudioRecord(
-            session_id=session_id, sequence=sequence, source_language=session.source_language,
+            session_id=session_id, sequence=claim.ticket.sequence, source_language=session.source_language,
             quality_tier=session.quality_tier.value, encoding=state.encoding, sample_rate=state.sample_rate,
             received_at=self.clock_ms(), audio_data=audio_data,
         )  # fmt: skip
         if claim.late:
             self.metrics.add("AudioChunksLate", 1)
+        dropped = 0
         if claim.verdict is Verdict.FORWARD:
-            try:
-                self.stream.put(record)
-            except DomainError:
-                self._release(session_id, claim.ticket)  # the client resends it: counted once, forwarded once
-                raise
-            self.metrics.add("AudioBytes", len(decoded), unit="Bytes")
-            return AudioOutcome(forwarded=True, buffered=False, out_of_order=claim.late,
-                                newest_sequence=state.newest_sequence)  # fmt: skip
-        try:
-            dropped = self._buffer(state, record, len(decoded))
-        except DomainError:
-            self._release(session_id, claim.ticket)
-            raise
-        self.metrics.add("AudioBytes", len(decoded), unit="Bytes")
-        if session.status is SessionStatus.ACTIVE:
-            self.flush(session_id)  # resumed, but older chunks are still queued: they go first
-        return AudioOutcome(forwarded=False, buffered=True, dropped_chunks=dropped, out_of_order=claim.late,
+            self.stream.put(record)
+        else:
+            dropped = self._buffer(state, record, size)
+        self.metrics.add("AudioBytes", size, unit="Bytes")
+        return AudioOutcome(forwarded=claim.verdict is Verdict.FORWARD, buffered=claim.verdict is Verdict.BUFFER,
+                            dropped_chunks=dropped, out_of_order=claim.late,
                             newest_sequence=state.newest_sequence)  # fmt: skip
 
     def _release(self, session_id: str, ticket: AudioTicket) -> None:

@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 # (docs/operating.md, "Retries and timeouts").
 _CLIENT_CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": 4},  # attempts in all, the first included
-    connect_timeout=1,
-    read_timeout=3,
+    # DynamoDB and Kinesis answer in milliseconds: 2 s without an answer means they are not answering
+    connect_timeout=budget.DATA_CONNECT_SECONDS,
+    read_timeout=budget.DATA_READ_SECONDS,
     tcp_keepalive=True,
 )
 # The health probe: one short attempt, so that GET /health answers within ~2 s whatever DynamoDB does.

@@ -25,6 +25,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 HARD_MARGIN_SECONDS = 0.3  # left unused before Lambda's own timeout: the answer must still be sent
+DATA_CONNECT_SECONDS = 1.0  # the DynamoDB and Kinesis clients' timeouts (aws.py)
+DATA_READ_SECONDS = 2.0
+DATA_ATTEMPT_SECONDS = DATA_CONNECT_SECONDS + DATA_READ_SECONDS
 HEALTH_PROBE_SECONDS = 1.5  # GET /health answers within ~2 s even when DynamoDB does not
 _RETRIED_STATUSES = frozenset({500, 502, 503, 504, 429})
 
@@ -67,6 +70,13 @@ def within(seconds: float) -> Iterator[None]:
         yield
     finally:
         _deadline = saved
+
+
+@contextmanager
+def keeping(seconds: float) -> Iterator[None]:
+    """Keep ``seconds`` of the budget for what must follow the block (e.g. undoing it)."""
+    with within(remaining() - seconds):
+        yield
 
 
 @contextmanager
