@@ -14,6 +14,8 @@ ARCH         ?= x86_64
 PYTEST_ARGS  ?=
 BENCH_ARGS   ?=
 FUZZ_EXAMPLES ?= 150
+FUZZ_STEPS    ?= 40
+FUZZ_FRAMES   ?= 1000
 export UV
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export LAMBDA_ARCHITECTURE := $(ARCH)
@@ -135,9 +137,11 @@ localstack-down: ## Stop LocalStack and delete its container, its volume and the
 	rm -rf .local/integration-external
 
 .PHONY: fuzz
-fuzz: package ## schemathesis against docs/openapi.yaml on a fresh local stack (FUZZ_EXAMPLES per operation/mode)
-	@echo "==> schemathesis: $(FUZZ_EXAMPLES) examples per operation, mode and target"
-	@BABELCAST_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) BABELCAST_FUZZ_EXPLORE=1 $(PY) -m pytest tests/integration/test_openapi_fuzz.py --timeout 3600 $(PYTEST_ARGS)
+fuzz: package ## schemathesis against docs/openapi.yaml, the adversarial state machine and WebSocket frame fuzzing, on a fresh local stack
+	@echo "==> schemathesis: $(FUZZ_EXAMPLES) examples per operation, mode and target; $(FUZZ_STEPS) state-machine runs; $(FUZZ_FRAMES) frames per socket"
+	@BABELCAST_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) BABELCAST_FUZZ_STEPS=$(FUZZ_STEPS) BABELCAST_FUZZ_FRAMES=$(FUZZ_FRAMES) \
+		BABELCAST_FUZZ_EXPLORE=1 $(PY) -m pytest tests/integration/test_openapi_fuzz.py \
+		tests/integration/test_adversarial_fuzz.py --timeout 3600 $(PYTEST_ARGS)
 
 .PHONY: plan
 plan: package ## terraform plan for WORKSPACE (dev|staging|prod|local) against your AWS credentials

@@ -26,6 +26,7 @@ from urllib.parse import quote
 import pytest
 import requests
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from websockets.sync.client import ClientConnection
@@ -34,8 +35,10 @@ from tests.integration.conftest import Stack
 from tests.integration.test_http_through_gateway import Speaker
 from tests.integration.test_websocket_through_gateway import AUDIO, audio_records, open_ws, receive
 from tests.support.report import record
+from tests.support.terraform_source import ROOT
 
 EXPLORE = os.environ.get("BABELCAST_FUZZ_EXPLORE") == "1"
+set_hypothesis_home_dir(ROOT / ".local" / "hypothesis")  # its caches hold this machine's paths
 STATE_MACHINE_RUNS = int(os.environ.get("BABELCAST_FUZZ_STEPS", "6"))
 FRAMES = int(os.environ.get("BABELCAST_FUZZ_FRAMES", "120"))
 LANGUAGES = ("en", "es", "fr", "de", "ja")
