@@ -190,3 +190,15 @@ def test_an_expiry_whose_write_is_retried_is_reported_once(speaking: tuple[Ws, s
     report = sweeper_handler.lambda_handler({"id": "sweep"}, None)
     assert report["sessions_expired"] == 1
     assert sockets.session_item(session_id)["version"]["N"] == "2"
+
+
+def test_a_legacy_creation_whose_writes_are_retried_is_one_session(speaking: tuple[Ws, str]) -> None:
+    sockets, _ = speaking
+    legacy = sockets.connect({"token": "t"}, "legacy-speaker")
+    lose_every_write_once()
+    [created] = sockets.send(legacy, {"action": "createSession", "sourceLanguage": "fr"})
+    [again] = sockets.send(legacy, {"action": "createSession", "sourceLanguage": "fr"})  # its reply was lost
+    assert created["type"] == again["type"] == "sessionCreated"
+    assert created["sessionId"] == again["sessionId"]
+    items = sockets.dynamodb.scan(TableName="t-sessions")["Items"]
+    assert [i["sessionId"]["S"] for i in items if i["speakerId"]["S"] == "legacy-speaker"] == [created["sessionId"]]

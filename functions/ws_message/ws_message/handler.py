@@ -179,17 +179,31 @@ def session_status(caller: WsCaller, body: dict[str, Any]) -> dict[str, Any]:
 
 @app.action("createSession")
 def create_session(caller: WsCaller, body: dict[str, Any]) -> dict[str, Any]:
-    """The legacy flow (requirement 9): connect without sessionId, then create over the socket."""
+    """The legacy flow (requirement 9): connect without sessionId, then create over the socket.
+    One session per connection: a repeated createSession (a client retrying after a lost reply)
+    gets the connection's session again, and nothing more is created or counted."""
     deps = dependencies()
     if not deps.settings.legacy_creation_enabled:
         raise LegacyCreationDisabled()
     user = _speaker(caller)
     record = deps.connections.get(caller.connection_id)
-    if record is None or record.session_id:
+    if record is None or caller.session_id:
         raise InvalidMessage("This connection already belongs to a session; open a new one to create another.")
+    if record.session_id:
+        return _created(record.session_id, user)
     request = parse_model(CreateSessionRequest, {k: v for k, v in body.items() if k != "action"},
                           deps.sessions.validation_context)  # fmt: skip
     session = deps.sessions.create(user, request)
-    deps.connections.attach_session(caller.connection_id, session.session_id)
+    attached = deps.connections.attach_session(caller.connection_id, session.session_id)
+    if attached != session.session_id:  # a concurrent createSession of this connection won
+        deps.sessions.end(session.session_id, user)  # ours is not this connection's: no orphan left live
+        return _created(attached, user)
     deps.metrics.add("LegacySessionCreationCount", 1)
+    return {"type": "sessionCreated", "sessionId": session.session_id, "session": session.to_api()}
+
+
+def _created(session_id: str, user: str) -> dict[str, Any]:
+    session = dependencies().sessions.get(session_id)
+    if session.speaker_id != user:
+        raise NotSpeaker()
     return {"type": "sessionCreated", "sessionId": session.session_id, "session": session.to_api()}
