@@ -234,7 +234,8 @@ def test_invalid_patch_bodies_are_400(api: Api, body: dict[str, Any]) -> None:
     assert_error(patch(api, session_id, body), 400, "VALIDATION_ERROR")
 
 
-def test_concurrent_patches_lose_no_update(api: Api) -> None:
+def test_concurrent_patches_lose_no_update(api_racing: Api) -> None:
+    api = api_racing
     session_id = api.create().body["sessionId"]
     bodies = [{"status": "paused"}, {"sourceLanguage": "ko"}, {"qualityTier": "premium"}] * 6
     results: list[int] = []
