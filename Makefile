@@ -123,6 +123,10 @@ bench-dev: package ## Measure the local stack: ready time, gateway latency overh
 bench-ws: package ## Measure broadcast fan-out (parallel vs one by one) and DELETE with 500 listeners
 	@$(PY) scripts/bench_websocket.py
 
+.PHONY: bench-faults
+bench-faults: package ## What clients see while DynamoDB is stalled 5 s and 14 s: answer times and codes (scripts/measure_faults.py)
+	@$(PY) scripts/measure_faults.py
+
 .PHONY: localstack-up
 localstack-up: ## Start LocalStack (Pro by default: export LOCALSTACK_AUTH_TOKEN) and wait until it is healthy
 	LOCALSTACK_PORT=$(LOCALSTACK_PORT) $(LOCALSTACK) up -d --wait
