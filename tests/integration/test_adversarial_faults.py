@@ -159,7 +159,7 @@ def creations_counted(stack: Stack, speaker: Speaker) -> int:
 def _replies_until_heartbeat(socket: ClientConnection) -> list[dict[str, Any]]:
     """The errors and warnings that arrive before a heartbeat's answer."""
     socket.send(json.dumps({"action": "heartbeat"}))
-    replies = []
+    replies: list[dict[str, Any]] = []
     while True:
         message: dict[str, Any] = json.loads(socket.recv(timeout=60))
         if message["type"] == "heartbeatAck":
