@@ -65,6 +65,8 @@ def direct(document: dict[str, Any], count: int) -> list[float]:
     """The same handler, in this process, against the same emulator."""
     environment = document["outputs"]["functions"]["http_api"]["environment"]
     os.environ.update(environment)
+    # the deployed cursor keys stay out of the outputs: this in-process copy signs with its own
+    os.environ.setdefault("CURSOR_SIGNING_KEYS", "in-process-benchmark-cursor-key-0123456789")
     os.environ.update({"AWS_ENDPOINT_URL": document["awsEndpointUrl"], "AWS_ACCESS_KEY_ID": "testing",
                        "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": document["region"],
                        "LOG_LEVEL": "ERROR"})  # fmt: skip

@@ -23,19 +23,18 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_kinesis import KinesisClient
 
-# Each attempt may take connect_timeout + read_timeout; babelcast.integration.budget starts (or
-# retries) an attempt only when that fits in what the invocation has left, so these are per-attempt
-# ceilings and the attempts a call really gets follow from the function's remaining time
-# (docs/operating.md, "Retries and timeouts").
+# babelcast.integration.budget gives each attempt the read timeout the invocation has left for it
+# (at most 5 s) and starts or retries an attempt only when it fits, so the attempts and timeouts a
+# call really gets follow from the function's remaining time (docs/operating.md, "Retries and
+# timeouts"); the read timeouts below apply where botocore cannot set one per request.
 _CLIENT_CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": 4},  # attempts in all, the first included
-    # DynamoDB and Kinesis answer in milliseconds: 2 s without an answer means they are not answering
     connect_timeout=budget.DATA_CONNECT_SECONDS,
     read_timeout=budget.DATA_READ_SECONDS,
     tcp_keepalive=True,
 )
 # The health probe: one short attempt, so that GET /health answers within ~2 s whatever DynamoDB does.
-_PROBE_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=0.5, read_timeout=0.9)
+_PROBE_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=0.5, read_timeout=1.2)
 THROTTLING_CODES = frozenset(
     {
         "ProvisionedThroughputExceededException",
@@ -62,8 +61,7 @@ def _client(service: str, config: Config, endpoint_url: str | None = None) -> An
         if key not in _clients:
             _session = _session or boto3.session.Session()
             client = _session.client(service, endpoint_url=endpoint_url, config=config)  # type: ignore[call-overload]
-            timeouts: Any = config  # botocore's Config declares its options dynamically
-            budget.install(client, attempt_seconds=float(timeouts.connect_timeout) + float(timeouts.read_timeout))
+            budget.install(client)
             _clients[key] = client
         return _clients[key]
 

@@ -2,11 +2,14 @@
 function always answers in its own shape (a stable code and a correlation id).
 
 Lambda stops a function at its timeout and API Gateway answers for it with a bare
-``{"message":"Service Unavailable"}``. So the SDK may only *start* an attempt that can end
-(connect + read timeout) before the invocation's deadline less a reserve kept for answering, and
-may only retry when the backoff and a whole new attempt still fit; otherwise the call fails at once
-with ``BudgetExhausted``, which the handlers turn into ``503 SERVICE_UNAVAILABLE`` like any
-unreachable dependency. The arithmetic per function is in docs/operating.md.
+``{"message":"Service Unavailable"}``. So each attempt's read timeout is what is left before the
+invocation's deadline (less a reserve kept for answering), at most ``READ_CAP_SECONDS``; an
+attempt starts only if at least ``MIN_READ_SECONDS`` of reading fits, and a retry only if its
+worst backoff fits too. Otherwise the call fails at once with ``BudgetExhausted``, which the
+handlers turn into ``503 SERVICE_UNAVAILABLE`` like any unreachable dependency. A botocore that
+cannot set a read timeout per request (older than the one in uv.lock) keeps the client's own,
+and then an attempt starts only if that whole timeout fits. The arithmetic per function is in
+docs/operating.md.
 
 ``begin`` sets the deadline from the Lambda context at the start of each invocation; ``within``
 narrows it for one step (``/health`` gives its probe ``HEALTH_PROBE_SECONDS``); ``answering``
@@ -23,12 +26,18 @@ from contextlib import contextmanager
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.httpsession import URLLib3Session
 
 HARD_MARGIN_SECONDS = 0.3  # left unused before Lambda's own timeout: the answer must still be sent
+MIN_READ_SECONDS = 1.0  # an attempt with less time than this to read is not worth starting
+READ_CAP_SECONDS = 5.0  # a longer wait is a dead connection: a retry on a new one does better
 DATA_CONNECT_SECONDS = 1.0  # the DynamoDB and Kinesis clients' timeouts (aws.py)
-DATA_READ_SECONDS = 2.0
+DATA_READ_SECONDS = 2.5  # their read timeout where botocore cannot set one per request
+# what an undo needs: one attempt (e.g. giving back an audio chunk that could not be delivered)
 DATA_ATTEMPT_SECONDS = DATA_CONNECT_SECONDS + DATA_READ_SECONDS
-HEALTH_PROBE_SECONDS = 1.5  # GET /health answers within ~2 s even when DynamoDB does not
+HEALTH_PROBE_SECONDS = 1.8  # GET /health answers within ~2 s even when DynamoDB does not
+# botocore >= 1.42 reads a per-request read timeout from the request's context
+PER_REQUEST_READ_TIMEOUT = hasattr(URLLib3Session, "_get_request_timeout")
 _RETRIED_STATUSES = frozenset({500, 502, 503, 504, 429})
 
 clock: Callable[[], float] = time.monotonic  # tests replace it to let a stall pass without waiting
@@ -106,13 +115,21 @@ def _retry_may_follow(response: Any, caught_exception: Exception | None) -> bool
     return status in _RETRIED_STATUSES or "Throttl" in code or code.endswith("ExceededException")
 
 
-def install(client: Any, attempt_seconds: float) -> None:
-    """Make ``client`` respect the budget: ``attempt_seconds`` is its worst attempt (connect +
-    read timeout)."""
+def install(client: Any) -> None:
+    """Make ``client`` respect the budget (its config's connect and read timeouts are the ones
+    used when a read timeout cannot be set per request)."""
+    config = client.meta.config
+    connect, fixed_read = float(config.connect_timeout), float(config.read_timeout)
+    # the least an attempt needs: its connect timeout and some time to read
+    needed = connect + (min(MIN_READ_SECONDS, fixed_read) if PER_REQUEST_READ_TIMEOUT else fixed_read)
 
     def before_send(request: Any, event_name: str = "", **_: Any) -> None:
-        if remaining() < attempt_seconds:
+        left = remaining()
+        if left < needed:
             raise BudgetExhausted(operation=event_name.rsplit(".", 1)[-1])
+        context = getattr(request, "context", None)
+        if PER_REQUEST_READ_TIMEOUT and context is not None:
+            context["read_timeout"] = min(READ_CAP_SECONDS, left - connect)
 
     def needs_retry(
         response: Any = None, attempts: int = 1, caught_exception: Exception | None = None,
@@ -120,12 +137,15 @@ def install(client: Any, attempt_seconds: float) -> None:
     ) -> None:  # fmt: skip
         if not _retry_may_follow(response, caught_exception):
             return  # a success or a final error: botocore decides
-        if remaining() >= _worst_backoff(attempts) + attempt_seconds:
+        if remaining() >= _worst_backoff(attempts) + needed:
             return  # botocore's own retry rules apply
         if caught_exception is not None:
             raise caught_exception
         parsed: Mapping[str, Any] = response[1] if response else {}
         raise ClientError(dict(parsed), getattr(operation, "name", "unknown"))  # type: ignore[arg-type]
 
-    client.meta.events.register_first("before-send", before_send)
-    client.meta.events.register_first("needs-retry", needs_retry)
+    # on the service's events, which botocore calls before generic ones (a fault a test injects
+    # on the same event runs after this gate; moto, on the generic one, after both)
+    service = client.meta.service_model.service_id.hyphenize()
+    client.meta.events.register_first(f"before-send.{service}", before_send)
+    client.meta.events.register_first(f"needs-retry.{service}", needs_retry)
