@@ -89,9 +89,10 @@ def main() -> None:
         for stall in args.stalls:
             report[f"DynamoDB stalled {stall:g} s"] = measure(document, stall)
             time.sleep(1)
-    flat = {f"{stall}: {call}" if isinstance(value, dict) else stall: value
-            for stall, values in report.items()
-            for call, value in (values.items() if isinstance(values, dict) else [("", values)])}  # fmt: skip
+    flat: dict[str, Any] = {}
+    for stall, values in report.items():
+        for call, value in values.items() if isinstance(values, dict) else [("", values)]:
+            flat[f"{stall}: {call}" if call else stall] = value
     print_figures(flat)
     print(f"report: {write_report(ROOT, 'faults', report)}")
 

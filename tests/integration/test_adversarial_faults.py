@@ -82,15 +82,12 @@ def test_a_stalled_dynamodb_gets_answers_in_the_functions_own_shape(
     stack: Stack, emulator: str, speaker: Speaker
 ) -> None:
     session_id = speaker.create()["sessionId"]
-    socket = open_ws(stack, sessionId=session_id, token=speaker.tokens["idToken"])
-    try:
+    with open_ws(stack, sessionId=session_id, token=speaker.tokens["idToken"]) as socket:
         faults.inject(emulator, action="stall", service="dynamodb", seconds=14)
         health, health_seconds = timed(lambda: requests.get(f"{stack.http}/health", timeout=30))
         created, create_seconds = timed(lambda: speaker.call("POST", "/sessions", json={"sourceLanguage": "en"}))
         send_audio(socket, 7)
         error, error_seconds = timed(lambda: receive(socket, "error", timeout=30))
-    finally:
-        socket.close()
     record("faults: DynamoDB stalled 14 s", "GET /health answered in (s)", round(health_seconds, 2))
     record("faults: DynamoDB stalled 14 s", "POST /sessions answered in (s)", round(create_seconds, 2))
     record("faults: DynamoDB stalled 14 s", "sendAudio error in (s)", round(error_seconds, 2))
