@@ -49,7 +49,7 @@ WS_CODES = {"INVALID_MESSAGE", "UNKNOWN_ACTION", "VALIDATION_ERROR", "INVALID_AU
             "SESSION_ENDED", "LEGACY_CREATION_DISABLED", "NO_SESSION"}  # fmt: skip
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
     max_leaves=12,
 )
