@@ -14,6 +14,8 @@ ARCH         ?= x86_64
 PYTEST_ARGS  ?=
 BENCH_ARGS   ?=
 FUZZ_EXAMPLES ?= 150
+FUZZ_STEPS    ?= 40
+FUZZ_FRAMES   ?= 1000
 export UV
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export LAMBDA_ARCHITECTURE := $(ARCH)
@@ -141,6 +143,10 @@ dev: package ## Run the whole stack locally (emulator + real Terraform + local A
 dev-user: install ## Create another speaker account on the running `make dev` stack
 	@$(VENV)/bin/python -m babelcast_devstack.cli user $(if $(USERNAME),--username $(USERNAME),)
 
+.PHONY: dev-fault
+dev-fault: install ## Stall, slow down or fail an AWS service of the running `make dev` stack: FAULT="stall dynamodb --seconds 5" (docs/testing-faults.md)
+	@$(VENV)/bin/python -m babelcast_devstack.cli fault $(FAULT)
+
 .PHONY: bench
 bench: package ## All performance figures from one local stack (~3 min on an idle machine): table, .local/reports/bench.json, docs/PERFORMANCE.md
 	@PYTHONPATH=scripts $(PY) -m bench $(BENCH_ARGS)
@@ -152,6 +158,10 @@ bench-dev: package ## Measure the local stack: ready time, gateway latency overh
 .PHONY: bench-ws
 bench-ws: package ## Measure broadcast fan-out (parallel vs one by one) and DELETE with 500 listeners
 	@PYTHONPATH=scripts $(PY) -m bench.websocket
+
+.PHONY: bench-faults
+bench-faults: package ## What clients see while DynamoDB is stalled 5 s and 14 s: answer times and codes (scripts/measure_faults.py)
+	@$(PY) scripts/measure_faults.py
 
 .PHONY: localstack-up
 localstack-up: ## Start LocalStack (Pro by default: export LOCALSTACK_AUTH_TOKEN) and wait until it is healthy
@@ -167,9 +177,11 @@ localstack-down: ## Stop LocalStack and delete its container, its volume and the
 	rm -rf .local/integration-external
 
 .PHONY: fuzz
-fuzz: package ## schemathesis against docs/openapi.yaml on a fresh local stack (FUZZ_EXAMPLES per operation/mode)
-	@echo "==> schemathesis: $(FUZZ_EXAMPLES) examples per operation, mode and target"
-	@BABELCAST_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) BABELCAST_FUZZ_EXPLORE=1 $(PY) -m pytest tests/integration/test_openapi_fuzz.py --timeout 3600 $(PYTEST_ARGS)
+fuzz: package ## schemathesis against docs/openapi.yaml, the adversarial state machine and WebSocket frame fuzzing, on a fresh local stack
+	@echo "==> schemathesis: $(FUZZ_EXAMPLES) examples per operation, mode and target; $(FUZZ_STEPS) state-machine runs; $(FUZZ_FRAMES) frames per socket"
+	@BABELCAST_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) BABELCAST_FUZZ_STEPS=$(FUZZ_STEPS) BABELCAST_FUZZ_FRAMES=$(FUZZ_FRAMES) \
+		BABELCAST_FUZZ_EXPLORE=1 $(PY) -m pytest tests/integration/test_openapi_fuzz.py \
+		tests/integration/test_adversarial_fuzz.py --timeout 3600 $(PYTEST_ARGS)
 
 .PHONY: plan
 plan: package ## terraform plan of terraform/environments/WORKSPACE (dev|staging|prod|local) with your AWS credentials

@@ -18,6 +18,7 @@ locals {
         CREATE_RATE_LIMIT_PER_MINUTE = tostring(var.create_rate_limit_per_minute)
         METRICS_NAMESPACE            = var.metrics_namespace
         LOG_LEVEL                    = var.log_level
+        CURSOR_SIGNING_KEYS          = join(",", local.cursor_signing_keys)
       }
 
       policy_statements = [
@@ -409,4 +410,18 @@ module "functions" {
   provisioned_concurrency        = try(var.function_concurrency[each.key].provisioned, null) == null ? 0 : var.function_concurrency[each.key].provisioned
 
   tags = merge(local.tags, { Function = each.key })
+}
+
+# The list cursors' signing key when var.cursor_signing_keys gives none: generated once, then kept
+# (uuid() draws from the OS's cryptographic source: 244 random bits in two of them).
+resource "terraform_data" "cursor_signing_key" {
+  input = "${uuid()}${uuid()}"
+
+  lifecycle {
+    ignore_changes = [input]
+  }
+}
+
+locals {
+  cursor_signing_keys = length(var.cursor_signing_keys) > 0 ? var.cursor_signing_keys : [sensitive(terraform_data.cursor_signing_key.output)]
 }

@@ -67,7 +67,8 @@ output "functions" {
       runtime        = fn.runtime
       timeout        = fn.timeout
       memory_size    = fn.memory_size
-      environment    = fn.environment
+      # every setting but the cursor keys (secret: they stay out of the outputs)
+      environment    = { for name, value in fn.environment : name => value if name != "CURSOR_SIGNING_KEYS" }
       log_group_name = fn.log_group_name
     }
   }

@@ -261,6 +261,19 @@ variable "create_rate_limit_per_minute" {
   }
 }
 
+variable "cursor_signing_keys" {
+  description = "Keys that sign the list cursors (nextToken) of GET /sessions, newest first: the first signs, every one verifies. Empty: one key generated at the first apply and kept in the state. Rotate by putting a new key first and removing the old one an hour later (docs/operating.md)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+  sensitive   = true
+
+  validation {
+    condition     = alltrue([for key in var.cursor_signing_keys : length(key) >= 32 && !strcontains(key, ",")]) && length(var.cursor_signing_keys) <= 5
+    error_message = "cursor_signing_keys: at most 5 keys, each at least 32 characters and without commas."
+  }
+}
+
 variable "http_throttling" {
   description = "Default route throttling of the HTTP API stage: burst_limit (requests) and rate_limit (requests per second)."
   type = object({

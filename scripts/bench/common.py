@@ -75,6 +75,8 @@ def function_environment(document: Mapping[str, Any], name: str) -> dict[str, st
         if value.endswith("/.well-known/jwks.json"):
             value = emulator_jwks_url(value.removesuffix("/.well-known/jwks.json"), document["awsEndpointUrl"])
         environment[key] = value
+    # the deployed cursor keys stay out of the outputs: in-process handlers sign with their own
+    environment.setdefault("CURSOR_SIGNING_KEYS", "in-process-benchmark-cursor-key-0123456789")
     return environment | emulator_environment(document["awsEndpointUrl"], document["region"])
 
 

@@ -47,6 +47,7 @@ SERVICE_OF_TYPE: dict[str, str | None] = {
     "aws_caller_identity": "sts",
     "aws_region": None,
     "aws_partition": None,
+    "terraform_data": None,  # Terraform's built-in provider: no AWS service
 }
 # Services needed at run time rather than by a Terraform resource, each with its reason.
 RUNTIME_SERVICES = {

@@ -200,6 +200,7 @@ def test_zip_imports_and_runs_in_a_clean_lambda_like_interpreter(
         "ENVIRONMENT": "test",
         "SERVICE_VERSION": "1",
         "SUPPORTED_LANGUAGES": "en",
+        "CURSOR_SIGNING_KEYS": "packaging-test-cursor-key-0123456789abcdef",
     }
     # (other functions are imported only: their settings need real endpoints to be useful)
     result = subprocess.run(

@@ -55,3 +55,35 @@ def inject(
     service = client.meta.service_model.service_id.hyphenize()
     client.meta.events.register(f"before-call.{service}.{operation}", fault)
     return fault
+
+
+@dataclass
+class LostResponse:
+    """AWS applied the request, then its response was lost: the SDK's read timeout fires and
+    botocore retries the same request (which moto in-process then applies again, as AWS would)."""
+
+    client: Any
+    event: str
+    remaining: int
+    only: Callable[[Any], bool] | None = None
+    hits: int = 0
+
+    def __call__(self, request: Any, event_name: str, **_: Any) -> None:
+        if event_name != self.event or self.remaining <= 0 or (self.only is not None and not self.only(request)):
+            return
+        self.remaining -= 1
+        self.hits += 1
+        raise ReadTimeoutError(endpoint_url=request.url)
+
+
+def lose_responses(
+    client: Any, operation: str, *, times: int = 1, only: Callable[[Any], bool] | None = None
+) -> LostResponse:
+    """The next ``times`` calls of ``operation`` are applied but answer with a read timeout, inside
+    the SDK's retry loop: what a slow dependency does to a write the SDK retries. The hook runs
+    after moto's (botocore calls handlers of more specific event names first, so it is registered
+    last on the generic event), when moto has applied the request."""
+    service = client.meta.service_model.service_id.hyphenize()
+    lost = LostResponse(client, f"before-send.{service}.{operation}", times, only)
+    client.meta.events.register_last("before-send", lost)
+    return lost

@@ -28,6 +28,7 @@ ENVIRONMENT = {
     "CREATE_RATE_LIMIT_PER_MINUTE": "10",
     "METRICS_NAMESPACE": "Babelcast/Test",
     "LOG_LEVEL": "DEBUG",
+    "CURSOR_SIGNING_KEYS": "unit-test-cursor-signing-key-0123456789abcdef",
 }
 
 
@@ -73,15 +74,36 @@ def function_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return dict(ENVIRONMENT)
 
 
+def _tables_and_recorder(function_env: dict[str, str]) -> Api:
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    client.create_table(TableName=function_env["SESSIONS_TABLE_NAME"], **SESSIONS_TABLE)
+    client.create_table(TableName=function_env["RATE_LIMITS_TABLE_NAME"], **RATE_LIMITS_TABLE)
+    reset_function_state()
+    recorder = Api()
+    shared = aws_clients.dynamodb_client()
+    shared.meta.events.register("before-call.dynamodb.*", lambda model, **_: recorder.calls.update([model.name]))
+    return recorder
+
+
 @pytest.fixture
 def api(function_env: dict[str, str]) -> Iterator[Api]:
     with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(TableName=function_env["SESSIONS_TABLE_NAME"], **SESSIONS_TABLE)
-        client.create_table(TableName=function_env["RATE_LIMITS_TABLE_NAME"], **RATE_LIMITS_TABLE)
+        yield _tables_and_recorder(function_env)
         reset_function_state()
-        recorder = Api()
-        shared = aws_clients.dynamodb_client()
-        shared.meta.events.register("before-call.dynamodb.*", lambda model, **_: recorder.calls.update([model.name]))
-        yield recorder
+
+
+@pytest.fixture
+def api_racing(function_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    """The local stack's emulator (requests applied atomically, as DynamoDB does): for tests that
+    race threads, which moto in-process does not apply atomically."""
+    from babelcast_devstack.emulator import DUMMY_CREDENTIALS, moto_server
+
+    with moto_server() as endpoint:
+        for name, value in {
+            **DUMMY_CREDENTIALS,
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }.items():
+            monkeypatch.setenv(name, value)
+        yield _tables_and_recorder(function_env)
         reset_function_state()

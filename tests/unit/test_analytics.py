@@ -15,7 +15,6 @@ import boto3
 import pytest
 from babelcast.domain.analytics import AnalyticsService
 from babelcast.domain.sessions import SessionPolicy, SessionService
-from babelcast.integration.rate_limits_table import RateLimitsTable
 from babelcast.integration.sessions_table import SessionsTable
 from babelcast.metrics import Metrics
 from broadcast import handler as broadcast_handler
@@ -205,7 +204,7 @@ def test_listeners_peak_minutes_and_audio_are_counted_without_extra_calls(
 
     clock.advance(30_000)
     before = ws.session_item(session_id)
-    SessionService(SessionsTable("t-sessions"), RateLimitsTable("t-rate-limits"), SessionPolicy(["en"]),
+    SessionService(SessionsTable("t-sessions"), SessionPolicy(["en"]),
                    Metrics("x", {}), clock_ms=clock).end(session_id, WS_SPEAKER)  # fmt: skip
     clock.advance(600_000)  # the session is over: reading later changes nothing
     capsys.readouterr()
@@ -236,7 +235,7 @@ def test_a_disconnect_racing_the_end_is_not_counted_twice(ws: Ws, clock: Clock) 
     listeners = [ws.listener(session_id) for _ in range(2)]
     clock.advance(60_000)
     before = ws.session_item(session_id)
-    SessionService(SessionsTable("t-sessions"), RateLimitsTable("t-rate-limits"), SessionPolicy(["en"]),
+    SessionService(SessionsTable("t-sessions"), SessionPolicy(["en"]),
                    Metrics("x", {}), clock_ms=clock).end(session_id, WS_SPEAKER)  # fmt: skip
     stale_image = ws.session_item(session_id)  # what the stream record carries
     ws.disconnect(listeners[0])  # lands between the end and its settlement: adds its own 60 s

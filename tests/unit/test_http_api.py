@@ -145,7 +145,7 @@ def test_session_ids_are_unique_and_collisions_retry(api: Api, monkeypatch: pyte
     second, calls = api.count_calls(lambda: api.create(sub=OTHER_SPEAKER))
     assert first.body["sessionId"] == "holy-grace-111"
     assert second.body["sessionId"] == "holy-grace-222"
-    assert calls["PutItem"] == 3  # two collisions, then success
+    assert calls["TransactWriteItems"] == 3  # two collisions, then success
 
 
 def test_exhausted_id_space_is_a_clean_503(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -234,7 +234,8 @@ def test_invalid_patch_bodies_are_400(api: Api, body: dict[str, Any]) -> None:
     assert_error(patch(api, session_id, body), 400, "VALIDATION_ERROR")
 
 
-def test_concurrent_patches_lose_no_update(api: Api) -> None:
+def test_concurrent_patches_lose_no_update(api_racing: Api) -> None:
+    api = api_racing
     session_id = api.create().body["sessionId"]
     bodies = [{"status": "paused"}, {"sourceLanguage": "ko"}, {"qualityTier": "premium"}] * 6
     results: list[int] = []
@@ -379,7 +380,7 @@ def test_health_is_503_when_dynamodb_is_down(api: Api) -> None:
 
 
 def test_throttled_dynamodb_is_503_and_logged_without_aws_text(api: Api, capsys: pytest.CaptureFixture[str]) -> None:
-    inject_error("PutItem", "ProvisionedThroughputExceededException", 400)
+    inject_error("TransactWriteItems", "ProvisionedThroughputExceededException", 400)
     assert_error(api.create(), 503, "SERVICE_UNAVAILABLE")
     logs = capsys.readouterr().out
     assert '"aws_error_code": "ProvisionedThroughputExceededException"' in logs
@@ -466,7 +467,7 @@ def test_aws_calls_per_operation(api: Api) -> None:
     _, patch_calls = api.count_calls(lambda: patch(api, session_id, {"status": "paused"}))
     _, delete_calls = api.count_calls(lambda: delete(api, session_id))
     _, list_calls = api.count_calls(lambda: list_sessions(api))
-    assert create_calls == {"UpdateItem": 1, "PutItem": 1}
+    assert create_calls == {"TransactWriteItems": 1}  # the session and its count against the limit
     assert get_calls == {"GetItem": 1}
     assert patch_calls == {"UpdateItem": 1}
     assert sum(delete_calls.values()) <= 2

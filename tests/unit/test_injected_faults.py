@@ -65,8 +65,7 @@ def _list(api: Api, session_id: str) -> Response:
 
 
 HTTP_CASES: dict[str, tuple[Callable[[Api, str], Response], str, int]] = {
-    "POST /sessions, PutItem": (_create, "PutItem", 201),
-    "POST /sessions, rate limit UpdateItem": (_create, "UpdateItem", 201),
+    "POST /sessions, TransactWriteItems": (_create, "TransactWriteItems", 201),
     "PATCH, UpdateItem": (_patch, "UpdateItem", 200),
     "DELETE, UpdateItem": (_delete, "UpdateItem", 204),
     "GET one, GetItem": (_get, "GetItem", 200),
@@ -108,7 +107,7 @@ def test_http_dynamodb_faults_are_clean_leave_nothing_and_a_retry_succeeds(
 
 def test_failed_creations_do_not_use_up_the_speakers_quota(api: Api) -> None:
     """10 sessions a minute means 10 created: attempts the service failed do not count."""
-    injected = inject(aws_clients.dynamodb_client(), "PutItem", code=THROTTLED[0], times=5)
+    injected = inject(aws_clients.dynamodb_client(), "TransactWriteItems", code=THROTTLED[0], times=5)
     assert [api.create().status for _ in range(5)] == [503] * 5
     assert injected.hits == 5
     assert [api.create().status for _ in range(10)] == [201] * 10
@@ -116,7 +115,7 @@ def test_failed_creations_do_not_use_up_the_speakers_quota(api: Api) -> None:
 
 
 def test_an_unreachable_dynamodb_is_a_clean_503_then_a_retry_succeeds(api: Api) -> None:
-    inject(aws_clients.dynamodb_client(), "PutItem", timeout=True)
+    inject(aws_clients.dynamodb_client(), "TransactWriteItems", timeout=True)
     failed = api.create()
     assert (failed.status, failed.body["code"]) == (503, "SERVICE_UNAVAILABLE")
     assert_clean(failed.raw["body"])

@@ -13,7 +13,7 @@ import pytest
 from babelcast.domain import sessions as sessions_module
 from babelcast.domain.sessions import SessionPolicy, SessionService
 from babelcast.errors import SessionIdsExhausted
-from babelcast.integration.sessions_table import SessionsTable
+from babelcast.integration.sessions_table import InsertOutcome, Quota, SessionsTable
 from babelcast.metrics import Metrics
 from babelcast.models import CreateSessionRequest, Session
 from babelcast.session_ids import SessionIdGenerator, is_valid_session_id
@@ -33,20 +33,10 @@ class CountingTable(SessionsTable):
 
     collisions = 0
 
-    def insert(self, session: Session) -> bool:
-        inserted = super().insert(session)
-        self.collisions += not inserted
-        return inserted
-
-
-class NoLimit:
-    """Creation is rate limited per speaker; this test is about ids, not the limiter."""
-
-    def try_consume(self, key: str, limit: int, window_seconds: int, now_seconds: int) -> int:
-        return 0
-
-    def release(self, key: str, window_seconds: int, now_seconds: int) -> None:
-        pass
+    def insert(self, session: Session, quota: Quota | None = None) -> InsertOutcome:
+        outcome = super().insert(session, quota)
+        self.collisions += outcome is InsertOutcome.ID_TAKEN
+        return outcome
 
 
 @pytest.fixture
@@ -58,8 +48,9 @@ def table() -> Iterator[CountingTable]:
 
 
 def service(table: CountingTable, generator: SessionIdGenerator, attempts: int = 5) -> SessionService:
-    policy = SessionPolicy(supported_languages=("en",), max_id_attempts=attempts)
-    return SessionService(table, NoLimit(), policy, Metrics("Babelcast/Test", {}), new_session_id=generator)
+    # creation is rate limited per speaker; these tests are about ids, not the limit
+    policy = SessionPolicy(supported_languages=("en",), create_limit_per_minute=None, max_id_attempts=attempts)
+    return SessionService(table, policy, Metrics("Babelcast/Test", {}), new_session_id=generator)
 
 
 def stored_ids(table: CountingTable) -> list[str]:
@@ -81,12 +72,12 @@ class PutIfAbsent:
         self.items: dict[str, Session] = {}
         self.collisions = 0
 
-    def insert(self, session: Session) -> bool:
+    def insert(self, session: Session, quota: Quota | None = None) -> InsertOutcome:
         if session.session_id in self.items:
             self.collisions += 1
-            return False
+            return InsertOutcome.ID_TAKEN
         self.items[session.session_id] = session
-        return True
+        return InsertOutcome.CREATED
 
 
 class QuietLog:
@@ -105,8 +96,8 @@ def test_ten_thousand_creations_give_unique_ids(monkeypatch: pytest.MonkeyPatch)
     every one is retried with a new id, and no id is ever given twice."""
     store, log = PutIfAbsent(), QuietLog()
     monkeypatch.setattr(sessions_module, "_log", log)
-    policy = SessionPolicy(supported_languages=("en",))
-    sessions = SessionService(store, NoLimit(), policy, Metrics("Babelcast/Test", {}))  # type: ignore[arg-type]
+    policy = SessionPolicy(supported_languages=("en",), create_limit_per_minute=None)
+    sessions = SessionService(store, policy, Metrics("Babelcast/Test", {}))  # type: ignore[arg-type]
     started = time.perf_counter()
     created = [sessions.create(f"speaker-{index % 500}", REQUEST) for index in range(CREATES)]
     seconds = time.perf_counter() - started
@@ -158,7 +149,7 @@ def test_exhaustion_through_the_http_api_is_a_clean_503(api: Api, monkeypatch: p
     assert refused.body["code"] == "SERVICE_UNAVAILABLE"
     assert refused.body["correlationId"] == refused.headers["X-Correlation-Id"]
     assert ENVIRONMENT["SESSIONS_TABLE_NAME"] not in refused.raw["body"]
-    assert calls["PutItem"] == 3
+    assert calls["TransactWriteItems"] == 3
     items = boto3.client("dynamodb").scan(TableName=ENVIRONMENT["SESSIONS_TABLE_NAME"])["Items"]
     assert [(i["sessionId"]["S"], i["speakerId"]["S"], i["sourceLanguage"]["S"]) for i in items] == [
         ("holy-light-100", first.body["speakerId"], "en")

@@ -6,7 +6,7 @@ import io
 import json
 
 import pytest
-from babelcast.domain.pagination import decode_next_token, encode_next_token
+from babelcast.domain.pagination import CursorCodec
 from babelcast.errors import InvalidNextToken
 from babelcast.logging import scrub
 from babelcast.metrics import Metrics
@@ -66,15 +66,15 @@ def test_vocabulary_is_extensible_and_validated() -> None:
 
 
 def test_next_token_round_trips_for_its_owner_only() -> None:
+    codec = CursorCodec.from_keys([ENVIRONMENT["CURSOR_SIGNING_KEYS"]])
     key = {"sessionId": "holy-grace-123", "speakerId": "user-1", "createdAt": "1700000000000"}
-    token = encode_next_token(key)
-    assert "user-1" not in token  # opaque to the eye, at least
-    assert decode_next_token(token, "user-1") == key
+    token = codec.encode(key, "user-1", None)
+    assert "user-1" not in token
+    assert codec.decode(token, "user-1", None) == key
     with pytest.raises(InvalidNextToken):
-        decode_next_token(token, "user-2")
-    tampered = encode_next_token({**key, "sessionId": "bad id"})
+        codec.decode(token, "user-2", None)
     with pytest.raises(InvalidNextToken):
-        decode_next_token(tampered, "user-1")
+        codec.decode(codec.encode({**key, "sessionId": "bad id"}, "user-1", None), "user-1", None)
 
 
 def test_metrics_are_emitted_as_embedded_metric_format() -> None:

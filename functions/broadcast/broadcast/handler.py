@@ -4,20 +4,22 @@ session and one language. Record data (JSON): {"sessionId", "targetLanguage", "p
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from babelcast.domain.broadcast import Broadcaster
+from babelcast.integration import budget
 from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.integration.connections_table import ConnectionsTable
+from babelcast.json_input import parse_json, to_json
 from babelcast.logging import bind_request_context, get_logger
 from babelcast.metrics import Metrics
 from babelcast.runtime import cold_start
 from babelcast.session_ids import is_valid_session_id
 from babelcast.settings import BroadcastSettings
 
+ANSWER_RESERVE_SECONDS = 1.0
 SETTINGS = BroadcastSettings
 _log = get_logger(__name__)
 
@@ -41,8 +43,9 @@ def dependencies() -> Dependencies:
 
 def _segment(record: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
     try:
-        data = json.loads(base64.b64decode(record["kinesis"]["data"]))
+        data = parse_json(base64.b64decode(record["kinesis"]["data"]))
         session_id, language, payload = data["sessionId"], data["targetLanguage"], data["payload"]
+        to_json(payload)  # it is encoded again for every listener: too deep to encode fails here, once
     except (KeyError, TypeError, ValueError):
         return None
     if not (isinstance(session_id, str) and is_valid_session_id(session_id) and isinstance(language, str)
@@ -54,6 +57,7 @@ def _segment(record: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     deps = dependencies()
+    budget.begin(context, ANSWER_RESERVE_SECONDS)  # a record left undone is retried, not timed out
     failures = []
     for record in event.get("Records", []):
         sequence = (record.get("kinesis") or {}).get("sequenceNumber")

@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from babelcast.domain.sweeper import Sweeper
+from babelcast.integration import budget
 from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.integration.connections_table import ConnectionsTable
 from babelcast.integration.sessions_table import SessionsTable
@@ -15,6 +16,7 @@ from babelcast.logging import bind_request_context
 from babelcast.runtime import cold_start
 from babelcast.settings import SweeperSettings
 
+ANSWER_RESERVE_SECONDS = 1.0
 SETTINGS = SweeperSettings
 
 
@@ -33,6 +35,7 @@ def sweeper() -> Sweeper:
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     job = sweeper()
+    budget.begin(context, ANSWER_RESERVE_SECONDS)  # what is left undone is the next run's
     bind_request_context(correlation_id=str(event.get("id", "")), aws_request_id=getattr(context, "aws_request_id", ""))
     report = job.run()
     job.metrics.flush()

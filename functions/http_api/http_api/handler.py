@@ -14,12 +14,13 @@ from typing import Any
 
 from babelcast.domain.analytics import AnalyticsService
 from babelcast.domain.health import check_health
+from babelcast.domain.pagination import CursorCodec
 from babelcast.domain.sessions import DEFAULT_PAGE_SIZE, SessionPolicy, SessionService
 from babelcast.errors import ValidationFailed
 from babelcast.http.app import HttpApp
 from babelcast.http.request import HttpRequest, parse_model
 from babelcast.http.responses import HttpResponse, json_response
-from babelcast.integration.rate_limits_table import RateLimitsTable
+from babelcast.integration import budget
 from babelcast.integration.sessions_table import SessionsTable
 from babelcast.metrics import Metrics
 from babelcast.models import CreateSessionRequest, SessionStatus, UpdateSessionRequest
@@ -45,16 +46,16 @@ class Dependencies:
 def dependencies() -> Dependencies:
     """Built on the first invocation, reused while the process stays warm."""
     settings, metrics = cold_start(HttpApiSettings, FUNCTION_NAME)
-    sessions_table = SessionsTable(settings.sessions_table_name)
+    sessions_table = SessionsTable(settings.sessions_table_name, quotas_table_name=settings.rate_limits_table_name)
     service = SessionService(
         store=sessions_table,
-        rate_limiter=RateLimitsTable(settings.rate_limits_table_name),
         policy=SessionPolicy(
             supported_languages=settings.supported_languages,
             session_ttl_hours=settings.session_ttl_hours,
             create_limit_per_minute=settings.create_rate_limit_per_minute,
         ),
         metrics=metrics,
+        cursors=CursorCodec.from_keys([key.get_secret_value() for key in settings.cursor_signing_keys]),
     )
     return Dependencies(settings, sessions_table, service, AnalyticsService(sessions_table), metrics)
 
@@ -118,9 +119,10 @@ def list_sessions(request: HttpRequest) -> HttpResponse:
 @app.route("GET /health", operation="HealthCheck", authenticated=False)
 def health(request: HttpRequest) -> HttpResponse:
     deps = dependencies()
-    report = check_health(
-        {"dynamodb": deps.sessions_table.ping},
-        version=deps.settings.service_version,
-        environment=deps.settings.environment,
-    )
+    with budget.within(budget.HEALTH_PROBE_SECONDS):  # a stalled dependency is reported, not waited for
+        report = check_health(
+            {"dynamodb": deps.sessions_table.ping},
+            version=deps.settings.service_version,
+            environment=deps.settings.environment,
+        )
     return json_response(200 if report.healthy else 503, report.body)

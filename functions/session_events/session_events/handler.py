@@ -9,7 +9,9 @@ from typing import Any
 
 from babelcast.domain.audio import AudioService
 from babelcast.domain.fanout import SessionFanout
+from babelcast.integration import budget
 from babelcast.integration.audio import AudioBufferTable, AudioStream
+from babelcast.integration.audio_ledger import AudioLedger
 from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.integration.connections_table import ConnectionsTable
 from babelcast.integration.sessions_table import CORRELATION_ATTRIBUTE, UNKNOWN_CORRELATION, SessionsTable
@@ -18,6 +20,7 @@ from babelcast.metrics import Metrics
 from babelcast.runtime import cold_start
 from babelcast.settings import SessionEventsSettings
 
+ANSWER_RESERVE_SECONDS = 1.0
 SETTINGS = SessionEventsSettings
 _log = get_logger(__name__)
 
@@ -38,7 +41,9 @@ def dependencies() -> Dependencies:
         connections=ConnectionsTable(settings.connections_table_name, settings.sessions_table_name),
         api=ConnectionsApi(settings.connections_endpoint),
         buffer=buffer,
-        audio=AudioService(sessions, buffer, AudioStream(settings.audio_stream_name), metrics),
+        audio=AudioService(
+            AudioLedger(settings.sessions_table_name), buffer, AudioStream(settings.audio_stream_name), metrics
+        ),
         metrics=metrics,
         clock_ms=lambda: time.time_ns() // 1_000_000,
     )
@@ -58,6 +63,7 @@ def _correlation_id(record: dict[str, Any]) -> str:
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     deps = dependencies()
+    budget.begin(context, ANSWER_RESERVE_SECONDS)  # a record left undone is retried, not timed out
     failures = []
     records = event.get("Records", [])
     changes = [record for record in records if record.get("eventName") == "MODIFY"]

@@ -9,6 +9,7 @@ from typing import Any
 
 from babelcast.domain.connections import ConnectionService, ConnectRequest
 from babelcast.errors import DomainError
+from babelcast.integration import budget
 from babelcast.integration.connections_table import ConnectionsTable
 from babelcast.integration.sessions_table import SessionsTable
 from babelcast.logging import get_logger
@@ -17,6 +18,7 @@ from babelcast.runtime import cold_start
 from babelcast.settings import ConnectSettings
 from babelcast.websocket import WsCaller, bind, connect_response
 
+ANSWER_RESERVE_SECONDS = 0.5
 SETTINGS = ConnectSettings
 _log = get_logger(__name__)
 
@@ -48,6 +50,7 @@ def dependencies() -> Dependencies:
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     deps = dependencies()
+    budget.begin(context, ANSWER_RESERVE_SECONDS)
     started = time.perf_counter()
     caller = WsCaller.from_event(event)
     bind(caller, getattr(context, "aws_request_id", ""))

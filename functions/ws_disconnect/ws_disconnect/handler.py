@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any
 
 from babelcast.domain.connections import ConnectionService
+from babelcast.integration import budget
 from babelcast.integration.connections_table import ConnectionsTable
 from babelcast.integration.sessions_table import SessionsTable
 from babelcast.logging import get_logger
@@ -17,6 +18,7 @@ from babelcast.runtime import cold_start
 from babelcast.settings import DisconnectSettings
 from babelcast.websocket import WsCaller, bind
 
+ANSWER_RESERVE_SECONDS = 0.5
 SETTINGS = DisconnectSettings
 _log = get_logger(__name__)
 
@@ -41,6 +43,7 @@ def dependencies() -> Dependencies:
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     deps = dependencies()
+    budget.begin(context, ANSWER_RESERVE_SECONDS)
     caller = WsCaller.from_event(event)
     bind(caller, getattr(context, "aws_request_id", ""))
     close_code = (event.get("requestContext") or {}).get("disconnectStatusCode")

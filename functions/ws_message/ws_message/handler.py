@@ -22,9 +22,9 @@ from babelcast.errors import (
 )
 from babelcast.http.request import parse_model
 from babelcast.integration.audio import AudioBufferTable, AudioStream
+from babelcast.integration.audio_ledger import AudioLedger
 from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.integration.connections_table import ConnectionsTable
-from babelcast.integration.rate_limits_table import RateLimitsTable
 from babelcast.integration.sessions_table import SessionsTable
 from babelcast.metrics import Metrics
 from babelcast.models import CreateSessionRequest, SessionStatus, UpdateSessionRequest
@@ -55,14 +55,11 @@ class Dependencies:
 @cache
 def dependencies() -> Dependencies:
     settings, metrics = cold_start(MessageSettings, "ws_message")
-    sessions_table = SessionsTable(settings.sessions_table_name)
-    sessions = SessionService(
-        store=sessions_table, rate_limiter=RateLimitsTable(settings.rate_limits_table_name),
-        policy=SessionPolicy(settings.supported_languages, settings.session_ttl_hours,
-                             settings.create_rate_limit_per_minute),
-        metrics=metrics,
-    )  # fmt: skip
-    audio = AudioService(sessions_table, AudioBufferTable(settings.audio_buffer_table_name),
+    sessions_table = SessionsTable(settings.sessions_table_name, quotas_table_name=settings.rate_limits_table_name)
+    policy = SessionPolicy(settings.supported_languages, settings.session_ttl_hours,
+                           settings.create_rate_limit_per_minute)  # fmt: skip
+    sessions = SessionService(store=sessions_table, policy=policy, metrics=metrics)
+    audio = AudioService(AudioLedger(settings.sessions_table_name), AudioBufferTable(settings.audio_buffer_table_name),
                          AudioStream(settings.audio_stream_name), metrics, settings.audio_buffer_seconds)  # fmt: skip
     connections = ConnectionsTable(settings.connections_table_name, settings.sessions_table_name)
     return Dependencies(settings, sessions_table, connections, sessions, audio,
@@ -107,18 +104,30 @@ def _speaker(caller: WsCaller) -> str:
     return caller.user_id
 
 
-@app.action("sendAudio")
-def send_audio(caller: WsCaller, body: dict[str, Any]) -> dict[str, Any] | None:
+@app.action("sendAudio", echo=("sequence",))
+def send_audio(caller: WsCaller, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """No reply when the chunk is accepted (or is a resend of the newest one accepted); warnings
+    name the chunk. Errors name it too (``echo``): the speaker resends that sequence."""
     message = parse_model(SendAudio, body)
     user = _speaker(caller)
     outcome = dependencies().audio.send(
         session_id=_session_of(caller), user_id=user, sequence=message.sequence, audio_data=message.audio_data
     )
+    replies = []
+    if outcome.out_of_order:
+        replies.append({"type": "error", "code": "AUDIO_OUT_OF_ORDER", "severity": "warning",
+                        "sequence": message.sequence, "newestSequence": outcome.newest_sequence,
+                        "forwarded": outcome.forwarded or outcome.buffered,
+                        "message": f"Chunk {message.sequence} is older than chunk {outcome.newest_sequence}: "
+                                   + ("accepted late, after newer audio." if outcome.forwarded or outcome.buffered
+                                      else "not forwarded (already received, or too old).")})  # fmt: skip
     if outcome.dropped_chunks:
-        return {"type": "error", "code": "AUDIO_BUFFER_FULL", "severity": "warning",
-                "message": f"More than {dependencies().settings.audio_buffer_seconds} s of audio is buffered "
-                           f"while paused; the oldest {outcome.dropped_chunks} chunk(s) were dropped."}  # fmt: skip
-    return None
+        replies.append({"type": "error", "code": "AUDIO_BUFFER_FULL", "severity": "warning",
+                        "sequence": message.sequence,
+                        "message": f"More than {dependencies().settings.audio_buffer_seconds} s of audio is "
+                                   f"buffered while paused; the oldest {outcome.dropped_chunks} chunk(s) were "
+                                   "dropped."})  # fmt: skip
+    return replies
 
 
 @app.action("heartbeat")
@@ -170,17 +179,31 @@ def session_status(caller: WsCaller, body: dict[str, Any]) -> dict[str, Any]:
 
 @app.action("createSession")
 def create_session(caller: WsCaller, body: dict[str, Any]) -> dict[str, Any]:
-    """The legacy flow (requirement 9): connect without sessionId, then create over the socket."""
+    """The legacy flow (requirement 9): connect without sessionId, then create over the socket.
+    One session per connection: a repeated createSession (a client retrying after a lost reply)
+    gets the connection's session again, and nothing more is created or counted."""
     deps = dependencies()
     if not deps.settings.legacy_creation_enabled:
         raise LegacyCreationDisabled()
     user = _speaker(caller)
     record = deps.connections.get(caller.connection_id)
-    if record is None or record.session_id:
+    if record is None or caller.session_id:
         raise InvalidMessage("This connection already belongs to a session; open a new one to create another.")
+    if record.session_id:
+        return _created(record.session_id, user)
     request = parse_model(CreateSessionRequest, {k: v for k, v in body.items() if k != "action"},
                           deps.sessions.validation_context)  # fmt: skip
     session = deps.sessions.create(user, request)
-    deps.connections.attach_session(caller.connection_id, session.session_id)
+    attached = deps.connections.attach_session(caller.connection_id, session.session_id)
+    if attached != session.session_id:  # a concurrent createSession of this connection won
+        deps.sessions.end(session.session_id, user)  # ours is not this connection's: no orphan left live
+        return _created(attached, user)
     deps.metrics.add("LegacySessionCreationCount", 1)
+    return {"type": "sessionCreated", "sessionId": session.session_id, "session": session.to_api()}
+
+
+def _created(session_id: str, user: str) -> dict[str, Any]:
+    session = dependencies().sessions.get(session_id)
+    if session.speaker_id != user:
+        raise NotSpeaker()
     return {"type": "sessionCreated", "sessionId": session.session_id, "session": session.to_api()}

@@ -40,8 +40,11 @@ module "babelcast" {
   supported_languages          = ["en", "es", "fr", "de", "it", "pt", "ja", "zh"]
   session_ttl_hours            = 24
   create_rate_limit_per_minute = 10
-  service_version              = "0.1.0"
-  metrics_namespace            = "Babelcast/Sessions"
+  # Keys of the list cursors, newest first (a secret: pass them from your secret store);
+  # [] generates one at the first apply (docs/operating.md, "Rotating the cursor signing key").
+  cursor_signing_keys = []
+  service_version     = "0.1.0"
+  metrics_namespace   = "Babelcast/Sessions"
 
   http_throttling = {
     burst_limit = 100

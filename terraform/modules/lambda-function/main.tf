@@ -104,7 +104,7 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_116: a DLQ only catches asynchronous invocations; API Gateway and stream mappings invoke synchronously (stream failures go to the mapping's on-failure queue) and a failed scheduled sweep is redone by the next run
   #checkov:skip=CKV_AWS_117: the functions reach only AWS public endpoints (DynamoDB, Kinesis, API Gateway); a VPC would add NAT or endpoints and cold-start cost for no private resource
   #checkov:skip=CKV_AWS_272: zips are built reproducibly (make package) and deployed from a versioned, TLS-only bucket at a pinned version; AWS Signer is not available to the local emulator
-  #checkov:skip=CKV_AWS_173: the environment holds resource names and settings only, no secrets; Lambda encrypts it at rest with the AWS-managed key
+  #checkov:skip=CKV_AWS_173: the environment holds resource names and settings, and the list cursors' signing keys (integrity keys for pagination, no credential); Lambda encrypts it at rest with the AWS-managed key
   function_name = var.function_name
   description   = var.description
   role          = aws_iam_role.this.arn

@@ -83,7 +83,7 @@ class TokenVerifier:
         """The token's claims, or InvalidToken."""
         try:
             header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError:
+        except (jwt.PyJWTError, RecursionError):  # a header nested past the parser's recursion
             raise InvalidToken("malformed") from None
         if header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):
             raise InvalidToken("algorithm")  # refuses alg=none, HS256-with-the-public-key, ... before any fetch

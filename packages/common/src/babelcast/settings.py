@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 LANGUAGE_CODE_PATTERN = r"^[a-z]{2}$"
 
@@ -86,6 +86,20 @@ class HttpApiSettings(FunctionSettings, _SessionCreation):
     """The HTTP session API function."""
 
     sessions_table_name: Annotated[str, Field(alias="SESSIONS_TABLE_NAME", min_length=3)]
+    # Keys of the list cursors, newest first: the first signs, all verify (docs/operating.md).
+    cursor_signing_keys: Annotated[tuple[SecretStr, ...], Field(alias="CURSOR_SIGNING_KEYS", min_length=1)]
+
+    @field_validator("cursor_signing_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("cursor_signing_keys")
+    @classmethod
+    def _check_keys(cls, value: tuple[SecretStr, ...]) -> tuple[SecretStr, ...]:
+        if any(len(key.get_secret_value()) < 32 for key in value):
+            raise ValueError("each cursor signing key must be at least 32 characters")
+        return value
 
 
 class AuthorizerSettings(FunctionSettings):

@@ -6,17 +6,21 @@ from __future__ import annotations
 import json
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from babelcast.errors import DomainError, InvalidMessage, UnknownAction
+from babelcast.integration import budget
 from babelcast.integration.connections_api import ConnectionsApi
+from babelcast.json_input import parse_json
 from babelcast.logging import bind_request_context, get_logger
 from babelcast.metrics import Metrics
 
 _log = get_logger(__name__)
 MAX_ECHOED_ACTION = 64  # longer than any action name
+# Kept for posting the reply or error after the work: one @connections attempt (connect + read)
+REPLY_RESERVE_SECONDS = 2.6
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,9 @@ def connect_response(error: DomainError | None) -> dict[str, Any]:
     return {"statusCode": error.status, "body": json.dumps({"code": error.code, "message": error.message})}
 
 
-MessageHandler = Callable[[WsCaller, dict[str, Any]], Mapping[str, Any] | None]
+Reply = Mapping[str, Any]
+MessageHandler = Callable[[WsCaller, dict[str, Any]], Reply | Sequence[Reply] | None]
+MAX_ECHOED_INTEGER = 2**53 - 1  # what a JavaScript client represents exactly
 
 
 class MessageApp:
@@ -77,23 +83,30 @@ class MessageApp:
 
     def __init__(self, api: Callable[[], ConnectionsApi], metrics: Callable[[], Metrics]) -> None:
         self.handlers: dict[str, MessageHandler] = {}
+        self.echoed: dict[str, tuple[str, ...]] = {}
         self._api = api
         self._metrics = metrics
 
-    def action(self, name: str) -> Callable[[MessageHandler], MessageHandler]:
+    def action(self, name: str, *, echo: tuple[str, ...] = ()) -> Callable[[MessageHandler], MessageHandler]:
+        """Register the handler of ``name``. Its error replies repeat the message's ``echo``
+        fields (integers only, never other client input), e.g. the ``sequence`` of a failed chunk."""
+
         def register(handler: MessageHandler) -> MessageHandler:
             self.handlers[name] = handler
+            self.echoed[name] = echo
             return handler
 
         return register
 
     def handle(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         started = time.perf_counter()
+        budget.begin(context, REPLY_RESERVE_SECONDS)
         caller = WsCaller.from_event(event)
         bind(caller, getattr(context, "aws_request_id", ""))
         metrics = self._metrics()
         action = "unknown"
-        reply: Mapping[str, Any] | None
+        body: dict[str, Any] = {}
+        reply: Reply | Sequence[Reply] | None
         try:
             body = _parse(event.get("body"))
             requested = body.get("action")
@@ -108,18 +121,20 @@ class MessageApp:
             log = _log.error if error.status >= 500 else _log.info
             log("message_rejected", action=action, code=error.code)
             reply = {"type": "error", "code": error.code, "message": error.message, "action": action,
-                     "requestId": caller.request_id}  # fmt: skip
+                     "requestId": caller.request_id, **self._echo(action, body)}  # fmt: skip
         except Exception as error:  # never let a bug kill the socket silently or leak a trace
             frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
             _log.error("unhandled_error", action=action, error_type=type(error).__name__,
                        location=f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else None)  # fmt: skip
             reply = {"type": "error", "code": "INTERNAL_ERROR", "action": action, "requestId": caller.request_id,
-                     "message": "Something went wrong on our side. Please retry."}  # fmt: skip
-        if reply is not None:
-            try:
-                self._api().post(caller.connection_id, reply)
-            except Exception as error:  # the socket may be gone: nothing else to do
-                _log.warning("reply_failed", error_type=type(error).__name__)
+                     "message": "Something went wrong on our side. Please retry.",
+                     **self._echo(action, body)}  # fmt: skip
+        with budget.answering():
+            for message in [reply] if isinstance(reply, Mapping) else reply or []:
+                try:
+                    self._api().post(caller.connection_id, message)
+                except Exception as error:  # the socket may be gone: nothing else to do
+                    _log.warning("reply_failed", error_type=type(error).__name__)
         elapsed = (time.perf_counter() - started) * 1000
         known = action if action in self.handlers else "unknown"
         metrics.add("WebSocketMessageDuration", elapsed, unit="Milliseconds", dimensions={"Action": known})
@@ -127,13 +142,19 @@ class MessageApp:
         metrics.flush()
         return {"statusCode": 200}
 
+    def _echo(self, action: str, body: Mapping[str, Any]) -> dict[str, int]:
+        fields = self.echoed.get(action, ())
+        return {
+            name: body[name] for name in fields if type(body.get(name)) is int and 0 <= body[name] <= MAX_ECHOED_INTEGER
+        }
+
 
 def _parse(body: Any) -> dict[str, Any]:
     # API Gateway caps messages at 128 KB; the handler still bounds what it parses (defence in depth)
     if not isinstance(body, str) or len(body) > 2_000_000:
         raise InvalidMessage()
     try:
-        parsed = json.loads(body)
+        parsed = parse_json(body)
     except ValueError:
         raise InvalidMessage("Messages must be JSON objects with an 'action' field.") from None
     if not isinstance(parsed, dict):

@@ -1,4 +1,5 @@
-"""`babelcast-dev up` (make dev) and `babelcast-dev user` (make dev-user)."""
+"""`babelcast-dev up` (make dev), `babelcast-dev user` (make dev-user) and `babelcast-dev fault`
+(stall, slow down or fail an AWS service of the running stack for a while: docs/testing-faults.md)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from babelcast_devstack import faults
 from babelcast_devstack.accounts import create_speaker
 from babelcast_devstack.emulator import EXTERNAL_ENDPOINT_VARIABLE
 from babelcast_devstack.stack import StackOptions, run, schedule_interval_from_environment
@@ -40,6 +42,17 @@ def main(argv: list[str] | None = None) -> None:
     user = commands.add_parser("user", help="create another speaker account on the running stack")
     user.add_argument("--username", default=None)
     user.add_argument("--local-dir", type=Path, default=None)
+    fault = commands.add_parser("fault", help="stall, slow down or fail an AWS service of the running stack")
+    fault.add_argument("action", choices=[*faults.ACTIONS, "list", "clear"])
+    fault.add_argument("service", nargs="?", help="dynamodb, kinesis, cognito-idp, ...")
+    fault.add_argument("--operation", help="only this operation (X-Amz-Target), e.g. UpdateItem")
+    fault.add_argument("--seconds", type=float, help="how long the fault lasts (a stall needs it)")
+    fault.add_argument("--count", type=int, help="at most this many requests")
+    fault.add_argument("--delay", type=float, help="slow: seconds each answer is late (3)")
+    fault.add_argument("--not-applied", action="store_true", help="slow: apply after the delay, not before")
+    fault.add_argument("--status", type=int, help="fail: HTTP status (500)")
+    fault.add_argument("--code", help="fail: AWS error code (InternalServerError)")
+    fault.add_argument("--local-dir", type=Path, default=None)
     args = parser.parse_args(argv)
 
     if args.command == "up":
@@ -57,8 +70,29 @@ def main(argv: list[str] | None = None) -> None:
     if not endpoints_file.exists():
         sys.exit("the local stack is not running: start it with `make dev`")
     document = json.loads(endpoints_file.read_text())
+    if args.command == "fault":
+        print(json.dumps(_fault(document["awsEndpointUrl"], args), indent=2))
+        return
     account = create_speaker(document["awsEndpointUrl"], document["region"], document["userPoolId"], args.username)
     print(json.dumps({"username": account.username, "password": account.password}))
+
+
+def _fault(endpoint: str, args: argparse.Namespace) -> object:
+    if args.action == "list":
+        return faults.faults(endpoint)
+    if args.action == "clear":
+        faults.clear(endpoint)
+        return faults.faults(endpoint)
+    if not args.service:
+        sys.exit("name the service to fault, e.g. `babelcast-dev fault stall dynamodb --seconds 5`")
+    options = {name: getattr(args, name) for name in ("operation", "seconds", "count", "delay", "status", "code")}
+    spec = {"action": args.action, "service": args.service, **{k: v for k, v in options.items() if v is not None}}
+    if args.not_applied:
+        spec["applied"] = False
+    try:
+        return faults.inject(endpoint, **spec)
+    except ValueError as refused:
+        sys.exit(str(refused))
 
 
 if __name__ == "__main__":

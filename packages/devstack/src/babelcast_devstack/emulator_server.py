@@ -5,6 +5,9 @@ requests write), while AWS applies each request atomically. Serialising requests
 guarantee — conditional writes and transactions racing from many Lambda workers behave as on
 AWS — at a throughput (hundreds of requests a second) that is plenty for one developer's stack.
 
+Faults can be injected while it runs, so that tests (and developers) can see what a slow or
+failing AWS does to the functions: see ``babelcast_devstack.faults`` and docs/testing-faults.md.
+
 Run: python -m babelcast_devstack.emulator_server <host> <port>
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -21,6 +25,8 @@ from moto.kinesis.models import Stream
 from moto.kinesis.responses import KinesisResponse
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
+
+from babelcast_devstack.faults import CONTROL_PATH, FaultBoard
 
 
 class _NotDispatched(dict[str, Any]):
@@ -46,11 +52,26 @@ class SerializedApplication:
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
         self.lock = threading.Lock()
+        self.faults = FaultBoard()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        with self.lock:
-            # materialise the body inside the lock: moto may build it lazily
-            return list(self.app(environ, start_response))
+        if environ.get("PATH_INFO") == CONTROL_PATH:
+            return self.faults.control(environ, start_response)
+        fault = self.faults.match(environ)
+        if fault is not None:
+            failure = fault.before()  # waits outside the lock: other requests go on
+            if failure is not None:
+                return failure(start_response)
+        try:
+            with self.lock:
+                # materialise the body inside the lock: moto may build it lazily
+                body = list(self.app(environ, start_response))
+        finally:
+            if fault is not None:
+                fault.served()
+        if fault is not None:
+            time.sleep(fault.answer_delay())  # applied, answered late: what a client that gave up saw
+        return body
 
 
 def _stream_survives_rollback() -> None:

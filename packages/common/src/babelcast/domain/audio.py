@@ -16,9 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from babelcast.errors import AudioTooLarge, DomainError, InvalidAudio, NotSpeaker, SessionEnded, SessionNotFound
+from babelcast.errors import AudioTooLarge, DomainError, InvalidAudio, NotSpeaker
+from babelcast.integration import budget
 from babelcast.integration.audio import AudioBufferTable, AudioRecord, AudioStream, BufferedChunk
-from babelcast.integration.sessions_table import AudioNotForwardable, AudioState
+from babelcast.integration.audio_ledger import AudioClaim, AudioTicket, Verdict
+from babelcast.integration.sessions_table import AudioState
 from babelcast.logging import get_logger
 from babelcast.metrics import Metrics
 from babelcast.models import SessionStatus
@@ -28,14 +30,16 @@ MAX_CHUNK_BYTES = 1024 * 1024  # seed requirement 6.6, on the decoded audio
 BYTES_PER_SAMPLE = 2  # PCM 16-bit mono
 FLUSH_LEASE_MS = 30_000
 FLUSH_PAGE = 100
+GIVE_BACK_SECONDS = budget.DATA_ATTEMPT_SECONDS  # one attempt of the write that gives a chunk back
 
 
 class AudioSessions(Protocol):
-    def forward_audio(self, session_id: str, speaker_id: str, size: int) -> AudioState: ...
-    def uncount_audio(self, session_id: str, size: int) -> None: ...
+    def claim(self, session_id: str, speaker_id: str, ticket: AudioTicket) -> AudioClaim: ...
+    def release(self, session_id: str, ticket: AudioTicket) -> None: ...
     def audio_state(self, session_id: str) -> AudioState | None: ...
-    def reserve_buffer_slot(self, session_id: str, size: int) -> AudioState | None: ...
-    def buffer_drained(self, session_id: str, chunks: int, size: int, *, forwarded: bool = False) -> None: ...
+    def buffer_drained(
+        self, session_id: str, chunks: int, size: int, through: int, *, forwarded: bool = False
+    ) -> None: ...
     def acquire_flush_lease(self, session_id: str, owner: str, now_ms: int, lease_ms: int) -> bool: ...
     def release_flush_lease(self, session_id: str, owner: str, *, force: bool = False) -> bool: ...
 
@@ -45,6 +49,8 @@ class AudioOutcome:
     forwarded: bool
     buffered: bool
     dropped_chunks: int = 0
+    out_of_order: bool = False  # older than the newest chunk accepted (forwarded or not: see the flags)
+    newest_sequence: int | None = None
 
 
 @dataclass
@@ -67,48 +73,58 @@ class AudioService:
             raise AudioTooLarge()
         if user_id is None:
             raise NotSpeaker()
-        # The usual case (active, nothing buffered) costs one write that also counts the bytes
-        # for the session's analytics; buffered audio is counted when a flush forwards it.
+        # Accepting the chunk is one conditional write that also counts its bytes for the session's
+        # analytics (buffered audio is counted when a flush forwards it). A sequence already
+        # accepted is neither forwarded nor counted again (docs/websocket-protocol.md).
+        ticket = AudioTicket(sequence, len(decoded))
+        accepted: AudioClaim | None = None
         try:
-            state = self.sessions.forward_audio(session_id, user_id, len(decoded))
-            direct = True
-        except AudioNotForwardable as refused:
-            if refused.current is None:
-                raise SessionNotFound(session_id) from None
-            state, direct = refused.current, False
+            # a failure must leave time to give the chunk back, or its resend would be refused
+            with budget.keeping(GIVE_BACK_SECONDS):
+                accepted = self.sessions.claim(session_id, user_id, ticket)
+                outcome = self._deliver(session_id, accepted, len(decoded), audio_data)
+        except DomainError as error:
+            if accepted is not None or error.status >= 500:  # accepted, or maybe: give it back
+                self._release(session_id, accepted.ticket if accepted else ticket)
+            raise
+        if outcome.buffered and accepted.state.session.status is SessionStatus.ACTIVE:
+            self.flush(session_id)  # resumed, but older chunks are still queued: they go first
+        return outcome
+
+    def _deliver(self, session_id: str, claim: AudioClaim, size: int, audio_data: str) -> AudioOutcome:
+        state = claim.state
+        if claim.verdict in (Verdict.DUPLICATE, Verdict.STALE):
+            self.metrics.add("AudioChunksRefused", 1, dimensions={"Reason": claim.verdict.value})
+            _log.info("audio_not_accepted", session_id=session_id, sequence=claim.ticket.sequence,
+                      reason=claim.verdict.value, newest_sequence=state.newest_sequence)  # fmt: skip
+            return AudioOutcome(forwarded=False, buffered=False, out_of_order=claim.verdict is Verdict.STALE,
+                                newest_sequence=state.newest_sequence)  # fmt: skip
         session = state.session
-        if session.speaker_id != user_id:
-            raise NotSpeaker()
-        if session.status is SessionStatus.ENDED:
-            raise SessionEnded()
         record = AudioRecord(
-            session_id=session_id, sequence=sequence, source_language=session.source_language,
+            session_id=session_id, sequence=claim.ticket.sequence, source_language=session.source_language,
             quality_tier=session.quality_tier.value, encoding=state.encoding, sample_rate=state.sample_rate,
             received_at=self.clock_ms(), audio_data=audio_data,
         )  # fmt: skip
-        self.metrics.add("AudioBytes", len(decoded), unit="Bytes")
-        if direct:
-            try:
-                self.stream.put(record)
-            except DomainError:
-                self._uncount(session_id, len(decoded))  # the client resends it: count it once
-                raise
-            return AudioOutcome(forwarded=True, buffered=False)
-        dropped = self._buffer(state, record, len(decoded))
-        if session.status is SessionStatus.ACTIVE:
-            self.flush(session_id)  # resumed, but older chunks are still queued: they go first
-        return AudioOutcome(forwarded=False, buffered=True, dropped_chunks=dropped)
+        if claim.late:
+            self.metrics.add("AudioChunksLate", 1)
+        dropped = 0
+        if claim.verdict is Verdict.FORWARD:
+            self.stream.put(record)
+        else:
+            dropped = self._buffer(state, record, size)
+        self.metrics.add("AudioBytes", size, unit="Bytes")
+        return AudioOutcome(forwarded=claim.verdict is Verdict.FORWARD, buffered=claim.verdict is Verdict.BUFFER,
+                            dropped_chunks=dropped, out_of_order=claim.late,
+                            newest_sequence=state.newest_sequence)  # fmt: skip
 
-    def _uncount(self, session_id: str, size: int) -> None:
+    def _release(self, session_id: str, ticket: AudioTicket) -> None:
         try:
-            self.sessions.uncount_audio(session_id, size)
-        except DomainError:  # best effort: the put's own error is what the client must see
-            _log.warning("audio_uncount_failed", session_id=session_id, bytes=size)
+            self.sessions.release(session_id, ticket)
+        except DomainError:  # best effort: the failure itself is what the client must see
+            _log.warning("audio_release_failed", session_id=session_id, sequence=ticket.sequence)
 
-    def _buffer(self, state: AudioState, record: AudioRecord, size: int) -> int:
-        after = self.sessions.reserve_buffer_slot(record.session_id, size)
-        if after is None:
-            raise SessionEnded()
+    def _buffer(self, after: AudioState, record: AudioRecord, size: int) -> int:
+        """Store a chunk in the slot its acceptance reserved (``after.buffer_next``)."""
         self.buffer.put(after.buffer_next, record, size, after.session.expires_at)
         self.metrics.add("AudioChunksBuffered", 1)
         limit = self.buffer_seconds * after.sample_rate * BYTES_PER_SAMPLE
@@ -125,7 +141,7 @@ class AudioService:
             freed += chunk.size
         if dropped:
             self.buffer.remove(record.session_id, dropped)
-            self.sessions.buffer_drained(record.session_id, len(dropped), freed)
+            self.sessions.buffer_drained(record.session_id, len(dropped), freed, max(dropped))
             self.metrics.add("AudioChunksDropped", len(dropped))
             _log.warning("audio_buffer_trimmed", session_id=record.session_id, dropped_chunks=len(dropped))
         return len(dropped)
@@ -164,7 +180,8 @@ class AudioService:
                 finally:  # forget exactly what reached Kinesis, even when a later put failed
                     if done:
                         self.buffer.remove(session_id, [c.position for c in done])
-                        self.sessions.buffer_drained(session_id, len(done), sum(c.size for c in done), forwarded=True)
+                        self.sessions.buffer_drained(session_id, len(done), sum(c.size for c in done),
+                                                     done[-1].position, forwarded=True)  # fmt: skip
                         sent += len(done)
                 continue
             if self.sessions.release_flush_lease(session_id, owner):
@@ -176,7 +193,7 @@ class AudioService:
                 if state is None or state.buffer_depth == 0 or state.session.status is not SessionStatus.ACTIVE:
                     break  # our lease lapsed and another flusher finished, or the session paused/ended
                 # a writer died between counting its chunk and storing it: heal the counter
-                self.sessions.buffer_drained(session_id, state.buffer_depth, state.buffer_bytes)
+                self.sessions.buffer_drained(session_id, state.buffer_depth, state.buffer_bytes, state.buffer_next)
                 empty_reads = 0
             time.sleep(0.01)
         return sent

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from babelcast.domain.pagination import decode_next_token, encode_next_token
+from babelcast.domain.pagination import CursorCodec
 from babelcast.errors import (
     InvalidSessionId,
     InvalidStatusTransition,
@@ -17,7 +17,7 @@ from babelcast.errors import (
     SessionNotFound,
     ValidationFailed,
 )
-from babelcast.integration.sessions_table import SessionsPage, WriteRejected
+from babelcast.integration.sessions_table import InsertOutcome, Quota, SessionsPage, WriteRejected
 from babelcast.logging import get_logger
 from babelcast.metrics import Metrics
 from babelcast.models import (
@@ -36,7 +36,7 @@ DEFAULT_PAGE_SIZE = 20
 
 
 class SessionStore(Protocol):
-    def insert(self, session: Session) -> bool: ...
+    def insert(self, session: Session, quota: Quota | None = None) -> InsertOutcome: ...
     def get(self, session_id: str) -> Session | None: ...
     def update_owned(
         self, session_id: str, speaker_id: str, changes: Mapping[str, str | int], now_ms: int
@@ -46,16 +46,11 @@ class SessionStore(Protocol):
     ) -> SessionsPage: ...
 
 
-class RateLimiter(Protocol):
-    def try_consume(self, key: str, limit: int, window_seconds: int, now_seconds: int) -> int: ...
-    def release(self, key: str, window_seconds: int, now_seconds: int) -> None: ...
-
-
 @dataclass(frozen=True)
 class SessionPolicy:
     supported_languages: Sequence[str]
     session_ttl_hours: int = 24
-    create_limit_per_minute: int = 10
+    create_limit_per_minute: int | None = 10  # None: no limit (tests of other rules)
     # With 200k possible ids and a conditional put, 5 collisions in a row means the id space
     # is nearly full (or the vocabulary was cut); fail loudly rather than loop.
     max_id_attempts: int = 5
@@ -74,31 +69,24 @@ def require_session_id(session_id: str | None) -> str:
 @dataclass
 class SessionService:
     store: SessionStore
-    rate_limiter: RateLimiter
     policy: SessionPolicy
     metrics: Metrics
     new_session_id: Callable[[], str] = field(default_factory=SessionIdGenerator)
     clock_ms: Callable[[], int] = _now_ms
+    cursors: CursorCodec | None = None  # only the functions that list sessions have the keys
 
     @property
     def validation_context(self) -> dict[str, object]:
         return {"supported_languages": tuple(self.policy.supported_languages)}
 
     def create(self, speaker_id: str, request: CreateSessionRequest) -> Session:
+        """A new session under a fresh id, counted against the speaker's creation limit in the
+        same write: the limit counts sessions that exist, whatever failed or was retried."""
         now = self.clock_ms()
-        limit_key = f"create-session#{speaker_id}"
-        retry_after = self.rate_limiter.try_consume(limit_key, self.policy.create_limit_per_minute, 60, now // 1000)
-        if retry_after:
-            self.metrics.add("SessionCreationRateLimited", 1)
-            raise RateLimited(retry_after)
-        try:
-            return self._insert_new(speaker_id, request, now)
-        except Exception:
-            # the limit counts sessions created: an attempt that failed on our side is given back
-            self.rate_limiter.release(limit_key, 60, now // 1000)
-            raise
-
-    def _insert_new(self, speaker_id: str, request: CreateSessionRequest, now: int) -> Session:
+        quota = None
+        if self.policy.create_limit_per_minute is not None:
+            second = now // 1000
+            quota = Quota(f"create-session#{speaker_id}", self.policy.create_limit_per_minute, second - second % 60, 60)
         for attempt in range(1, self.policy.max_id_attempts + 1):
             session = Session(
                 session_id=self.new_session_id(),
@@ -111,12 +99,17 @@ class SessionService:
                 updated_at=now,
                 expires_at=now + self.policy.session_ttl_hours * 3_600_000,
             )
-            if self.store.insert(session):
+            outcome = self.store.insert(session, quota)
+            if outcome is InsertOutcome.CREATED:
                 _log.info("session_created", session_id=session.session_id, id_attempts=attempt)
                 self.metrics.add(
                     "SessionCreationCount", 1, dimensions={"SourceLanguage": session.source_language}, rollup=True
                 )
                 return session
+            if outcome is InsertOutcome.LIMITED:
+                assert quota is not None
+                self.metrics.add("SessionCreationRateLimited", 1)
+                raise RateLimited(max(1, quota.window_end - now // 1000))
             _log.warning("session_id_collision", attempt=attempt)
         self.metrics.add("SessionIdExhausted", 1)
         raise SessionIdsExhausted()
@@ -178,9 +171,12 @@ class SessionService:
     ) -> SessionPage:
         if not 1 <= limit <= MAX_PAGE_SIZE:
             raise ValidationFailed(details=[("limit", f"must be between 1 and {MAX_PAGE_SIZE}")])
-        start_key = decode_next_token(next_token, speaker_id) if next_token is not None else None
+        if self.cursors is None:
+            raise RuntimeError("listing needs the cursor signing keys (CURSOR_SIGNING_KEYS)")
+        filter_name = status.value if status else None
+        start_key = self.cursors.decode(next_token, speaker_id, filter_name) if next_token is not None else None
         page = self.store.list_by_speaker(speaker_id, limit, start_key, status)
-        token = encode_next_token(page.last_key) if page.last_key else None
+        token = self.cursors.encode(page.last_key, speaker_id, filter_name) if page.last_key else None
         return SessionPage(sessions=page.sessions, next_token=token)
 
     def _record_end(self, session: Session) -> None:

@@ -15,11 +15,13 @@ from typing import Any
 from babelcast.errors import DomainError, RouteNotFound
 from babelcast.http.request import HttpRequest, correlation_id_from
 from babelcast.http.responses import HttpResponse, error_response
+from babelcast.integration import budget
 from babelcast.logging import bind_request_context, get_logger
 from babelcast.metrics import Metrics
 
 RouteHandler = Callable[[HttpRequest], HttpResponse]
 _log = get_logger(__name__)
+ANSWER_RESERVE_SECONDS = 0.5  # building the response after the last AWS call
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class HttpApp:
 
     def handle(self, event: Mapping[str, Any], context: Any, metrics: Metrics) -> HttpResponse:
         started = time.perf_counter()
+        budget.begin(context, ANSWER_RESERVE_SECONDS)
         headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
         correlation_id = correlation_id_from(headers)
         route_key = str(event.get("routeKey", ""))

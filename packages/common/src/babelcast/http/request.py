@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 import uuid
 from collections.abc import Mapping
@@ -14,6 +13,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from babelcast.errors import MalformedJson, PayloadTooLarge, Unauthorized, ValidationFailed
+from babelcast.json_input import parse_json
 
 MAX_BODY_BYTES = 16 * 1024  # session bodies are tiny; anything bigger is a client bug or abuse
 CORRELATION_HEADER = "x-correlation-id"
@@ -86,8 +86,8 @@ class HttpRequest:
         if len(self.raw_body) > MAX_BODY_BYTES:
             raise PayloadTooLarge(f"The request body exceeds {MAX_BODY_BYTES} bytes.")
         try:
-            parsed = json.loads(self.raw_body)
-        except (ValueError, UnicodeDecodeError):
+            parsed = parse_json(self.raw_body)
+        except ValueError:
             raise MalformedJson() from None
         if not isinstance(parsed, dict):
             raise ValidationFailed("The request body must be a JSON object.")

@@ -15,6 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ReadTimeoutError
 
 from babelcast.errors import DependencyFailure, DependencyUnavailable
+from babelcast.integration import budget
 from babelcast.logging import get_logger
 
 if TYPE_CHECKING:
@@ -22,12 +23,18 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_kinesis import KinesisClient
 
+# babelcast.integration.budget gives each attempt the read timeout the invocation has left for it
+# (at most 5 s) and starts or retries an attempt only when it fits, so the attempts and timeouts a
+# call really gets follow from the function's remaining time (docs/operating.md, "Retries and
+# timeouts"); the read timeouts below apply where botocore cannot set one per request.
 _CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3},
-    connect_timeout=2,
-    read_timeout=3,
+    retries={"mode": "standard", "total_max_attempts": 4},  # attempts in all, the first included
+    connect_timeout=budget.DATA_CONNECT_SECONDS,
+    read_timeout=budget.DATA_READ_SECONDS,
     tcp_keepalive=True,
 )
+# The health probe: one short attempt, so that GET /health answers within ~2 s whatever DynamoDB does.
+_PROBE_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=0.5, read_timeout=1.2)
 THROTTLING_CODES = frozenset(
     {
         "ProvisionedThroughputExceededException",
@@ -44,21 +51,28 @@ _log = get_logger(__name__)
 # creating happen under one lock, so each client is created once (clients are thread-safe).
 _lock = threading.Lock()
 _session: boto3.session.Session | None = None
-_clients: dict[tuple[str, str | None], Any] = {}
+_clients: dict[tuple[str, str | None, int], Any] = {}
 
 
 def _client(service: str, config: Config, endpoint_url: str | None = None) -> Any:
     global _session  # noqa: PLW0603 - the process-wide session, created on first use
     with _lock:
-        key = (service, endpoint_url)
+        key = (service, endpoint_url, id(config))
         if key not in _clients:
             _session = _session or boto3.session.Session()
-            _clients[key] = _session.client(service, endpoint_url=endpoint_url, config=config)  # type: ignore[call-overload]
+            client = _session.client(service, endpoint_url=endpoint_url, config=config)  # type: ignore[call-overload]
+            budget.install(client)
+            _clients[key] = client
         return _clients[key]
 
 
 def dynamodb_client() -> DynamoDBClient:
     client: DynamoDBClient = _client("dynamodb", _CLIENT_CONFIG)
+    return client
+
+
+def probe_dynamodb_client() -> DynamoDBClient:
+    client: DynamoDBClient = _client("dynamodb", _PROBE_CONFIG)
     return client
 
 
@@ -70,9 +84,9 @@ def kinesis_client() -> KinesisClient:
 # Posting to many connections in parallel: one pooled client per endpoint, shared by threads
 # (botocore clients are thread-safe), with a connection pool as wide as the fan-out.
 _MANAGEMENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 2},
-    connect_timeout=2,
-    read_timeout=3,
+    retries={"mode": "standard", "total_max_attempts": 2},
+    connect_timeout=1,
+    read_timeout=1.5,
     max_pool_connections=64,
 )
 
@@ -104,7 +118,7 @@ def raise_dependency_error(error: Exception, *, dependency: str, operation: str)
             raise DependencyUnavailable() from None
         raise DependencyFailure() from None
     _log.error("dependency_unreachable", dependency=dependency, operation=operation, error_type=type(error).__name__)
-    if isinstance(error, ConnectionError | ReadTimeoutError):
+    if isinstance(error, ConnectionError | ReadTimeoutError | budget.BudgetExhausted):
         raise DependencyUnavailable() from None
     raise DependencyFailure() from None
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import ClientError
 
+from babelcast.errors import SessionNotFound
 from babelcast.integration.aws import DynamoTable, aws_call, client_error_code
 from babelcast.integration.sessions_table import correlation_value
 
@@ -195,14 +196,25 @@ class ConnectionsTable(DynamoTable):
                 if not requests:
                     break
 
-    def attach_session(self, connection_id: str, session_id: str) -> None:
-        """A legacy speaker connection gets its session after ``createSession``."""
-        with aws_call(DEPENDENCY, "UpdateItem"):
-            self.client.update_item(
-                TableName=self.table_name, Key={"connectionId": {"S": connection_id}},
-                UpdateExpression="SET sessionId = :session, channel = :speaker",
-                ExpressionAttributeValues={":session": {"S": session_id}, ":speaker": {"S": SPEAKER_CHANNEL}},
-            )  # fmt: skip
+    def attach_session(self, connection_id: str, session_id: str) -> str:
+        """A legacy speaker connection gets its session after ``createSession``, once: returns the
+        connection's session (``session_id``, or the one a concurrent createSession attached)."""
+        try:
+            with aws_call(DEPENDENCY, "UpdateItem", passthrough=_condition_failed):
+                self.client.update_item(
+                    TableName=self.table_name, Key={"connectionId": {"S": connection_id}},
+                    UpdateExpression="SET sessionId = :session, channel = :speaker",
+                    ConditionExpression="attribute_exists(connectionId) AND "
+                                        "(attribute_not_exists(sessionId) OR sessionId = :session)",
+                    ExpressionAttributeValues={":session": {"S": session_id}, ":speaker": {"S": SPEAKER_CHANNEL}},
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )  # fmt: skip
+        except ClientError as error:
+            old: Any = error.response.get("Item") or {}
+            if "sessionId" not in old:
+                raise SessionNotFound(session_id) from None  # the connection is gone
+            return str(old["sessionId"]["S"])
+        return session_id
 
     def change_channel(self, connection_id: str, channel: str) -> None:
         with aws_call(DEPENDENCY, "UpdateItem"):

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from babelcast.integration.aws import DynamoTable, aws_call, client_error_code
+from babelcast.errors import DependencyUnavailable
+from babelcast.integration.aws import DynamoTable, aws_call, client_error_code, probe_dynamodb_client
 from babelcast.logging import current_correlation_id
 from babelcast.models import QualityTier, Session, SessionStatus
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
 SPEAKER_INDEX = "by-speaker"
@@ -45,6 +49,66 @@ class SessionsPage:
 
 def _is_condition_failure(error: ClientError) -> bool:
     return client_error_code(error) == "ConditionalCheckFailedException"
+
+
+@dataclass(frozen=True)
+class WriteToken:
+    """The id of one logical write, stored on the item it changes, so that the SDK's retry of a
+    write whose answer was lost (botocore resends it after a read timeout) finds its own effect
+    instead of applying it twice (``version`` counted twice; an end reported as 409).
+
+    Tokens are kept in a string set per minute (``writes<minute>``); every write removes the sets
+    of the minutes before the previous one. A retry resends the very same request, so it checks
+    the same minute's set, and retries end within a function's timeout (at most a minute)."""
+
+    value: str
+    minute: int
+
+    @classmethod
+    def new(cls, now_ms: int) -> WriteToken:
+        return cls(uuid.uuid4().hex[:16], now_ms // 60_000)
+
+    @property
+    def attribute(self) -> str:
+        return f"writes{self.minute}"
+
+    condition = "NOT contains(#writes, :token)"
+    add = "#writes :tokens"
+
+    @property
+    def stale(self) -> str:
+        return ", ".join(f"#stale{age}" for age in range(2, 7))
+
+    @property
+    def names(self) -> dict[str, str]:
+        return {"#writes": self.attribute, **{f"#stale{age}": f"writes{self.minute - age}" for age in range(2, 7)}}
+
+    @property
+    def values(self) -> dict[str, AttributeValueTypeDef]:
+        return {":token": {"S": self.value}, ":tokens": {"SS": [self.value]}}
+
+    def applied_to(self, item: Mapping[str, Any] | None) -> bool:
+        return item is not None and self.value in item.get(self.attribute, {}).get("SS", [])
+
+
+@dataclass(frozen=True)
+class Quota:
+    """A fixed-window limit: at most ``limit`` counted events per window under ``key``."""
+
+    key: str
+    limit: int
+    window_start: int  # epoch seconds
+    window_seconds: int
+
+    @property
+    def window_end(self) -> int:
+        return self.window_start + self.window_seconds
+
+
+class InsertOutcome(Enum):
+    CREATED = "created"
+    ID_TAKEN = "id taken"
+    LIMITED = "limited"
 
 
 def to_item(session: Session) -> dict[str, AttributeValueTypeDef]:
@@ -99,6 +163,10 @@ class AudioState:
     buffer_next: int
     sample_rate: int
     encoding: str
+    # which sequences have been accepted (babelcast.integration.audio_ledger)
+    newest_sequence: int | None = None
+    gaps: frozenset[int] = frozenset()
+    gaps_revision: int | None = None
 
 
 def audio_state_from_item(item: Mapping[str, Any]) -> AudioState:
@@ -112,6 +180,9 @@ def audio_state_from_item(item: Mapping[str, Any]) -> AudioState:
         buffer_next=number("bufferNext", 0),
         sample_rate=number("sampleRate", 16_000),
         encoding=item["audioEncoding"]["S"] if "audioEncoding" in item else "pcm_s16le",
+        newest_sequence=int(item["audioSeq"]["N"]) if "audioSeq" in item else None,
+        gaps=frozenset(int(n) for n in item.get("audioGaps", {}).get("NS", [])),
+        gaps_revision=int(item["audioGapsRev"]["N"]) if "audioGapsRev" in item else None,
     )
 
 
@@ -144,33 +215,64 @@ def usage_from_item(item: Mapping[str, Any]) -> SessionUsage:
     )
 
 
-class AudioNotForwardable(Exception):
-    """The chunk cannot go straight to the stream: ``current`` (None when absent) says why —
-    paused, still draining a buffer, ended, or not this speaker's session."""
-
-    def __init__(self, current: AudioState | None) -> None:
-        super().__init__("audio not forwardable")
-        self.current = current
-
-
 def _equals_or_absent(name: str, placeholder: str, value: int) -> str:
     """A counter never written reads as 0 (ADD creates it), so 0 also matches its absence."""
     return f"(attribute_not_exists({name}) OR {name} = {placeholder})" if value == 0 else f"{name} = {placeholder}"
 
 
 class SessionsTable(DynamoTable):
-    def insert(self, session: Session) -> bool:
-        """Create-if-absent. Returns False when the id is taken (the caller picks another)."""
-        try:
-            with aws_call(DEPENDENCY, "PutItem", passthrough=_is_condition_failure):
-                self.client.put_item(
-                    TableName=self.table_name,
-                    Item={**to_item(session), CORRELATION_ATTRIBUTE: correlation_value()},
-                    ConditionExpression="attribute_not_exists(sessionId)",
-                )
-        except ClientError:
-            return False
-        return True
+    def __init__(
+        self, table_name: str, client: DynamoDBClient | None = None, *, quotas_table_name: str | None = None
+    ) -> None:
+        super().__init__(table_name, client)
+        self.quotas_table_name = quotas_table_name
+
+    def insert(self, session: Session, quota: Quota | None = None) -> InsertOutcome:
+        """Create-if-absent, and count it against ``quota`` (the rate-limits table) in the same
+        transaction: a session exists if and only if it was counted, so nothing needs giving back
+        when a create fails, and a retried transaction counts once (DynamoDB's client request
+        token; where that is not honoured, the retry is cancelled and recognised by its token)."""
+        token: WriteToken = WriteToken.new(session.created_at)
+        item = {**to_item(session), CORRELATION_ATTRIBUTE: correlation_value(), token.attribute: {"SS": [token.value]}}
+        put: dict[str, Any] = {"TableName": self.table_name, "Item": item,
+                               "ConditionExpression": "attribute_not_exists(sessionId)",
+                               "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}  # fmt: skip
+        if quota is None:
+            try:
+                with aws_call(DEPENDENCY, "PutItem", passthrough=_is_condition_failure):
+                    self.client.put_item(**put)
+            except ClientError as error:
+                found: Any = error.response.get("Item")
+                return InsertOutcome.CREATED if token.applied_to(found) else InsertOutcome.ID_TAKEN
+            return InsertOutcome.CREATED
+        if self.quotas_table_name is None:
+            raise RuntimeError("a quota needs the rate-limits table")
+        count: dict[str, Any] = {
+            "TableName": self.quotas_table_name, "Key": {"limitKey": {"S": f"{quota.key}#{quota.window_start}"}},
+            "UpdateExpression": "ADD #count :one SET #ttl = if_not_exists(#ttl, :ttl)",
+            "ConditionExpression": "attribute_not_exists(#count) OR #count < :limit",
+            "ExpressionAttributeNames": {"#count": "attempts", "#ttl": "ttl"},
+            # kept a window past its own so that clock skew between functions cannot reset it early
+            "ExpressionAttributeValues": {":one": {"N": "1"}, ":limit": {"N": str(quota.limit)},
+                                          ":ttl": {"N": str(quota.window_end + quota.window_seconds)}},
+        }  # fmt: skip
+        for _ in range(3):  # a concurrent create of the same speaker holds the counter: try again
+            try:
+                with aws_call(DEPENDENCY, "TransactWriteItems", passthrough=_is_transaction_cancelled):
+                    self.client.transact_write_items(TransactItems=[{"Put": put}, {"Update": count}])  # type: ignore[typeddict-item]
+            except ClientError as error:
+                reasons: list[dict[str, Any]] = error.response.get("CancellationReasons", [])  # type: ignore[assignment]
+                codes = [reason.get("Code") for reason in reasons]
+                if reasons and token.applied_to(reasons[0].get("Item")):
+                    return InsertOutcome.CREATED  # our own earlier attempt, resent by the SDK
+                if codes[1:2] == ["ConditionalCheckFailed"]:
+                    return InsertOutcome.LIMITED
+                if codes[:1] == ["ConditionalCheckFailed"]:
+                    return InsertOutcome.ID_TAKEN
+                time.sleep(0.05)
+                continue
+            return InsertOutcome.CREATED
+        raise DependencyUnavailable()
 
     def get(self, session_id: str) -> Session | None:
         with aws_call(DEPENDENCY, "GetItem"):
@@ -211,13 +313,15 @@ class SessionsTable(DynamoTable):
         """Apply ``changes`` in one conditional write: the session must exist, belong to
         ``speaker_id`` and not be ended. Raises WriteRejected with the current item otherwise.
         Only the given attributes are SET, so concurrent updates of different fields both land."""
-        names: dict[str, str] = {"#updatedAt": "updatedAt", "#version": "version", "#status": "status"}
+        token: WriteToken = WriteToken.new(now_ms)
+        names: dict[str, str] = {"#updatedAt": "updatedAt", "#version": "version", "#status": "status", **token.names}
         values: dict[str, AttributeValueTypeDef] = {
             ":now": {"N": str(now_ms)},
             ":one": {"N": "1"},
             ":speaker": {"S": speaker_id},
             ":ended": {"S": SessionStatus.ENDED.value},
             ":correlation": correlation_value(),
+            **token.values,
         }
         assignments = ["#updatedAt = :now", f"{CORRELATION_ATTRIBUTE} = :correlation"]
         for index, (attribute, value) in enumerate(sorted(changes.items())):
@@ -229,8 +333,10 @@ class SessionsTable(DynamoTable):
                 response = self.client.update_item(
                     TableName=self.table_name,
                     Key={"sessionId": {"S": session_id}},
-                    UpdateExpression=f"SET {', '.join(assignments)} ADD #version :one",
-                    ConditionExpression=("attribute_exists(sessionId) AND speakerId = :speaker AND #status <> :ended"),
+                    UpdateExpression=f"SET {', '.join(assignments)} ADD #version :one, {token.add} "
+                    f"REMOVE {token.stale}",
+                    ConditionExpression="attribute_exists(sessionId) AND speakerId = :speaker AND #status <> :ended "
+                    f"AND {token.condition}",
                     ExpressionAttributeNames=names,
                     ExpressionAttributeValues=values,
                     ReturnValues="ALL_NEW",
@@ -240,6 +346,8 @@ class SessionsTable(DynamoTable):
             # ReturnValuesOnConditionCheckFailure puts the current item in the error response,
             # so we can tell "absent", "not yours" and "ended" apart without a second read.
             old: Any = error.response.get("Item")
+            if token.applied_to(old):
+                return from_item(old)  # the SDK resent a write that had been applied
             raise WriteRejected(from_item(old) if old else None) from None
         return from_item(response["Attributes"])
 
@@ -285,123 +393,14 @@ class SessionsTable(DynamoTable):
         """Round-trip a cheap read; returns its latency in ms. Raises a domain error on failure."""
         started = time.perf_counter()
         with aws_call(DEPENDENCY, "GetItem"):
-            self.client.get_item(
+            (self._client or probe_dynamodb_client()).get_item(
                 TableName=self.table_name,
                 Key={"sessionId": {"S": "health-check-probe"}},
                 ProjectionExpression="sessionId",
             )
         return (time.perf_counter() - started) * 1000
 
-    # --- audio buffering, ending, expiry (the WebSocket half) ----------------------------------
-
-    def forward_audio(self, session_id: str, speaker_id: str, size: int) -> AudioState:
-        """Count ``size`` bytes of audio if it can go straight to the stream: the session is the
-        speaker's, active and has nothing buffered. One write that also returns what the record
-        needs; raises AudioNotForwardable with the current state otherwise (no second read)."""
-        try:
-            with aws_call(DEPENDENCY, "UpdateItem", passthrough=_is_condition_failure):
-                item = self.client.update_item(
-                    TableName=self.table_name, Key={"sessionId": {"S": session_id}},
-                    UpdateExpression="ADD audioBytes :size SET correlationId = :correlation",
-                    ConditionExpression="attribute_exists(sessionId) AND speakerId = :speaker AND #status = :active "
-                                        "AND (attribute_not_exists(bufferDepth) OR bufferDepth <= :zero)",
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={":size": {"N": str(size)}, ":speaker": {"S": speaker_id},
-                                               ":active": {"S": SessionStatus.ACTIVE.value}, ":zero": {"N": "0"},
-                                               ":correlation": correlation_value()},
-                    ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )["Attributes"]  # fmt: skip
-        except ClientError as error:
-            old: Any = error.response.get("Item")
-            raise AudioNotForwardable(audio_state_from_item(old) if old else None) from None
-        return audio_state_from_item(item)
-
-    def uncount_audio(self, session_id: str, size: int) -> None:
-        """Take back bytes ``forward_audio`` counted that never reached the stream."""
-        with aws_call(DEPENDENCY, "UpdateItem"):
-            self.client.update_item(
-                TableName=self.table_name, Key={"sessionId": {"S": session_id}},
-                UpdateExpression="ADD audioBytes :minus", ConditionExpression="attribute_exists(sessionId)",
-                ExpressionAttributeValues={":minus": {"N": str(-size)}},
-            )  # fmt: skip
-
-    def audio_state(self, session_id: str) -> AudioState | None:
-        with aws_call(DEPENDENCY, "GetItem"):
-            item = self.client.get_item(
-                TableName=self.table_name, Key={"sessionId": {"S": session_id}}, ConsistentRead=True
-            ).get("Item")
-        return audio_state_from_item(item) if item else None
-
-    def reserve_buffer_slot(self, session_id: str, size: int) -> AudioState | None:
-        """Count one more buffered chunk; returns the state after (its ``bufferNext`` is the
-        chunk's position), or None when the session has ended meanwhile."""
-        try:
-            with aws_call(DEPENDENCY, "UpdateItem", passthrough=_is_condition_failure):
-                item = self.client.update_item(
-                    TableName=self.table_name, Key={"sessionId": {"S": session_id}},
-                    UpdateExpression="ADD bufferNext :one, bufferDepth :one, bufferBytes :size",
-                    ConditionExpression="attribute_exists(sessionId) AND #status <> :ended",
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={":one": {"N": "1"}, ":size": {"N": str(size)},
-                                               ":ended": {"S": SessionStatus.ENDED.value}},
-                    ReturnValues="ALL_NEW",
-                )["Attributes"]  # fmt: skip
-        except ClientError:
-            return None
-        return audio_state_from_item(item)
-
-    def buffer_drained(self, session_id: str, chunks: int, size: int, *, forwarded: bool = False) -> None:
-        """Uncount chunks leaving the buffer; ``forwarded`` ones (sent to the stream, not dropped)
-        are added to the session's audio total in the same write."""
-        values: dict[str, AttributeValueTypeDef] = {":chunks": {"N": str(-chunks)}, ":size": {"N": str(-size)}}
-        update = "ADD bufferDepth :chunks, bufferBytes :size"
-        if forwarded:
-            update += ", audioBytes :sent"
-            values[":sent"] = {"N": str(size)}
-        with aws_call(DEPENDENCY, "UpdateItem"):
-            self.client.update_item(
-                TableName=self.table_name, Key={"sessionId": {"S": session_id}},
-                UpdateExpression=update, ConditionExpression="attribute_exists(sessionId)",
-                ExpressionAttributeValues=values,
-            )  # fmt: skip
-
-    def acquire_flush_lease(self, session_id: str, owner: str, now_ms: int, lease_ms: int) -> bool:
-        """One flusher at a time per session, and only while it is active."""
-        try:
-            with aws_call(DEPENDENCY, "UpdateItem", passthrough=_is_condition_failure):
-                self.client.update_item(
-                    TableName=self.table_name, Key={"sessionId": {"S": session_id}},
-                    UpdateExpression="SET flushOwner = :owner, flushLeaseUntil = :until",
-                    ConditionExpression=(
-                        "#status = :active AND (attribute_not_exists(flushLeaseUntil) OR flushLeaseUntil < :now)"
-                    ),
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={":owner": {"S": owner}, ":until": {"N": str(now_ms + lease_ms)},
-                                               ":now": {"N": str(now_ms)},
-                                               ":active": {"S": SessionStatus.ACTIVE.value}},
-                )  # fmt: skip
-        except ClientError:
-            return False
-        return True
-
-    def release_flush_lease(self, session_id: str, owner: str, *, force: bool = False) -> bool:
-        """Release only when the buffer is empty; False means chunks arrived meanwhile. ``force``
-        releases it whatever is buffered (a flush that failed, so that a retry need not wait)."""
-        condition = "flushOwner = :owner"
-        values: dict[str, AttributeValueTypeDef] = {":owner": {"S": owner}}
-        if not force:
-            condition += " AND (attribute_not_exists(bufferDepth) OR bufferDepth <= :zero)"
-            values[":zero"] = {"N": "0"}
-        try:
-            with aws_call(DEPENDENCY, "UpdateItem", passthrough=_is_condition_failure):
-                self.client.update_item(
-                    TableName=self.table_name, Key={"sessionId": {"S": session_id}},
-                    UpdateExpression="REMOVE flushOwner, flushLeaseUntil", ConditionExpression=condition,
-                    ExpressionAttributeValues=values,
-                )  # fmt: skip
-        except ClientError:
-            return False
-        return True
+    # --- ending and expiry (the WebSocket half) ---------------------------------------------------
 
     def finish_end(self, session_id: str, seen: SessionUsage, open_listener_ms: int) -> SessionUsage | None:
         """After an end: no listeners, no buffer, and the listeners still connected at the end
@@ -432,18 +431,26 @@ class SessionsTable(DynamoTable):
         return usage_from_item(item)
 
     def end_if_expired(self, session_id: str, now_ms: int) -> bool:
+        token: WriteToken = WriteToken.new(now_ms)
         try:
             with aws_call(DEPENDENCY, "UpdateItem", passthrough=_is_condition_failure):
                 self.client.update_item(
                     TableName=self.table_name, Key={"sessionId": {"S": session_id}},
                     UpdateExpression="SET #status = :ended, endedAt = :now, updatedAt = :now, endReason = :expired, "
-                                     "correlationId = :correlation ADD version :one",
-                    ConditionExpression="#status <> :ended AND expiresAt < :now",
-                    ExpressionAttributeNames={"#status": "status"},
+                                     f"correlationId = :correlation ADD version :one, {token.add} "
+                                     f"REMOVE {token.stale}",
+                    ConditionExpression=f"#status <> :ended AND expiresAt < :now AND {token.condition}",
+                    ExpressionAttributeNames={"#status": "status", **token.names},
                     ExpressionAttributeValues={":ended": {"S": SessionStatus.ENDED.value}, ":now": {"N": str(now_ms)},
                                                ":expired": {"S": "expired"}, ":one": {"N": "1"},
-                                               ":correlation": correlation_value()},
+                                               ":correlation": correlation_value(), **token.values},
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )  # fmt: skip
-        except ClientError:
-            return False
+        except ClientError as error:
+            old: Any = error.response.get("Item")
+            return token.applied_to(old)  # True: the SDK resent our applied write
         return True
+
+
+def _is_transaction_cancelled(error: ClientError) -> bool:
+    return client_error_code(error) == "TransactionCanceledException"

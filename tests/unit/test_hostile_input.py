@@ -1,0 +1,82 @@
+"""Input built to break parsers rather than to pass validation: JSON nested deeper than the
+parser's recursion allows (issue 10, failure 1) wherever a function parses untrusted JSON, and
+digits that are digits only to Unicode (failure 2). Each answers with its stable error, never a
+500, and the function keeps working afterwards."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+from broadcast import handler as broadcast_handler
+
+from tests.unit.conftest import Api
+from tests.unit.test_http_api import assert_error
+from tests.unit.test_websocket_functions import Ws, ws  # noqa: F401 - fixture
+from tests.unit.test_ws_authorizer import authorize, fetches, token  # noqa: F401 - fixture
+from tests.unit.websocket_fixtures import ws_aws  # noqa: F401 - fixture
+
+DEPTH = 5_000  # the issue's 10 KB body: far past json's recursion limit (about 1 000)
+
+
+def nested(depth: int = DEPTH) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [nested(), f'{{"sourceLanguage": {nested()}}}', '{"a":' * 2_500 + "1" + "}" * 2_500],
+    ids=["arrays", "inside a field", "objects"],
+)
+def test_deeply_nested_http_bodies_are_malformed_json(api: Api, raw: str) -> None:
+    assert_error(api("POST /sessions", "/sessions", raw_body=raw), 400, "MALFORMED_JSON")
+    session_id = api.create().body["sessionId"]
+    patched = api("PATCH /sessions/{sessionId}", f"/sessions/{session_id}", raw_body=raw)
+    assert_error(patched, 400, "MALFORMED_JSON")
+    assert api.create().status == 201, "the warm function still serves"
+
+
+@pytest.mark.parametrize("raw", [nested(), '{"action": "sendAudio", "audioData": ' + nested() + "}"])
+def test_deeply_nested_websocket_messages_get_an_error_and_keep_the_socket(ws: Ws, raw: str) -> None:  # noqa: F811
+    speaker = ws.speaker(ws.session())
+    [reply] = ws.send(speaker, raw)
+    assert (reply["type"], reply["code"]) == ("error", "INVALID_MESSAGE")
+    assert ws.send(speaker, {"action": "heartbeat"})[0]["type"] == "heartbeatAck"
+    assert speaker.id not in ws.api.closed
+
+
+def test_a_deeply_nested_translated_segment_is_skipped_not_retried_forever(ws: Ws) -> None:  # noqa: F811
+    """A poison record from the pipeline: logged and skipped like any malformed segment. Crashing
+    on it would fail the batch again and again until the record expires."""
+    session_id = ws.session()
+    listener = ws.listener(session_id)
+    prefix = f'{{"sessionId": "{session_id}", "targetLanguage": "es", "payload": '
+    deep = prefix + '{"a":' * DEPTH + "1" + "}" * DEPTH + "}"
+    fine = json.dumps({"sessionId": session_id, "targetLanguage": "es", "payload": {"text": "hola"}})
+    records = [
+        {"kinesis": {"data": base64.b64encode(data.encode()).decode(), "sequenceNumber": str(n)}, "eventID": f"e{n}"}
+        for n, data in enumerate((deep, fine))
+    ]
+    assert broadcast_handler.lambda_handler({"Records": records}, None) == {"batchItemFailures": []}
+    assert ws.api.types(listener.id) == ["translation"]
+
+
+def test_a_token_with_a_deeply_nested_header_is_refused_as_unauthorized(fetches: list[str]) -> None:  # noqa: F811
+    header = base64.urlsafe_b64encode(nested().encode()).decode().rstrip("=")
+    genuine = token().split(".")
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        authorize({"sessionId": "holy-light-123", "token": f"{header}.{genuine[1]}.{genuine[2]}"})
+
+
+def _list(api: Api, **query: str) -> Any:
+    return api("GET /sessions", "/sessions", query=query)
+
+
+UNICODE_DIGITS = {"superscript": "\u00b2", "arabic-indic": "\u0663", "fullwidth": "\uff11\uff10", "mixed": "1\u0660"}
+
+
+@pytest.mark.parametrize("limit", list(UNICODE_DIGITS.values()), ids=list(UNICODE_DIGITS))
+def test_unicode_digits_in_limit_are_400(api: Api, limit: str) -> None:
+    assert_error(_list(api, limit=limit), 400, "VALIDATION_ERROR")
