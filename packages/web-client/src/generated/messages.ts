@@ -30,7 +30,7 @@ export interface SendAudioMessage {
   action: "sendAudio";
   /** At most 1 MB once decoded. */
   audioData: string;
-  /** Increasing per session. */
+  /** Increasing per session, across reconnects. A chunk is accepted once per sequence: a resend of an accepted chunk is not forwarded again (docs/websocket-protocol.md, Sequences). */
   sequence: number;
 }
 /** heartbeat */
@@ -120,12 +120,26 @@ export interface ErrorMessage {
   /** The refused message's action ("" when it had none). */
   action: string;
   requestId: string;
+  /** sendAudio: the failed chunk's sequence (when it was a valid integer): resend it. */
+  sequence?: number;
 }
 /** error (AUDIO_BUFFER_FULL warning): More than `audio_buffer_seconds` of audio is buffered while paused; the oldest chunks were dropped. */
 export interface AudioBufferFullMessage {
   type: "error";
   code: "AUDIO_BUFFER_FULL";
   severity: "warning";
+  /** The chunk whose buffering dropped older ones. */
+  sequence?: number;
+  message: string;
+}
+/** error (AUDIO_OUT_OF_ORDER warning): The chunk is older than the newest chunk accepted for the session. `forwarded: true`: it had been skipped (e.g. invocations overtook each other) and is forwarded now, after newer audio; `forwarded: false`: it was already accepted (or is more than 64 behind) and is dropped. */
+export interface AudioOutOfOrderMessage {
+  type: "error";
+  code: "AUDIO_OUT_OF_ORDER";
+  severity: "warning";
+  sequence: number;
+  newestSequence: number;
+  forwarded: boolean;
   message: string;
 }
 /** A translated segment for the listener's language; fields are the pipeline's (e.g. translatedText, translatedAudio). */

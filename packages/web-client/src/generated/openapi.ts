@@ -12,7 +12,9 @@ export interface paths {
         /**
          * List the caller's sessions
          * @description The caller's own sessions, newest first, a page at a time. Pass the `nextToken` of a page to
-         *     get the next one; it is `null` on the last page. A token is bound to the user it was issued to.
+         *     get the next one; it is `null` on the last page. A token is opaque and signed: it is bound to
+         *     the user and the `status` filter it was issued for and valid for an hour; a changed,
+         *     foreign or expired token is `400 INVALID_NEXT_TOKEN`.
          */
         get: operations["listSessions"];
         put?: never;
@@ -108,7 +110,7 @@ export interface paths {
         };
         /**
          * Service health (public)
-         * @description Checks the dependencies (DynamoDB); `503` with the same body when one is unhealthy.
+         * @description Checks the dependencies (DynamoDB); `503` with the same body when one is unhealthy, naming it in `checks` (e.g. `{"dynamodb": {"status": "unhealthy", "error": "SERVICE_UNAVAILABLE"}}`). Answers within about 2 s even when a dependency does not answer at all.
          */
         get: operations["getHealth"];
         put?: never;
@@ -348,8 +350,10 @@ export interface components {
             };
         };
         /**
-         * @description `SERVICE_UNAVAILABLE`: a dependency is throttled or unreachable (or no session id could be
-         *     allocated); or the function timed out (`{"message": "Service Unavailable"}`). Retry later.
+         * @description `SERVICE_UNAVAILABLE`: a dependency is throttled, slow or unreachable (or no session id could
+         *     be allocated). The function answers it itself before its timeout, with a correlation id
+         *     (API Gateway's bare `{"message": "Service Unavailable"}` would mean the function timed out).
+         *     Retry later.
          */
         ServiceUnavailable: {
             headers: {
@@ -393,7 +397,7 @@ export interface operations {
             query?: {
                 /** @description Page size. */
                 limit?: number;
-                /** @description The `nextToken` of the previous page (opaque). */
+                /** @description The `nextToken` of the previous page (opaque; valid for an hour, for the same caller and `status`). */
                 nextToken?: string;
                 /** @description Only sessions with this status. */
                 status?: components["schemas"]["SessionStatus"];
