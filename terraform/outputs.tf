@@ -57,16 +57,16 @@ output "functions" {
   description = "Deployed Lambda functions by function key: name, ARN to invoke (the \"live\" alias with provisioned concurrency), unqualified function ARN, execution role, settings and log group."
   value = {
     for key, fn in module.functions : key => {
-      function_name  = fn.function_name
-      arn            = fn.arn
-      function_arn   = fn.function_arn
-      role_name      = fn.role_name
-      role_arn       = fn.role_arn
-      reserved       = fn.reserved_concurrent_executions
-      handler        = fn.handler
-      runtime        = fn.runtime
-      timeout        = fn.timeout
-      memory_size    = fn.memory_size
+      function_name = fn.function_name
+      arn           = fn.arn
+      function_arn  = fn.function_arn
+      role_name     = fn.role_name
+      role_arn      = fn.role_arn
+      reserved      = fn.reserved_concurrent_executions
+      handler       = fn.handler
+      runtime       = fn.runtime
+      timeout       = fn.timeout
+      memory_size   = fn.memory_size
       # every setting but the cursor keys (secret: they stay out of the outputs)
       environment    = { for name, value in fn.environment : name => value if name != "CURSOR_SIGNING_KEYS" }
       log_group_name = fn.log_group_name
