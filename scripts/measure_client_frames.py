@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.support.frame_recorder
 
 from babelcast_client import SpeakerClient, StaticTokenProvider  # noqa: E402
-from babelcast_client import websocket as sdk  # noqa: E402
+from babelcast_client import audio as sdk  # noqa: E402
 
 from tests.support.frame_recorder import FrameRecorder  # noqa: E402
 
