@@ -234,6 +234,11 @@ frames = st.one_of(
 )
 
 
+def _send(socket: ClientConnection, text: str) -> None:
+    """A message over API Gateway's 32 KB frame quota (closed with 1009) goes in fragments, as any client sends it."""
+    socket.send(text if len(text) <= 32_000 else [text[i : i + 32_000] for i in range(0, len(text), 32_000)])
+
+
 def _fuzz_socket(socket: ClientConnection, label: str, tally: Counter[str]) -> int:
     sent = 0
 
@@ -242,7 +247,7 @@ def _fuzz_socket(socket: ClientConnection, label: str, tally: Counter[str]) -> i
     def one(frame: str) -> None:
         nonlocal sent
         sent += 1
-        socket.send(frame)
+        _send(socket, frame)
         socket.send(json.dumps({"action": "heartbeat"}))
         while True:  # everything the frame caused arrives before the heartbeat's answer
             reply = json.loads(socket.recv(timeout=30))
@@ -282,9 +287,7 @@ def test_deeply_nested_frames_keep_the_socket(stack: Stack, depth: int) -> None:
     """The issue's WebSocket half of failure 1, through the gateway: an ``error``, socket kept."""
     speaker = Speaker(stack, f"nested-{uuid.uuid4().hex[:6]}")
     with open_ws(stack, sessionId=speaker.create()["sessionId"], token=speaker.tokens["idToken"]) as socket:
-        frame = "[" * depth + "]" * depth
-        # over API Gateway's 32 KB frame quota (closed with 1009) it goes in fragments, as any client must send it
-        socket.send(frame if len(frame) <= 32_000 else [frame[i : i + 32_000] for i in range(0, len(frame), 32_000)])
+        _send(socket, "[" * depth + "]" * depth)
         assert receive(socket, "error")["code"] == "INVALID_MESSAGE"
         socket.send(json.dumps({"action": "heartbeat"}))
         assert receive(socket, "heartbeatAck")
