@@ -144,6 +144,7 @@ locals {
         SESSION_TTL_HOURS            = tostring(var.session_ttl_hours)
         CREATE_RATE_LIMIT_PER_MINUTE = tostring(var.create_rate_limit_per_minute)
         LEGACY_CREATION_ENABLED      = tostring(var.legacy_session_creation_enabled)
+        LEGACY_DIALECT_ENABLED       = tostring(var.legacy_dialect_enabled)
         AUDIO_BUFFER_SECONDS         = tostring(var.audio_buffer_seconds)
       }
 
@@ -162,6 +163,12 @@ locals {
           sid       = "ConnectionsReadUpdate"
           actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
           resources = [module.connections_table.arn]
+        },
+        {
+          # the legacy dialect's top-level languageDistribution in sessionStatus
+          sid       = "ConnectionsBySession"
+          actions   = ["dynamodb:Query"]
+          resources = [module.connections_table.index_arns["by-session"]]
         },
         {
           sid       = "AudioBuffer"
@@ -199,6 +206,7 @@ locals {
         AUDIO_BUFFER_TABLE_NAME = module.audio_buffer_table.name
         AUDIO_STREAM_NAME       = local.audio_stream_name
         CONNECTIONS_ENDPOINT    = module.websocket_api.management_endpoint
+        LEGACY_DIALECT_ENABLED  = tostring(var.legacy_dialect_enabled)
       }
 
       policy_statements = concat([

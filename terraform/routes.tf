@@ -28,6 +28,14 @@ locals {
     "changeLanguage"   = { function = "ws_message" }
     "getSessionStatus" = { function = "ws_message" }
     "createSession"    = { function = "ws_message" }
+    # The deployed frontends' dialect (legacy_dialect_enabled; docs/migrating-from-legacy.md)
+    "audioChunk"        = { function = "ws_message" }
+    "endSession"        = { function = "ws_message" }
+    "muteBroadcast"     = { function = "ws_message" }
+    "unmuteBroadcast"   = { function = "ws_message" }
+    "joinSession"       = { function = "ws_message" }
+    "switchLanguage"    = { function = "ws_message" }
+    "refreshConnection" = { function = "ws_message" }
   }
 
   websocket_connect_authorizer = "ws_authorizer"

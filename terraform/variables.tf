@@ -374,6 +374,13 @@ variable "legacy_session_creation_enabled" {
   nullable    = false
 }
 
+variable "legacy_dialect_enabled" {
+  description = "Accept the deployed frontends' WebSocket dialect (audioChunk, endSession, muteBroadcast, ...; legacy events beside ours; LEGACY_DIALECT_ENABLED). When false its messages get error LEGACY_DIALECT_DISABLED."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "audio_buffer_seconds" {
   description = "Seconds of recent speaker audio buffered per session (AUDIO_BUFFER_SECONDS)."
   type        = number

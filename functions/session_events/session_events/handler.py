@@ -46,6 +46,7 @@ def dependencies() -> Dependencies:
         ),
         metrics=metrics,
         clock_ms=lambda: time.time_ns() // 1_000_000,
+        legacy_dialect=settings.legacy_dialect_enabled,
     )
     return Dependencies(fanout, metrics)
 

@@ -1,5 +1,6 @@
-"""The $connect REQUEST authorizer. It runs for every connection: listeners (no token) are let in
-as anonymous listeners; a speaker's token must verify, or the upgrade is refused with 401."""
+"""The $connect REQUEST authorizer. It runs for every connection: listeners (no token, or a
+``targetLanguage``) are let in as anonymous listeners; a speaker's token must verify, or the
+upgrade is refused with 401."""
 
 from __future__ import annotations
 
@@ -55,7 +56,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     session_id = str(query.get("sessionId") or "")
     method_arn = str(event.get("methodArn", ""))
     try:
-        if not token:
+        # targetLanguage means a listener, token or not (the deployed listener app sends its
+        # user's token too); listeners are anonymous, so that token is not even read.
+        if not token or query.get("targetLanguage"):
             deps.metrics.add("AuthorizerDecision", 1, dimensions={"Decision": "anonymous"})
             return _policy("anonymous", method_arn, {"role": "listener", "sessionId": session_id})
         try:

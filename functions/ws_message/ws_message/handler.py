@@ -108,6 +108,8 @@ def _speaker(caller: WsCaller) -> str:
 def send_audio(caller: WsCaller, body: dict[str, Any]) -> list[dict[str, Any]]:
     """No reply when the chunk is accepted (or is a resend of the newest one accepted); warnings
     name the chunk. Errors name it too (``echo``): the speaker resends that sequence."""
+    if "sequence" not in body:  # the deployed clients' older sendAudio (legacy dialect)
+        return legacy.unnumbered_audio(caller, body, "sendAudio")
     message = parse_model(SendAudio, body)
     user = _speaker(caller)
     outcome = dependencies().audio.send(
@@ -174,7 +176,8 @@ def session_status(caller: WsCaller, body: dict[str, Any]) -> dict[str, Any]:
     session = dependencies().sessions_table.get(session_id)
     if session is None:
         raise SessionNotFound(session_id)
-    return {"type": "sessionStatus", "sessionId": session_id, "role": caller.role, "session": session.to_api()}
+    return {"type": "sessionStatus", "sessionId": session_id, "role": caller.role, "session": session.to_api(),
+            **legacy.status_fields(session_id, session.listener_count)}  # fmt: skip
 
 
 @app.action("createSession")
@@ -207,3 +210,6 @@ def _created(session_id: str, user: str) -> dict[str, Any]:
     if session.speaker_id != user:
         raise NotSpeaker()
     return {"type": "sessionCreated", "sessionId": session.session_id, "session": session.to_api()}
+
+
+from ws_message import legacy  # noqa: E402 - registers the legacy dialect's actions on ``app``

@@ -452,6 +452,17 @@ locals {
         annotations = { horizontal = [{ label = "warning", value = var.alarms.websocket_connect_failure_rate.threshold }] }
       })
     },
+    {
+      # Retire the legacy surface when these stay at zero (docs/migrating-from-legacy.md).
+      type = "metric", x = 12, y = 23, width = 12, height = 6
+      properties = merge(local.widget, {
+        title = "Legacy clients (per minute)"
+        metrics = [
+          [{ expression = "SEARCH('{${local.ns},Environment,MessageType} MetricName=\"LegacyMessageCount\" Environment=\"${var.environment}\"', 'Sum', 60)", label = "", id = "legacy" }],
+          concat([local.ns, "LegacySessionCreationCount"], local.env, [{ stat = "Sum", label = "createSession (sessions created)" }]),
+        ]
+      })
+    },
   ]
 
   # name => severity, threshold (null for the anomaly band, whose threshold is the band) and ARN.

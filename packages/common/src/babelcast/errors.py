@@ -128,6 +128,11 @@ class LegacyCreationDisabled(DomainError):
     default_message = "Create sessions with POST /sessions, then connect with ?sessionId=<id>."
 
 
+class LegacyDialectDisabled(DomainError):
+    status, code = 403, "LEGACY_DIALECT_DISABLED"
+    default_message = "This message belongs to the retired legacy dialect: see docs/migrating-from-legacy.md."
+
+
 class NotSpeaker(DomainError):
     status, code = 403, "NOT_SPEAKER"
     default_message = "Only the session's speaker can do this."

@@ -144,11 +144,14 @@ class MessageSettings(_Audio, _SessionCreation):
     """The function behind every WebSocket message route."""
 
     legacy_creation_enabled: Annotated[bool, Field(alias="LEGACY_CREATION_ENABLED")] = True
+    legacy_dialect_enabled: Annotated[bool, Field(alias="LEGACY_DIALECT_ENABLED")] = True
     audio_buffer_seconds: Annotated[int, Field(alias="AUDIO_BUFFER_SECONDS", ge=1, le=300)] = 30
 
 
 class SessionEventsSettings(_Audio):
     """The consumer of the sessions table's change stream (fan-out of status changes)."""
+
+    legacy_dialect_enabled: Annotated[bool, Field(alias="LEGACY_DIALECT_ENABLED")] = True
 
 
 class BroadcastSettings(_Posting):

@@ -20,6 +20,7 @@ from babelcast.integration.audio import AudioBufferTable
 from babelcast.integration.connections_api import ConnectionsApi, Delivery
 from babelcast.integration.connections_table import ConnectionsTable
 from babelcast.integration.sessions_table import SessionsTable, audio_state_from_item, from_item, usage_from_item
+from babelcast.legacy.dialect import legacy_events, mute_event
 from babelcast.logging import current_correlation_id, get_logger
 from babelcast.metrics import Metrics
 from babelcast.models import SessionAnalytics, SessionStatus
@@ -40,6 +41,7 @@ class SessionFanout:
     audio: AudioService
     metrics: Metrics
     clock_ms: Callable[[], int] = _now_ms
+    legacy_dialect: bool = False  # also send the deployed clients' event names (docs/websocket-protocol.md)
 
     def on_change(self, event_name: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> None:
         """React to one stream record (images in DynamoDB JSON)."""
@@ -53,6 +55,9 @@ class SessionFanout:
         before, after = audio_state_from_item(old), audio_state_from_item(new)
         session_id = after.session.session_id
         if before.session.status is after.session.status:
+            muted = mute_event(old, new, session_id) if self.legacy_dialect else None
+            if muted is not None:
+                self.notify(session_id, muted)
             return
         if after.session.status is SessionStatus.PAUSED:
             self.notify(session_id, {"type": "sessionPaused", "sessionId": session_id, "status": "paused"})
@@ -89,6 +94,9 @@ class SessionFanout:
     def notify(self, session_id: str, message: Mapping[str, Any]) -> Delivery:
         records = {r.connection_id: r for r in self.connections.of_session(session_id)}
         delivery = self.api.post_many(records, {**message, **self._correlation(), "timestamp": self.clock_ms()})
+        for legacy in legacy_events(message) if self.legacy_dialect else []:  # beside ours, same fields
+            live = [connection_id for connection_id in records if connection_id not in delivery.gone]
+            self.api.post_many(live, {**legacy, **self._correlation(), "timestamp": self.clock_ms()})
         for connection_id in delivery.gone:  # the socket died without a $disconnect reaching us
             self.connections.remove(records[connection_id])
         self.metrics.add("SessionNotificationsDelivered", delivery.delivered)

@@ -14,6 +14,7 @@ from babelcast.errors import DependencyFailure, DependencyUnavailable
 from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.integration.connections_table import ConnectionRecord, ConnectionsTable
 from babelcast.integration.sessions_table import SessionsTable
+from babelcast.legacy.dialect import refresh_by
 from babelcast.logging import get_logger, with_request_context
 from babelcast.metrics import Metrics
 from babelcast.models import SessionStatus
@@ -55,7 +56,8 @@ class Sweeper:
                 if now - record.connected_at >= self.refresh_after_ms and record.refresh_sent_at is None:
                     self.api.post(record.connection_id, {"type": "connectionRefreshRequired",
                                                          "reason": "maximum connection time approaching",
-                                                         "sessionId": record.session_id, "timestamp": now})  # fmt: skip
+                                                         "sessionId": record.session_id, "timestamp": now,
+                                                         "refreshBy": refresh_by(record.connected_at)})  # fmt: skip
                     self.connections.mark_refresh_sent(record.connection_id, now)
                     return "refresh"
             except (ClientError, BotoCoreError, DependencyFailure, DependencyUnavailable) as error:

@@ -35,4 +35,5 @@ def error_response(error: DomainError, correlation_id: str) -> HttpResponse:
         timestamp=time.time_ns() // 1_000_000,
         details=[ErrorDetail(field=f, issue=i) for f, i in error.details] or None,
     )
-    return json_response(error.status, body.to_api(), error.headers)
+    # ``error`` repeats the message for clients written to the original API ({"error", "timestamp"})
+    return json_response(error.status, {**body.to_api(), "error": error.message}, error.headers)
