@@ -19,6 +19,10 @@ export interface Session {
   endReason?: "speaker" | "expired" | null;
   version: number;
 }
+/** Legacy dialect: connected listeners per target language. */
+export interface LanguageDistribution {
+  [key: string]: number;
+}
 /** Every supported language (the Terraform variable `supported_languages`). */
 export const LANGUAGES: readonly Language[] = ["en","es","fr","de","it","pt","ru","ja","ko","zh","ar","hi","nl","pl","tr","sv","da","no","fi"];
 /** What a session id looks like (`?sessionId=` is refused with 400 otherwise). */
@@ -77,6 +81,9 @@ export interface SessionStatusMessage {
   sessionId: string;
   role: "speaker" | "listener";
   session: Session;
+  /** Legacy dialect (while legacy_dialect_enabled): session.listenerCount, at the top level. */
+  listenerCount?: number;
+  languageDistribution?: LanguageDistribution;
 }
 /** sessionStatus (after changeLanguage): Reply to changeLanguage, with the new language. */
 export interface ListenerStatusMessage {
@@ -111,11 +118,13 @@ export interface ConnectionRefreshRequiredMessage {
   reason: string;
   sessionId: string | null;
   timestamp: EpochMillis;
+  /** When API Gateway closes this connection (2 hours after it opened) - reconnect before. */
+  refreshBy?: EpochMillis;
 }
 /** error */
 export interface ErrorMessage {
   type: "error";
-  code: "INVALID_MESSAGE" | "UNKNOWN_ACTION" | "VALIDATION_ERROR" | "INVALID_AUDIO" | "AUDIO_TOO_LARGE" | "NOT_SPEAKER" | "NOT_LISTENER" | "SESSION_ENDED" | "SESSION_NOT_FOUND" | "NO_SESSION" | "LEGACY_CREATION_DISABLED" | "RATE_LIMITED" | "FORBIDDEN" | "INVALID_SESSION_ID" | "INVALID_STATUS_TRANSITION" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+  code: "INVALID_MESSAGE" | "UNKNOWN_ACTION" | "VALIDATION_ERROR" | "INVALID_AUDIO" | "AUDIO_TOO_LARGE" | "NOT_SPEAKER" | "NOT_LISTENER" | "SESSION_ENDED" | "SESSION_NOT_FOUND" | "NO_SESSION" | "LEGACY_CREATION_DISABLED" | "LEGACY_DIALECT_DISABLED" | "RATE_LIMITED" | "FORBIDDEN" | "INVALID_SESSION_ID" | "INVALID_STATUS_TRANSITION" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
   message: string;
   /** The refused message's action ("" when it had none). */
   action: string;
@@ -148,17 +157,106 @@ export interface TranslationMessage {
   translatedText?: string;
   translatedAudio?: string;
 }
+/** sendAudio (legacy, no sequence): The deployed speaker app's older audio message: numbered by the server in arrival order (one UpdateItem more than sendAudio); its other fields (timestamp, chunkId, duration) are ignored. */
+export interface SendAudioUnnumberedMessage {
+  action: "sendAudio";
+  audioData: string;
+}
+/** audioChunk (legacy): sendAudio numbered by the server in arrival order. The session's encoding and sample rate apply; the fields sessionId, timestamp, format, sampleRate, channels and encoding are ignored. */
+export interface AudioChunkMessage {
+  action: "audioChunk";
+  audioData: string;
+}
+/** endSession (legacy) */
+export interface EndSessionMessage {
+  action: "endSession";
+}
+/** muteBroadcast (legacy) */
+export interface MuteBroadcastMessage {
+  action: "muteBroadcast";
+}
+/** unmuteBroadcast (legacy) */
+export interface UnmuteBroadcastMessage {
+  action: "unmuteBroadcast";
+}
+/** joinSession (legacy) */
+export interface JoinSessionMessage {
+  action: "joinSession";
+  /** Must be the connection's session when given. */
+  sessionId?: string;
+  targetLanguage?: Language;
+}
+/** switchLanguage (legacy) */
+export interface SwitchLanguageMessage {
+  action: "switchLanguage";
+  targetLanguage: Language;
+}
+/** refreshConnection (legacy) */
+export interface RefreshConnectionMessage {
+  action: "refreshConnection";
+}
+/** sessionJoined (legacy) */
+export interface SessionJoinedMessage {
+  type: "sessionJoined";
+  sessionId: string;
+  role: "speaker" | "listener";
+  targetLanguage?: Language;
+  session: Session;
+}
+/** connectionRefreshComplete (legacy) */
+export interface ConnectionRefreshCompleteMessage {
+  type: "connectionRefreshComplete";
+  sessionId: string;
+  role: "speaker" | "listener";
+  timestamp: EpochMillis;
+}
+/** broadcastPaused (legacy, beside sessionPaused) */
+export interface BroadcastPausedMessage {
+  type: "broadcastPaused";
+  sessionId: string;
+  status: "paused";
+  timestamp: EpochMillis;
+}
+/** broadcastResumed (legacy, beside sessionResumed) */
+export interface BroadcastResumedMessage {
+  type: "broadcastResumed";
+  sessionId: string;
+  status: "active";
+  timestamp: EpochMillis;
+}
+/** broadcastMuted (legacy) */
+export interface BroadcastMutedMessage {
+  type: "broadcastMuted";
+  sessionId: string;
+  muted: true;
+  timestamp: EpochMillis;
+}
+/** broadcastUnmuted (legacy) */
+export interface BroadcastUnmutedMessage {
+  type: "broadcastUnmuted";
+  sessionId: string;
+  muted: false;
+  timestamp: EpochMillis;
+}
 
 // --- what travels which way
 /** A message a client sends (its `action` selects the route). */
 export type ClientMessage =
   | SendAudioMessage
+  | SendAudioUnnumberedMessage
   | HeartbeatMessage
   | PauseBroadcastMessage
   | ResumeBroadcastMessage
   | ChangeLanguageMessage
   | GetSessionStatusMessage
-  | CreateSessionMessage;
+  | CreateSessionMessage
+  | AudioChunkMessage
+  | EndSessionMessage
+  | MuteBroadcastMessage
+  | UnmuteBroadcastMessage
+  | JoinSessionMessage
+  | SwitchLanguageMessage
+  | RefreshConnectionMessage;
 /** Every message the server sends, by its `type` (pipeline payloads without a known type are `translation`). */
 export interface ServerMessageMap {
   heartbeatAck: HeartbeatAckMessage;
@@ -170,9 +268,15 @@ export interface ServerMessageMap {
   connectionRefreshRequired: ConnectionRefreshRequiredMessage;
   error: ErrorMessage | AudioBufferFullMessage;
   translation: TranslationMessage;
+  sessionJoined: SessionJoinedMessage;
+  connectionRefreshComplete: ConnectionRefreshCompleteMessage;
+  broadcastPaused: BroadcastPausedMessage;
+  broadcastResumed: BroadcastResumedMessage;
+  broadcastMuted: BroadcastMutedMessage;
+  broadcastUnmuted: BroadcastUnmutedMessage;
 }
 export type ServerMessageType = keyof ServerMessageMap;
 export type ServerMessage = ServerMessageMap[ServerMessageType];
-export const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = ["heartbeatAck","sessionStatus","sessionCreated","sessionPaused","sessionResumed","sessionEnded","connectionRefreshRequired","error","translation"];
+export const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = ["heartbeatAck","sessionStatus","sessionCreated","sessionPaused","sessionResumed","sessionEnded","connectionRefreshRequired","error","translation","sessionJoined","connectionRefreshComplete","broadcastPaused","broadcastResumed","broadcastMuted","broadcastUnmuted"];
 /** The `code` of an `error` message. */
 export type WebSocketErrorCode = ErrorMessage["code"] | AudioBufferFullMessage["code"];

@@ -223,6 +223,8 @@ export interface components {
             code: components["schemas"]["ErrorCode"];
             /** @description For people; never contains internals. */
             message: string;
+            /** @description The same text as `message`, for clients written to the original API, whose error body was `{"error": "<message>", "timestamp": ...}`. New clients read `code` and `message`. */
+            error: string;
             correlationId: components["schemas"]["CorrelationId"];
             timestamp: components["schemas"]["EpochMillis"];
             details?: {
