@@ -93,10 +93,10 @@ class SessionFanout:
 
     def notify(self, session_id: str, message: Mapping[str, Any]) -> Delivery:
         records = {r.connection_id: r for r in self.connections.of_session(session_id)}
-        delivery = self.api.post_many(records, {**message, **self._correlation(), "timestamp": self.clock_ms()})
-        for legacy in legacy_events(message) if self.legacy_dialect else []:  # beside ours, same fields
-            live = [connection_id for connection_id in records if connection_id not in delivery.gone]
-            self.api.post_many(live, {**legacy, **self._correlation(), "timestamp": self.clock_ms()})
+        stamped = {**message, **self._correlation(), "timestamp": self.clock_ms()}
+        delivery = self.api.post_many(records, stamped)
+        for legacy in legacy_events(stamped) if self.legacy_dialect else []:  # beside ours, same fields
+            self.api.post_many([c for c in records if c not in delivery.gone], legacy)
         for connection_id in delivery.gone:  # the socket died without a $disconnect reaching us
             self.connections.remove(records[connection_id])
         self.metrics.add("SessionNotificationsDelivered", delivery.delivered)
