@@ -10,11 +10,10 @@ import pytest
 from babelcast.settings import forget_settings
 from ws_authorizer import handler as authorizer_handler
 from ws_message import handler as message_handler
-from ws_message import legacy
 
 from tests.support.report import record
 from tests.support.ws_events import authorizer_event
-from tests.unit.test_websocket_functions import SPEAKER, Ws, _ws, chunk
+from tests.unit.test_websocket_functions import Ws, _ws, chunk
 from tests.unit.websocket_fixtures import AwsCalls, kinesis_records, ws_aws  # noqa: F401 - fixture
 
 LEGACY_SECTION = "AWS calls per WebSocket operation (legacy dialect)"
@@ -22,16 +21,13 @@ LEGACY_SECTION = "AWS calls per WebSocket operation (legacy dialect)"
 
 @pytest.fixture
 def ws(ws_aws: AwsCalls, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ws]:  # noqa: F811
-    legacy.legacy_state.cache_clear()
     yield from _ws(ws_aws, monkeypatch)
-    legacy.legacy_state.cache_clear()
 
 
 def _switch_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEGACY_DIALECT_ENABLED", "false")
     forget_settings()
     message_handler.dependencies.cache_clear()
-    legacy.legacy_state.cache_clear()
 
 
 def _audio_chunk(data: str) -> dict[str, Any]:
@@ -200,7 +196,7 @@ def test_legacy_messages_are_counted_by_message_type(ws: Ws, capsys: pytest.Capt
 
 def test_a_token_beside_target_language_makes_a_listener(monkeypatch: pytest.MonkeyPatch) -> None:
     """The authorizer does not even read the token then (an expired one is no reason to refuse)."""
-    monkeypatch.setattr(authorizer_handler, "dependencies", lambda: _RefusingVerifier())
+    monkeypatch.setattr(authorizer_handler, "dependencies", _RefusingVerifier)
     decision = authorizer_handler.lambda_handler(
         authorizer_event({"sessionId": "holy-psalm-123", "targetLanguage": "es", "token": "expired.or.anything"}),
         None,
@@ -222,6 +218,3 @@ class _RefusingVerifier:
         @staticmethod
         def flush() -> None:
             pass
-
-
-del SPEAKER  # imported for the fixtures' owner; the tests use ws.session()'s default

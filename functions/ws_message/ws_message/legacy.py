@@ -6,15 +6,14 @@ lives in ``babelcast.legacy.dialect``; docs/websocket-protocol.md#the-legacy-dia
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from functools import cache
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from babelcast.errors import InvalidMessage, LegacyDialectDisabled, SessionNotFound
 from babelcast.http.request import parse_model
 from babelcast.integration.legacy_state import LegacySessionState
 from babelcast.legacy.dialect import JoinSession, LegacyAudio, SwitchLanguage, language_distribution
-from babelcast.websocket import MessageHandler, WsCaller
+from babelcast.websocket import MessageHandler, Reply, WsCaller
 
 from ws_message.handler import (
     _session_of,
@@ -28,8 +27,8 @@ from ws_message.handler import (
 METRIC = "LegacyMessageCount"
 
 
-@cache
 def legacy_state() -> LegacySessionState:
+    # no cache of its own: the boto3 client under it is the process-wide one
     return LegacySessionState(dependencies().settings.sessions_table_name)
 
 
@@ -54,18 +53,23 @@ def legacy_action(name: str) -> Callable[[MessageHandler], MessageHandler]:
     return register
 
 
-def unnumbered_audio(caller: WsCaller, body: dict[str, Any], message_type: str) -> Any:
+def unnumbered_audio(caller: WsCaller, body: dict[str, Any], message_type: str) -> list[dict[str, Any]]:
     """A chunk without ``sequence`` (``audioChunk``, or the older ``sendAudio``): numbered by the
     server in arrival order, then exactly our ``sendAudio``."""
     counted(message_type)
     message = parse_model(LegacyAudio, body)
     user = _speaker(caller)
     sequence = legacy_state().next_audio_sequence(_session_of(caller), user)
-    return send_audio(caller, {"action": "sendAudio", "audioData": message.audio_data, "sequence": sequence})
+    numbered = {"action": "sendAudio", "audioData": message.audio_data, "sequence": sequence}
+    return [dict(reply) for reply in _replies(send_audio(caller, numbered))]
+
+
+def _replies(replies: Reply | Sequence[Reply] | None) -> Sequence[Reply]:
+    return [replies] if isinstance(replies, Mapping) else replies or []
 
 
 @app.action("audioChunk")
-def audio_chunk(caller: WsCaller, body: dict[str, Any]) -> Any:
+def audio_chunk(caller: WsCaller, body: dict[str, Any]) -> list[dict[str, Any]]:
     return unnumbered_audio(caller, body, "audioChunk")
 
 
@@ -106,9 +110,8 @@ def join_session(caller: WsCaller, body: dict[str, Any]) -> dict[str, Any]:
         raise InvalidMessage("This connection belongs to another session; connect with ?sessionId=<id> to join it.")
     reply: dict[str, Any] = {"type": "sessionJoined", "sessionId": session_id, "role": caller.role}
     if message.target_language is not None and caller.role == "listener":
-        reply["targetLanguage"] = change_language(
-            caller, {"action": "changeLanguage", "targetLanguage": message.target_language}
-        )["targetLanguage"]
+        change_language(caller, {"action": "changeLanguage", "targetLanguage": message.target_language})
+        reply["targetLanguage"] = message.target_language
     session = dependencies().sessions_table.get(session_id)
     if session is None:
         raise SessionNotFound(session_id)
