@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import re
-from pathlib import Path
 
 import aiohttp
 import yaml
 from babelcast_devstack.docs_server import DocsServer
-from babelcast_devstack.stack import cors_origins_with
 
 from tests.support.api_documents import ASYNCAPI_PATH, OPENAPI_PATH
 
@@ -72,14 +70,3 @@ def test_serves_the_viewer_its_assets_and_the_documents_pointing_at_the_stack() 
     local = asyncapi["servers"]["local"]
     assert (local["host"], local["pathname"], local["protocol"]) == ("127.0.0.1:18001", "/live", "ws")
     assert asyncapi["operations"] == yaml.safe_load(ASYNCAPI_PATH.read_text())["operations"]
-
-
-def test_the_viewer_origin_joins_the_environment_cors_origins(tmp_path: Path) -> None:
-    root = tmp_path / "main.tf"
-    root.write_text(
-        'module "babelcast" {\n  log_level = "DEBUG"\n  cors_allowed_origins = ["http://localhost:5173"]\n}\n'
-    )
-    assert cors_origins_with(tmp_path, "http://127.0.0.1:8002") == ["http://localhost:5173", "http://127.0.0.1:8002"]
-    assert cors_origins_with(tmp_path, "http://localhost:5173") == ["http://localhost:5173"]
-    root.write_text('module "babelcast" {\n  log_level = "DEBUG"\n}\n')
-    assert cors_origins_with(tmp_path, "http://127.0.0.1:8002") == ["http://127.0.0.1:8002"]

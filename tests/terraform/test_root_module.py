@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babelcast_devstack.cors_origins import declared_origins
 from babelcast_devstack.terraform import Terraform
 
 from tests.support.report import record
@@ -18,7 +19,6 @@ from tests.support.terraform_runs import ROOT, Deployment, applied, destroy, pac
 from tests.support.terraform_source import functions, http_routes
 
 pytestmark = pytest.mark.terraform
-LOCAL_ORIGINS = ["http://localhost:5173", "http://127.0.0.1:5173"]
 ALARM_SUBSCRIPTION = {"protocol": "email", "endpoint": "oncall@example.com"}
 REPORT = "terraform onto moto (seconds)"
 
@@ -146,7 +146,9 @@ def test_http_api_cors_and_stage(deployment: Deployment) -> None:
     api_id = deployment.outputs["http_api_id"]
     described = api.get_api(ApiId=api_id)
     assert described["ProtocolType"] == "HTTP"
-    assert sorted(described["CorsConfiguration"]["AllowOrigins"]) == sorted(LOCAL_ORIGINS)
+    local_origins = declared_origins(ROOT / "terraform" / "environments" / "local")
+    assert "http://localhost:5173" in local_origins and "http://127.0.0.1:3000" in local_origins  # dev servers
+    assert sorted(described["CorsConfiguration"]["AllowOrigins"]) == sorted(local_origins)
     assert "*" not in described["CorsConfiguration"]["AllowOrigins"]
     stage = api.get_stage(ApiId=api_id, StageName="$default")
     assert stage["AutoDeploy"] is True

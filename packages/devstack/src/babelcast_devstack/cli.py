@@ -11,6 +11,8 @@ from pathlib import Path
 
 from babelcast_devstack import faults
 from babelcast_devstack.accounts import create_speaker
+from babelcast_devstack.cors_origins import origins_from_environment
+from babelcast_devstack.dev_logs import function_logs_shown
 from babelcast_devstack.emulator import EXTERNAL_ENDPOINT_VARIABLE
 from babelcast_devstack.stack import StackOptions, run, schedule_interval_from_environment
 from babelcast_devstack.terraform import repository_root
@@ -56,11 +58,16 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     if args.command == "up":
+        try:  # before anything starts: a clear error, not a Terraform one later
+            cors_origins, function_logs = origins_from_environment(), function_logs_shown()
+        except ValueError as bad:  # OriginError included
+            sys.exit(f"error: {bad}")
         options = StackOptions(
             local_dir=args.local_dir, http_port=args.http_port, websocket_port=args.ws_port,
             emulator_port=args.emulator_port, docs_port=args.docs_port,
             external_endpoint=os.environ.get(EXTERNAL_ENDPOINT_VARIABLE) or None,
-            package=not args.no_package, schedule_interval=args.schedule_interval,
+            package=not args.no_package, schedule_interval=args.schedule_interval, cors_origins=cors_origins,
+            function_logs=function_logs,
             limits=Limits(idle_timeout_seconds=args.idle_timeout, max_connection_seconds=args.max_connection,
                           modelled_latency_route=args.modelled_latency_route),
         )  # fmt: skip

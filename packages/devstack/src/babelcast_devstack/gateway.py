@@ -86,6 +86,7 @@ class LocalGateway:
         log: Callable[[str], None] = print,
         triggers: Triggers | None = None,
         schedule_interval_override: float | None = None,
+        cors_hint: str | None = None,
     ) -> None:
         self.config = config
         self.runtime = runtime
@@ -105,6 +106,7 @@ class LocalGateway:
         self.triggers = triggers
         self.schedule_interval_override = schedule_interval_override
         self.trigger_runner: TriggerRunner | None = None
+        self.cors_hint = cors_hint  # how a refused browser origin is allowed (make dev: an env var)
 
     def runtime_functions(self) -> list[LambdaFunction]:
         return list(self.functions.values())
@@ -173,7 +175,7 @@ class LocalGateway:
         http_url = None
         if http_api is not None:
             server = HttpApiServer(http_api, invoker, self._jwt_authorizer, log=lambda line: self.log(f"[http] {line}"),
-                                   account_id=self.config.account_id)  # fmt: skip
+                                   account_id=self.config.account_id, cors_hint=self.cors_hint)  # fmt: skip
             self.http_port = await self._listen(server.application(), self.http_port)
             stage = "" if http_api.stage == "$default" else f"/{http_api.stage}"
             http_url = f"http://{self.host}:{self.http_port}{stage}"
