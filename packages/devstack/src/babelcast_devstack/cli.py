@@ -23,11 +23,17 @@ def _port(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _local_dir() -> Path | None:
+    value = os.environ.get("BABELCAST_LOCAL_DIR")
+    return Path(value) if value else None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="babelcast-dev", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     up = commands.add_parser("up", help="run the whole stack locally until Ctrl-C")
-    up.add_argument("--local-dir", type=Path, default=None, help="where state and endpoints.json go (.local)")
+    where = "where state and endpoints.json go (env BABELCAST_LOCAL_DIR; default .local)"
+    up.add_argument("--local-dir", type=Path, default=_local_dir(), help=where)
     up.add_argument("--http-port", type=int, default=_port("BABELCAST_HTTP_PORT", 8000))
     up.add_argument("--ws-port", type=int, default=_port("BABELCAST_WS_PORT", 8001))
     up.add_argument("--emulator-port", type=int, default=_port("BABELCAST_EMULATOR_PORT", 4566))
@@ -43,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
                     help="benchmarks: also serve /_modelled-latency/<ms>/<stage>/@connections/<id>")  # fmt: skip
     user = commands.add_parser("user", help="create another speaker account on the running stack")
     user.add_argument("--username", default=None)
-    user.add_argument("--local-dir", type=Path, default=None)
+    user.add_argument("--local-dir", type=Path, default=_local_dir())
     fault = commands.add_parser("fault", help="stall, slow down or fail an AWS service of the running stack")
     fault.add_argument("action", choices=[*faults.ACTIONS, "list", "clear"])
     fault.add_argument("service", nargs="?", help="dynamodb, kinesis, cognito-idp, ...")
@@ -54,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     fault.add_argument("--not-applied", action="store_true", help="slow: apply after the delay, not before")
     fault.add_argument("--status", type=int, help="fail: HTTP status (500)")
     fault.add_argument("--code", help="fail: AWS error code (InternalServerError)")
-    fault.add_argument("--local-dir", type=Path, default=None)
+    fault.add_argument("--local-dir", type=Path, default=_local_dir())
     args = parser.parse_args(argv)
 
     if args.command == "up":
