@@ -13,7 +13,6 @@ Run: python -m babelcast_devstack.emulator_server <host> <port>
 
 from __future__ import annotations
 
-import string
 import sys
 import threading
 import time
@@ -29,7 +28,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from werkzeug.serving import run_simple
 
 from babelcast_devstack.faults import CONTROL_PATH, FaultBoard
-from babelcast_devstack.identity import derived, seed_from_environment
+from babelcast_devstack.identity import app_client_id, seed_from_environment, user_pool_id
 
 
 class _NotDispatched(dict[str, Any]):
@@ -133,7 +132,7 @@ def stable_cognito_ids(seed: str) -> None:
 
     def create_user_pool(self: Any, name: str, extended_config: dict[str, Any]) -> Any:
         pool = create_pool(self, name, extended_config)
-        stable = f"{self.region_name}_{derived(seed, string.ascii_letters + string.digits, 9, 'pool', name)}"
+        stable = user_pool_id(seed, self.region_name, name)
         if stable not in self.user_pools:
             del self.user_pools[pool.id]
             pool.arn = f"{pool.arn.rsplit('/', 1)[0]}/{stable}"
@@ -141,13 +140,11 @@ def stable_cognito_ids(seed: str) -> None:
             self.user_pools[stable] = pool
         return pool
 
-    def create_user_pool_client(
-        self: Any, user_pool_id: str, generate_secret: bool, extended_config: dict[str, Any]
-    ) -> Any:
-        client = create_client(self, user_pool_id, generate_secret, extended_config)
-        clients = self.user_pools[user_pool_id].clients
+    def create_user_pool_client(self: Any, pool_id: str, generate_secret: bool, extended_config: dict[str, Any]) -> Any:
+        client = create_client(self, pool_id, generate_secret, extended_config)
+        clients = self.user_pools[pool_id].clients
         name = str((extended_config or {}).get("ClientName", ""))
-        stable = derived(seed, string.ascii_lowercase + string.digits, 26, "client", user_pool_id, name)
+        stable = app_client_id(seed, pool_id, name)
         if stable not in clients:
             del clients[client.id]
             client.id = stable

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import secrets
+import string
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +58,16 @@ def derived(seed: str, alphabet: str, length: int, *parts: str) -> str:
         number, index = divmod(number, len(alphabet))
         characters.append(alphabet[index])
     return "".join(characters)
+
+
+def user_pool_id(seed: str, region: str, name: str) -> str:
+    """A pool's id in AWS's shape: ``<region>_`` and 9 alphanumerics."""
+    return f"{region}_{derived(seed, string.ascii_letters + string.digits, 9, 'pool', name)}"
+
+
+def app_client_id(seed: str, pool_id: str, name: str) -> str:
+    """An app client's id in AWS's shape: 26 lowercase alphanumerics."""
+    return derived(seed, string.ascii_lowercase + string.digits, 26, "client", pool_id, name)
 
 
 def seed_from_environment() -> str | None:

@@ -101,7 +101,8 @@ def _apply(
     origins = cors_origins_with(terraform.workdir, docs_origin, *options.cors_origins)
     terraform.override_module("devstack", artifacts_dir=str(options.root / "dist"), cors_allowed_origins=origins)
     terraform.init()
-    terraform.run("apply", "-auto-approve", timed="apply")
+    applied = terraform.run("apply", "-auto-approve", timed="apply")
+    (options.state_dir / "terraform-apply.log").write_text(applied.stdout)  # what took how long
     outputs = terraform.outputs()
     state = terraform.state()
     config = from_terraform_state(state, base_dir=terraform.workdir)
