@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -158,7 +159,9 @@ def banner(document: dict[str, Any]) -> str:
         f"  speaker         {speaker['username']} / {speaker['password']}   (the same on every start)",
         "  more speakers   make dev-user",
         f"  browser config  {document['configUrl']}   (JSON for a frontend: URLs, region, pool and client ids)",
-        f"  CORS origins    {', '.join(document['corsOrigins'])}",
+        *textwrap.wrap(
+            ", ".join(document["corsOrigins"]), 100, initial_indent="  CORS origins    ", subsequent_indent=" " * 18
+        ),
         f"                  (another origin: {CORS_ORIGINS_VARIABLE}=http://localhost:9000 make dev)",
         f"  function logs   {document['functionLogs']}   (in this terminal: make dev VERBOSE=1)",
         "",
