@@ -143,7 +143,7 @@ dev: package ## Run the whole stack locally (emulator + real Terraform + local A
 	@$(if $(filter-out 0,$(VERBOSE)),BABELCAST_DEV_LOGS=functions,) $(VENV)/bin/python -m babelcast_devstack.cli up --no-package
 
 .PHONY: dev-ready-time
-dev-ready-time: package ## Measure `make dev` from start to /health answering: first start (zips rebuilt) and restart
+dev-ready-time: $(VENV)/.synced ## Measure `make dev` from start to /health answering: first start (zips rebuilt) and restart
 	@$(PY) scripts/measure_dev_start.py
 
 .PHONY: dev-user

@@ -27,8 +27,8 @@ from moto.kinesis.responses import KinesisResponse
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
 
+from babelcast_devstack import identity
 from babelcast_devstack.faults import CONTROL_PATH, FaultBoard
-from babelcast_devstack.identity import app_client_id, seed_from_environment, user_pool_id
 
 
 class _NotDispatched(dict[str, Any]):
@@ -132,7 +132,7 @@ def stable_cognito_ids(seed: str) -> None:
 
     def create_user_pool(self: Any, name: str, extended_config: dict[str, Any]) -> Any:
         pool = create_pool(self, name, extended_config)
-        stable = user_pool_id(seed, self.region_name, name)
+        stable = identity.user_pool_id(seed, self.region_name, name)
         if stable not in self.user_pools:
             del self.user_pools[pool.id]
             pool.arn = f"{pool.arn.rsplit('/', 1)[0]}/{stable}"
@@ -140,11 +140,13 @@ def stable_cognito_ids(seed: str) -> None:
             self.user_pools[stable] = pool
         return pool
 
-    def create_user_pool_client(self: Any, pool_id: str, generate_secret: bool, extended_config: dict[str, Any]) -> Any:
-        client = create_client(self, pool_id, generate_secret, extended_config)
-        clients = self.user_pools[pool_id].clients
+    def create_user_pool_client(
+        self: Any, user_pool_id: str, generate_secret: bool, extended_config: dict[str, Any]
+    ) -> Any:
+        client = create_client(self, user_pool_id, generate_secret, extended_config)
+        clients = self.user_pools[user_pool_id].clients
         name = str((extended_config or {}).get("ClientName", ""))
-        stable = app_client_id(seed, pool_id, name)
+        stable = identity.app_client_id(seed, user_pool_id, name)
         if stable not in clients:
             del clients[client.id]
             client.id = stable
@@ -161,7 +163,7 @@ def main() -> None:
         _without_mapping_dispatch(model)
     _stream_survives_rollback()
     _stream_tags_on_create()
-    if seed := seed_from_environment():  # `make dev`: the same Cognito ids on every start of a checkout
+    if seed := identity.seed_from_environment():  # `make dev`: the same Cognito ids on every start of a checkout
         stable_cognito_ids(seed)
     application = DomainDispatcherApplication(create_backend_app)
     run_simple(host, port, SerializedApplication(application), threaded=True, use_reloader=False)
