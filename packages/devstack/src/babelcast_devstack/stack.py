@@ -101,11 +101,10 @@ def _apply(
     )  # fmt: skip
     origins = cors_origins_with(terraform.workdir, docs_origin, *options.cors_origins)
     terraform.override_module("devstack", artifacts_dir=str(options.root / "dist"), cors_allowed_origins=origins)
-    terraform.init()
+    terraform.init_unless_unchanged()
     applied = terraform.run("apply", "-auto-approve", timed="apply")
     (options.state_dir / "terraform-apply.log").write_text(applied.stdout)  # what took how long
-    outputs = terraform.outputs()
-    state = terraform.state()
+    outputs, state = terraform.local_state()  # not `output`/`show -json`: seconds each (provider schemas)
     config = from_terraform_state(state, base_dir=terraform.workdir)
     return origins, outputs, config, triggers_from_terraform_state(state)
 
