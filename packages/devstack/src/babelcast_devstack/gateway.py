@@ -3,6 +3,7 @@ running each function from its deployment zip in Lambda-like worker processes.""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import shutil
@@ -113,6 +114,11 @@ class LocalGateway:
 
     def _unpack(self, function: FunctionConfig) -> Path:
         target = self.functions_dir / function.name
+        marker = self.functions_dir / f"{function.name}.sha256"  # the zip the directory was unpacked from
+        digest = hashlib.sha256(function.zip_path.read_bytes()).hexdigest() if function.zip_path else None
+        if digest is not None and target.is_dir() and marker.is_file() and marker.read_text() == digest:
+            return target  # a restart with the same zip: seconds saved
+        marker.unlink(missing_ok=True)
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)
         if function.zip_path is not None:
@@ -126,6 +132,8 @@ class LocalGateway:
             raise RuntimeError(f"{function.name}: no deployment package in the Terraform state")
         with zipfile.ZipFile(source) as archive:
             archive.extractall(target)
+        if digest is not None:
+            marker.write_text(digest)
         return target
 
     async def _listen(self, app: web.Application, port: int) -> int:
