@@ -12,6 +12,7 @@ PY           := $(VENV)/bin/python
 WORKSPACE    ?= dev
 ARCH         ?= x86_64
 PYTEST_ARGS  ?=
+VERBOSE      ?= 0
 BENCH_ARGS   ?=
 FUZZ_EXAMPLES ?= 150
 FUZZ_STEPS    ?= 40
@@ -87,8 +88,9 @@ lock: $(UV) ## Re-resolve dependencies into uv.lock and checkov's requirements
 	$(UV) lock
 	$(UV) pip compile --quiet --universal --python-version 3.11 --generate-hashes $(CHECKOV_REQS:.txt=.in) -o $(CHECKOV_REQS)
 
+# Only the Python workspace: packaging and `make dev` need neither checkov nor Node (make test/checkov do).
 .PHONY: package
-package: install ## Build reproducible Lambda zips into dist/ (ARCH=x86_64|arm64)
+package: $(VENV)/.synced ## Build reproducible Lambda zips into dist/ (ARCH=x86_64|arm64); a zip whose sources did not change is kept
 	@echo "==> packaging functions for $(ARCH)"
 	@$(PY) scripts/package_functions.py --architecture $(ARCH)
 
@@ -131,20 +133,25 @@ test-web: install ## Unit tests of the TypeScript client (Vitest; its integratio
 	@cd $(WEB) && node_modules/.bin/vitest run --config vitest.config.ts
 
 .PHONY: test
-test: package lint typecheck test-web ## Everything CI runs: install, package, lint, typecheck, all tests
+test: install package lint typecheck test-web ## Everything CI runs: install, package, lint, typecheck, all tests
 	@echo "==> pytest (unit, contract, packaging, terraform)"
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
+# VERBOSE=1: the functions' own logs in the terminal too (they always go to .local/functions.log)
 .PHONY: dev
-dev: package ## Run the whole stack locally (emulator + real Terraform + local API Gateway) until Ctrl-C
-	@$(VENV)/bin/python -m babelcast_devstack.cli up --no-package
+dev: package ## Run the whole stack locally (emulator + real Terraform + local API Gateway) until Ctrl-C; VERBOSE=1 shows function logs
+	@$(if $(filter-out 0,$(VERBOSE)),BABELCAST_DEV_LOGS=functions,) $(VENV)/bin/python -m babelcast_devstack.cli up --no-package
+
+.PHONY: dev-ready-time
+dev-ready-time: $(VENV)/.synced ## Measure `make dev` from start to /health answering: first start (zips rebuilt) and restart
+	@$(PY) scripts/measure_dev_start.py
 
 .PHONY: dev-user
-dev-user: install ## Create another speaker account on the running `make dev` stack
+dev-user: $(VENV)/.synced ## Create another speaker account on the running `make dev` stack
 	@$(VENV)/bin/python -m babelcast_devstack.cli user $(if $(USERNAME),--username $(USERNAME),)
 
 .PHONY: dev-fault
-dev-fault: install ## Stall, slow down or fail an AWS service of the running `make dev` stack: FAULT="stall dynamodb --seconds 5" (docs/testing-faults.md)
+dev-fault: $(VENV)/.synced ## Stall, slow down or fail an AWS service of the running `make dev` stack: FAULT="stall dynamodb --seconds 5" (docs/testing-faults.md)
 	@$(VENV)/bin/python -m babelcast_devstack.cli fault $(FAULT)
 
 .PHONY: bench

@@ -10,6 +10,10 @@ locals {
   # a queue (it waits for SQS to be consistent), which would otherwise hold up every function.
   stream_failures_queue_name = "${local.name}-stream-failures"
   stream_failures_queue_arn  = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.stream_failures_queue_name}"
+
+  # Likewise for the schedule's queue, so its policy can be part of the queue itself (below).
+  schedule_failures_queue_name = "${local.name}-schedule-failures"
+  schedule_failures_queue_arn  = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${local.schedule_failures_queue_name}"
 }
 
 # Where a stream mapping reports a batch it gives up on (after the retries below): the shard and
@@ -61,9 +65,12 @@ resource "aws_cloudwatch_event_rule" "connection_sweep" {
 # function missing or denied) is retried for a while, then parked in this queue, which alarms.
 # A failure inside the function is not redelivered here; the next scheduled run sweeps again.
 resource "aws_sqs_queue" "schedule_failures" {
-  name                      = "${local.name}-schedule-failures"
+  name                      = local.schedule_failures_queue_name
   message_retention_seconds = 1209600 # the maximum, 14 days
   sqs_managed_sse_enabled   = true
+  # Inline rather than a separate aws_sqs_queue_policy: the provider waits ~25 s for SQS to be
+  # consistent after each, one after the other (the longest path of an apply: `make dev`'s start).
+  policy = data.aws_iam_policy_document.schedule_failures.json
 
   tags = local.tags
 }
@@ -72,7 +79,7 @@ data "aws_iam_policy_document" "schedule_failures" {
   statement {
     sid       = "ConnectionSweepRuleSends"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.schedule_failures.arn]
+    resources = [local.schedule_failures_queue_arn]
 
     principals {
       type        = "Service"
@@ -87,9 +94,14 @@ data "aws_iam_policy_document" "schedule_failures" {
   }
 }
 
-resource "aws_sqs_queue_policy" "schedule_failures" {
-  queue_url = aws_sqs_queue.schedule_failures.id
-  policy    = data.aws_iam_policy_document.schedule_failures.json
+# The policy used to be this separate resource: forget it without destroying it (destroying would
+# clear the queue's policy, which the queue itself now sets).
+removed {
+  from = aws_sqs_queue_policy.schedule_failures
+
+  lifecycle {
+    destroy = false
+  }
 }
 
 resource "aws_cloudwatch_event_target" "connection_sweep" {

@@ -4,13 +4,12 @@ package (no CDN), and the documents pointing at the running APIs."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
-from pathlib import Path
 
 import aiohttp
 import yaml
 from babelcast_devstack.docs_server import DocsServer
-from babelcast_devstack.stack import cors_origins_with
 
 from tests.support.api_documents import ASYNCAPI_PATH, OPENAPI_PATH
 
@@ -74,12 +73,29 @@ def test_serves_the_viewer_its_assets_and_the_documents_pointing_at_the_stack() 
     assert asyncapi["operations"] == yaml.safe_load(ASYNCAPI_PATH.read_text())["operations"]
 
 
-def test_the_viewer_origin_joins_the_environment_cors_origins(tmp_path: Path) -> None:
-    root = tmp_path / "main.tf"
-    root.write_text(
-        'module "babelcast" {\n  log_level = "DEBUG"\n  cors_allowed_origins = ["http://localhost:5173"]\n}\n'
-    )
-    assert cors_origins_with(tmp_path, "http://127.0.0.1:8002") == ["http://localhost:5173", "http://127.0.0.1:8002"]
-    assert cors_origins_with(tmp_path, "http://localhost:5173") == ["http://localhost:5173"]
-    root.write_text('module "babelcast" {\n  log_level = "DEBUG"\n}\n')
-    assert cors_origins_with(tmp_path, "http://127.0.0.1:8002") == ["http://127.0.0.1:8002"]
+async def _config_answers(config: dict[str, str] | None) -> list[tuple[int, dict[str, str], bytes]]:
+    server = DocsServer(OPENAPI_PATH.parent, http_api_url=HTTP_API, websocket_url=WEBSOCKET, port=0)
+    url = await server.start() + "config.json"
+    server.browser_config = config
+    try:
+        answers = []
+        async with aiohttp.ClientSession() as client:
+            for method, headers in [
+                ("GET", {"Origin": "http://localhost:4000"}),
+                ("OPTIONS", {"Origin": "http://localhost:4000", "Access-Control-Request-Method": "GET"}),
+            ]:
+                async with client.request(method, url, headers=headers) as response:
+                    answers.append((response.status, dict(response.headers), await response.read()))
+        return answers
+    finally:
+        await server.stop()
+
+
+def test_config_json_is_served_to_any_origin_once_ready() -> None:
+    config = {"httpApiUrl": HTTP_API, "websocketUrl": WEBSOCKET, "userPoolId": "us-east-1_AbCdEf123"}
+    (status, headers, body), (preflight, preflight_headers, _) = asyncio.run(_config_answers(config))
+    assert status == 200 and json.loads(body) == config
+    assert headers["Access-Control-Allow-Origin"] == "*" and headers["Cache-Control"] == "no-store"
+    assert preflight == 204 and preflight_headers["Access-Control-Allow-Origin"] == "*"
+    (status, headers, body), _ = asyncio.run(_config_answers(None))
+    assert status == 503 and headers["Access-Control-Allow-Origin"] == "*"

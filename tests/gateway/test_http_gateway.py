@@ -3,9 +3,12 @@ warm workers. The event and response formats are held to AWS's facts in test_fid
 
 from __future__ import annotations
 
+import http.client
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 import pytest
@@ -22,10 +25,15 @@ def issuer() -> Iterator[Issuer]:
 
 
 @pytest.fixture(scope="module")
-def gateway(issuer: Issuer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
+def log_lines() -> list[str]:
+    return []
+
+
+@pytest.fixture(scope="module")
+def gateway(issuer: Issuer, tmp_path_factory: pytest.TempPathFactory, log_lines: list[str]) -> Iterator[RunningGateway]:
     tmp = tmp_path_factory.mktemp("gw")
     (tmp / "records").mkdir()
-    with running_gateway(build_config(tmp, issuer.url, tmp / "records"), tmp) as running:
+    with running_gateway(build_config(tmp, issuer.url, tmp / "records"), tmp, log=log_lines.append) as running:
         yield running
 
 
@@ -146,6 +154,39 @@ def test_cors_preflight_and_actual_requests(gateway: RunningGateway) -> None:
     assert actual.headers["Access-Control-Expose-Headers"] == "x-echo"
     foreign = requests.get(url(gateway, "/echo/x"), headers={"Origin": "https://evil.example"}, timeout=10)
     assert "Access-Control-Allow-Origin" not in foreign.headers
+
+
+def test_a_refused_preflight_is_logged_with_how_to_allow_it(gateway: RunningGateway, log_lines: list[str]) -> None:
+    """The browser only reports "CORS error": the gateway's log says which origin, and how to admit it."""
+
+    def preflight(origin: bytes, headers: str = "content-type") -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", urlsplit(gateway.endpoints.http_api_url or "").port)
+        connection.putrequest("OPTIONS", "/echo/x")
+        connection.putheader("Origin", origin)  # raw bytes: what a hostile client may send
+        connection.putheader("Access-Control-Request-Method", "POST")
+        connection.putheader("Access-Control-Request-Headers", headers)
+        connection.endheaders()
+        assert connection.getresponse().status == 204
+        connection.close()
+
+    preflight(b"http://localhost:4321")
+    preflight("http://evil.example\u2028[http] GET /forged 200".encode())  # a line separator in the origin
+    preflight(b"http://localhost:5173", headers="x-unknown")
+    refusals = [line for line in log_lines if "CORS preflight refused" in line]
+    assert refusals[-3:] == [
+        "[http] CORS preflight refused: origin http://localhost:4321 is not allowed: "
+        "allow it in Terraform's cors_allowed_origins",
+        "[http] CORS preflight refused: origin http://evil.example\\u2028[http] GET /forged 200 is not allowed: "
+        "allow it in Terraform's cors_allowed_origins",
+        "[http] CORS preflight refused: header x-unknown is not allowed for origin http://localhost:5173",
+    ]
+
+
+def test_one_readable_line_per_request(gateway: RunningGateway, log_lines: list[str]) -> None:
+    requests.get(url(gateway, "/echo/x?token=secret"), headers={"X-Correlation-Id": "line-check-01"}, timeout=10)
+    line = next(line for line in reversed(log_lines) if "/echo/x " in line)
+    assert re.fullmatch(r"\[http\] GET /echo/x 200 \d+ms -", line), line  # the echo function sets no id
+    assert "secret" not in line
 
 
 def test_functions_get_their_environment_and_a_lambda_context(gateway: RunningGateway) -> None:

@@ -22,6 +22,7 @@ import moto
 import pytest
 from babelcast_devstack import background
 from babelcast_devstack.accounts import Account, create_speaker, log_in
+from babelcast_devstack.cors_origins import CORS_ORIGINS_VARIABLE
 from babelcast_devstack.emulator import EXTERNAL_ENDPOINT_VARIABLE
 from babelcast_devstack.terraform import repository_root
 
@@ -33,6 +34,7 @@ ROOT = repository_root()
 # Every token a test logged in for: the log audit (test_zz_log_audit.py) proves none reached a log
 # line (forged tokens are caught there by their JWT shape).
 ISSUED_TOKENS: set[str] = set()
+EXTRA_ORIGIN = "http://localhost:5999"
 
 
 @dataclass
@@ -113,7 +115,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     else:
         local_dir = tmp_path_factory.mktemp("stack")
     # schedules run every 2 s here so the sweep is exercised without waiting a minute
-    running = background.start(local_dir, "--schedule-interval", "2", external_endpoint=external)
+    # one more browser origin, as a frontend developer adds theirs (test_dev_stack_for_browsers.py)
+    origins = {CORS_ORIGINS_VARIABLE: EXTRA_ORIGIN}
+    running = background.start(local_dir, "--schedule-interval", "2", external_endpoint=external, environment=origins)
     if not external:
         record("local stack", "ready (s, integration fixture)", round(running.ready_seconds, 1))
     try:

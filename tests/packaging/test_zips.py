@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -226,3 +228,48 @@ def test_zip_imports_and_runs_in_a_clean_lambda_like_interpreter(
     assert response["statusCode"] == 404
     assert json.loads(response["body"])["code"] == "ROUTE_NOT_FOUND"
     assert response.get("verified") == ("user-1" if function in TOKEN_VERIFIERS else None)
+
+
+def _package_into(out: Path) -> str:
+    command = [sys.executable, str(ROOT / "scripts" / "package_functions.py"), "--out", str(out)]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
+def test_nothing_is_rebuilt_when_no_source_changed(built: tuple[Path, Path]) -> None:
+    """`make dev` and `make package` keep a zip whose inputs (its sources, the shared package,
+    uv.lock, the build options) are those recorded in the manifest; a missing zip is rebuilt."""
+    out = built[1]
+    zips = {name: (out / f"{name}.zip").stat().st_mtime_ns for name in FUNCTIONS}
+    started = time.perf_counter()
+    output = _package_into(out)
+    elapsed = time.perf_counter() - started
+    assert f"unchanged, not rebuilt: {len(FUNCTIONS)} of {len(FUNCTIONS)} zips" in output
+    assert {name: (out / f"{name}.zip").stat().st_mtime_ns for name in FUNCTIONS} == zips
+    record("Lambda zips", "repackaging with no change (s)", round(elapsed, 2))
+    (out / f"{FUNCTIONS[0]}.zip").unlink()
+    output = _package_into(out)
+    assert f"{FUNCTIONS[0]}.zip" in output and f"not rebuilt: {len(FUNCTIONS) - 1} of" in output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest == json.loads((built[0] / "manifest.json").read_text()), "the same zips, the same record"
+
+
+def test_a_changed_source_changes_the_inputs_hash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = importlib.util.spec_from_file_location("package_functions", ROOT / "scripts" / "package_functions.py")
+    assert spec and spec.loader
+    packaging = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(packaging)
+    function = FUNCTIONS[0]
+    shutil.copytree(ROOT / "functions" / function, tmp_path / function, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(packaging, "FUNCTIONS_DIR", tmp_path)
+
+    def digest() -> str:
+        return str(packaging.source_digests([function], "x86_64", LAMBDA_PYTHON, True)[function])
+
+    before = digest()
+    (tmp_path / function / function / "__pycache__").mkdir(exist_ok=True)
+    (tmp_path / function / function / "__pycache__" / "handler.cpython-312.pyc").write_bytes(b"cache")
+    assert digest() == before, "caches are not sources"
+    handler = tmp_path / function / function / "handler.py"
+    handler.write_text(handler.read_text() + "\n# edited\n")
+    assert digest() != before
+    assert packaging.source_digests([function], "arm64", LAMBDA_PYTHON, True)[function] != digest()

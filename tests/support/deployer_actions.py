@@ -231,7 +231,6 @@ ACTIONS: dict[str, list[str]] = {
         "sqs:TagQueue",
         "sqs:UntagQueue",
     ],
-    "aws_sqs_queue_policy": ["sqs:SetQueueAttributes", "sqs:GetQueueAttributes"],
 }
 
 # scripts/preflight.py reads these with the same credentials.

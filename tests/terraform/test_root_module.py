@@ -11,14 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babelcast_devstack.cors_origins import declared_origins
 from babelcast_devstack.terraform import Terraform
+from babelcast_devstack.terraform_state import managed_resources
 
 from tests.support.report import record
 from tests.support.terraform_runs import ROOT, Deployment, applied, destroy, package, terraform_env
 from tests.support.terraform_source import functions, http_routes
 
 pytestmark = pytest.mark.terraform
-LOCAL_ORIGINS = ["http://localhost:5173", "http://127.0.0.1:5173"]
 ALARM_SUBSCRIPTION = {"protocol": "email", "endpoint": "oncall@example.com"}
 REPORT = "terraform onto moto (seconds)"
 
@@ -97,6 +98,19 @@ def test_outputs_name_the_stack(deployment: Deployment) -> None:
     assert outputs["jwt_issuer"] == f"https://cognito-idp.us-east-1.amazonaws.com/{outputs['user_pool_id']}"
 
 
+def test_the_state_file_reads_as_terraform_shows_it(deployment: Deployment) -> None:
+    """`make dev` reads outputs and resources from the state file (seconds faster than `terraform
+    output` and `show -json`): the same values."""
+    outputs, state = deployment.terraform.local_state()
+    assert outputs == deployment.terraform.outputs()
+
+    def values(shown: dict[str, Any]) -> dict[str, list[str]]:
+        by_type = managed_resources(shown["values"]["root_module"])
+        return {kind: sorted(json.dumps(v, sort_keys=True) for v in found) for kind, found in by_type.items()}
+
+    assert values(state) == values(deployment.terraform.state())
+
+
 def test_sessions_table_has_speaker_index_ttl_stream_pitr_and_encryption(deployment: Deployment) -> None:
     dynamodb = deployment.client("dynamodb")
     name = deployment.outputs["sessions_table_name"]
@@ -146,7 +160,9 @@ def test_http_api_cors_and_stage(deployment: Deployment) -> None:
     api_id = deployment.outputs["http_api_id"]
     described = api.get_api(ApiId=api_id)
     assert described["ProtocolType"] == "HTTP"
-    assert sorted(described["CorsConfiguration"]["AllowOrigins"]) == sorted(LOCAL_ORIGINS)
+    local_origins = declared_origins(ROOT / "terraform" / "environments" / "local")
+    assert "http://localhost:5173" in local_origins and "http://127.0.0.1:3000" in local_origins  # dev servers
+    assert sorted(described["CorsConfiguration"]["AllowOrigins"]) == sorted(local_origins)
     assert "*" not in described["CorsConfiguration"]["AllowOrigins"]
     stage = api.get_stage(ApiId=api_id, StageName="$default")
     assert stage["AutoDeploy"] is True

@@ -34,12 +34,20 @@ module "babelcast" {
     artifacts_bucket_tls_policy = false
   }
 
-  # Test tooling signs in with USER_PASSWORD_AUTH; browser dev servers call the API.
+  # Test tooling signs in with USER_PASSWORD_AUTH; browser dev servers call the API: the common
+  # dev-server ports (Vite 5173, Next/CRA 3000, Angular 4200, 8080) are allowed. `make dev` adds
+  # the API docs viewer's origin and any in BABELCAST_CORS_ORIGINS (comma-separated), so another
+  # origin needs no edit here.
   allow_user_password_auth = true
-  cors_allowed_origins     = ["http://localhost:5173", "http://127.0.0.1:5173"]
-  log_retention_days       = 1
-  log_level                = "DEBUG"
-  deletion_protection      = false
+  cors_allowed_origins = [
+    "http://localhost:5173", "http://127.0.0.1:5173",
+    "http://localhost:3000", "http://127.0.0.1:3000",
+    "http://localhost:4200", "http://127.0.0.1:4200",
+    "http://localhost:8080", "http://127.0.0.1:8080",
+  ]
+  log_retention_days  = 1
+  log_level           = "DEBUG"
+  deletion_protection = false
 
   # Load tests and benchmarks run against the local stack, whose gateway enforces stage throttling
   # as AWS does: keep the local limits at AWS's account defaults.

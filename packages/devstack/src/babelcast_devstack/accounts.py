@@ -8,6 +8,8 @@ from typing import Any
 
 import boto3
 
+from babelcast_devstack.identity import new_password
+
 
 @dataclass(frozen=True)
 class Account:
@@ -23,16 +25,22 @@ def cognito_client(endpoint: str, region: str) -> Any:
 
 
 def create_speaker(
-    endpoint: str, region: str, user_pool_id: str, username: str | None = None, *, reuse_existing: bool = False
+    endpoint: str,
+    region: str,
+    user_pool_id: str,
+    username: str | None = None,
+    *,
+    reuse_existing: bool = False,
+    password: str | None = None,
 ) -> Account:
-    """Create a confirmed user with a permanent password (no first-login challenge).
+    """Create a confirmed user with a permanent password (no first-login challenge): ``password``,
+    or a new random one.
 
     ``reuse_existing``: a user of that name from an earlier run (an external emulator keeps its
-    users) gets a new password instead of failing the start-up."""
+    users) gets the password instead of failing the start-up."""
     client = cognito_client(endpoint, region)
     username = username or f"speaker-{secrets.token_hex(3)}"
-    # satisfies any Cognito password policy: length, upper, lower, digit, symbol
-    password = f"Bc-{secrets.token_hex(6)}-Aa1!"
+    password = password or new_password()
     try:
         client.admin_create_user(
             UserPoolId=user_pool_id, Username=username, MessageAction="SUPPRESS",

@@ -10,12 +10,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from babelcast_devstack.dev_logs import DEV_LOGS_VARIABLE
 from babelcast_devstack.emulator import EXTERNAL_ENDPOINT_VARIABLE
 from babelcast_devstack.terraform import repository_root
 
@@ -39,20 +40,25 @@ class BackgroundStack:
         return int(self.process.returncode)
 
 
-def spawn(local_dir: Path, *args: str, external_endpoint: str | None = None) -> subprocess.Popen[bytes]:
+def spawn(
+    local_dir: Path, *args: str, external_endpoint: str | None = None, environment: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """``environment``: variables added to this process's (e.g. BABELCAST_CORS_ORIGINS)."""
     root = repository_root()
     if not (root / "dist" / "manifest.json").exists():
         subprocess.run([sys.executable, str(root / "scripts" / "package_functions.py")], check=True)
-    environment = {k: v for k, v in os.environ.items() if k != EXTERNAL_ENDPOINT_VARIABLE}
+    variables = {k: v for k, v in os.environ.items() if k != EXTERNAL_ENDPOINT_VARIABLE} | dict(environment or {})
     if external_endpoint:
-        environment[EXTERNAL_ENDPOINT_VARIABLE] = external_endpoint
+        variables[EXTERNAL_ENDPOINT_VARIABLE] = external_endpoint
+    # tests and benchmarks read the functions' logs in the stack's log
+    variables.setdefault(DEV_LOGS_VARIABLE, "functions")
     # a previous run's file (a killed stack, or a kept local_dir) must not pass for this one's
     (local_dir / "endpoints.json").unlink(missing_ok=True)
     return subprocess.Popen(
         [sys.executable, "-m", "babelcast_devstack.cli", "up", "--no-package", "--local-dir", str(local_dir),
          "--http-port", "0", "--ws-port", "0", "--emulator-port", "0", "--docs-port", "0", *args],
         stdout=(local_dir / "stack.log").open("wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=True, env=environment,
+        start_new_session=True, env=variables,
     )  # fmt: skip
 
 
@@ -70,9 +76,11 @@ def wait_ready(process: subprocess.Popen[bytes], local_dir: Path, timeout: float
     raise RuntimeError(f"the local stack did not become ready:\n{log}")
 
 
-def start(local_dir: Path, *args: str, external_endpoint: str | None = None) -> BackgroundStack:
+def start(
+    local_dir: Path, *args: str, external_endpoint: str | None = None, environment: Mapping[str, str] | None = None
+) -> BackgroundStack:
     started = time.perf_counter()
-    process = spawn(local_dir, *args, external_endpoint=external_endpoint)
+    process = spawn(local_dir, *args, external_endpoint=external_endpoint, environment=environment)
     try:
         document = wait_ready(process, local_dir)
     except BaseException:

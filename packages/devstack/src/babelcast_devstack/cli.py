@@ -11,6 +11,8 @@ from pathlib import Path
 
 from babelcast_devstack import faults
 from babelcast_devstack.accounts import create_speaker
+from babelcast_devstack.cors_origins import origins_from_environment
+from babelcast_devstack.dev_logs import function_logs_shown
 from babelcast_devstack.emulator import EXTERNAL_ENDPOINT_VARIABLE
 from babelcast_devstack.stack import StackOptions, run, schedule_interval_from_environment
 from babelcast_devstack.terraform import repository_root
@@ -21,11 +23,17 @@ def _port(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _local_dir() -> Path | None:
+    value = os.environ.get("BABELCAST_LOCAL_DIR")
+    return Path(value) if value else None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="babelcast-dev", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     up = commands.add_parser("up", help="run the whole stack locally until Ctrl-C")
-    up.add_argument("--local-dir", type=Path, default=None, help="where state and endpoints.json go (.local)")
+    where = "where state and endpoints.json go (env BABELCAST_LOCAL_DIR; default .local)"
+    up.add_argument("--local-dir", type=Path, default=_local_dir(), help=where)
     up.add_argument("--http-port", type=int, default=_port("BABELCAST_HTTP_PORT", 8000))
     up.add_argument("--ws-port", type=int, default=_port("BABELCAST_WS_PORT", 8001))
     up.add_argument("--emulator-port", type=int, default=_port("BABELCAST_EMULATOR_PORT", 4566))
@@ -41,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
                     help="benchmarks: also serve /_modelled-latency/<ms>/<stage>/@connections/<id>")  # fmt: skip
     user = commands.add_parser("user", help="create another speaker account on the running stack")
     user.add_argument("--username", default=None)
-    user.add_argument("--local-dir", type=Path, default=None)
+    user.add_argument("--local-dir", type=Path, default=_local_dir())
     fault = commands.add_parser("fault", help="stall, slow down or fail an AWS service of the running stack")
     fault.add_argument("action", choices=[*faults.ACTIONS, "list", "clear"])
     fault.add_argument("service", nargs="?", help="dynamodb, kinesis, cognito-idp, ...")
@@ -52,15 +60,20 @@ def main(argv: list[str] | None = None) -> None:
     fault.add_argument("--not-applied", action="store_true", help="slow: apply after the delay, not before")
     fault.add_argument("--status", type=int, help="fail: HTTP status (500)")
     fault.add_argument("--code", help="fail: AWS error code (InternalServerError)")
-    fault.add_argument("--local-dir", type=Path, default=None)
+    fault.add_argument("--local-dir", type=Path, default=_local_dir())
     args = parser.parse_args(argv)
 
     if args.command == "up":
+        try:  # before anything starts: a clear error, not a Terraform one later
+            cors_origins, function_logs = origins_from_environment(), function_logs_shown()
+        except ValueError as bad:  # OriginError included
+            sys.exit(f"error: {bad}")
         options = StackOptions(
             local_dir=args.local_dir, http_port=args.http_port, websocket_port=args.ws_port,
             emulator_port=args.emulator_port, docs_port=args.docs_port,
             external_endpoint=os.environ.get(EXTERNAL_ENDPOINT_VARIABLE) or None,
-            package=not args.no_package, schedule_interval=args.schedule_interval,
+            package=not args.no_package, schedule_interval=args.schedule_interval, cors_origins=cors_origins,
+            function_logs=function_logs,
             limits=Limits(idle_timeout_seconds=args.idle_timeout, max_connection_seconds=args.max_connection,
                           modelled_latency_route=args.modelled_latency_route),
         )  # fmt: skip

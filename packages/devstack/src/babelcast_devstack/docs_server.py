@@ -1,6 +1,9 @@
 """The API documents of the running local stack: docs/openapi.yaml in Swagger UI (its assets come
 from the swagger-ui-py package, no CDN) and docs/asyncapi.yaml, on 127.0.0.1.
 
+It also serves ``/config.json``: the browser-safe configuration of the stack (URLs, region, user
+pool and app client ids; never a password), CORS-open, so a frontend can discover it.
+
 The documents are served with their first server pointing at this stack's HTTP and WebSocket
 APIs, so the viewer's "Try it out" calls the local API Gateway; the viewer's origin is added to
 the HTTP API's CORS origins when Terraform is applied (see stack.py), as a deployed frontend's
@@ -21,6 +24,7 @@ from aiohttp import web
 from babelcast_devstack.serving import listen
 
 OPENAPI_FILE, ASYNCAPI_FILE = "openapi.yaml", "asyncapi.yaml"
+CONFIG_PATH = "/config.json"
 _ASSETS = ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "favicon-32x32.png")
 
 
@@ -101,6 +105,8 @@ class DocsServer:
         self.host = host
         self.port = port
         self._runner: web.AppRunner | None = None
+        # set once the stack is ready (until then /config.json answers 503)
+        self.browser_config: dict[str, Any] | None = None
 
     def application(self) -> web.Application:
         app = web.Application()
@@ -108,7 +114,21 @@ class DocsServer:
         app.router.add_get(f"/{OPENAPI_FILE}", self._openapi)
         app.router.add_get(f"/{ASYNCAPI_FILE}", self._asyncapi)
         app.router.add_get("/assets/{name}", self._asset)
+        app.router.add_route("*", CONFIG_PATH, self._config)
         return app
+
+    async def _config(self, request: web.Request) -> web.Response:
+        # Any page may read it (it holds nothing secret): the origin a frontend is served from is
+        # exactly what it does not know yet. A simple GET needs no preflight; OPTIONS is answered anyway.
+        headers = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-store"}
+        if request.method == "OPTIONS":
+            headers |= {"Access-Control-Allow-Methods": "GET", "Access-Control-Allow-Headers": "*"}
+            return web.Response(status=204, headers=headers)
+        if request.method not in ("GET", "HEAD"):
+            return web.json_response({"message": "Method Not Allowed"}, status=405, headers=headers)
+        if self.browser_config is None:
+            return web.json_response({"message": "the stack is not ready yet"}, status=503, headers=headers)
+        return web.json_response(self.browser_config, headers=headers)
 
     def _load(self, name: str) -> dict[str, Any]:
         # read on every request: edits to docs/*.yaml show up on reload, without restarting the stack

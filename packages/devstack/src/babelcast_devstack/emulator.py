@@ -16,6 +16,8 @@ from typing import IO, Any
 import boto3
 import requests
 
+from babelcast_devstack.identity import ID_SEED_VARIABLE
+
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 # Set, it names an emulator already running (e.g. LocalStack): the stack applies onto it instead of
 # starting its own. The same variable boto3 and the AWS provider read, so nothing else changes.
@@ -55,8 +57,11 @@ def emulator_client(endpoint: str | None, region: str, service: str, **options: 
 
 
 @contextmanager
-def moto_server(port: int | None = None, log_path: Path | None = None, startup_seconds: float = 30) -> Iterator[str]:
-    """Run moto's server on 127.0.0.1 for the duration of the block; yields its endpoint."""
+def moto_server(
+    port: int | None = None, log_path: Path | None = None, startup_seconds: float = 30, *, id_seed: str | None = None
+) -> Iterator[str]:
+    """Run moto's server on 127.0.0.1 for the duration of the block; yields its endpoint.
+    ``id_seed``: the Cognito pool and client ids derive from it (identity.py), not from chance."""
     port = port or free_port()
     if not port_is_free(port):
         raise RuntimeError(f"port {port} on 127.0.0.1 is in use; choose another with BABELCAST_EMULATOR_PORT")
@@ -65,6 +70,7 @@ def moto_server(port: int | None = None, log_path: Path | None = None, startup_s
     process = subprocess.Popen(
         [sys.executable, "-m", "babelcast_devstack.emulator_server", "127.0.0.1", str(port)],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        env={**os.environ, ID_SEED_VARIABLE: id_seed} if id_seed else None,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + startup_seconds

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from moto.cognitoidp.models import CognitoIdpBackend
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import StreamShard, Table
 from moto.kinesis.models import Stream
@@ -26,6 +27,7 @@ from moto.kinesis.responses import KinesisResponse
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
 
+from babelcast_devstack import identity
 from babelcast_devstack.faults import CONTROL_PATH, FaultBoard
 
 
@@ -122,12 +124,47 @@ def _stream_tags_on_create() -> None:
     KinesisResponse.create_stream = create_stream  # type: ignore[method-assign]
 
 
+def stable_cognito_ids(seed: str) -> None:
+    """Make moto's Cognito give derived ids in AWS's shapes (pool ``<region>_<9 alphanumerics>``,
+    client 26 lowercase alphanumerics). An id already taken (a second pool of the same name)
+    keeps moto's random one."""
+    create_pool, create_client = CognitoIdpBackend.create_user_pool, CognitoIdpBackend.create_user_pool_client
+
+    def create_user_pool(self: Any, name: str, extended_config: dict[str, Any]) -> Any:
+        pool = create_pool(self, name, extended_config)
+        stable = identity.user_pool_id(seed, self.region_name, name)
+        if stable not in self.user_pools:
+            del self.user_pools[pool.id]
+            pool.arn = f"{pool.arn.rsplit('/', 1)[0]}/{stable}"
+            pool.id = stable
+            self.user_pools[stable] = pool
+        return pool
+
+    def create_user_pool_client(
+        self: Any, user_pool_id: str, generate_secret: bool, extended_config: dict[str, Any]
+    ) -> Any:
+        client = create_client(self, user_pool_id, generate_secret, extended_config)
+        clients = self.user_pools[user_pool_id].clients
+        name = str((extended_config or {}).get("ClientName", ""))
+        stable = identity.app_client_id(seed, user_pool_id, name)
+        if stable not in clients:
+            del clients[client.id]
+            client.id = stable
+            clients[stable] = client
+        return client
+
+    CognitoIdpBackend.create_user_pool = create_user_pool  # type: ignore[method-assign]
+    CognitoIdpBackend.create_user_pool_client = create_user_pool_client  # type: ignore[method-assign]
+
+
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     for model in (Table, Stream):
         _without_mapping_dispatch(model)
     _stream_survives_rollback()
     _stream_tags_on_create()
+    if seed := identity.seed_from_environment():  # `make dev`: the same Cognito ids on every start of a checkout
+        stable_cognito_ids(seed)
     application = DomainDispatcherApplication(create_backend_app)
     run_simple(host, port, SerializedApplication(application), threaded=True, use_reloader=False)
 

@@ -3,6 +3,7 @@ running each function from its deployment zip in Lambda-like worker processes.""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import shutil
@@ -86,6 +87,7 @@ class LocalGateway:
         log: Callable[[str], None] = print,
         triggers: Triggers | None = None,
         schedule_interval_override: float | None = None,
+        cors_hint: str | None = None,
     ) -> None:
         self.config = config
         self.runtime = runtime
@@ -105,12 +107,18 @@ class LocalGateway:
         self.triggers = triggers
         self.schedule_interval_override = schedule_interval_override
         self.trigger_runner: TriggerRunner | None = None
+        self.cors_hint = cors_hint  # how a refused browser origin is allowed (make dev: an env var)
 
     def runtime_functions(self) -> list[LambdaFunction]:
         return list(self.functions.values())
 
     def _unpack(self, function: FunctionConfig) -> Path:
         target = self.functions_dir / function.name
+        marker = self.functions_dir / f"{function.name}.sha256"  # the zip the directory was unpacked from
+        digest = hashlib.sha256(function.zip_path.read_bytes()).hexdigest() if function.zip_path else None
+        if digest is not None and target.is_dir() and marker.is_file() and marker.read_text() == digest:
+            return target  # a restart with the same zip: seconds saved
+        marker.unlink(missing_ok=True)
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)
         if function.zip_path is not None:
@@ -124,6 +132,8 @@ class LocalGateway:
             raise RuntimeError(f"{function.name}: no deployment package in the Terraform state")
         with zipfile.ZipFile(source) as archive:
             archive.extractall(target)
+        if digest is not None:
+            marker.write_text(digest)
         return target
 
     async def _listen(self, app: web.Application, port: int) -> int:
@@ -173,7 +183,7 @@ class LocalGateway:
         http_url = None
         if http_api is not None:
             server = HttpApiServer(http_api, invoker, self._jwt_authorizer, log=lambda line: self.log(f"[http] {line}"),
-                                   account_id=self.config.account_id)  # fmt: skip
+                                   account_id=self.config.account_id, cors_hint=self.cors_hint)  # fmt: skip
             self.http_port = await self._listen(server.application(), self.http_port)
             stage = "" if http_api.stage == "$default" else f"/{http_api.stage}"
             http_url = f"http://{self.host}:{self.http_port}{stage}"

@@ -22,6 +22,7 @@ from babelcast_devstack.invocation import (
     forwarded_for,
     invoke_within,
     now_ms,
+    printable,
     request_id,
     request_time,
     trace_id,
@@ -121,10 +122,14 @@ class HttpApiServer:
         authorizer_factory: Callable[[Authorizer], JwtAuthorizer],
         log: Callable[[str], None] = print,
         account_id: str = "123456789012",
+        *,
+        cors_hint: str | None = None,
     ) -> None:
         self.api = api
         self.invoker = invoker
         self.log = log
+        # how to admit a refused origin, named in the refusal's log line
+        self.cors_hint = cors_hint or "allow it in Terraform's cors_allowed_origins"
         self.account_id = account_id
         self.running: set[asyncio.Task[Any]] = set()  # invocations past their integration timeout
         self.routes = sorted((_compile(r) for r in api.routes.values()), key=lambda c: c.score)
@@ -162,8 +167,11 @@ class HttpApiServer:
             if self.api.cors.allow_credentials:
                 response.headers["Access-Control-Allow-Credentials"] = "true"
         elapsed = (time.perf_counter() - started) * 1000
-        # the path as sent (still percent-encoded), never the query string (it may hold tokens)
-        self.log(f"{request.method} {request.raw_path.split('?', 1)[0]} -> {response.status} ({elapsed:.1f} ms)")
+        # One line per request: the path as sent (still percent-encoded), never the query string (it
+        # may hold tokens); the correlation id the function answered with ("-" when the gateway answered).
+        correlation = response.headers.get("X-Correlation-Id", "-")[:128]
+        path = request.raw_path.split("?", 1)[0]
+        self.log(printable(f"{request.method} {path} {response.status} {elapsed:.0f}ms {correlation}"))
         return response
 
     def _origin_allowed(self, origin: str) -> bool:
@@ -181,6 +189,7 @@ class HttpApiServer:
         methods_ok = "*" in cors.allow_methods or wanted_method in cors.allow_methods
         headers_ok = "*" in cors.allow_headers or all(h in cors.allow_headers for h in wanted_headers)
         if not (self._origin_allowed(origin) and methods_ok and headers_ok):
+            self._log_refusal(origin, wanted_method, wanted_headers, methods_ok, headers_ok)
             return web.Response(status=204)  # API Gateway answers, but without CORS headers
         headers = {
             "Access-Control-Allow-Origin": origin,
@@ -192,6 +201,20 @@ class HttpApiServer:
         if cors.allow_credentials:
             headers["Access-Control-Allow-Credentials"] = "true"
         return web.Response(status=204, headers=headers)
+
+    def _log_refusal(self, origin: str, method: str, headers: list[str], methods_ok: bool, headers_ok: bool) -> None:
+        """One line saying what the browser will block and how to allow it (the browser only
+        reports a CORS error); the origin is a client's header, so it is escaped and cut short."""
+        shown = printable(origin[:200]) or "(none)"
+        if not self._origin_allowed(origin):
+            reason = f"origin {shown} is not allowed: {self.cors_hint}"
+        elif not methods_ok:
+            reason = f"method {printable(method[:20])} is not allowed for origin {shown}"
+        else:
+            cors = self.api.cors
+            refused = [h for h in headers if cors is not None and h not in cors.allow_headers]
+            reason = f"header {printable(','.join(refused)[:200])} is not allowed for origin {shown}"
+        self.log(printable(f"CORS preflight refused: {reason}"))
 
     def _strip_stage(self, path: str) -> str | None:
         if self.api.stage == "$default":

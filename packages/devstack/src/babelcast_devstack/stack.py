@@ -15,22 +15,29 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import hcl2
-
 from babelcast_devstack.accounts import Account, create_speaker
 from babelcast_devstack.config import GatewayConfig, from_terraform_state
-from babelcast_devstack.docs_server import DocsServer
+from babelcast_devstack.cors_origins import (
+    CORS_ORIGINS_VARIABLE,
+    HOW_TO_ALLOW,
+    cors_origins_with,
+    origins_from_environment,
+)
+from babelcast_devstack.dev_logs import FunctionLogs, function_logs_shown
+from babelcast_devstack.docs_server import CONFIG_PATH, DocsServer
 from babelcast_devstack.emulator import emulator_environment, free_port, moto_server, port_is_free
 from babelcast_devstack.gateway import Endpoints, LocalGateway
+from babelcast_devstack.identity import local_identity
 from babelcast_devstack.lambda_runtime import LambdaRuntime
 from babelcast_devstack.runtime_python import runtime_environment
-from babelcast_devstack.terraform import MODULE, Terraform, repository_root
+from babelcast_devstack.terraform import Terraform, repository_root
 from babelcast_devstack.triggers import Triggers, triggers_from_terraform_state
 from babelcast_devstack.websocket_api import Limits
 
@@ -57,6 +64,10 @@ class StackOptions:
     region: str = "us-east-1"
     limits: Limits = field(default_factory=Limits)
     schedule_interval: float | None = field(default_factory=schedule_interval_from_environment)
+    # BABELCAST_CORS_ORIGINS: browser origins admitted on top of the environment root's
+    cors_origins: tuple[str, ...] = field(default_factory=origins_from_environment)
+    # BABELCAST_DEV_LOGS=functions: the functions' logs in the terminal too (always in functions.log)
+    function_logs: bool = field(default_factory=function_logs_shown)
 
     @property
     def state_dir(self) -> Path:
@@ -80,33 +91,22 @@ def _package(root: Path) -> None:
     subprocess.run([sys.executable, str(root / "scripts" / "package_functions.py")], check=True)
 
 
-def cors_origins_with(environment_root: Path, origin: str) -> list[str]:
-    """The environment root's CORS origins (its module block's cors_allowed_origins) plus
-    ``origin`` (the API docs viewer, so its "Try it out" works)."""
-    with (environment_root / "main.tf").open() as handle:
-        modules = hcl2.load(handle).get("module", [])
-    blocks = [body for block in modules for label, body in block.items() if label.strip('"') == MODULE]
-    declared = blocks[0].get("cors_allowed_origins", []) if blocks else []
-    origins = [str(o).strip('"') for o in declared]
-    return origins if origin in origins else [*origins, origin]
-
-
 def _apply(
     options: StackOptions, endpoint: str, external: bool, docs_origin: str
-) -> tuple[Terraform, dict[str, Any], GatewayConfig, Triggers]:
+) -> tuple[list[str], dict[str, Any], GatewayConfig, Triggers]:
     terraform = Terraform.scratch_copy(
         options.root, options.state_dir / "stack" / "terraform",
         {**emulator_environment(endpoint, options.region), "TF_DATA_DIR": str(options.state_dir / "stack" / "tf-data")},
         keep_state=external,  # a fresh embedded emulator has nothing the old state describes
     )  # fmt: skip
-    origins = cors_origins_with(terraform.workdir, docs_origin)
+    origins = cors_origins_with(terraform.workdir, docs_origin, *options.cors_origins)
     terraform.override_module("devstack", artifacts_dir=str(options.root / "dist"), cors_allowed_origins=origins)
-    terraform.init()
-    terraform.run("apply", "-auto-approve", timed="apply")
-    outputs = terraform.outputs()
-    state = terraform.state()
+    terraform.init_unless_unchanged()
+    applied = terraform.run("apply", "-auto-approve", timed="apply")
+    (options.state_dir / "terraform-apply.log").write_text(applied.stdout)  # what took how long
+    outputs, state = terraform.local_state()  # not `output`/`show -json`: seconds each (provider schemas)
     config = from_terraform_state(state, base_dir=terraform.workdir)
-    return terraform, outputs, config, triggers_from_terraform_state(state)
+    return origins, outputs, config, triggers_from_terraform_state(state)
 
 
 def endpoints_document(
@@ -128,6 +128,16 @@ def endpoints_document(
     }
 
 
+# What a browser app may be told (docs server's /config.json): no password, no secret
+BROWSER_KEYS = ("httpApiUrl", "websocketUrl", "region", "userPoolId", "userPoolClientId", "docsUrl")
+
+
+def browser_config(document: dict[str, Any]) -> dict[str, Any]:
+    """The browser-safe part of the endpoints document, plus where Cognito answers locally (the
+    emulator: the web client's ``signIn({ endpoint })``)."""
+    return {key: document[key] for key in BROWSER_KEYS} | {"cognitoEndpoint": document["awsEndpointUrl"]}
+
+
 def banner(document: dict[str, Any]) -> str:
     http, ws, aws = document["httpApiUrl"], document["websocketUrl"], document["awsEndpointUrl"]
     speaker = document["speaker"]
@@ -145,8 +155,14 @@ def banner(document: dict[str, Any]) -> str:
         f"  region          {document['region']}",
         f"  user pool       {document['userPoolId']}",
         f"  app client      {document['userPoolClientId']}",
-        f"  speaker         {speaker['username']} / {speaker['password']}",
+        f"  speaker         {speaker['username']} / {speaker['password']}   (the same on every start)",
         "  more speakers   make dev-user",
+        f"  browser config  {document['configUrl']}   (JSON for a frontend: URLs, region, pool and client ids)",
+        *textwrap.wrap(
+            ", ".join(document["corsOrigins"]), 100, initial_indent="  CORS origins    ", subsequent_indent=" " * 18
+        ),
+        f"                  (another origin: {CORS_ORIGINS_VARIABLE}=http://localhost:9000 make dev)",
+        f"  function logs   {document['functionLogs']}   (in this terminal: make dev VERBOSE=1)",
         "",
         "Log in and get a token (Cognito InitiateAuth, as a frontend does):",
         f"  TOKEN=$(curl -s {aws}/ -H 'Content-Type: application/x-amz-json-1.1' \\",
@@ -169,7 +185,7 @@ def banner(document: dict[str, Any]) -> str:
 
 
 async def _serve(
-    gateway: LocalGateway, docs: Callable[[Endpoints], DocsServer], ready: Callable[[Endpoints, str], None]
+    gateway: LocalGateway, docs: Callable[[Endpoints], DocsServer], ready: Callable[[Endpoints, DocsServer], None]
 ) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -179,7 +195,8 @@ async def _serve(
     try:
         endpoints = await gateway.start()
         docs_server = docs(endpoints)
-        ready(endpoints, await docs_server.start())
+        await docs_server.start()
+        ready(endpoints, docs_server)
         await stop.wait()
     finally:
         print("\nstopping: docs server, gateway and function workers ...", flush=True)
@@ -194,6 +211,7 @@ def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
     state_dir.mkdir(parents=True, exist_ok=True)
     endpoints_file = state_dir / "endpoints.json"
     endpoints_file.unlink(missing_ok=True)
+    identity = local_identity(state_dir)  # the same ids and password on every start of this checkout
     progress = Progress(5 if options.package else 4, out)
     if options.package:
         with progress("packaging functions (dist/*.zip)"):
@@ -205,34 +223,41 @@ def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
     with contextlib.ExitStack() as stack:
         external = options.external_endpoint
         with progress(f"starting the AWS emulator{' (external: ' + external + ')' if external else ''}"):
-            if external:
-                endpoint = external
-            else:
-                port = options.emulator_port or free_port()
-                endpoint = stack.enter_context(moto_server(port, log_path=state_dir / "emulator.log"))
+            emulator_log = state_dir / "emulator.log"
+            endpoint = external or stack.enter_context(
+                moto_server(options.emulator_port or free_port(), log_path=emulator_log, id_seed=identity.seed)
+            )
         with progress("terraform apply (workspace local) onto the emulator"):
-            _, outputs, config, triggers = _apply(
+            origins, outputs, config, triggers = _apply(
                 options, endpoint, external is not None, f"http://127.0.0.1:{docs_port}"
             )
         with progress("creating a speaker account"):
             speaker = create_speaker(endpoint, options.region, outputs["user_pool_id"], "speaker",
-                                     reuse_existing=external is not None)  # fmt: skip
+                                     reuse_existing=external is not None,
+                                     password=identity.speaker_password)  # fmt: skip
         with progress("preparing the Lambda runtime (Python with boto3)"):
             python = runtime_environment()
-        runtime = LambdaRuntime(str(python))
+        function_logs = stack.enter_context(FunctionLogs(state_dir / "functions.log", show=options.function_logs))
+        runtime = LambdaRuntime(str(python), log_sink=function_logs)
         gateway = LocalGateway(
             config, runtime, functions_dir=state_dir / "functions", emulator_endpoint=endpoint,
             http_port=options.http_port, websocket_port=options.websocket_port, limits=options.limits,
             extra_environment=emulator_environment(endpoint, options.region),
-            triggers=triggers, schedule_interval_override=options.schedule_interval,
+            triggers=triggers, schedule_interval_override=options.schedule_interval, cors_hint=HOW_TO_ALLOW,
         )  # fmt: skip
 
         def docs(endpoints: Endpoints) -> DocsServer:
             return DocsServer(options.root / "docs", http_api_url=endpoints.http_api_url,
                               websocket_url=endpoints.websocket_url, port=docs_port)  # fmt: skip
 
-        def ready(endpoints: Endpoints, docs_url: str) -> None:
-            document = endpoints_document(endpoints, endpoint, outputs, speaker, options.region, docs_url=docs_url)
+        def ready(endpoints: Endpoints, docs_server: DocsServer) -> None:
+            document = endpoints_document(
+                endpoints, endpoint, outputs, speaker, options.region, docs_url=docs_server.url
+            )
+            document["configUrl"] = docs_server.url.rstrip("/") + CONFIG_PATH
+            document["corsOrigins"] = origins
+            document["functionLogs"] = str(function_logs.path)
+            docs_server.browser_config = browser_config(document)
             document["endpointsFile"] = str(endpoints_file)
             document["startupSeconds"] = round(time.perf_counter() - started, 2)
             temporary = endpoints_file.with_suffix(".tmp")

@@ -5,6 +5,7 @@ as Terraform override files into the copy, never into the repository."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -93,14 +94,61 @@ class Terraform:
     def init(self) -> None:
         self.run("init", "-input=false", timed="init")
 
+    def init_unless_unchanged(self) -> bool:
+        """`terraform init`, unless the last one ran in this data directory (TF_DATA_DIR) on the
+        same configuration, lock file and CLI configuration: then nothing would change but a
+        few seconds (the provider's checksum). Returns whether it ran."""
+        data_dir = Path(self.env.get("TF_DATA_DIR") or self.workdir / ".terraform")
+        marker = data_dir / "babelcast-init.sha256"
+        tree = self.workdir.parent.parent  # the copy of terraform/ (workdir: environments/<name>)
+        files = sorted(p for p in tree.rglob("*") if p.is_file() and p.name.endswith((".tf", ".hcl")))
+        digest = hashlib.sha256(self.env.get("TF_CLI_CONFIG_FILE", "").encode())
+        for path in files:
+            digest.update(f"\x00{path.relative_to(tree)}\x00".encode() + path.read_bytes())
+        if marker.is_file() and marker.read_text() == digest.hexdigest():
+            return False
+        marker.unlink(missing_ok=True)
+        self.init()
+        marker.write_text(digest.hexdigest())
+        return True
+
     def outputs(self) -> dict[str, Any]:
         """The root's outputs; an environment root's single ``babelcast`` output (every output of
         the module) is unpacked."""
-        raw = json.loads(self.run("output", "-json").stdout)
-        values = {name: value["value"] for name, value in raw.items()}
-        module = values.get(MODULE)
-        return dict(module) if set(values) == {MODULE} and isinstance(module, dict) else values
+        return _unpacked(json.loads(self.run("output", "-json").stdout))
+
+    def local_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The outputs and the state (in `terraform show -json`'s shape, managed resources' values)
+        read from the local backend's state file: what `outputs()` and `state()` give, without the
+        two terraform runs (seconds of a `make dev` start)."""
+        raw = json.loads((self.workdir / "terraform.tfstate").read_text())
+        resources = []
+        for resource in raw.get("resources", []):
+            kind = {"mode": resource["mode"], "type": resource["type"], "name": resource["name"]}
+            resources += [
+                kind | {"values": _values(resource["type"], instance.get("attributes") or {})}
+                for instance in resource["instances"]
+            ]
+        state = {"format_version": "1.0", "values": {"root_module": {"resources": resources}}} if resources else {}
+        return _unpacked(raw.get("outputs", {})), state
 
     def state(self) -> dict[str, Any]:
         state: dict[str, Any] = json.loads(self.run("show", "-json").stdout)
         return state
+
+
+def _unpacked(raw: dict[str, Any]) -> dict[str, Any]:
+    values = {name: value["value"] for name, value in raw.items()}
+    module = values.get(MODULE)
+    return dict(module) if set(values) == {MODULE} and isinstance(module, dict) else values
+
+
+def _values(resource_type: str, attributes: dict[str, Any]) -> dict[str, Any]:
+    """Attributes as `show -json` gives them: terraform_data's dynamically typed input and output
+    are stored with their type, shown as their value."""
+    if resource_type != "terraform_data":
+        return attributes
+    return {
+        name: value["value"] if isinstance(value, dict) and set(value) == {"type", "value"} else value
+        for name, value in attributes.items()
+    }
