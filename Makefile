@@ -136,12 +136,17 @@ test: package lint typecheck test-web ## Everything CI runs: install, package, l
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: dev
-dev: package ## Run the whole stack locally (emulator + real Terraform + local API Gateway) until Ctrl-C
-	@$(VENV)/bin/python -m babelcast_devstack.cli up --no-package
+dev: package ## Run the whole stack locally (emulator + real Terraform + local API Gateway + web apps + pipeline stand-in; PIPELINE=0: no stand-in) until Ctrl-C
+	@$(VENV)/bin/python -m babelcast_devstack.cli up --no-package $(if $(filter 0 false off no,$(PIPELINE)),--no-pipeline,)
 
 .PHONY: dev-user
 dev-user: install ## Create another speaker account on the running `make dev` stack
 	@$(VENV)/bin/python -m babelcast_devstack.cli user $(if $(USERNAME),--username $(USERNAME),)
+
+.PHONY: dev-segment
+dev-segment: install ## Write one translated segment on the running `make dev` stack: SESSION=<id> LANGUAGE=es TEXT="Hola" (docs/architecture.md#the-pipeline-contract)
+	@test -n "$(SESSION)" -a -n "$(LANGUAGE)" || { echo 'usage: make dev-segment SESSION=<sessionId> LANGUAGE=es [TEXT="Hola"]' >&2; exit 2; }
+	@$(VENV)/bin/python -m babelcast_devstack.cli segment $(SESSION) --language $(LANGUAGE) $(if $(TEXT),--text "$(TEXT)",)
 
 .PHONY: dev-fault
 dev-fault: install ## Stall, slow down or fail an AWS service of the running `make dev` stack: FAULT="stall dynamodb --seconds 5" (docs/testing-faults.md)

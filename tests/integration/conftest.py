@@ -112,8 +112,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         local_dir.mkdir(parents=True, exist_ok=True)
     else:
         local_dir = tmp_path_factory.mktemp("stack")
-    # schedules run every 2 s here so the sweep is exercised without waiting a minute
-    running = background.start(local_dir, "--schedule-interval", "2", external_endpoint=external)
+    # schedules run every 2 s here so the sweep is exercised without waiting a minute; no pipeline
+    # stand-in: these tests write their own segments (tests/web runs a stack with it)
+    running = background.start(local_dir, "--schedule-interval", "2", "--no-pipeline", external_endpoint=external)
     if not external:
         record("local stack", "ready (s, integration fixture)", round(running.ready_seconds, 1))
     try:

@@ -32,6 +32,7 @@ from babelcast_devstack.lambda_runtime import LambdaRuntime
 from babelcast_devstack.runtime_python import runtime_environment
 from babelcast_devstack.terraform import MODULE, Terraform, repository_root
 from babelcast_devstack.triggers import Triggers, triggers_from_terraform_state
+from babelcast_devstack.web_apps import DEFAULT_WEB_PORT, LocalApps, pipeline_from_environment, web_origins
 from babelcast_devstack.websocket_api import Limits
 
 WORKSPACE = "local"  # the environment root applied: terraform/environments/local
@@ -52,6 +53,8 @@ class StackOptions:
     websocket_port: int = 8001
     emulator_port: int = 4566
     docs_port: int = 8002
+    web_port: int = DEFAULT_WEB_PORT  # the speaker and listener apps (web/)
+    pipeline: bool = field(default_factory=pipeline_from_environment)  # the local pipeline stand-in
     external_endpoint: str | None = None
     package: bool = True
     region: str = "us-east-1"
@@ -80,26 +83,26 @@ def _package(root: Path) -> None:
     subprocess.run([sys.executable, str(root / "scripts" / "package_functions.py")], check=True)
 
 
-def cors_origins_with(environment_root: Path, origin: str) -> list[str]:
-    """The environment root's CORS origins (its module block's cors_allowed_origins) plus
-    ``origin`` (the API docs viewer, so its "Try it out" works)."""
+def cors_origins_with(environment_root: Path, *extra: str) -> list[str]:
+    """The environment root's CORS origins (its module block's cors_allowed_origins) plus the
+    ``extra`` ones (the API docs viewer, so its "Try it out" works, and the web apps)."""
     with (environment_root / "main.tf").open() as handle:
         modules = hcl2.load(handle).get("module", [])
     blocks = [body for block in modules for label, body in block.items() if label.strip('"') == MODULE]
     declared = blocks[0].get("cors_allowed_origins", []) if blocks else []
     origins = [str(o).strip('"') for o in declared]
-    return origins if origin in origins else [*origins, origin]
+    return [*origins, *(origin for origin in extra if origin not in origins)]
 
 
 def _apply(
-    options: StackOptions, endpoint: str, external: bool, docs_origin: str
+    options: StackOptions, endpoint: str, external: bool, *extra_origins: str
 ) -> tuple[Terraform, dict[str, Any], GatewayConfig, Triggers]:
     terraform = Terraform.scratch_copy(
         options.root, options.state_dir / "stack" / "terraform",
         {**emulator_environment(endpoint, options.region), "TF_DATA_DIR": str(options.state_dir / "stack" / "tf-data")},
         keep_state=external,  # a fresh embedded emulator has nothing the old state describes
     )  # fmt: skip
-    origins = cors_origins_with(terraform.workdir, docs_origin)
+    origins = cors_origins_with(terraform.workdir, *extra_origins)
     terraform.override_module("devstack", artifacts_dir=str(options.root / "dist"), cors_allowed_origins=origins)
     terraform.init()
     terraform.run("apply", "-auto-approve", timed="apply")
@@ -142,6 +145,8 @@ def banner(document: dict[str, Any]) -> str:
         f"  WebSocket API   {ws or '(none declared in Terraform yet)'}",
         f"  AWS emulator    {aws}   (AWS_ENDPOINT_URL for boto3, the AWS CLI, Terraform)",
         f"  API docs        {document['docsUrl']}   (Swagger UI with Try it out; openapi.yaml, asyncapi.yaml)",
+        f"  speaker app     {document.get('webAppUrl')}/speaker/   (listeners: /listen/)",
+        f"  pipeline        {document.get('localPipeline')}   (what listeners receive locally: README)",
         f"  region          {document['region']}",
         f"  user pool       {document['userPoolId']}",
         f"  app client      {document['userPoolClientId']}",
@@ -169,7 +174,11 @@ def banner(document: dict[str, Any]) -> str:
 
 
 async def _serve(
-    gateway: LocalGateway, docs: Callable[[Endpoints], DocsServer], ready: Callable[[Endpoints, str], None]
+    gateway: LocalGateway,
+    docs: Callable[[Endpoints], DocsServer],
+    ready: Callable[[Endpoints, str], None],
+    apps: LocalApps,
+    describe: Callable[[Endpoints, str], dict[str, Any]],
 ) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -179,13 +188,25 @@ async def _serve(
     try:
         endpoints = await gateway.start()
         docs_server = docs(endpoints)
-        ready(endpoints, await docs_server.start())
+        docs_url = await docs_server.start()
+        await apps.start(describe(endpoints, docs_url))
+        ready(endpoints, docs_url)
         await stop.wait()
     finally:
-        print("\nstopping: docs server, gateway and function workers ...", flush=True)
+        print("\nstopping: web apps, pipeline stand-in, docs server, gateway and function workers ...", flush=True)
+        await apps.stop()
         if docs_server is not None:
             await docs_server.stop()
         await gateway.stop()
+
+
+def _local_apps(options: StackOptions, out: Callable[[str], None]) -> LocalApps:
+    """The web apps and the pipeline stand-in; their port is chosen before the apply (CORS)."""
+    web_port = options.web_port or free_port()
+    if not port_is_free(web_port):
+        raise RuntimeError(f"port {web_port} on 127.0.0.1 is in use; choose another with BABELCAST_WEB_PORT")
+    external = options.external_endpoint is not None
+    return LocalApps(options.root, web_port, pipeline=options.pipeline, external=external, log=out)
 
 
 def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
@@ -202,6 +223,7 @@ def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
     docs_port = options.docs_port or free_port()
     if not port_is_free(docs_port):
         raise RuntimeError(f"port {docs_port} on 127.0.0.1 is in use; choose another with BABELCAST_DOCS_PORT")
+    apps = _local_apps(options, out)
     with contextlib.ExitStack() as stack:
         external = options.external_endpoint
         with progress(f"starting the AWS emulator{' (external: ' + external + ')' if external else ''}"):
@@ -212,7 +234,7 @@ def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
                 endpoint = stack.enter_context(moto_server(port, log_path=state_dir / "emulator.log"))
         with progress("terraform apply (workspace local) onto the emulator"):
             _, outputs, config, triggers = _apply(
-                options, endpoint, external is not None, f"http://127.0.0.1:{docs_port}"
+                options, endpoint, external is not None, f"http://127.0.0.1:{docs_port}", *web_origins(apps.port)
             )
         with progress("creating a speaker account"):
             speaker = create_speaker(endpoint, options.region, outputs["user_pool_id"], "speaker",
@@ -231,8 +253,11 @@ def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
             return DocsServer(options.root / "docs", http_api_url=endpoints.http_api_url,
                               websocket_url=endpoints.websocket_url, port=docs_port)  # fmt: skip
 
+        def describe(endpoints: Endpoints, docs_url: str) -> dict[str, Any]:
+            return endpoints_document(endpoints, endpoint, outputs, speaker, options.region, docs_url=docs_url)
+
         def ready(endpoints: Endpoints, docs_url: str) -> None:
-            document = endpoints_document(endpoints, endpoint, outputs, speaker, options.region, docs_url=docs_url)
+            document = {**describe(endpoints, docs_url), **apps.endpoints}
             document["endpointsFile"] = str(endpoints_file)
             document["startupSeconds"] = round(time.perf_counter() - started, 2)
             temporary = endpoints_file.with_suffix(".tmp")
@@ -243,7 +268,7 @@ def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
 
         out("starting the local API Gateway ...")
         try:
-            asyncio.run(_serve(gateway, docs, ready))
+            asyncio.run(_serve(gateway, docs, ready, apps, describe))
         finally:
             endpoints_file.unlink(missing_ok=True)
             out("stopping: AWS emulator ...")
