@@ -40,6 +40,13 @@ NODE_MIN     := 20
 WEB          := packages/web-client
 WEB_BIN      := $(WEB)/node_modules/.bin
 WEB_SOURCES  := $(shell find $(WEB)/src -name '*.ts' 2>/dev/null) $(WEB)/tsconfig.json $(WEB)/tsconfig.build.json
+# The reference speaker and listener apps (web/, Vite): built into web/dist/, served by `make dev`
+APPS         := web
+APPS_SOURCES := $(shell find $(APPS)/src $(APPS)/public $(APPS)/speaker $(APPS)/listen -type f 2>/dev/null) \
+                $(APPS)/index.html $(APPS)/vite.config.ts $(APPS)/tsconfig.json
+# Chromium for the browser tests (tests/web): CHROMIUM_PATH, else chromium on PATH (installed with apt when possible)
+CHROMIUM_PATH ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+export CHROMIUM_PATH
 
 .PHONY: help
 help: ## List the targets
@@ -79,8 +86,27 @@ $(WEB)/dist/index.js: $(WEB)/node_modules/.installed $(WEB_SOURCES)
 	@rm -rf $(WEB)/dist
 	@cd $(WEB) && node_modules/.bin/tsc -p tsconfig.build.json
 
+$(APPS)/node_modules/.installed: $(APPS)/package.json $(APPS)/package-lock.json $(WEB)/dist/index.js | node-check
+	@echo "==> installing web/'s npm dependencies (npm ci)"
+	@cd $(APPS) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(APPS)/dist/index.html: $(APPS)/node_modules/.installed $(APPS_SOURCES) $(WEB)/dist/index.js
+	@echo "==> building the speaker and listener apps into $(APPS)/dist/ (tsc, vite)"
+	@cd $(APPS) && node_modules/.bin/tsc --noEmit && node_modules/.bin/vite build --logLevel warn
+
+.PHONY: web
+web: $(APPS)/dist/index.html ## Build the reference speaker and listener apps (web/) that `make dev` serves
+
+.PHONY: chromium
+chromium: ## Chromium for the browser tests: installs Debian's `chromium` with apt when it is missing and apt is there (else set CHROMIUM_PATH)
+	@if [ -n "$(CHROMIUM_PATH)" ]; then echo "==> Chromium: $(CHROMIUM_PATH)"; \
+	elif command -v apt-get >/dev/null 2>&1; then echo "==> installing Chromium (apt-get install chromium)"; \
+		$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y --no-install-recommends chromium >/dev/null; \
+	else echo "error: no Chromium found and no apt-get: install Chromium and set CHROMIUM_PATH" >&2; exit 1; fi
+
 .PHONY: install
-install: $(VENV)/.synced $(CHECKOV_ENV)/.synced $(WEB)/dist/index.js ## Install Python tooling (incl. checkov) and the workspace, build the TypeScript client (idempotent)
+install: $(VENV)/.synced $(CHECKOV_ENV)/.synced $(WEB)/dist/index.js $(APPS)/node_modules/.installed ## Install Python tooling (incl. checkov) and the workspace, build the TypeScript client (idempotent)
 
 .PHONY: lock
 lock: $(UV) ## Re-resolve dependencies into uv.lock and checkov's requirements
@@ -99,8 +125,9 @@ lint: install ## ruff (lint + format check), terraform fmt -check, biome (the Ty
 	@$(VENV)/bin/ruff format --check .
 	@echo "==> terraform fmt"
 	@terraform fmt -check -recursive terraform
-	@echo "==> biome (packages/web-client)"
+	@echo "==> biome (packages/web-client, web)"
 	@cd $(WEB) && node_modules/.bin/biome check --error-on-warnings .
+	@cd $(APPS) && node_modules/.bin/biome check --error-on-warnings .
 
 .PHONY: checkov
 checkov: $(CHECKOV_ENV)/.synced ## Scan terraform/ (root, modules, examples) with checkov, offline; fails on any failed check
@@ -111,8 +138,9 @@ checkov: $(CHECKOV_ENV)/.synced ## Scan terraform/ (root, modules, examples) wit
 typecheck: install ## mypy --strict over packages, functions, scripts and tests; tsc --strict over the TypeScript client
 	@echo "==> mypy"
 	@$(VENV)/bin/mypy packages functions scripts tests
-	@echo "==> tsc (packages/web-client)"
+	@echo "==> tsc (packages/web-client, web)"
 	@cd $(WEB) && node_modules/.bin/tsc -p tsconfig.json --noEmit
+	@cd $(APPS) && node_modules/.bin/tsc --noEmit
 
 .PHONY: fmt
 fmt: install ## Format Python, Terraform and TypeScript in place
@@ -120,6 +148,7 @@ fmt: install ## Format Python, Terraform and TypeScript in place
 	@$(VENV)/bin/ruff format .
 	@terraform fmt -recursive terraform
 	@cd $(WEB) && node_modules/.bin/biome check --write .
+	@cd $(APPS) && node_modules/.bin/biome check --write .
 
 .PHONY: test-unit
 test-unit: install ## Unit tests (moto in-process)
@@ -131,12 +160,12 @@ test-web: install ## Unit tests of the TypeScript client (Vitest; its integratio
 	@cd $(WEB) && node_modules/.bin/vitest run --config vitest.config.ts
 
 .PHONY: test
-test: package lint typecheck test-web ## Everything CI runs: install, package, lint, typecheck, all tests
+test: package web chromium lint typecheck test-web ## Everything CI runs: install, package, lint, typecheck, all tests
 	@echo "==> pytest (unit, contract, packaging, terraform)"
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 .PHONY: dev
-dev: package ## Run the whole stack locally (emulator + real Terraform + local API Gateway + web apps + pipeline stand-in; PIPELINE=0: no stand-in) until Ctrl-C
+dev: package web ## Run the whole stack locally (emulator + real Terraform + local API Gateway + web apps + pipeline stand-in; PIPELINE=0: no stand-in) until Ctrl-C
 	@$(VENV)/bin/python -m babelcast_devstack.cli up --no-package $(if $(filter 0 false off no,$(PIPELINE)),--no-pipeline,)
 
 .PHONY: dev-user
@@ -204,5 +233,5 @@ preflight: install ## Check with your AWS credentials what WORKSPACE needs befor
 
 .PHONY: clean
 clean: ## Remove build outputs and caches (keeps .venv and .tools)
-	rm -rf dist build .pytest_cache .mypy_cache .ruff_cache $(WEB)/dist
+	rm -rf dist build .pytest_cache .mypy_cache .ruff_cache $(WEB)/dist $(APPS)/dist
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
