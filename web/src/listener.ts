@@ -19,6 +19,7 @@ let config: AppConfig;
 let client: WebSocketClient | undefined;
 const player = new PcmPlayer((seconds) => {
   element("audio-played").textContent = `${seconds.toFixed(1)} s`;
+  show("sound", false);
 });
 
 async function main(): Promise<void> {
@@ -82,7 +83,7 @@ async function join(): Promise<void> {
   element("session-label").textContent = sessionId;
   show("join-panel", false);
   show("listen-panel", true);
-  show("sound", !player.running);
+  show("sound", !(await player.unlock())); // a reload has no user gesture: the browser may want a click
   if (session.status === "paused") setState("paused", "Paused by the speaker");
   else setState("live", "Live");
   element<HTMLSelectElement>("language").focus();

@@ -39,6 +39,8 @@ export class Microphone {
   }
 
   private collect(block: Int16Array): void {
+    // the first captured block's time, for test/latency.mjs (capture -> caption at a listener)
+    document.body.dataset.firstAudioAt ??= String(Date.now());
     this.pending.push(block);
     this.pendingSamples += block.length;
     if (this.pendingSamples < SAMPLES_PER_CHUNK) return;

@@ -24,10 +24,6 @@ export class PcmPlayer {
     return context.state === "running";
   }
 
-  get running(): boolean {
-    return this.context?.state === "running";
-  }
-
   play(base64: string, sampleRate = 16_000): void {
     const bytes = base64ToBytes(base64);
     const samples = new Int16Array(bytes.buffer, 0, bytes.length >> 1);

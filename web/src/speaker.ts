@@ -160,7 +160,6 @@ async function startMicrophone(): Promise<void> {
 
 function send(pcm: Int16Array): void {
   if (!live || live.paused) return; // paused: nothing is sent, so listeners get no backlog on resume
-  if (live.sentSamples === 0) document.body.dataset.firstAudioAt = String(performance.timeOrigin + performance.now());
   live.sequence = live.client.sendAudio(pcm, live.sequence);
   live.sentSamples += pcm.length;
   element("sent").textContent = `${(live.sentSamples / 16_000).toFixed(1)} s`;

@@ -59,8 +59,8 @@ const scenarios = {
       [s.speaker, s.es].map((page) => page.evaluate(() => ({ ...document.body.dataset }))),
     );
     s.latency = {
-      firstCaptionMs: Number(times[1].firstCaptionAt) - Number(times[0].firstAudioAt),
-      firstAudioMs: Number(times[1].firstAudioAt) - Number(times[0].firstAudioAt),
+      firstCaptionMs: Math.round(Number(times[1].firstCaptionAt) - Number(times[0].firstAudioAt)),
+      firstAudioMs: Math.round(Number(times[1].firstAudioAt) - Number(times[0].firstAudioAt)),
     };
     await screenshot(s.speaker, "speaker-live");
     await screenshot(s.es, "listener-live");
@@ -93,7 +93,8 @@ const scenarios = {
     await s.speaker.click("#end");
     await Promise.all([waitForState(s.es, "ended"), waitForState(s.fr, "ended"), waitForState(s.speaker, "ended")]);
     const deadline = Date.now() + 10_000;
-    const open = () => [s.es, s.fr].flatMap((page) => page.sockets).filter((socket) => !socket.closed);
+    // each page's current socket (a reload left the one before it behind)
+    const open = () => [s.es, s.fr].map((page) => page.sockets.at(-1)).filter((socket) => !socket?.closed);
     while (open().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     check(open().length === 0, `${open().length} listener socket(s) still open after the end`);
     await screenshot(s.es, "listener-ended");

@@ -2,7 +2,7 @@
 // listener, through the running `make dev` stack (pipeline stand-in on), in Chromium: p50 over
 // RUNS sessions. `make dev` in one terminal, then in web/:
 //   BABELCAST_FAKE_MIC_WAV=speech.wav node test/latency.mjs [runs]
-// The speaker page stamps its first sent chunk, the listener page its first caption and first
+// The speaker page stamps its first captured 100 ms block, the listener page its first caption and first
 // audio (data-* on <body>); both pages run in one browser, so on one clock.
 import { create, endpoints, joinListener, launch, median, openPage, signIn, waitForCaptions } from "./harness.mjs";
 
@@ -24,8 +24,8 @@ try {
     await listener.waitForFunction(() => document.body.dataset.firstAudioAt);
     const sent = Number(await speaker.evaluate(() => document.body.dataset.firstAudioAt));
     const heard = await listener.evaluate(() => ({ ...document.body.dataset }));
-    captionsMs.push(Number(heard.firstCaptionAt) - sent);
-    audioMs.push(Number(heard.firstAudioAt) - sent);
+    captionsMs.push(Math.round(Number(heard.firstCaptionAt) - sent));
+    audioMs.push(Math.round(Number(heard.firstAudioAt) - sent));
     console.log(`run ${run}: first caption ${captionsMs.at(-1)} ms, first audio ${audioMs.at(-1)} ms`);
     await speaker.click("#end");
     await speaker.context().close();
