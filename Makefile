@@ -41,6 +41,13 @@ NODE_MIN     := 20
 WEB          := packages/web-client
 WEB_BIN      := $(WEB)/node_modules/.bin
 WEB_SOURCES  := $(shell find $(WEB)/src -name '*.ts' 2>/dev/null) $(WEB)/tsconfig.json $(WEB)/tsconfig.build.json
+# The reference speaker and listener apps (web/, Vite): built into web/dist/, served by `make dev`
+APPS         := web
+APPS_SOURCES := $(shell find $(APPS)/src $(APPS)/public $(APPS)/speaker $(APPS)/listen -type f 2>/dev/null) \
+                $(APPS)/index.html $(APPS)/vite.config.ts $(APPS)/tsconfig.json
+# Chromium for the browser tests (tests/web): CHROMIUM_PATH, else chromium on PATH (installed with apt when possible)
+CHROMIUM_PATH ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome || true)
+export CHROMIUM_PATH
 
 .PHONY: help
 help: ## List the targets
@@ -80,8 +87,30 @@ $(WEB)/dist/index.js: $(WEB)/node_modules/.installed $(WEB_SOURCES)
 	@rm -rf $(WEB)/dist
 	@cd $(WEB) && node_modules/.bin/tsc -p tsconfig.build.json
 
+$(APPS)/node_modules/.installed: $(APPS)/package.json $(APPS)/package-lock.json $(WEB)/dist/index.js | node-check
+	@echo "==> installing web/'s npm dependencies (npm ci)"
+	@cd $(APPS) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(APPS)/dist/index.html: $(APPS)/node_modules/.installed $(APPS_SOURCES) $(WEB)/dist/index.js
+	@echo "==> building the speaker and listener apps into $(APPS)/dist/ (tsc, vite)"
+	@cd $(APPS) && node_modules/.bin/tsc --noEmit && node_modules/.bin/vite build --logLevel warn
+
+.PHONY: web
+web: $(APPS)/dist/index.html ## Build the reference speaker and listener apps (web/) that `make dev` serves
+
+.PHONY: chromium
+chromium: ## Chromium for the browser tests: installs Debian's `chromium` with apt when it is missing and apt is there (else set CHROMIUM_PATH)
+	@if [ -n "$(CHROMIUM_PATH)" ]; then echo "==> Chromium: $(CHROMIUM_PATH)"; \
+	elif command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then echo "==> installing Chromium (apt-get install chromium)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 \
+		|| { $$SUDO apt-get update >/dev/null && $$SUDO apt-get install -y --no-install-recommends chromium >/dev/null; }; \
+	else echo "error: no Chromium found and no apt-get: install Chromium and set CHROMIUM_PATH" >&2; exit 1; fi
+
 .PHONY: install
-install: $(VENV)/.synced $(CHECKOV_ENV)/.synced $(WEB)/dist/index.js ## Install Python tooling (incl. checkov) and the workspace, build the TypeScript client (idempotent)
+install: $(VENV)/.synced $(CHECKOV_ENV)/.synced $(WEB)/dist/index.js $(APPS)/node_modules/.installed ## Install Python tooling (incl. checkov) and the workspace, build the TypeScript client (idempotent)
 
 .PHONY: lock
 lock: $(UV) ## Re-resolve dependencies into uv.lock and checkov's requirements
@@ -101,8 +130,9 @@ lint: install ## ruff (lint + format check), terraform fmt -check, biome (the Ty
 	@$(VENV)/bin/ruff format --check .
 	@echo "==> terraform fmt"
 	@terraform fmt -check -recursive terraform
-	@echo "==> biome (packages/web-client)"
+	@echo "==> biome (packages/web-client, web)"
 	@cd $(WEB) && node_modules/.bin/biome check --error-on-warnings .
+	@cd $(APPS) && node_modules/.bin/biome check --error-on-warnings .
 
 .PHONY: checkov
 checkov: $(CHECKOV_ENV)/.synced ## Scan terraform/ (root, modules, examples) with checkov, offline; fails on any failed check
@@ -113,8 +143,9 @@ checkov: $(CHECKOV_ENV)/.synced ## Scan terraform/ (root, modules, examples) wit
 typecheck: install ## mypy --strict over packages, functions, scripts and tests; tsc --strict over the TypeScript client
 	@echo "==> mypy"
 	@$(VENV)/bin/mypy packages functions scripts tests
-	@echo "==> tsc (packages/web-client)"
+	@echo "==> tsc (packages/web-client, web)"
 	@cd $(WEB) && node_modules/.bin/tsc -p tsconfig.json --noEmit
+	@cd $(APPS) && node_modules/.bin/tsc --noEmit
 
 .PHONY: fmt
 fmt: install ## Format Python, Terraform and TypeScript in place
@@ -122,6 +153,7 @@ fmt: install ## Format Python, Terraform and TypeScript in place
 	@$(VENV)/bin/ruff format .
 	@terraform fmt -recursive terraform
 	@cd $(WEB) && node_modules/.bin/biome check --write .
+	@cd $(APPS) && node_modules/.bin/biome check --write .
 
 .PHONY: test-unit
 test-unit: install ## Unit tests (moto in-process)
@@ -133,14 +165,14 @@ test-web: install ## Unit tests of the TypeScript client (Vitest; its integratio
 	@cd $(WEB) && node_modules/.bin/vitest run --config vitest.config.ts
 
 .PHONY: test
-test: install package lint typecheck test-web ## Everything CI runs: install, package, lint, typecheck, all tests
+test: install package web chromium lint typecheck test-web ## Everything CI runs: install, package, lint, typecheck, all tests
 	@echo "==> pytest (unit, contract, packaging, terraform)"
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 # VERBOSE=1: the functions' own logs in the terminal too (they always go to .local/functions.log)
 .PHONY: dev
-dev: package ## Run the whole stack locally (emulator + real Terraform + local API Gateway) until Ctrl-C; VERBOSE=1 shows function logs
-	@$(if $(filter-out 0,$(VERBOSE)),BABELCAST_DEV_LOGS=functions,) $(VENV)/bin/python -m babelcast_devstack.cli up --no-package
+dev: package web ## Run the whole stack locally (emulator + real Terraform + local API Gateway + web apps + pipeline stand-in) until Ctrl-C; VERBOSE=1: function logs too; PIPELINE=0: no stand-in
+	@$(if $(filter-out 0,$(VERBOSE)),BABELCAST_DEV_LOGS=functions,) $(VENV)/bin/python -m babelcast_devstack.cli up --no-package $(if $(filter 0 false off no,$(PIPELINE)),--no-pipeline,)
 
 .PHONY: dev-ready-time
 dev-ready-time: $(VENV)/.synced ## Measure `make dev` from start to /health answering: first start (zips rebuilt) and restart
@@ -149,6 +181,11 @@ dev-ready-time: $(VENV)/.synced ## Measure `make dev` from start to /health answ
 .PHONY: dev-user
 dev-user: $(VENV)/.synced ## Create another speaker account on the running `make dev` stack
 	@$(VENV)/bin/python -m babelcast_devstack.cli user $(if $(USERNAME),--username $(USERNAME),)
+
+.PHONY: dev-segment
+dev-segment: install ## Write one translated segment on the running `make dev` stack: SESSION=<id> LANGUAGE=es TEXT="Hola" (docs/architecture.md#the-pipeline-contract)
+	@test -n "$(SESSION)" -a -n "$(LANGUAGE)" || { echo 'usage: make dev-segment SESSION=<sessionId> LANGUAGE=es [TEXT="Hola"]' >&2; exit 2; }
+	@$(VENV)/bin/python -m babelcast_devstack.cli segment $(SESSION) --language $(LANGUAGE) $(if $(TEXT),--text "$(TEXT)",)
 
 .PHONY: dev-fault
 dev-fault: $(VENV)/.synced ## Stall, slow down or fail an AWS service of the running `make dev` stack: FAULT="stall dynamodb --seconds 5" (docs/testing-faults.md)
@@ -206,5 +243,5 @@ preflight: install ## Check with your AWS credentials what WORKSPACE needs befor
 
 .PHONY: clean
 clean: ## Remove build outputs and caches (keeps .venv and .tools)
-	rm -rf dist build .pytest_cache .mypy_cache .ruff_cache $(WEB)/dist
+	rm -rf dist build .pytest_cache .mypy_cache .ruff_cache $(WEB)/dist $(APPS)/dist
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

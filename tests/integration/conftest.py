@@ -114,10 +114,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         local_dir.mkdir(parents=True, exist_ok=True)
     else:
         local_dir = tmp_path_factory.mktemp("stack")
-    # schedules run every 2 s here so the sweep is exercised without waiting a minute
+    # schedules run every 2 s here so the sweep is exercised without waiting a minute; no pipeline
+    # stand-in: these tests write their own segments (tests/web runs a stack with it)
     # one more browser origin, as a frontend developer adds theirs (test_dev_stack_for_browsers.py)
     origins = {CORS_ORIGINS_VARIABLE: EXTRA_ORIGIN}
-    running = background.start(local_dir, "--schedule-interval", "2", external_endpoint=external, environment=origins)
+    running = background.start(
+        local_dir, "--schedule-interval", "2", "--no-pipeline", external_endpoint=external, environment=origins
+    )
     if not external:
         record("local stack", "ready (s, integration fixture)", round(running.ready_seconds, 1))
     try:

@@ -56,7 +56,7 @@ def spawn(
     (local_dir / "endpoints.json").unlink(missing_ok=True)
     return subprocess.Popen(
         [sys.executable, "-m", "babelcast_devstack.cli", "up", "--no-package", "--local-dir", str(local_dir),
-         "--http-port", "0", "--ws-port", "0", "--emulator-port", "0", "--docs-port", "0", *args],
+         "--http-port", "0", "--ws-port", "0", "--emulator-port", "0", "--docs-port", "0", "--web-port", "0", *args],
         stdout=(local_dir / "stack.log").open("wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         start_new_session=True, env=variables,
     )  # fmt: skip
@@ -98,7 +98,7 @@ def stack_for_benchmark(use_running: bool, *args: str) -> Iterator[tuple[dict[st
         yield document, float(document.get("startupSeconds", 0)), int(document["pid"])
         return
     with tempfile.TemporaryDirectory(prefix="bench-stack-") as tmp:
-        running = start(Path(tmp), *args)
+        running = start(Path(tmp), "--no-pipeline", *args)  # the stand-in is not what is measured
         try:
             yield running.document, running.ready_seconds, running.process.pid
         finally:

@@ -9,13 +9,19 @@ import os
 import sys
 from pathlib import Path
 
-from babelcast_devstack import faults
+from babelcast_devstack import faults, pipeline_standin
 from babelcast_devstack.accounts import create_speaker
 from babelcast_devstack.cors_origins import origins_from_environment
 from babelcast_devstack.dev_logs import function_logs_shown
 from babelcast_devstack.emulator import EXTERNAL_ENDPOINT_VARIABLE
 from babelcast_devstack.stack import StackOptions, run, schedule_interval_from_environment
 from babelcast_devstack.terraform import repository_root
+from babelcast_devstack.web_apps import (
+    DEFAULT_WEB_PORT,
+    PIPELINE_VARIABLE,
+    WEB_PORT_VARIABLE,
+    pipeline_from_environment,
+)
 from babelcast_devstack.websocket_api import IDLE_TIMEOUT_SECONDS, MAX_CONNECTION_SECONDS, Limits
 
 
@@ -47,6 +53,15 @@ def main(argv: list[str] | None = None) -> None:
                     help="fire every schedule this often (env BABELCAST_SCHEDULE_INTERVAL_SECONDS)")  # fmt: skip
     up.add_argument("--modelled-latency-route", action="store_true",
                     help="benchmarks: also serve /_modelled-latency/<ms>/<stage>/@connections/<id>")  # fmt: skip
+    up.add_argument("--web-port", type=int, default=_port(WEB_PORT_VARIABLE, DEFAULT_WEB_PORT), help="web apps")
+    up.add_argument(
+        "--no-pipeline",
+        dest="pipeline",
+        action="store_false",
+        default=pipeline_from_environment(),
+        help=f"no local translation-pipeline stand-in (env {PIPELINE_VARIABLE}=0)",
+    )
+    pipeline_standin.add_segment_command(commands)
     user = commands.add_parser("user", help="create another speaker account on the running stack")
     user.add_argument("--username", default=None)
     user.add_argument("--local-dir", type=Path, default=_local_dir())
@@ -70,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(f"error: {bad}")
         options = StackOptions(
             local_dir=args.local_dir, http_port=args.http_port, websocket_port=args.ws_port,
-            emulator_port=args.emulator_port, docs_port=args.docs_port,
+            emulator_port=args.emulator_port, docs_port=args.docs_port, web_port=args.web_port, pipeline=args.pipeline,
             external_endpoint=os.environ.get(EXTERNAL_ENDPOINT_VARIABLE) or None,
             package=not args.no_package, schedule_interval=args.schedule_interval, cors_origins=cors_origins,
             function_logs=function_logs,
@@ -83,6 +98,9 @@ def main(argv: list[str] | None = None) -> None:
     if not endpoints_file.exists():
         sys.exit("the local stack is not running: start it with `make dev`")
     document = json.loads(endpoints_file.read_text())
+    if args.command == "segment":
+        print(json.dumps(pipeline_standin.inject(document, args), ensure_ascii=False))
+        return
     if args.command == "fault":
         print(json.dumps(_fault(document["awsEndpointUrl"], args), indent=2))
         return

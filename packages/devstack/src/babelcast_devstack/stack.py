@@ -39,6 +39,13 @@ from babelcast_devstack.lambda_runtime import LambdaRuntime
 from babelcast_devstack.runtime_python import runtime_environment
 from babelcast_devstack.terraform import Terraform, repository_root
 from babelcast_devstack.triggers import Triggers, triggers_from_terraform_state
+from babelcast_devstack.web_apps import (
+    DEFAULT_WEB_PORT,
+    LocalApps,
+    browser_config,
+    pipeline_from_environment,
+    web_origins,
+)
 from babelcast_devstack.websocket_api import Limits
 
 WORKSPACE = "local"  # the environment root applied: terraform/environments/local
@@ -59,6 +66,8 @@ class StackOptions:
     websocket_port: int = 8001
     emulator_port: int = 4566
     docs_port: int = 8002
+    web_port: int = DEFAULT_WEB_PORT  # the speaker and listener apps (web/)
+    pipeline: bool = field(default_factory=pipeline_from_environment)  # the local pipeline stand-in
     external_endpoint: str | None = None
     package: bool = True
     region: str = "us-east-1"
@@ -92,14 +101,14 @@ def _package(root: Path) -> None:
 
 
 def _apply(
-    options: StackOptions, endpoint: str, external: bool, docs_origin: str
+    options: StackOptions, endpoint: str, external: bool, *extra_origins: str
 ) -> tuple[list[str], dict[str, Any], GatewayConfig, Triggers]:
     terraform = Terraform.scratch_copy(
         options.root, options.state_dir / "stack" / "terraform",
         {**emulator_environment(endpoint, options.region), "TF_DATA_DIR": str(options.state_dir / "stack" / "tf-data")},
         keep_state=external,  # a fresh embedded emulator has nothing the old state describes
     )  # fmt: skip
-    origins = cors_origins_with(terraform.workdir, docs_origin, *options.cors_origins)
+    origins = cors_origins_with(terraform.workdir, *extra_origins, *options.cors_origins)
     terraform.override_module("devstack", artifacts_dir=str(options.root / "dist"), cors_allowed_origins=origins)
     terraform.init_unless_unchanged()
     applied = terraform.run("apply", "-auto-approve", timed="apply")
@@ -129,15 +138,6 @@ def endpoints_document(
 
 
 # What a browser app may be told (docs server's /config.json): no password, no secret
-BROWSER_KEYS = ("httpApiUrl", "websocketUrl", "region", "userPoolId", "userPoolClientId", "docsUrl")
-
-
-def browser_config(document: dict[str, Any]) -> dict[str, Any]:
-    """The browser-safe part of the endpoints document, plus where Cognito answers locally (the
-    emulator: the web client's ``signIn({ endpoint })``)."""
-    return {key: document[key] for key in BROWSER_KEYS} | {"cognitoEndpoint": document["awsEndpointUrl"]}
-
-
 def banner(document: dict[str, Any]) -> str:
     http, ws, aws = document["httpApiUrl"], document["websocketUrl"], document["awsEndpointUrl"]
     speaker = document["speaker"]
@@ -152,6 +152,8 @@ def banner(document: dict[str, Any]) -> str:
         f"  WebSocket API   {ws or '(none declared in Terraform yet)'}",
         f"  AWS emulator    {aws}   (AWS_ENDPOINT_URL for boto3, the AWS CLI, Terraform)",
         f"  API docs        {document['docsUrl']}   (Swagger UI with Try it out; openapi.yaml, asyncapi.yaml)",
+        f"  speaker app     {document.get('webAppUrl')}/speaker/   (listeners: /listen/)",
+        f"  pipeline        {document.get('localPipeline')}   (what listeners receive locally: README)",
         f"  region          {document['region']}",
         f"  user pool       {document['userPoolId']}",
         f"  app client      {document['userPoolClientId']}",
@@ -185,7 +187,11 @@ def banner(document: dict[str, Any]) -> str:
 
 
 async def _serve(
-    gateway: LocalGateway, docs: Callable[[Endpoints], DocsServer], ready: Callable[[Endpoints, DocsServer], None]
+    gateway: LocalGateway,
+    docs: Callable[[Endpoints], DocsServer],
+    ready: Callable[[Endpoints, DocsServer], None],
+    apps: LocalApps,
+    describe: Callable[[Endpoints, str], dict[str, Any]],
 ) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -196,13 +202,29 @@ async def _serve(
         endpoints = await gateway.start()
         docs_server = docs(endpoints)
         await docs_server.start()
+        await apps.start(describe(endpoints, docs_server.url))
         ready(endpoints, docs_server)
         await stop.wait()
     finally:
-        print("\nstopping: docs server, gateway and function workers ...", flush=True)
+        print("\nstopping: web apps, pipeline stand-in, docs server, gateway and function workers ...", flush=True)
+        await apps.stop()
         if docs_server is not None:
             await docs_server.stop()
         await gateway.stop()
+
+
+def _chosen_port(port: int | None, variable: str) -> int:
+    chosen = port or free_port()
+    if not port_is_free(chosen):
+        raise RuntimeError(f"port {chosen} on 127.0.0.1 is in use; choose another with {variable}")
+    return chosen
+
+
+def _local_apps(options: StackOptions, out: Callable[[str], None]) -> LocalApps:
+    """The web apps and the pipeline stand-in; their port is chosen before the apply (CORS)."""
+    web_port = _chosen_port(options.web_port, "BABELCAST_WEB_PORT")
+    external = options.external_endpoint is not None
+    return LocalApps(options.root, web_port, pipeline=options.pipeline, external=external, log=out)
 
 
 def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
@@ -217,9 +239,8 @@ def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
         with progress("packaging functions (dist/*.zip)"):
             _package(options.root)
     # The docs viewer's port is chosen before the apply: its origin goes into the CORS origins.
-    docs_port = options.docs_port or free_port()
-    if not port_is_free(docs_port):
-        raise RuntimeError(f"port {docs_port} on 127.0.0.1 is in use; choose another with BABELCAST_DOCS_PORT")
+    docs_port = _chosen_port(options.docs_port, "BABELCAST_DOCS_PORT")
+    apps = _local_apps(options, out)
     with contextlib.ExitStack() as stack:
         external = options.external_endpoint
         with progress(f"starting the AWS emulator{' (external: ' + external + ')' if external else ''}"):
@@ -229,7 +250,7 @@ def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
             )
         with progress("terraform apply (workspace local) onto the emulator"):
             origins, outputs, config, triggers = _apply(
-                options, endpoint, external is not None, f"http://127.0.0.1:{docs_port}"
+                options, endpoint, external is not None, f"http://127.0.0.1:{docs_port}", *web_origins(apps.port)
             )
         with progress("creating a speaker account"):
             speaker = create_speaker(endpoint, options.region, outputs["user_pool_id"], "speaker",
@@ -250,10 +271,11 @@ def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
             return DocsServer(options.root / "docs", http_api_url=endpoints.http_api_url,
                               websocket_url=endpoints.websocket_url, port=docs_port)  # fmt: skip
 
+        def describe(endpoints: Endpoints, docs_url: str) -> dict[str, Any]:
+            return endpoints_document(endpoints, endpoint, outputs, speaker, options.region, docs_url=docs_url)
+
         def ready(endpoints: Endpoints, docs_server: DocsServer) -> None:
-            document = endpoints_document(
-                endpoints, endpoint, outputs, speaker, options.region, docs_url=docs_server.url
-            )
+            document = {**describe(endpoints, docs_server.url), **apps.endpoints}
             document["configUrl"] = docs_server.url.rstrip("/") + CONFIG_PATH
             document["corsOrigins"] = origins
             document["functionLogs"] = str(function_logs.path)
@@ -268,7 +290,7 @@ def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
 
         out("starting the local API Gateway ...")
         try:
-            asyncio.run(_serve(gateway, docs, ready))
+            asyncio.run(_serve(gateway, docs, ready, apps, describe))
         finally:
             endpoints_file.unlink(missing_ok=True)
             out("stopping: AWS emulator ...")
