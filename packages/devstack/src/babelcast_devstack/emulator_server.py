@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from moto.awslambda.policy import Policy
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import StreamShard, Table
 from moto.kinesis.models import Stream
@@ -122,12 +123,30 @@ def _stream_tags_on_create() -> None:
     KinesisResponse.create_stream = create_stream  # type: ignore[method-assign]
 
 
+def _one_statement_per_sid() -> None:
+    """AWS keeps one statement per Sid in a function's resource policy; moto appends another copy
+    when AddPermission is sent again, and RemovePermission then removes only the first. A loaded
+    emulator answering an AddPermission late makes the provider's SDK resend it (seen in the estate
+    example's apply: two identical POSTs for one aws_lambda_permission), and the later destroy waits
+    five minutes for a statement that never goes. Keep one: a repeated Sid replaces its statement."""
+    original = Policy.add_statement
+
+    def add_statement(self: Any, raw: str, qualifier: str | None = None) -> tuple[Any, str]:
+        statement, revision = original(self, raw, qualifier)
+        added = self.statements[-1]
+        self.statements[:] = [s for s in self.statements if s is added or s.get("Sid") != added.get("Sid")]
+        return statement, revision
+
+    Policy.add_statement = add_statement  # type: ignore[method-assign]
+
+
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     for model in (Table, Stream):
         _without_mapping_dispatch(model)
     _stream_survives_rollback()
     _stream_tags_on_create()
+    _one_statement_per_sid()
     application = DomainDispatcherApplication(create_backend_app)
     run_simple(host, port, SerializedApplication(application), threaded=True, use_reloader=False)
 
