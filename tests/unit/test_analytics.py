@@ -18,7 +18,6 @@ from babelcast.domain.sessions import SessionPolicy, SessionService
 from babelcast.integration.sessions_table import SessionsTable
 from babelcast.metrics import Metrics
 from broadcast import handler as broadcast_handler
-from connection_sweeper import handler as sweeper_handler
 from http_api import handler as http_handler
 from ws_connect import handler as connect_handler
 from ws_disconnect import handler as disconnect_handler
@@ -102,7 +101,7 @@ def test_every_operational_metric_has_its_unit_and_rollup(
     data = base64.b64encode(json.dumps(segment).encode()).decode()
     broadcast_handler.lambda_handler({"Records": [{"kinesis": {"data": data, "sequenceNumber": "1"}}]}, None)
     ws.api.live.discard(listener.id)  # gone without a $disconnect: the sweep removes it
-    sweeper_handler.lambda_handler({"id": "evt"}, None)
+    ws.sweep("evt")
     documents = emf(capsys.readouterr().out)
 
     rollup = ["Environment"]

@@ -15,7 +15,6 @@ import boto3
 import pytest
 from babelcast.integration import aws as aws_clients
 from broadcast import handler as broadcast_handler
-from connection_sweeper import handler as sweeper_handler
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 
 from tests.support.faults import INTERNAL_NAME, inject
@@ -165,7 +164,7 @@ def test_a_failed_disconnect_changes_nothing_and_the_sweep_finishes_it(ws: Ws) -
     inject(aws_clients.dynamodb_client(), "TransactWriteItems", code=THROTTLED[0])
     ws.disconnect(listener)  # $disconnect is best effort: it must not half-remove the listener
     assert (ws.listener_count(session_id), listener_records(session_id)) == (1, [listener.id])
-    report = sweeper_handler.lambda_handler({"id": "sweep"}, None)
+    report = ws.sweep()
     assert report["stale_removed"] == 1
     assert (ws.listener_count(session_id), listener_records(session_id)) == (0, [])
 
@@ -184,10 +183,10 @@ def test_a_throttled_sweep_step_does_not_stop_the_sweep(ws: Ws) -> None:  # noqa
     )  # fmt: skip
     ws.listener(expired)
     inject(aws_clients.dynamodb_client(), "TransactWriteItems", code=THROTTLED[0])
-    report = sweeper_handler.lambda_handler({"id": "sweep-1"}, None)
+    report = ws.sweep("sweep-1")
     assert (report["stale_removed"], report["errors"], report["sessions_expired"]) == (2, 1, 1)
     assert ws.listener_count(session_id) == len(listener_records(session_id)) == 1
-    report = sweeper_handler.lambda_handler({"id": "sweep-2"}, None)
+    report = ws.sweep("sweep-2")
     assert report["stale_removed"] == 1
     assert ws.listener_count(session_id) == len(listener_records(session_id)) == 0
 
