@@ -23,10 +23,9 @@ from http_api import handler
 
 from tests.support.faults import LostResponse, inject, lose_responses
 from tests.support.http_events import SPEAKER
-from tests.unit.conftest import ENVIRONMENT, Api
-from tests.unit.test_websocket_functions import SPEAKER as WS_SPEAKER
-from tests.unit.test_websocket_functions import Ws, chunk, ws  # noqa: F401 - fixture
-from tests.unit.websocket_fixtures import kinesis_records, ws_aws  # noqa: F401 - fixture
+from tests.support.http_harness import ENVIRONMENT, Api
+from tests.support.ws_harness import SPEAKER as WS_SPEAKER
+from tests.support.ws_harness import Ws, chunk, kinesis_records
 
 WRITES = ("PutItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem", "DeleteItem")
 CHUNK = chunk()
@@ -133,12 +132,12 @@ def test_a_patch_whose_write_is_retried_is_one_change_and_succeeds(api: Api) -> 
 
 
 @pytest.fixture
-def speaking(ws: Ws) -> Iterator[tuple[Ws, str]]:  # noqa: F811
+def speaking(ws: Ws) -> Iterator[tuple[Ws, str]]:
     session_id = ws.session()
     yield ws, session_id
 
 
-def _audio(ws: Ws, session_id: str) -> dict[str, int]:  # noqa: F811
+def _audio(ws: Ws, session_id: str) -> dict[str, int]:
     item = ws.session_item(session_id)
     return {name: int(item.get(name, {"N": "0"})["N"]) for name in ("audioBytes", "bufferDepth", "bufferBytes")}
 

@@ -6,161 +6,21 @@ from __future__ import annotations
 import base64
 import json
 import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
-from babelcast.domain.sweeper import CONNECT_GRACE_MS
 from broadcast import handler as broadcast_handler
-from connection_sweeper import handler as sweeper_handler
-from session_events import handler as events_handler
 from ws_connect import handler as connect_handler
-from ws_disconnect import handler as disconnect_handler
-from ws_message import handler as message_handler
 
 from tests.support.report import record
-from tests.support.ws_events import (
-    connect_event,
-    disconnect_event,
-    message_event,
-    new_connection_id,
-    session_change_event,
-)
-from tests.unit.websocket_fixtures import (  # noqa: F401 - fixtures
-    ENV,
-    AwsCalls,
-    RecordingApi,
+from tests.support.ws_harness import (
+    INTRUDER,
+    SPEAKER,
+    Connection,
+    Ws,
+    chunk,
     kinesis_records,
-    ws_aws,
-    ws_emulator,
 )
-
-SPEAKER = "speaker-sub-1"
-INTRUDER = "speaker-sub-2"
-MODULES = (connect_handler, disconnect_handler, message_handler, events_handler, broadcast_handler, sweeper_handler)
-CACHED = (
-    connect_handler.dependencies,
-    disconnect_handler.dependencies,
-    message_handler.dependencies,
-    events_handler.dependencies,
-    broadcast_handler.dependencies,
-    sweeper_handler.sweeper,
-)
-
-
-@dataclass
-class Connection:
-    id: str
-    authorizer: dict[str, Any]
-    status: int
-
-
-class Ws:
-    def __init__(self, api: RecordingApi, calls: AwsCalls) -> None:
-        self.api = api
-        self.calls = calls
-        self.dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-
-    def session(self, owner: str = SPEAKER, language: str = "en") -> str:
-        http = boto3.client("dynamodb", region_name="us-east-1")
-        from babelcast.domain.sessions import SessionPolicy, SessionService
-        from babelcast.integration.sessions_table import SessionsTable
-        from babelcast.metrics import Metrics
-        from babelcast.models import CreateSessionRequest
-
-        del http
-        service = SessionService(
-            SessionsTable("t-sessions", quotas_table_name="t-rate-limits"),
-            SessionPolicy(ENV["SUPPORTED_LANGUAGES"].split(","), 24, 1000),
-            Metrics("x", {}),
-        )
-        request = CreateSessionRequest.model_validate({"sourceLanguage": language}, context=service.validation_context)
-        return service.create(owner, request).session_id
-
-    def connect(self, query: dict[str, str], user: str | None = None) -> Connection:
-        connection_id = new_connection_id()
-        authorizer = (
-            {"role": "speaker", "userId": user, "sessionId": query.get("sessionId", "")}
-            if user
-            else {"role": "listener", "sessionId": query.get("sessionId", "")}
-        )
-        result = connect_handler.lambda_handler(connect_event(connection_id, query, authorizer), None)
-        if result["statusCode"] == 200:
-            self.api.live.add(connection_id)
-        return Connection(connection_id, authorizer, result["statusCode"])
-
-    def listener(self, session_id: str, language: str = "es") -> Connection:
-        connection = self.connect({"sessionId": session_id, "targetLanguage": language})
-        assert connection.status == 200
-        return connection
-
-    def speaker(self, session_id: str, user: str = SPEAKER) -> Connection:
-        connection = self.connect({"sessionId": session_id, "token": "verified-by-authorizer"}, user)
-        assert connection.status == 200
-        return connection
-
-    def send(self, connection: Connection, body: Any) -> list[dict[str, Any]]:
-        before = len(self.api.posted[connection.id])
-        message_handler.lambda_handler(message_event(connection.id, body, connection.authorizer), None)
-        return self.api.posted[connection.id][before:]
-
-    def disconnect(self, connection: Connection) -> None:
-        self.api.live.discard(connection.id)
-        disconnect_handler.lambda_handler(disconnect_event(connection.id, connection.authorizer), None)
-
-    def sweep(self, event_id: str = "sweep", later_ms: int = CONNECT_GRACE_MS) -> dict[str, Any]:
-        """Run the scheduled sweep ``later_ms`` from now: by default, once the connections made so
-        far are past $connect's grace."""
-        at = time.time_ns() // 1_000_000 + later_ms
-        sweeper_handler.sweeper().clock_ms = lambda: at
-        event = {"id": event_id, "detail-type": "Scheduled Event"}
-        report: dict[str, Any] = sweeper_handler.lambda_handler(event, None)
-        return report
-
-    def session_item(self, session_id: str) -> dict[str, Any]:
-        item: dict[str, Any] = self.dynamodb.get_item(
-            TableName="t-sessions", Key={"sessionId": {"S": session_id}}, ConsistentRead=True
-        )["Item"]
-        return item
-
-    def listener_count(self, session_id: str) -> int:
-        return int(self.session_item(session_id).get("listenerCount", {"N": "0"})["N"])
-
-    def live_listener_records(self, session_id: str) -> int:
-        items = self.dynamodb.scan(TableName="t-connections")["Items"]
-        return sum(1 for i in items if i.get("sessionId", {}).get("S") == session_id and i["role"]["S"] == "listener")
-
-    def stream_change(self, session_id: str, before: dict[str, Any]) -> dict[str, Any]:
-        """Deliver the MODIFY record the sessions table's stream would carry."""
-        event = session_change_event(session_id, before, self.session_item(session_id))
-        result: dict[str, Any] = events_handler.lambda_handler(event, None)
-        return result
-
-
-def _ws(calls: AwsCalls, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ws]:
-    api = RecordingApi()
-    for module in MODULES:
-        if hasattr(module, "ConnectionsApi"):
-            monkeypatch.setattr(module, "ConnectionsApi", lambda endpoint: api)
-    for cached in CACHED:
-        cached.cache_clear()
-    yield Ws(api, calls)
-    for cached in CACHED:
-        cached.cache_clear()
-
-
-@pytest.fixture
-def ws(ws_aws: AwsCalls, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ws]:  # noqa: F811
-    yield from _ws(ws_aws, monkeypatch)
-
-
-@pytest.fixture
-def ws_racing(ws_emulator: AwsCalls, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ws]:  # noqa: F811
-    yield from _ws(ws_emulator, monkeypatch)
-
 
 # --- $connect -------------------------------------------------------------------------------------
 
@@ -273,10 +133,6 @@ def test_legacy_creation_over_the_socket(ws: Ws, monkeypatch: pytest.MonkeyPatch
 
 
 # --- messages -------------------------------------------------------------------------------------
-
-
-def chunk(seconds: float = 0.1, fill: int = 1) -> str:
-    return base64.b64encode(bytes([fill]) * int(16_000 * 2 * seconds)).decode()
 
 
 def test_audio_goes_to_kinesis_with_the_session_metadata(ws: Ws) -> None:
