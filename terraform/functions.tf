@@ -86,8 +86,9 @@ locals {
           resources = [module.sessions_table.arn]
         },
         {
-          sid       = "ConnectionsPut"
-          actions   = ["dynamodb:PutItem"]
+          # DeleteItem: a $connect refused after its write undoes it (all or nothing)
+          sid       = "ConnectionsPutAndUndo"
+          actions   = ["dynamodb:PutItem", "dynamodb:DeleteItem"]
           resources = [module.connections_table.arn]
         },
       ]

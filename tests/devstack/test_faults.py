@@ -4,7 +4,9 @@ was applied, a failure is refused unapplied, and only what the fault names is to
 
 from __future__ import annotations
 
+import io
 import time
+import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -110,3 +112,31 @@ def test_what_a_stall_held_is_applied_in_arrival_order(emulator: str) -> None:
             time.sleep(0.05)
     item = client.get_item(TableName="t", Key={"sessionId": {"S": "ordered"}})["Item"]
     assert item["n"]["N"] == "5", "the last to arrive was applied last"
+
+
+def test_a_resent_add_permission_leaves_one_statement_that_remove_permission_removes(emulator: str) -> None:
+    """The estate destroy's five-minute wait: an AddPermission answered late is sent again by the
+    SDK; AWS keeps one statement per Sid, so one RemovePermission must leave none."""
+    role = emulator_client(emulator, "us-east-1", "iam").create_role(
+        RoleName="f", AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}'
+    )["Role"]["Arn"]
+    lambdas = emulator_client(emulator, "us-east-1", "lambda")
+    lambdas.create_function(FunctionName="f", Runtime="python3.12", Role=role, Handler="h.h", Code={"ZipFile": _zip()})
+    faults.inject(emulator, action="slow", service="lambda", delay=1.5, count=1)
+    resending = Config(retries={"mode": "standard", "total_max_attempts": 2}, read_timeout=0.5)
+    impatient = emulator_client(emulator, "us-east-1", "lambda", config=resending)
+    impatient.add_permission(
+        FunctionName="f", StatementId="once", Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com"
+    )
+    assert faults.faults(emulator)[0]["hits"] == 1, "the first AddPermission was answered late and sent again"
+    lambdas.remove_permission(FunctionName="f", StatementId="once")
+    with pytest.raises(ClientError) as gone:
+        lambdas.get_policy(FunctionName="f")
+    assert gone.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def _zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("h.py", "def h(event, context):\n    return None\n")
+    return buffer.getvalue()

@@ -27,10 +27,8 @@ import requests
 from babelcast_devstack import faults
 from websockets.sync.client import ClientConnection
 
-from tests.integration.conftest import Stack
-from tests.integration.test_http_through_gateway import Speaker
-from tests.integration.test_websocket_through_gateway import AUDIO, audio_records, open_ws, receive
 from tests.support.report import record
+from tests.support.stack import AUDIO, Speaker, Stack, audio_records, open_ws, receive
 
 FUNCTION_TIMEOUT = 10.0  # http_api's and ws_message's (terraform/functions.tf)
 AUDIO_BYTES = len(base64.b64decode(AUDIO))

@@ -31,10 +31,8 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from websockets.sync.client import ClientConnection
 
-from tests.integration.conftest import Stack
-from tests.integration.test_http_through_gateway import Speaker
-from tests.integration.test_websocket_through_gateway import AUDIO, audio_records, open_ws, receive
 from tests.support.report import record
+from tests.support.stack import AUDIO, Speaker, Stack, audio_records, open_ws, receive
 from tests.support.terraform_source import ROOT
 
 EXPLORE = os.environ.get("BABELCAST_FUZZ_EXPLORE") == "1"

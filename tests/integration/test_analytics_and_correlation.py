@@ -10,9 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import Stack
-from tests.integration.test_http_through_gateway import Speaker
-from tests.integration.test_websocket_through_gateway import AUDIO, open_ws, receive, wait_for_sequences
+from tests.support.stack import AUDIO, Speaker, Stack, open_ws, receive, wait_for_sequences
 
 AUDIO_BYTES = 3200  # AUDIO: 0.1 s of 16 kHz 16-bit mono PCM
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import requests
 import yaml
 
-from tests.integration.conftest import Stack
 from tests.support.api_documents import openapi
+from tests.support.stack import Stack
 
 
 def test_the_viewer_and_documents_are_served_pointing_at_the_stack(stack: Stack) -> None:

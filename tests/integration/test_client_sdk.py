@@ -31,9 +31,8 @@ from babelcast_client import (
 from babelcast_client.audio import wav_chunks, write_wav
 from babelcast_client.cli import main
 
-from tests.integration.conftest import Stack
-from tests.integration.test_websocket_through_gateway import audio_records, wait_for_sequences
 from tests.support.report import record
+from tests.support.stack import Stack, audio_records, wait_for_sequences
 
 SECTION = "client sdk (local stack)"
 

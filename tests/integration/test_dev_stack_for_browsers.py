@@ -12,7 +12,7 @@ import pytest
 import requests
 from babelcast_devstack.identity import IDENTITY_FILE, app_client_id, user_pool_id
 
-from tests.integration.conftest import EXTRA_ORIGIN, Stack
+from tests.support.stack import EXTRA_ORIGIN, Stack
 
 
 def _preflight(stack: Stack, origin: str) -> requests.Response:

@@ -3,37 +3,12 @@ would call it: the full matrix of the foundation issue, plus the JWT authorizer'
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import requests
 
-from tests.integration.conftest import Stack
+from tests.support.stack import Speaker, Stack
 
 ORIGIN = "http://localhost:5173"
-
-
-class Speaker:
-    def __init__(self, stack: Stack, name: str) -> None:
-        self.stack = stack
-        self.account = stack.speaker(name)
-        self.tokens = stack.tokens(self.account)
-
-    def call(self, method: str, path: str, *, token: str | None = "id", **kwargs: Any) -> requests.Response:
-        headers = dict(kwargs.pop("headers", {}))
-        if token == "id":
-            headers["Authorization"] = f"Bearer {self.tokens['idToken']}"
-        elif token == "access":
-            headers["Authorization"] = f"Bearer {self.tokens['accessToken']}"
-        elif token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        return requests.request(method, f"{self.stack.http}{path}", headers=headers, timeout=30, **kwargs)
-
-    def create(self, language: str = "en") -> dict[str, Any]:
-        response = self.call("POST", "/sessions", json={"sourceLanguage": language, "qualityTier": "standard"})
-        assert response.status_code == 201, response.text
-        body: dict[str, Any] = response.json()
-        return body
 
 
 @pytest.fixture(scope="module")

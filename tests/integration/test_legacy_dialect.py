@@ -18,9 +18,7 @@ import requests
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection
 
-from tests.integration.conftest import Stack
-from tests.integration.test_http_through_gateway import Speaker
-from tests.integration.test_websocket_through_gateway import audio_records, open_ws, receive, wait_for_sequences
+from tests.support.stack import Speaker, Stack, audio_records, open_ws, receive, wait_for_sequences
 
 CHUNKS = [base64.b64encode(bytes([n, 0]) * 1600).decode() for n in (1, 2, 3)]  # 0.1 s each, distinct
 

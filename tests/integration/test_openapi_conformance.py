@@ -7,9 +7,9 @@ from typing import Any
 
 import requests
 
-from tests.integration.conftest import Stack
 from tests.support.api_documents import response_problems
 from tests.support.report import record
+from tests.support.stack import Stack
 from tests.support.terraform_source import http_routes
 
 UNKNOWN = "serene-wisdom-999999"

@@ -32,9 +32,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.integration.conftest import Stack
 from tests.support.api_documents import openapi
 from tests.support.report import record
+from tests.support.stack import Stack
 from tests.support.terraform_source import ROOT, http_routes
 
 EXAMPLES = int(os.environ.get("BABELCAST_FUZZ_EXAMPLES", "6"))

@@ -9,9 +9,8 @@ from typing import Any
 
 import requests
 
-from tests.integration.conftest import Stack
-from tests.integration.test_http_through_gateway import Speaker
 from tests.support.report import record
+from tests.support.stack import Speaker, Stack
 
 PATCHES = 50
 LANGUAGES = ("fr", "de", "es", "it", "ja")

@@ -24,9 +24,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection
 
-from tests.integration.conftest import ISSUED_TOKENS, Stack
-from tests.integration.test_http_through_gateway import Speaker
-from tests.integration.test_websocket_through_gateway import AUDIO, open_ws, receive, wait_for_sequences
+from tests.support.stack import AUDIO, ISSUED_TOKENS, Speaker, Stack, open_ws, receive, wait_for_sequences
 from tests.support.terraform_source import http_routes
 
 LEAK_MARKERS = ("Traceback", "botocore", "ClientError", "babelcast-local", 'File "')

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from babelcast_devstack.terraform import repository_root
 
-from tests.integration.conftest import Stack
 from tests.support.report import record
+from tests.support.stack import Stack
 
 WEB_CLIENT = repository_root() / "packages" / "web-client"
 

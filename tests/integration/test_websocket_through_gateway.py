@@ -5,63 +5,17 @@ Seed tasks 16.1-16.5 and the connect, audio, fan-out, broadcast and legacy rules
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import time
 import uuid
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 import requests
 import websockets
 from websockets.exceptions import ConnectionClosed, InvalidStatus
-from websockets.sync.client import ClientConnection, connect
 
-from tests.integration.conftest import Stack
-from tests.integration.test_http_through_gateway import Speaker
-
-AUDIO = base64.b64encode(b"\x01\x00" * 1600).decode()  # 0.1 s of 16 kHz PCM
-
-
-def ws_url(stack: Stack, **query: str) -> str:
-    return f"{stack.websocket}?{urlencode(query)}" if query else stack.websocket
-
-
-def open_ws(stack: Stack, **query: str) -> ClientConnection:
-    return connect(ws_url(stack, **query), open_timeout=30, close_timeout=10)
-
-
-def receive(socket: ClientConnection, wanted: str, timeout: float = 20) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        message: dict[str, Any] = json.loads(socket.recv(timeout=deadline - time.monotonic()))
-        if message.get("type") == wanted:
-            return message
-    raise AssertionError(f"no {wanted} message")
-
-
-def audio_records(stack: Stack, session_id: str) -> list[dict[str, Any]]:
-    kinesis = stack.client("kinesis")
-    stream = stack.outputs["audio_stream_name"]
-    records: list[dict[str, Any]] = []
-    for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
-        iterator = kinesis.get_shard_iterator(
-            StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        records += [json.loads(r["Data"]) for r in kinesis.get_records(ShardIterator=iterator, Limit=10_000)["Records"]]
-    return [r for r in records if r["sessionId"] == session_id]
-
-
-def wait_for_sequences(stack: Stack, session_id: str, expected: list[int], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    seen: list[int] = []
-    while time.monotonic() < deadline:
-        seen = [r["sequence"] for r in audio_records(stack, session_id)]
-        if seen == expected:
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"Kinesis has {seen}, expected {expected}")
+from tests.support.stack import AUDIO, Speaker, Stack, audio_records, open_ws, receive, wait_for_sequences, ws_url
 
 
 @pytest.fixture

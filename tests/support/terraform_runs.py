@@ -52,6 +52,21 @@ class Deployment:
             aws_access_key_id="testing", aws_secret_access_key="testing",
         )  # fmt: skip
 
+    destroyed: bool = False
+
+    def destroy(self, report: str) -> None:
+        destroy(self.terraform, report)
+        self.destroyed = True
+
+    def standing(self) -> Deployment:
+        """Applied again if a test destroyed it earlier: a destroy test may run in any order (in
+        file order it runs last, and nothing is applied twice)."""
+        if self.destroyed:
+            self.terraform.run("apply", "-auto-approve", timed="apply after a destroy")
+            self.outputs = self.terraform.outputs()
+            self.destroyed = False
+        return self
+
     def plan(self, *args: str) -> dict[str, Any]:
         """A saved plan as JSON (terraform show -json)."""
         self.terraform.run("plan", "-out=tests.tfplan", *args, timed="plan")
@@ -79,7 +94,8 @@ def applied(
     base: Path, configuration: str, prepare: Callable[[Terraform], None], *, report: str, apply: bool = True
 ) -> Iterator[Deployment]:
     """``configuration`` of a scratch copy of terraform/, prepared (override files), initialised
-    and applied onto a fresh moto server; destroyed afterwards unless a test already did."""
+    and applied onto a fresh moto server; destroyed afterwards unless a test already did (a test
+    that destroys it calls ``Deployment.destroy``; the fixture tests use hands out ``standing()``)."""
     with moto_server(log_path=base / "moto.log") as endpoint:
         terraform = Terraform.scratch_copy(
             ROOT, base / "terraform", emulator_environment(endpoint, REGION), configuration=configuration
@@ -88,10 +104,11 @@ def applied(
         terraform.init()
         if apply:
             terraform.run("apply", "-auto-approve", timed="apply")
+        deployment = Deployment(terraform, terraform.outputs() if apply else {}, endpoint)
         try:
-            yield Deployment(terraform, terraform.outputs() if apply else {}, endpoint)
+            yield deployment
         finally:
-            if apply and "destroy" not in terraform.timings:
+            if apply and not deployment.destroyed and "destroy" not in terraform.timings:
                 terraform.run("destroy", "-auto-approve", check=False)
             for name, seconds in terraform.timings.items():
                 record(report, name, seconds)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from babelcast_devstack.terraform import Terraform
 
-from tests.support.terraform_runs import Deployment, applied, destroy, package
+from tests.support.terraform_runs import Deployment, applied, package
 
 # three (or one) whole deployments applied in a fixture: far beyond the suite's default per-test timeout
 pytestmark = [pytest.mark.terraform, pytest.mark.timeout(1800)]
@@ -21,7 +21,7 @@ COPIES = {"qa": PRIMARY, "demo": PRIMARY, "qa-standby": STANDBY}
 
 
 @pytest.fixture(scope="module")
-def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+def applied_estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     base = tmp_path_factory.mktemp("estate")
     artifacts = package(base / "dist")
 
@@ -30,6 +30,11 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
 
     with applied(base, "examples/estate", prepare, report=REPORT) as deployment:
         yield deployment
+
+
+@pytest.fixture
+def estate(applied_estate: Deployment) -> Deployment:
+    return applied_estate.standing()
 
 
 def _names(deployment: Deployment, region: str) -> dict[str, list[str]]:
@@ -96,8 +101,8 @@ def test_second_plan_of_the_estate_shows_no_changes(estate: Deployment) -> None:
     assert result.returncode == 0, result.stdout[-4000:]
 
 
-def test_zz_destroy_removes_every_copy(estate: Deployment) -> None:
-    destroy(estate.terraform, REPORT)
+def test_destroy_removes_every_copy(estate: Deployment) -> None:
+    estate.destroy(REPORT)
     for region in (PRIMARY, STANDBY):
         names = _names(estate, region)
         assert all(not listed for listed in names.values()), (region, names)

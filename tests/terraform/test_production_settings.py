@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from babelcast_devstack.terraform import Terraform
 
-from tests.support.terraform_runs import EMULATOR_ACCOUNT, Deployment, applied, destroy, package, resources
+from tests.support.terraform_runs import EMULATOR_ACCOUNT, Deployment, applied, package, resources
 
 # three (or one) whole deployments applied in a fixture: far beyond the suite's default per-test timeout
 pytestmark = [pytest.mark.terraform, pytest.mark.timeout(1800)]
@@ -79,7 +79,7 @@ def test_staging_is_refused_by_another_account_then_planned(tmp_path_factory: py
 
 
 @pytest.fixture(scope="module")
-def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Deployment, dict[str, Any]]]:
+def applied_prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Deployment, dict[str, Any]]]:
     base = tmp_path_factory.mktemp("prod")
     artifacts = str(package(base / "dist"))
     saved: dict[str, Any] = {}
@@ -95,6 +95,12 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Deployment,
 
     with applied(base, "environments/prod", prepare, report="prod onto moto (seconds)") as deployment:
         yield deployment, saved
+
+
+@pytest.fixture
+def prod(applied_prod: tuple[Deployment, dict[str, Any]]) -> tuple[Deployment, dict[str, Any]]:
+    deployment, saved = applied_prod
+    return deployment.standing(), saved
 
 
 def test_prod_plan_has_the_production_settings(prod: tuple[Deployment, dict[str, Any]]) -> None:
@@ -161,9 +167,11 @@ def test_prod_second_plan_is_empty_and_destroy_needs_protection_off(prod: tuple[
     result = terraform.run("plan", "-detailed-exitcode", check=False, timed="second plan")
     assert result.returncode == 0, result.stdout[-4000:]
     # as an operator retiring prod would: switch deletion protection off, apply, then destroy
-    terraform.override_module("artifacts", artifacts_dir=deployment_artifacts(terraform), deletion_protection=False)
+    artifacts = deployment_artifacts(terraform)
+    terraform.override_module("artifacts", artifacts_dir=artifacts, deletion_protection=False)
     terraform.run("apply", "-auto-approve", timed="apply without deletion protection")
-    destroy(terraform, "prod onto moto (seconds)")
+    deployment.destroy("prod onto moto (seconds)")
+    terraform.override_module("artifacts", artifacts_dir=artifacts)  # prod as it was, should a later test apply it
     assert deployment.client("dynamodb").list_tables()["TableNames"] == []
     assert deployment.client("lambda").list_functions()["Functions"] == []
 

@@ -16,7 +16,7 @@ from babelcast_devstack.terraform import Terraform
 from babelcast_devstack.terraform_state import managed_resources
 
 from tests.support.report import record
-from tests.support.terraform_runs import ROOT, Deployment, applied, destroy, package, terraform_env
+from tests.support.terraform_runs import ROOT, Deployment, applied, package, terraform_env
 from tests.support.terraform_source import functions, http_routes
 
 pytestmark = pytest.mark.terraform
@@ -70,7 +70,7 @@ def test_terraform_validate(directory: str, tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+def applied_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     base = tmp_path_factory.mktemp("tf")
     artifacts = package(base / "dist")
 
@@ -80,6 +80,11 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
 
     with applied(base, "environments/local", prepare, report=REPORT) as deployment:
         yield deployment
+
+
+@pytest.fixture
+def deployment(applied_local: Deployment) -> Deployment:
+    return applied_local.standing()
 
 
 def test_outputs_name_the_stack(deployment: Deployment) -> None:
@@ -485,8 +490,8 @@ def test_the_sweeper_schedule_retries_then_parks_in_an_alarmed_queue(deployment:
     assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": queue["name"]}]
 
 
-def test_zz_destroy_removes_everything(deployment: Deployment) -> None:
-    destroy(deployment.terraform, REPORT)
+def test_destroy_removes_everything(deployment: Deployment) -> None:
+    deployment.destroy(REPORT)
     assert deployment.terraform.state().get("values") is None
     tables = deployment.client("dynamodb").list_tables()["TableNames"]
     assert not [t for t in tables if t.startswith("babelcast-local-")]

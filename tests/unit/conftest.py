@@ -1,70 +1,21 @@
-"""In-process moto fixtures for the HTTP function."""
+"""Fixtures of the unit tests: the HTTP function (``api``) and the WebSocket functions (``ws``) on
+an in-process moto, or on the local stack's emulator for tests that race threads (``*_racing``)."""
 
 from __future__ import annotations
 
-import json
-from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
+from babelcast.auth import JwksCache
 from babelcast.integration import aws as aws_clients
 from babelcast.settings import forget_settings
-from http_api import handler
 from moto import mock_aws
+from ws_authorizer import handler as authorizer_handler
 
-from tests.support.http_events import LambdaContext, http_event
-from tests.support.tables import RATE_LIMITS_TABLE, SESSIONS_TABLE
-
-ENVIRONMENT = {
-    "SESSIONS_TABLE_NAME": "babelcast-test-sessions",
-    "RATE_LIMITS_TABLE_NAME": "babelcast-test-rate-limits",
-    "ENVIRONMENT": "test",
-    "SERVICE_VERSION": "9.9.9",
-    "SUPPORTED_LANGUAGES": "en,es,fr,de,it,pt,ru,ja,ko,zh,ar,hi,nl,pl,tr,sv,da,no,fi",
-    "SESSION_TTL_HOURS": "24",
-    "CREATE_RATE_LIMIT_PER_MINUTE": "10",
-    "METRICS_NAMESPACE": "Babelcast/Test",
-    "LOG_LEVEL": "DEBUG",
-    "CURSOR_SIGNING_KEYS": "unit-test-cursor-signing-key-0123456789abcdef",
-}
-
-
-@dataclass
-class Response:
-    status: int
-    headers: dict[str, str]
-    body: Any
-    raw: dict[str, Any]
-
-
-@dataclass
-class Api:
-    """Calls the real handler with API Gateway-shaped events; counts the AWS calls it makes."""
-
-    calls: Counter[str] = field(default_factory=Counter)
-
-    def __call__(self, route_key: str, path: str, **kwargs: Any) -> Response:
-        raw = handler.lambda_handler(http_event(route_key, path, **kwargs), LambdaContext())
-        text = raw.get("body") or ""
-        body = json.loads(text) if text else None
-        return Response(raw["statusCode"], raw.get("headers", {}), body, raw)
-
-    def create(self, language: str = "en", tier: str = "standard", **kwargs: Any) -> Response:
-        return self("POST /sessions", "/sessions", body={"sourceLanguage": language, "qualityTier": tier}, **kwargs)
-
-    def count_calls(self, action: Callable[[], Response]) -> tuple[Response, Counter[str]]:
-        self.calls.clear()
-        response = action()
-        return response, Counter(self.calls)
-
-
-def reset_function_state() -> None:
-    forget_settings()
-    handler.dependencies.cache_clear()
-    aws_clients.reset_clients()
+from tests.support.http_harness import ENVIRONMENT, Api, reset_function_state, tables_and_recorder
+from tests.support.ws_authorizer_harness import CLIENT, ISSUER, jwks
+from tests.support.ws_harness import ENV, AwsCalls, Ws, provision, ws_harness
 
 
 @pytest.fixture
@@ -74,21 +25,10 @@ def function_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return dict(ENVIRONMENT)
 
 
-def _tables_and_recorder(function_env: dict[str, str]) -> Api:
-    client = boto3.client("dynamodb", region_name="us-east-1")
-    client.create_table(TableName=function_env["SESSIONS_TABLE_NAME"], **SESSIONS_TABLE)
-    client.create_table(TableName=function_env["RATE_LIMITS_TABLE_NAME"], **RATE_LIMITS_TABLE)
-    reset_function_state()
-    recorder = Api()
-    shared = aws_clients.dynamodb_client()
-    shared.meta.events.register("before-call.dynamodb.*", lambda model, **_: recorder.calls.update([model.name]))
-    return recorder
-
-
 @pytest.fixture
 def api(function_env: dict[str, str]) -> Iterator[Api]:
     with mock_aws():
-        yield _tables_and_recorder(function_env)
+        yield tables_and_recorder(function_env)
         reset_function_state()
 
 
@@ -105,5 +45,65 @@ def api_racing(function_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) ->
             "AWS_DEFAULT_REGION": "us-east-1",
         }.items():
             monkeypatch.setenv(name, value)
-        yield _tables_and_recorder(function_env)
+        yield tables_and_recorder(function_env)
         reset_function_state()
+
+
+@pytest.fixture
+def ws_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsCalls]:
+    """moto in-process: fast, single-threaded use."""
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        yield provision()
+        forget_settings()
+        aws_clients.reset_clients()
+
+
+@pytest.fixture
+def ws_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsCalls]:
+    """The local stack's emulator (moto server, requests applied atomically): for tests that
+    race many threads, which moto in-process does not survive."""
+    from babelcast_devstack.emulator import moto_server
+
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    with moto_server() as endpoint:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+        yield provision()
+        forget_settings()
+        aws_clients.reset_clients()
+
+
+@pytest.fixture
+def ws(ws_aws: AwsCalls, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ws]:
+    yield from ws_harness(ws_aws, monkeypatch)
+
+
+@pytest.fixture
+def ws_racing(ws_emulator: AwsCalls, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ws]:
+    yield from ws_harness(ws_emulator, monkeypatch)
+
+
+@pytest.fixture
+def fetches(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    for name, value in {
+        "ENVIRONMENT": "test",
+        "SERVICE_VERSION": "1",
+        "JWT_ISSUER": ISSUER,
+        "JWT_AUDIENCE": CLIENT,
+        "JWKS_URL": f"{ISSUER}/.well-known/jwks.json",
+    }.items():
+        monkeypatch.setenv(name, value)
+    calls: list[str] = []
+
+    def fetch(url: str) -> dict[str, Any]:  # the issuer's JWKS endpoint, without a network
+        calls.append(url)
+        return jwks()
+
+    monkeypatch.setattr(authorizer_handler, "JwksCache", lambda url: JwksCache(url, fetch=fetch))
+    forget_settings()
+    authorizer_handler.dependencies.cache_clear()
+    yield calls
+    authorizer_handler.dependencies.cache_clear()
+    forget_settings()

@@ -18,18 +18,15 @@ from babelcast.domain.sessions import SessionPolicy, SessionService
 from babelcast.integration.sessions_table import SessionsTable
 from babelcast.metrics import Metrics
 from broadcast import handler as broadcast_handler
-from connection_sweeper import handler as sweeper_handler
 from http_api import handler as http_handler
 from ws_connect import handler as connect_handler
 from ws_disconnect import handler as disconnect_handler
 
 from tests.support.http_events import OTHER_SPEAKER, SPEAKER
+from tests.support.http_harness import ENVIRONMENT, Api, assert_error
 from tests.support.report import record
-from tests.unit.conftest import ENVIRONMENT, Api
-from tests.unit.test_http_api import assert_error
-from tests.unit.test_websocket_functions import SPEAKER as WS_SPEAKER
-from tests.unit.test_websocket_functions import Ws, chunk, ws  # noqa: F401 - fixture
-from tests.unit.websocket_fixtures import AwsCalls, kinesis_records, ws_aws  # noqa: F401 - fixtures
+from tests.support.ws_harness import SPEAKER as WS_SPEAKER
+from tests.support.ws_harness import Ws, chunk, kinesis_records
 
 ANALYTICS_FIELDS = {
     "sessionId", "status", "createdAt", "endedAt", "durationSeconds", "currentListeners", "peakListeners",
@@ -90,7 +87,7 @@ def test_a_metric_can_be_published_under_several_dimension_sets() -> None:
 
 
 def test_every_operational_metric_has_its_unit_and_rollup(
-    ws: Ws,  # noqa: F811
+    ws: Ws,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     session_id = ws.session(language="es")
@@ -102,7 +99,7 @@ def test_every_operational_metric_has_its_unit_and_rollup(
     data = base64.b64encode(json.dumps(segment).encode()).decode()
     broadcast_handler.lambda_handler({"Records": [{"kinesis": {"data": data, "sequenceNumber": "1"}}]}, None)
     ws.api.live.discard(listener.id)  # gone without a $disconnect: the sweep removes it
-    sweeper_handler.lambda_handler({"id": "evt"}, None)
+    ws.sweep("evt")
     documents = emf(capsys.readouterr().out)
 
     rollup = ["Environment"]
@@ -145,7 +142,7 @@ def test_session_creation_and_end_metrics_through_the_http_handler(
 
 
 @pytest.fixture
-def clock(ws: Ws, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:  # noqa: F811
+def clock(ws: Ws, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     fake = Clock()
     monkeypatch.setattr(connect_handler, "_now_ms", fake)
     disconnect_handler.dependencies().service.clock_ms = fake
@@ -157,7 +154,7 @@ def analytics(session_id: str, clock: Clock) -> dict[str, Any]:
 
 
 def test_listeners_peak_minutes_and_audio_are_counted_without_extra_calls(
-    ws: Ws,  # noqa: F811
+    ws: Ws,
     clock: Clock,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -230,7 +227,7 @@ def test_listeners_peak_minutes_and_audio_are_counted_without_extra_calls(
     record("AWS calls per WebSocket operation", "session_events (listener joins, new peak)", dict(first_join))
 
 
-def test_a_disconnect_racing_the_end_is_not_counted_twice(ws: Ws, clock: Clock) -> None:  # noqa: F811
+def test_a_disconnect_racing_the_end_is_not_counted_twice(ws: Ws, clock: Clock) -> None:
     session_id = ws.session()
     listeners = [ws.listener(session_id) for _ in range(2)]
     clock.advance(60_000)
@@ -248,7 +245,7 @@ def test_a_disconnect_racing_the_end_is_not_counted_twice(ws: Ws, clock: Clock) 
     assert analytics(session_id, clock)["listenerMinutes"] == 2.0  # 2 listeners x 60 s, once each
 
 
-def test_a_batch_of_joins_raises_the_peak_with_one_write(ws: Ws) -> None:  # noqa: F811
+def test_a_batch_of_joins_raises_the_peak_with_one_write(ws: Ws) -> None:
     from session_events import handler as events_handler
 
     session_id = ws.session()
@@ -281,7 +278,7 @@ def test_a_batch_of_joins_raises_the_peak_with_one_write(ws: Ws) -> None:  # noq
 
 
 def test_a_websocket_write_carries_its_correlation_id_through_the_stream(
-    ws: Ws,  # noqa: F811
+    ws: Ws,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     session_id = ws.session()

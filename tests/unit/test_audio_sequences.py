@@ -11,14 +11,13 @@ from typing import Any
 from babelcast.integration import aws as aws_clients
 
 from tests.support.faults import inject
-from tests.unit.test_websocket_functions import Connection, Ws, chunk, ws, ws_racing  # noqa: F401 - fixtures
-from tests.unit.websocket_fixtures import kinesis_records, ws_aws, ws_emulator  # noqa: F401 - fixtures
+from tests.support.ws_harness import Connection, Ws, chunk, kinesis_records
 
 CHUNK = chunk()
 CHUNK_BYTES = len(base64.b64decode(CHUNK))
 
 
-def send(ws: Ws, speaker: Connection, sequence: Any) -> list[dict[str, Any]]:  # noqa: F811
+def send(ws: Ws, speaker: Connection, sequence: Any) -> list[dict[str, Any]]:
     return ws.send(speaker, {"action": "sendAudio", "audioData": CHUNK, "sequence": sequence})
 
 
@@ -26,11 +25,11 @@ def streamed() -> list[int]:
     return [record["sequence"] for record in kinesis_records()]
 
 
-def audio_bytes(ws: Ws, session_id: str) -> int:  # noqa: F811
+def audio_bytes(ws: Ws, session_id: str) -> int:
     return int(ws.session_item(session_id).get("audioBytes", {"N": "0"})["N"])
 
 
-def test_the_issues_sequence_10_10_5_11_forwards_10_and_11_once(ws: Ws) -> None:  # noqa: F811
+def test_the_issues_sequence_10_10_5_11_forwards_10_and_11_once(ws: Ws) -> None:
     session_id = ws.session()
     speaker = ws.speaker(session_id)
     replies = [send(ws, speaker, sequence) for sequence in (10, 10, 5, 11)]
@@ -44,7 +43,7 @@ def test_the_issues_sequence_10_10_5_11_forwards_10_and_11_once(ws: Ws) -> None:
     assert send(ws, speaker, 12) == [] and streamed() == [10, 11, 12], "the stream goes on"
 
 
-def test_a_chunk_overtaken_by_a_newer_one_is_forwarded_late_once(ws: Ws) -> None:  # noqa: F811
+def test_a_chunk_overtaken_by_a_newer_one_is_forwarded_late_once(ws: Ws) -> None:
     """Invocations of one connection overtake each other: 3 arrives before 2. Chunk 2 was never
     received, so it is forwarded (with a warning: the pipeline sees it after 3); resending it or 3
     forwards nothing more."""
@@ -62,7 +61,7 @@ def test_a_chunk_overtaken_by_a_newer_one_is_forwarded_late_once(ws: Ws) -> None
     assert audio_bytes(ws, session_id) == 3 * CHUNK_BYTES
 
 
-def test_a_failed_chunk_is_named_in_its_error_and_its_resend_is_forwarded(ws: Ws) -> None:  # noqa: F811
+def test_a_failed_chunk_is_named_in_its_error_and_its_resend_is_forwarded(ws: Ws) -> None:
     session_id = ws.session()
     speaker = ws.speaker(session_id)
     send(ws, speaker, 1)
@@ -78,7 +77,7 @@ def test_a_failed_chunk_is_named_in_its_error_and_its_resend_is_forwarded(ws: Ws
     assert send(ws, speaker, 3) == [] and streamed() == [1, 2, 3]
 
 
-def test_only_a_valid_sequence_is_repeated_in_an_error(ws: Ws) -> None:  # noqa: F811
+def test_only_a_valid_sequence_is_repeated_in_an_error(ws: Ws) -> None:
     speaker = ws.speaker(ws.session())
     for sequence in ("7", 2**60, -1, 1.5, True):
         [error] = send(ws, speaker, sequence)
@@ -87,7 +86,7 @@ def test_only_a_valid_sequence_is_repeated_in_an_error(ws: Ws) -> None:  # noqa:
     assert (error["code"], error["sequence"]) == ("INVALID_AUDIO", 4)
 
 
-def test_paused_audio_is_buffered_once_per_sequence(ws: Ws) -> None:  # noqa: F811
+def test_paused_audio_is_buffered_once_per_sequence(ws: Ws) -> None:
     session_id = ws.session()
     speaker = ws.speaker(session_id)
     send(ws, speaker, 1)
@@ -100,7 +99,7 @@ def test_paused_audio_is_buffered_once_per_sequence(ws: Ws) -> None:  # noqa: F8
     assert audio_bytes(ws, session_id) == 3 * CHUNK_BYTES
 
 
-def test_concurrent_invocations_forward_each_sequence_once(ws_racing: Ws) -> None:  # noqa: F811
+def test_concurrent_invocations_forward_each_sequence_once(ws_racing: Ws) -> None:
     """Many invocations at once on the emulator (requests applied atomically, as DynamoDB does):
     the same chunk 8 times at once, then 40 chunks in any order. Each sequence reaches the stream
     exactly once; a chunk reported late did reach the stream after a newer one (the reverse need

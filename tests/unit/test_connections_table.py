@@ -9,7 +9,7 @@ import pytest
 from babelcast.integration.connections_table import ConnectionRecord, ConnectionsTable, ListenerJoinRejected
 
 from tests.support.ws_events import new_connection_id
-from tests.unit.websocket_fixtures import AwsCalls, ws_aws  # noqa: F401 - fixture
+from tests.support.ws_harness import AwsCalls
 
 
 def session(session_id: str, status: str = "active") -> None:
@@ -30,7 +30,7 @@ def listener(session_id: str) -> ConnectionRecord:
     return ConnectionRecord(new_connection_id(), "listener", session_id, "es", None, now, now // 1000 + 7200)
 
 
-def test_a_retried_join_that_had_gone_through_succeeds_and_counts_once(ws_aws: AwsCalls) -> None:  # noqa: F811
+def test_a_retried_join_that_had_gone_through_succeeds_and_counts_once(ws_aws: AwsCalls) -> None:
     # botocore retries a timed-out TransactWriteItems; when the first attempt was applied, the
     # retry fails only on "this connection is not stored yet": that is not a missing session (404)
     table = ConnectionsTable("t-connections", "t-sessions")
@@ -43,7 +43,7 @@ def test_a_retried_join_that_had_gone_through_succeeds_and_counts_once(ws_aws: A
 
 @pytest.mark.parametrize(("status", "reason"), [("ended", "ended"), (None, "missing")])
 def test_a_join_to_an_ended_or_missing_session_is_still_rejected(
-    ws_aws: AwsCalls,  # noqa: F811
+    ws_aws: AwsCalls,
     status: str | None,
     reason: str,
 ) -> None:

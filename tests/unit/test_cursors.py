@@ -15,8 +15,7 @@ from babelcast.settings import forget_settings
 from http_api import handler
 
 from tests.support.http_events import OTHER_SPEAKER, SPEAKER
-from tests.unit.conftest import ENVIRONMENT, Api, Response
-from tests.unit.test_http_api import assert_error
+from tests.support.http_harness import ENVIRONMENT, Api, Response, assert_error
 
 OLD_KEY = "an-older-key-that-is-long-enough-0123456789"
 

@@ -12,11 +12,9 @@ from typing import Any
 import pytest
 from broadcast import handler as broadcast_handler
 
-from tests.unit.conftest import Api
-from tests.unit.test_http_api import assert_error
-from tests.unit.test_websocket_functions import Ws, ws  # noqa: F401 - fixture
-from tests.unit.test_ws_authorizer import authorize, fetches, token  # noqa: F401 - fixture
-from tests.unit.websocket_fixtures import ws_aws  # noqa: F401 - fixture
+from tests.support.http_harness import Api, assert_error
+from tests.support.ws_authorizer_harness import authorize, token
+from tests.support.ws_harness import Ws
 
 DEPTH = 5_000  # the issue's 10 KB body: far past json's recursion limit (about 1 000)
 
@@ -39,7 +37,7 @@ def test_deeply_nested_http_bodies_are_malformed_json(api: Api, raw: str) -> Non
 
 
 @pytest.mark.parametrize("raw", [nested(), '{"action": "sendAudio", "audioData": ' + nested() + "}"])
-def test_deeply_nested_websocket_messages_get_an_error_and_keep_the_socket(ws: Ws, raw: str) -> None:  # noqa: F811
+def test_deeply_nested_websocket_messages_get_an_error_and_keep_the_socket(ws: Ws, raw: str) -> None:
     speaker = ws.speaker(ws.session())
     [reply] = ws.send(speaker, raw)
     assert (reply["type"], reply["code"]) == ("error", "INVALID_MESSAGE")
@@ -47,7 +45,7 @@ def test_deeply_nested_websocket_messages_get_an_error_and_keep_the_socket(ws: W
     assert speaker.id not in ws.api.closed
 
 
-def test_a_deeply_nested_translated_segment_is_skipped_not_retried_forever(ws: Ws) -> None:  # noqa: F811
+def test_a_deeply_nested_translated_segment_is_skipped_not_retried_forever(ws: Ws) -> None:
     """A poison record from the pipeline: logged and skipped like any malformed segment. Crashing
     on it would fail the batch again and again until the record expires."""
     session_id = ws.session()
@@ -63,7 +61,7 @@ def test_a_deeply_nested_translated_segment_is_skipped_not_retried_forever(ws: W
     assert ws.api.types(listener.id) == ["translation"]
 
 
-def test_a_token_with_a_deeply_nested_header_is_refused_as_unauthorized(fetches: list[str]) -> None:  # noqa: F811
+def test_a_token_with_a_deeply_nested_header_is_refused_as_unauthorized(fetches: list[str]) -> None:
     header = base64.urlsafe_b64encode(nested().encode()).decode().rstrip("=")
     genuine = token().split(".")
     with pytest.raises(Exception, match=r"^Unauthorized$"):

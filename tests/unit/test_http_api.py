@@ -17,22 +17,8 @@ from botocore.awsrequest import AWSResponse
 from http_api import handler
 
 from tests.support.http_events import OTHER_SPEAKER, SPEAKER
+from tests.support.http_harness import ENVIRONMENT, Api, Response, assert_error
 from tests.support.report import record
-from tests.unit.conftest import ENVIRONMENT, Api, Response
-
-ERROR_FIELDS = {"code", "message", "correlationId", "timestamp"}
-
-
-def assert_error(response: Response, status: int, code: str) -> dict[str, Any]:
-    assert response.status == status, response.body
-    body: dict[str, Any] = response.body
-    assert set(body) >= ERROR_FIELDS, body
-    assert body["code"] == code
-    assert body["correlationId"] == response.headers["X-Correlation-Id"]
-    text = json.dumps(body)
-    for secret in ("Traceback", ENVIRONMENT["SESSIONS_TABLE_NAME"], ENVIRONMENT["RATE_LIMITS_TABLE_NAME"], "eyJ"):
-        assert secret not in text
-    return body
 
 
 def inject_error(operation: str, code: str, status: int) -> None:

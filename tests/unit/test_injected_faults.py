@@ -15,13 +15,11 @@ import boto3
 import pytest
 from babelcast.integration import aws as aws_clients
 from broadcast import handler as broadcast_handler
-from connection_sweeper import handler as sweeper_handler
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 
 from tests.support.faults import INTERNAL_NAME, inject
-from tests.unit.conftest import ENVIRONMENT, Api, Response
-from tests.unit.test_websocket_functions import CACHED, SPEAKER, Ws, chunk, ws  # noqa: F401 - fixtures
-from tests.unit.websocket_fixtures import ENV, AwsCalls, RecordingApi, kinesis_records, ws_aws  # noqa: F401
+from tests.support.http_harness import ENVIRONMENT, Api, Response
+from tests.support.ws_harness import CACHED, ENV, SPEAKER, AwsCalls, RecordingApi, Ws, chunk, kinesis_records
 
 THROTTLED = ("ProvisionedThroughputExceededException", 400, 503, "SERVICE_UNAVAILABLE")
 RATE_EXCEEDED = ("ThrottlingException", 400, 503, "SERVICE_UNAVAILABLE")
@@ -134,7 +132,7 @@ def listener_records(session_id: str) -> list[str]:
     ]
 
 
-def test_connect_faults_leave_no_record_and_no_count(ws: Ws) -> None:  # noqa: F811
+def test_connect_faults_leave_no_record_and_no_count(ws: Ws) -> None:
     """A listener's join (record + count in one transaction) and a speaker's connect (session read,
     record write) under each fault: refused with the fault's status, nothing stored, and the
     client's reconnect succeeds."""
@@ -159,18 +157,18 @@ def test_connect_faults_leave_no_record_and_no_count(ws: Ws) -> None:  # noqa: F
         assert len(table_items("t-connections")) == len(joined)
 
 
-def test_a_failed_disconnect_changes_nothing_and_the_sweep_finishes_it(ws: Ws) -> None:  # noqa: F811
+def test_a_failed_disconnect_changes_nothing_and_the_sweep_finishes_it(ws: Ws) -> None:
     session_id = ws.session()
     listener = ws.listener(session_id)
     inject(aws_clients.dynamodb_client(), "TransactWriteItems", code=THROTTLED[0])
     ws.disconnect(listener)  # $disconnect is best effort: it must not half-remove the listener
     assert (ws.listener_count(session_id), listener_records(session_id)) == (1, [listener.id])
-    report = sweeper_handler.lambda_handler({"id": "sweep"}, None)
+    report = ws.sweep()
     assert report["stale_removed"] == 1
     assert (ws.listener_count(session_id), listener_records(session_id)) == (0, [])
 
 
-def test_a_throttled_sweep_step_does_not_stop_the_sweep(ws: Ws) -> None:  # noqa: F811
+def test_a_throttled_sweep_step_does_not_stop_the_sweep(ws: Ws) -> None:
     """One connection's removal is throttled: the others are still removed, expired sessions still
     ended, and the next run removes the one left."""
     session_id = ws.session()
@@ -184,15 +182,15 @@ def test_a_throttled_sweep_step_does_not_stop_the_sweep(ws: Ws) -> None:  # noqa
     )  # fmt: skip
     ws.listener(expired)
     inject(aws_clients.dynamodb_client(), "TransactWriteItems", code=THROTTLED[0])
-    report = sweeper_handler.lambda_handler({"id": "sweep-1"}, None)
+    report = ws.sweep("sweep-1")
     assert (report["stale_removed"], report["errors"], report["sessions_expired"]) == (2, 1, 1)
     assert ws.listener_count(session_id) == len(listener_records(session_id)) == 1
-    report = sweeper_handler.lambda_handler({"id": "sweep-2"}, None)
+    report = ws.sweep("sweep-2")
     assert report["stale_removed"] == 1
     assert ws.listener_count(session_id) == len(listener_records(session_id)) == 0
 
 
-def test_a_failed_kinesis_put_is_reported_and_the_chunk_can_be_resent(ws: Ws) -> None:  # noqa: F811
+def test_a_failed_kinesis_put_is_reported_and_the_chunk_can_be_resent(ws: Ws) -> None:
     session_id = ws.session()
     speaker = ws.speaker(session_id)
     sent: list[int] = []
@@ -229,7 +227,7 @@ def connection_of(request: Mapping[str, Any]) -> str:
     return unquote(str(request["url_path"])).rsplit("/@connections/", 1)[-1]
 
 
-def test_a_kinesis_failure_during_a_flush_loses_nothing_and_a_retry_flushes(ws: Ws) -> None:  # noqa: F811
+def test_a_kinesis_failure_during_a_flush_loses_nothing_and_a_retry_flushes(ws: Ws) -> None:
     """Resuming flushes the paused audio; when Kinesis fails part-way the chunks stay buffered, and
     retrying the resume sends them, in order, without waiting for the flush lease to lapse."""
     session_id = ws.session()
@@ -259,7 +257,7 @@ def test_a_kinesis_failure_during_a_flush_loses_nothing_and_a_retry_flushes(ws: 
 
 
 @pytest.fixture
-def real_api(ws_aws: AwsCalls, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ws]:  # noqa: F811
+def real_api(ws_aws: AwsCalls, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ws]:
     """Like ``ws`` but every function posts through the real ConnectionsApi (botocore client)."""
     for cached in CACHED:
         cached.cache_clear()

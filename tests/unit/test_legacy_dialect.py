@@ -3,7 +3,6 @@ each legacy message does, the AWS calls it costs, and the switch that turns it o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,15 +12,9 @@ from ws_message import handler as message_handler
 
 from tests.support.report import record
 from tests.support.ws_events import authorizer_event
-from tests.unit.test_websocket_functions import Ws, _ws, chunk
-from tests.unit.websocket_fixtures import AwsCalls, kinesis_records, ws_aws  # noqa: F401 - fixture
+from tests.support.ws_harness import Ws, chunk, kinesis_records
 
 LEGACY_SECTION = "AWS calls per WebSocket operation (legacy dialect)"
-
-
-@pytest.fixture
-def ws(ws_aws: AwsCalls, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ws]:  # noqa: F811
-    yield from _ws(ws_aws, monkeypatch)
 
 
 def _switch_off(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -22,9 +23,9 @@ from http_api import handler
 
 from tests.support.faults import LostResponse, inject, lose_responses
 from tests.support.http_events import SPEAKER
-from tests.unit.conftest import ENVIRONMENT, Api
-from tests.unit.test_websocket_functions import Ws, chunk, ws  # noqa: F401 - fixture
-from tests.unit.websocket_fixtures import kinesis_records, ws_aws  # noqa: F401 - fixture
+from tests.support.http_harness import ENVIRONMENT, Api
+from tests.support.ws_harness import SPEAKER as WS_SPEAKER
+from tests.support.ws_harness import Ws, chunk, kinesis_records
 
 WRITES = ("PutItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem", "DeleteItem")
 CHUNK = chunk()
@@ -131,12 +132,12 @@ def test_a_patch_whose_write_is_retried_is_one_change_and_succeeds(api: Api) -> 
 
 
 @pytest.fixture
-def speaking(ws: Ws) -> Iterator[tuple[Ws, str]]:  # noqa: F811
+def speaking(ws: Ws) -> Iterator[tuple[Ws, str]]:
     session_id = ws.session()
     yield ws, session_id
 
 
-def _audio(ws: Ws, session_id: str) -> dict[str, int]:  # noqa: F811
+def _audio(ws: Ws, session_id: str) -> dict[str, int]:
     item = ws.session_item(session_id)
     return {name: int(item.get(name, {"N": "0"})["N"]) for name in ("audioBytes", "bufferDepth", "bufferBytes")}
 
@@ -177,6 +178,29 @@ def test_a_listener_whose_join_and_leave_are_retried_is_counted_once(speaking: t
     sockets.disconnect(listener)
     assert sockets.listener_count(session_id) == 0
     assert sockets.live_listener_records(session_id) == 0
+
+
+@pytest.mark.parametrize("role", ["listener", "speaker"])
+def test_a_connect_whose_answers_are_all_lost_is_refused_whole(speaking: tuple[Ws, str], role: str) -> None:
+    """The write lands but every answer is lost until the SDK gives up: the client is refused with
+    503, so the connect is undone (no orphan record, no inflated count) and its reconnect counts once."""
+    sockets, session_id = speaking
+    query = {"sessionId": session_id, "targetLanguage": "es"} if role == "listener" else {"sessionId": session_id}
+    user = WS_SPEAKER if role == "speaker" else None
+    write = "TransactWriteItems" if role == "listener" else "PutItem"
+    lost = lose_responses(aws_clients.dynamodb_client(), write, times=4)  # every attempt the client makes
+    refused = sockets.connect(query, user)
+    assert (refused.status, lost.hits) == (503, 4)
+    assert connection_items() == [], "the refused connect left a record"
+    assert sockets.listener_count(session_id) == 0
+    assert sockets.connect(query, user).status == 200
+    assert len(connection_items()) == 1
+    assert sockets.listener_count(session_id) == (1 if role == "listener" else 0)
+
+
+def connection_items() -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = boto3.client("dynamodb").scan(TableName="t-connections")["Items"]
+    return items
 
 
 def test_an_expiry_whose_write_is_retried_is_reported_once(speaking: tuple[Ws, str]) -> None:

@@ -23,10 +23,9 @@ from http_api import handler as http_handler
 from ws_message import handler as message_handler
 
 from tests.support.http_events import http_event
+from tests.support.http_harness import Api
 from tests.support.ws_events import message_event
-from tests.unit.conftest import Api
-from tests.unit.test_websocket_functions import Ws, chunk, ws  # noqa: F401 - fixture
-from tests.unit.websocket_fixtures import ws_aws  # noqa: F401 - fixture
+from tests.support.ws_harness import Ws, chunk
 
 FUNCTION_TIMEOUT_MS = 10_000  # http_api's and ws_message's timeout (terraform/functions.tf)
 
@@ -115,7 +114,7 @@ def test_health_reports_a_stalled_dynamodb_within_two_seconds(api: Api, stall: S
     assert stall.attempts == ["GetItem"]
 
 
-def test_a_chunk_failing_on_a_stalled_dynamodb_is_named_in_time(ws: Ws, stall: Stall) -> None:  # noqa: F811
+def test_a_chunk_failing_on_a_stalled_dynamodb_is_named_in_time(ws: Ws, stall: Stall) -> None:
     """The speaker hears which chunk failed, from the function, before its 10 s are over."""
     speaker = ws.speaker(ws.session())
     stall_dynamodb(stall, aws_clients.dynamodb_client())

@@ -20,9 +20,9 @@ from babelcast.session_ids import SessionIdGenerator, is_valid_session_id
 from http_api import handler
 from moto import mock_aws
 
+from tests.support.http_harness import ENVIRONMENT, Api
 from tests.support.report import record
 from tests.support.tables import SESSIONS_TABLE
-from tests.unit.conftest import ENVIRONMENT, Api
 
 CREATES = 10_000
 TABLE = "ids-at-scale"

@@ -13,7 +13,7 @@ from babelcast.metrics import Metrics
 from babelcast.session_ids import ADJECTIVES, NOUNS, SessionIdGenerator, is_valid_session_id
 from babelcast.settings import HttpApiSettings, SettingsError
 
-from tests.unit.conftest import ENVIRONMENT
+from tests.support.http_harness import ENVIRONMENT
 
 
 def test_settings_parse_the_function_environment() -> None:

@@ -6,150 +6,21 @@ from __future__ import annotations
 import base64
 import json
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import pytest
 from broadcast import handler as broadcast_handler
-from connection_sweeper import handler as sweeper_handler
-from session_events import handler as events_handler
 from ws_connect import handler as connect_handler
-from ws_disconnect import handler as disconnect_handler
-from ws_message import handler as message_handler
 
 from tests.support.report import record
-from tests.support.ws_events import (
-    connect_event,
-    disconnect_event,
-    message_event,
-    new_connection_id,
-    session_change_event,
-)
-from tests.unit.websocket_fixtures import (  # noqa: F401 - fixtures
-    ENV,
-    AwsCalls,
-    RecordingApi,
+from tests.support.ws_harness import (
+    INTRUDER,
+    SPEAKER,
+    Connection,
+    Ws,
+    chunk,
     kinesis_records,
-    ws_aws,
-    ws_emulator,
 )
-
-SPEAKER = "speaker-sub-1"
-INTRUDER = "speaker-sub-2"
-MODULES = (connect_handler, disconnect_handler, message_handler, events_handler, broadcast_handler, sweeper_handler)
-CACHED = (
-    connect_handler.dependencies,
-    disconnect_handler.dependencies,
-    message_handler.dependencies,
-    events_handler.dependencies,
-    broadcast_handler.dependencies,
-    sweeper_handler.sweeper,
-)
-
-
-@dataclass
-class Connection:
-    id: str
-    authorizer: dict[str, Any]
-    status: int
-
-
-class Ws:
-    def __init__(self, api: RecordingApi, calls: AwsCalls) -> None:
-        self.api = api
-        self.calls = calls
-        self.dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-
-    def session(self, owner: str = SPEAKER, language: str = "en") -> str:
-        http = boto3.client("dynamodb", region_name="us-east-1")
-        from babelcast.domain.sessions import SessionPolicy, SessionService
-        from babelcast.integration.sessions_table import SessionsTable
-        from babelcast.metrics import Metrics
-        from babelcast.models import CreateSessionRequest
-
-        del http
-        service = SessionService(
-            SessionsTable("t-sessions", quotas_table_name="t-rate-limits"),
-            SessionPolicy(ENV["SUPPORTED_LANGUAGES"].split(","), 24, 1000),
-            Metrics("x", {}),
-        )
-        request = CreateSessionRequest.model_validate({"sourceLanguage": language}, context=service.validation_context)
-        return service.create(owner, request).session_id
-
-    def connect(self, query: dict[str, str], user: str | None = None) -> Connection:
-        connection_id = new_connection_id()
-        authorizer = (
-            {"role": "speaker", "userId": user, "sessionId": query.get("sessionId", "")}
-            if user
-            else {"role": "listener", "sessionId": query.get("sessionId", "")}
-        )
-        result = connect_handler.lambda_handler(connect_event(connection_id, query, authorizer), None)
-        if result["statusCode"] == 200:
-            self.api.live.add(connection_id)
-        return Connection(connection_id, authorizer, result["statusCode"])
-
-    def listener(self, session_id: str, language: str = "es") -> Connection:
-        connection = self.connect({"sessionId": session_id, "targetLanguage": language})
-        assert connection.status == 200
-        return connection
-
-    def speaker(self, session_id: str, user: str = SPEAKER) -> Connection:
-        connection = self.connect({"sessionId": session_id, "token": "verified-by-authorizer"}, user)
-        assert connection.status == 200
-        return connection
-
-    def send(self, connection: Connection, body: Any) -> list[dict[str, Any]]:
-        before = len(self.api.posted[connection.id])
-        message_handler.lambda_handler(message_event(connection.id, body, connection.authorizer), None)
-        return self.api.posted[connection.id][before:]
-
-    def disconnect(self, connection: Connection) -> None:
-        self.api.live.discard(connection.id)
-        disconnect_handler.lambda_handler(disconnect_event(connection.id, connection.authorizer), None)
-
-    def session_item(self, session_id: str) -> dict[str, Any]:
-        item: dict[str, Any] = self.dynamodb.get_item(
-            TableName="t-sessions", Key={"sessionId": {"S": session_id}}, ConsistentRead=True
-        )["Item"]
-        return item
-
-    def listener_count(self, session_id: str) -> int:
-        return int(self.session_item(session_id).get("listenerCount", {"N": "0"})["N"])
-
-    def live_listener_records(self, session_id: str) -> int:
-        items = self.dynamodb.scan(TableName="t-connections")["Items"]
-        return sum(1 for i in items if i.get("sessionId", {}).get("S") == session_id and i["role"]["S"] == "listener")
-
-    def stream_change(self, session_id: str, before: dict[str, Any]) -> dict[str, Any]:
-        """Deliver the MODIFY record the sessions table's stream would carry."""
-        event = session_change_event(session_id, before, self.session_item(session_id))
-        result: dict[str, Any] = events_handler.lambda_handler(event, None)
-        return result
-
-
-def _ws(calls: AwsCalls, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ws]:
-    api = RecordingApi()
-    for module in MODULES:
-        if hasattr(module, "ConnectionsApi"):
-            monkeypatch.setattr(module, "ConnectionsApi", lambda endpoint: api)
-    for cached in CACHED:
-        cached.cache_clear()
-    yield Ws(api, calls)
-    for cached in CACHED:
-        cached.cache_clear()
-
-
-@pytest.fixture
-def ws(ws_aws: AwsCalls, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ws]:  # noqa: F811
-    yield from _ws(ws_aws, monkeypatch)
-
-
-@pytest.fixture
-def ws_racing(ws_emulator: AwsCalls, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ws]:  # noqa: F811
-    yield from _ws(ws_emulator, monkeypatch)
-
 
 # --- $connect -------------------------------------------------------------------------------------
 
@@ -218,7 +89,7 @@ def test_concurrent_connects_and_disconnects_keep_the_count_exact(ws_racing: Ws)
     lock = threading.Lock()
 
     def join(index: int) -> None:
-        connection = ws.listener(session_id, ["es", "fr", "de"][index % 3])
+        connection = ws.connect({"sessionId": session_id, "targetLanguage": ["es", "fr", "de"][index % 3]})
         with lock:
             connections.append(connection)
 
@@ -227,14 +98,18 @@ def test_concurrent_connects_and_disconnects_keep_the_count_exact(ws_racing: Ws)
         thread.start()
     for thread in threads:
         thread.join()
-    leaving = connections[::2]
+    # on a loaded machine a join can time out (503): refused whole, it must leave nothing behind
+    assert {c.status for c in connections} <= {200, 503}
+    joined = [c for c in connections if c.status == 200]
+    assert joined
+    record("concurrent joins", "refused with 503 (of 200)", len(connections) - len(joined))
+    leaving = joined[::2]
     threads = [threading.Thread(target=ws.disconnect, args=(c,)) for c in leaving + leaving[:20]]  # some twice
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert ws.live_listener_records(session_id) == 100
-    assert ws.listener_count(session_id) == 100
+    assert ws.live_listener_records(session_id) == ws.listener_count(session_id) == len(joined) - len(leaving)
 
 
 def test_legacy_creation_over_the_socket(ws: Ws, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -258,10 +133,6 @@ def test_legacy_creation_over_the_socket(ws: Ws, monkeypatch: pytest.MonkeyPatch
 
 
 # --- messages -------------------------------------------------------------------------------------
-
-
-def chunk(seconds: float = 0.1, fill: int = 1) -> str:
-    return base64.b64encode(bytes([fill]) * int(16_000 * 2 * seconds)).decode()
 
 
 def test_audio_goes_to_kinesis_with_the_session_metadata(ws: Ws) -> None:
@@ -453,14 +324,35 @@ def test_sweep_removes_stale_connections_requests_refresh_and_ends_expired(
         UpdateExpression="SET expiresAt = :past",
         ExpressionAttributeValues={":past": {"N": "1"}},
     )
-    report = sweeper_handler.lambda_handler({"id": "evt-1", "detail-type": "Scheduled Event"}, None)
+    report = ws.sweep("evt-1")
     assert (report["stale_removed"], report["refresh_requested"], report["sessions_expired"]) == (1, 1, 1)
     assert ws.api.types(fresh.id) == ["connectionRefreshRequired"]
     assert ws.listener_count(session_id) == 1
     item = ws.session_item(session_id)
     assert (item["status"]["S"], item["endReason"]["S"]) == ("ended", "expired")
-    again = sweeper_handler.lambda_handler({"id": "evt-2"}, None)
+    again = ws.sweep("evt-2")
     assert (again["refresh_requested"], again["sessions_expired"]) == (0, 0)
+
+
+def test_the_sweep_leaves_a_connection_inside_its_connect_alone(ws: Ws, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sweep runs between the record's write and the end of $connect, when @connections still
+    answers 410 for the socket: the listener must keep its record (else its first post is a 410)."""
+    session_id = ws.session()
+    connections = connect_handler.dependencies().service.connections
+    add_listener = connections.add_listener
+    reports: list[dict[str, Any]] = []
+
+    def swept_mid_connect(record: Any, max_listeners: int) -> None:
+        add_listener(record, max_listeners)
+        reports.append(ws.sweep(later_ms=1000))  # one second into $connect
+
+    monkeypatch.setattr(connections, "add_listener", swept_mid_connect)
+    listener = ws.listener(session_id)
+    assert [r["stale_removed"] for r in reports] == [0]
+    assert ws.live_listener_records(session_id) == ws.listener_count(session_id) == 1
+    ws.api.live.discard(listener.id)  # its socket goes without a $disconnect: past the grace, swept
+    assert ws.sweep()["stale_removed"] == 1
+    assert ws.live_listener_records(session_id) == ws.listener_count(session_id) == 0
 
 
 def test_aws_calls_per_connect_and_disconnect(ws: Ws) -> None:

@@ -8,66 +8,14 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import jwt
 import pytest
 from babelcast.auth import InvalidToken, JwksCache
-from babelcast.settings import forget_settings
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
-from ws_authorizer import handler
 
-from tests.support.ws_events import authorizer_event
-
-ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool"
-CLIENT = "client-abc"
-KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-def jwks() -> dict[str, Any]:
-    public = json.loads(RSAAlgorithm.to_jwk(KEY.public_key()))
-    return {"keys": [{**public, "kid": "k1", "alg": "RS256", "use": "sig"}]}
-
-
-@pytest.fixture
-def fetches(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    for name, value in {
-        "ENVIRONMENT": "test",
-        "SERVICE_VERSION": "1",
-        "JWT_ISSUER": ISSUER,
-        "JWT_AUDIENCE": CLIENT,
-        "JWKS_URL": f"{ISSUER}/.well-known/jwks.json",
-    }.items():
-        monkeypatch.setenv(name, value)
-    calls: list[str] = []
-
-    def fetch(url: str) -> dict[str, Any]:  # the issuer's JWKS endpoint, without a network
-        calls.append(url)
-        return jwks()
-
-    monkeypatch.setattr(handler, "JwksCache", lambda url: JwksCache(url, fetch=fetch))
-    forget_settings()
-    handler.dependencies.cache_clear()
-    yield calls
-    handler.dependencies.cache_clear()
-    forget_settings()
-
-
-def token(key: Any = KEY, kid: str = "k1", **overrides: Any) -> str:
-    now = int(time.time())
-    claims = {"sub": "user-1", "iss": ISSUER, "aud": CLIENT, "token_use": "id", "iat": now, "exp": now + 600}
-    claims.update(overrides)
-    claims = {k: v for k, v in claims.items() if v is not None}
-    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
-
-
-def authorize(query: dict[str, str]) -> dict[str, Any]:
-    result: dict[str, Any] = handler.lambda_handler(authorizer_event(query), None)
-    return result
+from tests.support.ws_authorizer_harness import CLIENT, ISSUER, KEY, OTHER_KEY, authorize, jwks, token
 
 
 def test_listeners_are_let_in_anonymously(fetches: list[str]) -> None:

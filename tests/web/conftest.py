@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 from babelcast_devstack import background
 
-from tests.integration.conftest import Stack
 from tests.support.report import record
+from tests.support.stack import Stack
 
 
 @pytest.fixture(scope="session")

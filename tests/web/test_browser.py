@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from babelcast_devstack.terraform import repository_root
 
-from tests.integration.conftest import Stack
 from tests.support.report import record
+from tests.support.stack import Stack
 
 APPS = repository_root() / "web"
 SCREENSHOTS = repository_root() / ".local" / "reports"

@@ -13,9 +13,7 @@ from pathlib import Path
 
 from websockets.exceptions import ConnectionClosed
 
-from tests.integration.conftest import Stack
-from tests.integration.test_http_through_gateway import Speaker
-from tests.integration.test_websocket_through_gateway import open_ws, receive
+from tests.support.stack import Speaker, Stack, open_ws, receive
 
 SAMPLE_RATE = 16_000
 # 2.5 s of a distinct 16-bit ramp, so a passed-through segment can be compared byte for byte

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from moto.awslambda.policy import Policy
 from moto.cognitoidp.models import CognitoIdpBackend
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import StreamShard, Table
@@ -155,6 +156,21 @@ def stable_cognito_ids(seed: str) -> None:
 
     CognitoIdpBackend.create_user_pool = create_user_pool  # type: ignore[method-assign]
     CognitoIdpBackend.create_user_pool_client = create_user_pool_client  # type: ignore[method-assign]
+def _one_statement_per_sid() -> None:
+    """AWS keeps one statement per Sid in a function's resource policy; moto appends another copy
+    when AddPermission is sent again, and RemovePermission then removes only the first. A loaded
+    emulator answering an AddPermission late makes the provider's SDK resend it (seen in the estate
+    example's apply: two identical POSTs for one aws_lambda_permission), and the later destroy waits
+    five minutes for a statement that never goes. Keep one: a repeated Sid replaces its statement."""
+    original = Policy.add_statement
+
+    def add_statement(self: Any, raw: str, qualifier: str | None = None) -> tuple[Any, str]:
+        statement, revision = original(self, raw, qualifier)
+        added = self.statements[-1]
+        self.statements[:] = [s for s in self.statements if s is added or s.get("Sid") != added.get("Sid")]
+        return statement, revision
+
+    Policy.add_statement = add_statement  # type: ignore[method-assign]
 
 
 def main() -> None:
@@ -165,6 +181,7 @@ def main() -> None:
     _stream_tags_on_create()
     if seed := identity.seed_from_environment():  # `make dev`: the same Cognito ids on every start of a checkout
         stable_cognito_ids(seed)
+    _one_statement_per_sid()
     application = DomainDispatcherApplication(create_backend_app)
     run_simple(host, port, SerializedApplication(application), threaded=True, use_reloader=False)
 

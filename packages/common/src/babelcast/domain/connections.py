@@ -87,14 +87,14 @@ class ConnectionService:
                     raise LegacyCreationDisabled()
                 record = ConnectionRecord(request.connection_id, "speaker", None, None, request.user_id,
                                           request.now_ms, expires)  # fmt: skip
-                self.connections.add_speaker(record)
+                self._all_or_nothing(record, lambda: self.connections.add_speaker(record))
                 return record
             session = self._live_session(request.session_id)
             if session.speaker_id != request.user_id:
                 raise NotSessionOwner("Only the speaker who created this session can broadcast to it.")
             record = ConnectionRecord(request.connection_id, "speaker", session.session_id, SPEAKER_CHANNEL,
                                       request.user_id, request.now_ms, expires)  # fmt: skip
-            self.connections.add_speaker(record)
+            self._all_or_nothing(record, lambda: self.connections.add_speaker(record))
             return record
         if not request.session_id:
             raise MissingSessionId()
@@ -109,7 +109,7 @@ class ConnectionService:
         record = ConnectionRecord(request.connection_id, "listener", session.session_id, language, None,
                                   request.now_ms, expires)  # fmt: skip
         try:
-            self.connections.add_listener(record, self.max_listeners)
+            self._all_or_nothing(record, lambda: self.connections.add_listener(record, self.max_listeners))
         except ListenerJoinRejected as rejected:
             if rejected.reason == "full":
                 raise SessionFull() from None
@@ -117,6 +117,26 @@ class ConnectionService:
                 raise SessionEnded() from None
             raise SessionNotFound(request.session_id) from None
         return record
+
+    def _all_or_nothing(self, record: ConnectionRecord, write: Callable[[], None]) -> None:
+        """A refused $connect leaves no record and no count. A write that fails after AWS may have
+        applied it (answers lost until the SDK gave up, a throttled retry) is undone before the
+        refusal: ``remove`` deletes the record and uncounts it in one conditional transaction, so
+        it does so exactly once and does nothing if the write never landed. A rejection
+        (``ListenerJoinRejected``: full, ended, gone) was cancelled whole and needs no undo."""
+        try:
+            write()
+        except ListenerJoinRejected:
+            raise
+        except Exception:
+            try:
+                # at connected_at: the undo credits the session with no listening time
+                undone = self.connections.remove(record, record.connected_at)
+            except Exception as failure:  # the sweep removes it later: its socket never opened
+                _log.warning("connect_undo_failed", error_type=type(failure).__name__)
+            else:
+                _log.info("connect_undone", role=record.role, removed=undone)
+            raise
 
     def _live_session(self, session_id: str) -> Session:
         require_session_id(session_id)

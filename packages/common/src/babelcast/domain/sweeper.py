@@ -20,6 +20,10 @@ from babelcast.metrics import Metrics
 from babelcast.models import SessionStatus
 
 _log = get_logger(__name__)
+# A record is written inside $connect, before API Gateway opens the socket: until then
+# @connections answers 410 for it, as for a socket that is gone. API Gateway waits at most 29 s
+# for $connect, so a younger record is left alone (a refused $connect's leftover is swept later).
+CONNECT_GRACE_MS = 30_000
 
 
 @dataclass
@@ -49,6 +53,8 @@ class Sweeper:
         report.checked = len(records)
 
         def visit(record: ConnectionRecord) -> str:
+            if now - record.connected_at < CONNECT_GRACE_MS:
+                return "young"
             try:
                 if not self.api.is_connected(record.connection_id):
                     self.connections.remove(record, now)

@@ -1,45 +1,21 @@
-"""Runs last in the integration session (the module name sorts last): every log the local stack
-wrote during the run — the gateway, every function's output, the emulator — holds no token.
-It first drives token-bearing traffic itself (valid and refused tokens, over HTTP and in the
-WebSocket query string), so it proves something even when run alone."""
+"""The log audit's own test: it drives token-bearing traffic (valid and refused tokens, over HTTP
+and in the WebSocket query string), checks that the scanner flags each kind of leak, and audits
+the logs so far, so it proves something whenever it runs. The audit of every log the whole run
+wrote happens when the stack stops at the end of the session (tests/support/log_audit.py)."""
 
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
 from websockets.exceptions import InvalidStatus
 
-from tests.integration.conftest import ISSUED_TOKENS, Stack
-from tests.integration.test_http_through_gateway import Speaker
-from tests.integration.test_websocket_through_gateway import open_ws, receive
+from tests.support.log_audit import findings, log_texts
 from tests.support.report import record
-
-# JWT-shaped (base64url JSON header "{"... = "eyJ") with at least a payload segment
-JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
-# an Authorization header's value, or the WebSocket speaker's token in a logged URL
-CREDENTIAL = re.compile(r"(?i)(bearer\s+[A-Za-z0-9._~+/-]{8,}|[?&]token=[^&\s\"']{8,})")
-
-
-def _log_files(stack: Stack) -> list[Path]:
-    return sorted(p for p in stack.log_path.parent.rglob("*.log") if p.is_file())
-
-
-def findings(texts: dict[str, str], tokens: set[str]) -> list[str]:
-    found: list[str] = []
-    for name, text in texts.items():
-        for token in tokens:
-            for part in {token, token.rsplit(".", 1)[-1]}:  # the whole token, or its signature alone
-                if len(part) >= 16 and part in text:
-                    found.append(f"{name}: an issued token")
-        found += [f"{name}: {m.group(0)[:24]}…" for m in JWT_SHAPE.finditer(text)]
-        found += [f"{name}: {m.group(0)[:24]}…" for m in CREDENTIAL.finditer(text)]
-    return found
+from tests.support.stack import ISSUED_TOKENS, Speaker, Stack, open_ws, receive
 
 
 def _wait_for(stack: Stack, needles: list[str], timeout: float = 20) -> str:
@@ -70,8 +46,7 @@ def test_no_token_reaches_any_log(stack: Stack) -> None:
         open_ws(stack, sessionId=created["sessionId"], token=speaker.tokens["idToken"][:-4] + "AAAA")
     stack_log = _wait_for(stack, [correlation, '"event": "token_refused"', '"event": "message_handled"'])
 
-    files = _log_files(stack)
-    texts = {path.name: path.read_text(errors="replace") for path in files}
+    texts = log_texts(stack.log_path.parent)
     assert stack_log and "stack.log" in texts, "the audit must scan the stack's (non-empty) log"
     function_lines = [line for line in stack_log.splitlines() if '"event": ' in line]
     assert len(function_lines) > 10, "function logs are in the scanned output"
