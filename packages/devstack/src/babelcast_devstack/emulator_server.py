@@ -156,6 +156,8 @@ def stable_cognito_ids(seed: str) -> None:
 
     CognitoIdpBackend.create_user_pool = create_user_pool  # type: ignore[method-assign]
     CognitoIdpBackend.create_user_pool_client = create_user_pool_client  # type: ignore[method-assign]
+
+
 def _one_statement_per_sid() -> None:
     """AWS keeps one statement per Sid in a function's resource policy; moto appends another copy
     when AddPermission is sent again, and RemovePermission then removes only the first. A loaded
