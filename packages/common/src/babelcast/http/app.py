@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from babelcast.errors import DomainError, RouteNotFound
-from babelcast.http.request import HttpRequest, correlation_id_from
+from babelcast.http.request import HttpRequest, correlation_id_from, lower_headers
 from babelcast.http.responses import HttpResponse, error_response
 from babelcast.integration import budget
 from babelcast.logging import bind_request_context, get_logger
@@ -49,8 +49,7 @@ class HttpApp:
     def handle(self, event: Mapping[str, Any], context: Any, metrics: Metrics) -> HttpResponse:
         started = time.perf_counter()
         budget.begin(context, ANSWER_RESERVE_SECONDS)
-        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
-        correlation_id = correlation_id_from(headers)
+        correlation_id = correlation_id_from(lower_headers(event))  # the request's only id
         route_key = str(event.get("routeKey", ""))
         route = self.routes.get(route_key)
         bind_request_context(
@@ -62,7 +61,7 @@ class HttpApp:
         try:
             if route is None:
                 raise RouteNotFound()
-            request = HttpRequest.from_event(event)
+            request = HttpRequest.from_event(event, correlation_id)
             if route.authenticated:
                 _ = request.user_id  # refuse before any work if the authorizer did not run
             response = route.handler(request)

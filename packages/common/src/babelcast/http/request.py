@@ -22,6 +22,10 @@ _CORRELATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$")
 Model = TypeVar("Model", bound=BaseModel)
 
 
+def lower_headers(event: Mapping[str, Any]) -> dict[str, str]:
+    return {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+
+
 def correlation_id_from(headers: Mapping[str, str]) -> str:
     """Honour a well-formed client correlation id, otherwise mint one (never echo junk back)."""
     candidate = headers.get(CORRELATION_HEADER, "")
@@ -43,8 +47,10 @@ class HttpRequest:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_event(cls, event: Mapping[str, Any]) -> HttpRequest:
-        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    def from_event(cls, event: Mapping[str, Any], correlation_id: str) -> HttpRequest:
+        """``correlation_id``: the one the app minted or honoured for this request (one per request:
+        it is in every log line and the response, so the request must not mint another)."""
+        headers = lower_headers(event)
         context = event.get("requestContext") or {}
         http = context.get("http") or {}
         body = event.get("body")
@@ -68,7 +74,7 @@ class HttpRequest:
             raw_body=raw,
             claims=dict(claims),
             request_id=str(context.get("requestId", "")),
-            correlation_id=correlation_id_from(headers),
+            correlation_id=correlation_id,
         )
 
     @property
