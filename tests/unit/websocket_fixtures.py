@@ -11,8 +11,9 @@ from typing import Any
 
 import boto3
 import pytest
+from babelcast.domain.connection_records import Delivery
 from babelcast.integration import aws as aws_clients
-from babelcast.integration.connections_api import ConnectionsApi, Delivery
+from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.settings import forget_settings
 from moto import mock_aws
 

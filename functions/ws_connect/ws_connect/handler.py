@@ -43,7 +43,6 @@ def dependencies() -> Dependencies:
         max_listeners=settings.max_listeners_per_session,
         legacy_creation_enabled=settings.legacy_creation_enabled,
         metrics=metrics,
-        clock_ms=_now_ms,
     )
     return Dependencies(service, metrics)
 

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from babelcast.domain.connections import ConnectionService
+from babelcast.domain.connections import DisconnectService
 from babelcast.integration import budget
 from babelcast.integration.connections_table import ConnectionsTable
-from babelcast.integration.sessions_table import SessionsTable
 from babelcast.logging import get_logger
 from babelcast.metrics import Metrics
 from babelcast.runtime import cold_start
@@ -25,19 +24,18 @@ _log = get_logger(__name__)
 
 @dataclass(frozen=True)
 class Dependencies:
-    service: ConnectionService
+    service: DisconnectService
     metrics: Metrics
 
 
 @cache
 def dependencies() -> Dependencies:
     settings, metrics = cold_start(DisconnectSettings, "ws_disconnect")
-    service = ConnectionService(
-        sessions=SessionsTable(settings.sessions_table_name),
+    service = DisconnectService(
         connections=ConnectionsTable(settings.connections_table_name, settings.sessions_table_name),
-        supported_languages=(), max_listeners=0, legacy_creation_enabled=False, metrics=metrics,
+        metrics=metrics,
         clock_ms=lambda: time.time_ns() // 1_000_000,
-    )  # fmt: skip
+    )
     return Dependencies(service, metrics)
 
 

@@ -21,6 +21,7 @@ from babelcast.errors import (
     ValidationFailed,
 )
 from babelcast.http.request import parse_model
+from babelcast.integration import budget
 from babelcast.integration.audio import AudioBufferTable, AudioStream
 from babelcast.integration.audio_ledger import AudioLedger
 from babelcast.integration.connections_api import ConnectionsApi
@@ -60,7 +61,8 @@ def dependencies() -> Dependencies:
                            settings.create_rate_limit_per_minute)  # fmt: skip
     sessions = SessionService(store=sessions_table, policy=policy, metrics=metrics)
     audio = AudioService(AudioLedger(settings.sessions_table_name), AudioBufferTable(settings.audio_buffer_table_name),
-                         AudioStream(settings.audio_stream_name), metrics, settings.audio_buffer_seconds)  # fmt: skip
+                         AudioStream(settings.audio_stream_name), metrics, budget,
+                         settings.audio_buffer_seconds)  # fmt: skip
     connections = ConnectionsTable(settings.connections_table_name, settings.sessions_table_name)
     return Dependencies(settings, sessions_table, connections, sessions, audio,
                         ConnectionsApi(settings.connections_endpoint), metrics)  # fmt: skip
