@@ -17,7 +17,7 @@ from babelcast.integration.connections_table import ConnectionsTable
 from babelcast.integration.session_stream import correlation_id, session_change, usage_after
 from babelcast.integration.sessions_table import SessionsTable
 from babelcast.logging import bind_request_context, get_logger
-from babelcast.metrics import Metrics
+from babelcast.metrics import Metrics, flushes_metrics
 from babelcast.runtime import cold_start
 from babelcast.settings import SessionEventsSettings
 
@@ -51,6 +51,7 @@ def dependencies() -> Dependencies:
     return Dependencies(fanout, metrics)
 
 
+@flushes_metrics(lambda: dependencies().metrics)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     deps = dependencies()
     budget.begin(context, ANSWER_RESERVE_SECONDS)  # a record left undone is retried, not timed out
@@ -76,5 +77,4 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             _log.error("change_failed", error_type=type(failure).__name__)
             failures.append({"itemIdentifier": change.get("SequenceNumber")})
             break
-    deps.metrics.flush()
     return {"batchItemFailures": failures}

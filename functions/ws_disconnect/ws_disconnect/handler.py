@@ -12,7 +12,7 @@ from babelcast.domain.connections import DisconnectService
 from babelcast.integration import budget
 from babelcast.integration.connections_table import ConnectionsTable
 from babelcast.logging import get_logger
-from babelcast.metrics import Metrics
+from babelcast.metrics import Metrics, flushes_metrics
 from babelcast.runtime import cold_start
 from babelcast.settings import DisconnectSettings
 from babelcast.websocket import WsCaller, bind
@@ -39,6 +39,7 @@ def dependencies() -> Dependencies:
     return Dependencies(service, metrics)
 
 
+@flushes_metrics(lambda: dependencies().metrics)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     deps = dependencies()
     budget.begin(context, ANSWER_RESERVE_SECONDS)
@@ -49,5 +50,4 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         deps.service.disconnect(caller.connection_id, int(close_code) if close_code is not None else None)
     except Exception as failure:  # $disconnect is best-effort; the sweep removes what is left
         _log.error("disconnect_failed", error_type=type(failure).__name__)
-    deps.metrics.flush()
     return {"statusCode": 200}

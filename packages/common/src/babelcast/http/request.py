@@ -8,9 +8,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import Any
 
 from babelcast.errors import MalformedJson, PayloadTooLarge, Unauthorized, ValidationFailed
 from babelcast.json_input import parse_json
@@ -18,8 +16,6 @@ from babelcast.json_input import parse_json
 MAX_BODY_BYTES = 16 * 1024  # session bodies are tiny; anything bigger is a client bug or abuse
 CORRELATION_HEADER = "x-correlation-id"
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$")
-
-Model = TypeVar("Model", bound=BaseModel)
 
 
 def lower_headers(event: Mapping[str, Any]) -> dict[str, str]:
@@ -98,17 +94,3 @@ class HttpRequest:
         if not isinstance(parsed, dict):
             raise ValidationFailed("The request body must be a JSON object.")
         return parsed
-
-
-def parse_model(model: type[Model], data: Mapping[str, Any], context: Mapping[str, Any] | None = None) -> Model:
-    """Validate ``data`` into ``model``, turning pydantic's errors into a stable 400 with per-field
-    details (the offending input values are not echoed back)."""
-    try:
-        return model.model_validate(data, context=dict(context or {}))
-    except ValidationError as exc:
-        details = []
-        for error in exc.errors(include_url=False, include_input=False):
-            location = ".".join(str(part) for part in error["loc"]) or "body"
-            issue = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
-            details.append((location, issue.removeprefix("Value error, ")))
-        raise ValidationFailed(details=details) from None
