@@ -15,9 +15,10 @@ from typing import Any
 
 import boto3
 import pytest
+from babelcast.domain.connection_records import Delivery
 from babelcast.domain.sweeper import CONNECT_GRACE_MS
 from babelcast.integration import aws as aws_clients
-from babelcast.integration.connections_api import ConnectionsApi, Delivery
+from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.settings import forget_settings
 from broadcast import handler as broadcast_handler
 from connection_sweeper import handler as sweeper_handler

@@ -6,7 +6,8 @@ import time
 
 import boto3
 import pytest
-from babelcast.integration.connections_table import ConnectionRecord, ConnectionsTable, ListenerJoinRejected
+from babelcast.domain.connection_records import ConnectionRecord, ListenerJoinRejected
+from babelcast.integration.connections_table import ConnectionsTable
 
 from tests.support.ws_events import new_connection_id
 from tests.support.ws_harness import AwsCalls

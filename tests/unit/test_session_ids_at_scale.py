@@ -11,9 +11,10 @@ from dataclasses import replace
 import boto3
 import pytest
 from babelcast.domain import sessions as sessions_module
+from babelcast.domain.session_records import InsertOutcome, Quota
 from babelcast.domain.sessions import SessionPolicy, SessionService
 from babelcast.errors import SessionIdsExhausted
-from babelcast.integration.sessions_table import InsertOutcome, Quota, SessionsTable
+from babelcast.integration.sessions_table import SessionsTable
 from babelcast.metrics import Metrics
 from babelcast.models import CreateSessionRequest, Session
 from babelcast.session_ids import SessionIdGenerator, is_valid_session_id

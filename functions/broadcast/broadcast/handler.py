@@ -14,7 +14,7 @@ from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.integration.connections_table import ConnectionsTable
 from babelcast.json_input import parse_json, to_json
 from babelcast.logging import bind_request_context, get_logger
-from babelcast.metrics import Metrics
+from babelcast.metrics import Metrics, flushes_metrics
 from babelcast.runtime import cold_start
 from babelcast.session_ids import is_valid_session_id
 from babelcast.settings import BroadcastSettings
@@ -55,6 +55,7 @@ def _segment(record: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
     return session_id, language, payload
 
 
+@flushes_metrics(lambda: dependencies().metrics)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     deps = dependencies()
     budget.begin(context, ANSWER_RESERVE_SECONDS)  # a record left undone is retried, not timed out
@@ -75,5 +76,4 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             _log.error("broadcast_failed", error_type=type(failure).__name__)
             failures.append({"itemIdentifier": sequence})
             break
-    deps.metrics.flush()
     return {"batchItemFailures": failures}

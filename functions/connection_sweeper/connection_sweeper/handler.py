@@ -13,6 +13,7 @@ from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.integration.connections_table import ConnectionsTable
 from babelcast.integration.sessions_table import SessionsTable
 from babelcast.logging import bind_request_context
+from babelcast.metrics import flushes_metrics
 from babelcast.runtime import cold_start
 from babelcast.settings import SweeperSettings
 
@@ -33,10 +34,10 @@ def sweeper() -> Sweeper:
     )
 
 
+@flushes_metrics(lambda: sweeper().metrics)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     job = sweeper()
     budget.begin(context, ANSWER_RESERVE_SECONDS)  # what is left undone is the next run's
     bind_request_context(correlation_id=str(event.get("id", "")), aws_request_id=getattr(context, "aws_request_id", ""))
     report = job.run()
-    job.metrics.flush()
     return asdict(report)

@@ -18,14 +18,15 @@ from babelcast.domain.pagination import CursorCodec
 from babelcast.domain.sessions import DEFAULT_PAGE_SIZE, SessionPolicy, SessionService
 from babelcast.errors import ValidationFailed
 from babelcast.http.app import HttpApp
-from babelcast.http.request import HttpRequest, parse_model
+from babelcast.http.request import HttpRequest
 from babelcast.http.responses import HttpResponse, json_response
 from babelcast.integration import budget
 from babelcast.integration.sessions_table import SessionsTable
-from babelcast.metrics import Metrics
+from babelcast.metrics import Metrics, flushes_metrics
 from babelcast.models import CreateSessionRequest, SessionStatus, UpdateSessionRequest
 from babelcast.runtime import cold_start
 from babelcast.settings import HttpApiSettings
+from babelcast.validation import parse_model
 
 FUNCTION_NAME = "http_api"
 SETTINGS = HttpApiSettings  # contract tests read the environment this function needs from here
@@ -60,6 +61,7 @@ def dependencies() -> Dependencies:
     return Dependencies(settings, sessions_table, service, AnalyticsService(sessions_table), metrics)
 
 
+@flushes_metrics(lambda: dependencies().metrics)
 def lambda_handler(event: dict[str, Any], context: Any) -> HttpResponse:
     return app.handle(event, context, dependencies().metrics)
 

@@ -14,9 +14,10 @@ from babelcast.integration.audio import AudioBufferTable, AudioStream
 from babelcast.integration.audio_ledger import AudioLedger
 from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.integration.connections_table import ConnectionsTable
-from babelcast.integration.sessions_table import CORRELATION_ATTRIBUTE, UNKNOWN_CORRELATION, SessionsTable
+from babelcast.integration.session_stream import correlation_id, session_change, usage_after
+from babelcast.integration.sessions_table import SessionsTable
 from babelcast.logging import bind_request_context, get_logger
-from babelcast.metrics import Metrics
+from babelcast.metrics import Metrics, flushes_metrics
 from babelcast.runtime import cold_start
 from babelcast.settings import SessionEventsSettings
 
@@ -42,7 +43,7 @@ def dependencies() -> Dependencies:
         api=ConnectionsApi(settings.connections_endpoint),
         buffer=buffer,
         audio=AudioService(
-            AudioLedger(settings.sessions_table_name), buffer, AudioStream(settings.audio_stream_name), metrics
+            AudioLedger(settings.sessions_table_name), buffer, AudioStream(settings.audio_stream_name), metrics, budget
         ),
         metrics=metrics,
         clock_ms=lambda: time.time_ns() // 1_000_000,
@@ -51,17 +52,7 @@ def dependencies() -> Dependencies:
     return Dependencies(fanout, metrics)
 
 
-def _correlation_id(record: dict[str, Any]) -> str:
-    """The id of the request whose write this is (stored on the item by every write), so the
-    fan-out logs under the id of the DELETE/PATCH/WebSocket message that caused it. A deletion by
-    TTL has no request behind it (its old image names the previous writer): the event's own id."""
-    change = record.get("dynamodb") or {}
-    value = ((change.get("NewImage") or {}).get(CORRELATION_ATTRIBUTE) or {}).get("S")
-    if isinstance(value, str) and value and value != UNKNOWN_CORRELATION:
-        return value
-    return str(record.get("eventID", ""))
-
-
+@flushes_metrics(lambda: dependencies().metrics)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     deps = dependencies()
     budget.begin(context, ANSWER_RESERVE_SECONDS)  # a record left undone is retried, not timed out
@@ -70,20 +61,21 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     changes = [record for record in records if record.get("eventName") == "MODIFY"]
     if changes:  # peaks first, so an end later in the batch reports them
         last = changes[-1]
-        bind_request_context(correlation_id=_correlation_id(last),
+        bind_request_context(correlation_id=correlation_id(last),
                              aws_request_id=getattr(context, "aws_request_id", ""))  # fmt: skip
-        deps.fanout.record_peaks((record.get("dynamodb") or {}).get("NewImage") for record in changes)
+        deps.fanout.record_peaks(usage for usage in map(usage_after, changes) if usage is not None)
     for record in records:
         change = record.get("dynamodb") or {}
-        bind_request_context(correlation_id=_correlation_id(record),
+        bind_request_context(correlation_id=correlation_id(record),
                              stream_event_id=str(record.get("eventID", "")),
                              aws_request_id=getattr(context, "aws_request_id", ""))  # fmt: skip
         try:
-            deps.fanout.on_change(str(record.get("eventName")), change.get("OldImage"), change.get("NewImage"))
+            decoded = session_change(record)
+            if decoded is not None:
+                deps.fanout.on_change(decoded)
         except Exception as failure:
             # Report only this record: the stream retries from it, keeping later records in order.
             _log.error("change_failed", error_type=type(failure).__name__)
             failures.append({"itemIdentifier": change.get("SequenceNumber")})
             break
-    deps.metrics.flush()
     return {"batchItemFailures": failures}

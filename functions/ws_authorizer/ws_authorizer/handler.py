@@ -10,7 +10,7 @@ from typing import Any
 
 from babelcast.auth import InvalidToken, JwksCache, TokenVerifier
 from babelcast.logging import bind_request_context, get_logger
-from babelcast.metrics import Metrics
+from babelcast.metrics import Metrics, flushes_metrics
 from babelcast.runtime import cold_start
 from babelcast.settings import AuthorizerSettings
 
@@ -43,6 +43,7 @@ def _policy(principal: str, method_arn: str, context: dict[str, str]) -> dict[st
     }
 
 
+@flushes_metrics(lambda: dependencies().metrics)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     deps = dependencies()
     request_context = event.get("requestContext") or {}
@@ -55,21 +56,18 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     token = str(query.get("token") or "")
     session_id = str(query.get("sessionId") or "")
     method_arn = str(event.get("methodArn", ""))
+    # targetLanguage means a listener, token or not (the deployed listener app sends its user's
+    # token too); listeners are anonymous, so that token is not even read.
+    if not token or query.get("targetLanguage"):
+        deps.metrics.add("AuthorizerDecision", 1, dimensions={"Decision": "anonymous"})
+        return _policy("anonymous", method_arn, {"role": "listener", "sessionId": session_id})
     try:
-        # targetLanguage means a listener, token or not (the deployed listener app sends its
-        # user's token too); listeners are anonymous, so that token is not even read.
-        if not token or query.get("targetLanguage"):
-            deps.metrics.add("AuthorizerDecision", 1, dimensions={"Decision": "anonymous"})
-            return _policy("anonymous", method_arn, {"role": "listener", "sessionId": session_id})
-        try:
-            claims = deps.verifier.verify(token)
-        except InvalidToken as refused:
-            # The reason is logged for operators; the client only ever sees 401.
-            _log.info("token_refused", reason=str(refused))
-            deps.metrics.add("AuthorizerDecision", 1, dimensions={"Decision": "refused"})
-            raise Exception("Unauthorized") from None
-        deps.metrics.add("AuthorizerDecision", 1, dimensions={"Decision": "speaker"})
-        return _policy(str(claims["sub"]), method_arn,
-                       {"role": "speaker", "userId": str(claims["sub"]), "sessionId": session_id})  # fmt: skip
-    finally:
-        deps.metrics.flush()
+        claims = deps.verifier.verify(token)
+    except InvalidToken as refused:
+        # The reason is logged for operators; the client only ever sees 401.
+        _log.info("token_refused", reason=str(refused))
+        deps.metrics.add("AuthorizerDecision", 1, dimensions={"Decision": "refused"})
+        raise Exception("Unauthorized") from None
+    deps.metrics.add("AuthorizerDecision", 1, dimensions={"Decision": "speaker"})
+    return _policy(str(claims["sub"]), method_arn,
+                   {"role": "speaker", "userId": str(claims["sub"]), "sessionId": session_id})  # fmt: skip

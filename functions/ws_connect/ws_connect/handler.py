@@ -7,20 +7,19 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from babelcast.adapter import answer_for
 from babelcast.domain.connections import ConnectionService, ConnectRequest
 from babelcast.errors import DomainError
 from babelcast.integration import budget
 from babelcast.integration.connections_table import ConnectionsTable
 from babelcast.integration.sessions_table import SessionsTable
-from babelcast.logging import get_logger
-from babelcast.metrics import Metrics
+from babelcast.metrics import Metrics, flushes_metrics
 from babelcast.runtime import cold_start
 from babelcast.settings import ConnectSettings
 from babelcast.websocket import WsCaller, bind, connect_response
 
 ANSWER_RESERVE_SECONDS = 0.5
 SETTINGS = ConnectSettings
-_log = get_logger(__name__)
 
 
 def _now_ms() -> int:
@@ -43,11 +42,11 @@ def dependencies() -> Dependencies:
         max_listeners=settings.max_listeners_per_session,
         legacy_creation_enabled=settings.legacy_creation_enabled,
         metrics=metrics,
-        clock_ms=_now_ms,
     )
     return Dependencies(service, metrics)
 
 
+@flushes_metrics(lambda: dependencies().metrics)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     deps = dependencies()
     budget.begin(context, ANSWER_RESERVE_SECONDS)
@@ -62,13 +61,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     error: DomainError | None = None
     try:
         deps.service.connect(request)
-    except DomainError as rejected:
-        error = rejected
-        _log.info("connect_rejected", code=rejected.code, status=rejected.status)
-    except Exception as failure:
-        _log.error("unhandled_error", error_type=type(failure).__name__)
-        error = DomainError()
+    except Exception as caught:
+        error = answer_for(caught, rejected="connect_rejected", with_location=False)
     elapsed = (time.perf_counter() - started) * 1000
     deps.metrics.add("WebSocketConnectDuration", elapsed, unit="Milliseconds")
-    deps.metrics.flush()
     return connect_response(error)

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from babelcast.domain.connections import ConnectionService
+from babelcast.domain.connections import DisconnectService
 from babelcast.integration import budget
 from babelcast.integration.connections_table import ConnectionsTable
-from babelcast.integration.sessions_table import SessionsTable
 from babelcast.logging import get_logger
-from babelcast.metrics import Metrics
+from babelcast.metrics import Metrics, flushes_metrics
 from babelcast.runtime import cold_start
 from babelcast.settings import DisconnectSettings
 from babelcast.websocket import WsCaller, bind
@@ -25,22 +24,22 @@ _log = get_logger(__name__)
 
 @dataclass(frozen=True)
 class Dependencies:
-    service: ConnectionService
+    service: DisconnectService
     metrics: Metrics
 
 
 @cache
 def dependencies() -> Dependencies:
     settings, metrics = cold_start(DisconnectSettings, "ws_disconnect")
-    service = ConnectionService(
-        sessions=SessionsTable(settings.sessions_table_name),
+    service = DisconnectService(
         connections=ConnectionsTable(settings.connections_table_name, settings.sessions_table_name),
-        supported_languages=(), max_listeners=0, legacy_creation_enabled=False, metrics=metrics,
+        metrics=metrics,
         clock_ms=lambda: time.time_ns() // 1_000_000,
-    )  # fmt: skip
+    )
     return Dependencies(service, metrics)
 
 
+@flushes_metrics(lambda: dependencies().metrics)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     deps = dependencies()
     budget.begin(context, ANSWER_RESERVE_SECONDS)
@@ -51,5 +50,4 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         deps.service.disconnect(caller.connection_id, int(close_code) if close_code is not None else None)
     except Exception as failure:  # $disconnect is best-effort; the sweep removes what is left
         _log.error("disconnect_failed", error_type=type(failure).__name__)
-    deps.metrics.flush()
     return {"statusCode": 200}

@@ -20,16 +20,17 @@ from babelcast.errors import (
     SessionNotFound,
     ValidationFailed,
 )
-from babelcast.http.request import parse_model
+from babelcast.integration import budget
 from babelcast.integration.audio import AudioBufferTable, AudioStream
 from babelcast.integration.audio_ledger import AudioLedger
 from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.integration.connections_table import ConnectionsTable
 from babelcast.integration.sessions_table import SessionsTable
-from babelcast.metrics import Metrics
+from babelcast.metrics import Metrics, flushes_metrics
 from babelcast.models import CreateSessionRequest, SessionStatus, UpdateSessionRequest
 from babelcast.runtime import cold_start
 from babelcast.settings import MessageSettings
+from babelcast.validation import parse_model
 from babelcast.websocket import MessageApp, WsCaller
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -60,7 +61,8 @@ def dependencies() -> Dependencies:
                            settings.create_rate_limit_per_minute)  # fmt: skip
     sessions = SessionService(store=sessions_table, policy=policy, metrics=metrics)
     audio = AudioService(AudioLedger(settings.sessions_table_name), AudioBufferTable(settings.audio_buffer_table_name),
-                         AudioStream(settings.audio_stream_name), metrics, settings.audio_buffer_seconds)  # fmt: skip
+                         AudioStream(settings.audio_stream_name), metrics, budget,
+                         settings.audio_buffer_seconds)  # fmt: skip
     connections = ConnectionsTable(settings.connections_table_name, settings.sessions_table_name)
     return Dependencies(settings, sessions_table, connections, sessions, audio,
                         ConnectionsApi(settings.connections_endpoint), metrics)  # fmt: skip
@@ -69,6 +71,7 @@ def dependencies() -> Dependencies:
 app = MessageApp(lambda: dependencies().api, lambda: dependencies().metrics)
 
 
+@flushes_metrics(lambda: dependencies().metrics)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.handle(event, context)
 

@@ -10,9 +10,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from babelcast.errors import InvalidMessage, LegacyDialectDisabled, SessionNotFound
-from babelcast.http.request import parse_model
 from babelcast.integration.legacy_state import LegacySessionState
 from babelcast.legacy.dialect import JoinSession, LegacyAudio, SwitchLanguage, language_distribution
+from babelcast.validation import parse_model
 from babelcast.websocket import MessageHandler, Reply, WsCaller
 
 from ws_message.handler import (

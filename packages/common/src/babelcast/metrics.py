@@ -10,16 +10,18 @@ total without summing every Reason/Role/Language series.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from typing import Literal, TextIO
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal, TextIO, TypeVar
 
 Unit = Literal["Count", "Milliseconds", "Seconds", "Bytes", "None"]
-_MAX_METRICS_PER_DOCUMENT = 100  # EMF limit
+_MAX_METRICS_PER_DOCUMENT = 100  # EMF limits: metrics per document,
+_MAX_VALUES_PER_METRIC = 100  # and values in one metric's array
 # (dimension name/value pairs, dimension sets as tuples of names)
 _Key = tuple[tuple[tuple[str, str], ...], tuple[tuple[str, ...], ...]]
 
@@ -62,6 +64,8 @@ class Metrics:
             unit_and_values[1].append(float(value))
 
     def flush(self) -> None:
+        """Write what was buffered as EMF documents (at most 100 metrics per document and 100 values
+        per metric: more go into further documents) and forget it."""
         stream = self._stream or sys.stdout
         timestamp = int(time.time() * 1000)
         with self._lock:
@@ -70,21 +74,46 @@ class Metrics:
             names = list(metrics)
             for start in range(0, len(names), _MAX_METRICS_PER_DOCUMENT):
                 chunk = names[start : start + _MAX_METRICS_PER_DOCUMENT]
-                document: dict[str, object] = {
-                    "_aws": {
-                        "Timestamp": timestamp,
-                        "CloudWatchMetrics": [
-                            {
-                                "Namespace": self.namespace,
-                                "Dimensions": [list(s) for s in sets],
-                                "Metrics": [{"Name": n, "Unit": metrics[n][0]} for n in chunk],
-                            }
-                        ],
-                    },
-                    **dict(dims),
-                }
-                for n in chunk:
-                    values = metrics[n][1]
-                    document[n] = values[0] if len(values) == 1 else values
-                stream.write(json.dumps(document, separators=(",", ":")) + "\n")
+                longest = max(len(metrics[n][1]) for n in chunk)
+                for first in range(0, longest, _MAX_VALUES_PER_METRIC):
+                    part = {n: metrics[n][1][first : first + _MAX_VALUES_PER_METRIC] for n in chunk}
+                    carried = [n for n in chunk if part[n]]
+                    document: dict[str, object] = {
+                        "_aws": {
+                            "Timestamp": timestamp,
+                            "CloudWatchMetrics": [
+                                {
+                                    "Namespace": self.namespace,
+                                    "Dimensions": [list(s) for s in sets],
+                                    "Metrics": [{"Name": n, "Unit": metrics[n][0]} for n in carried],
+                                }
+                            ],
+                        },
+                        **dict(dims),
+                    }
+                    for n in carried:
+                        values = part[n]
+                        document[n] = values[0] if len(values) == 1 else values
+                    stream.write(json.dumps(document, separators=(",", ":")) + "\n")
         stream.flush()
+
+
+_Handler = TypeVar("_Handler", bound=Callable[..., Any])
+
+
+def flushes_metrics(metrics_of: Callable[[], Metrics]) -> Callable[[_Handler], _Handler]:
+    """Decorate a Lambda handler: the metrics its invocation buffered are flushed once, when it
+    returns or raises (the one place metrics are flushed)."""
+
+    def decorate(handler: _Handler) -> _Handler:
+        @functools.wraps(handler)
+        def invoke(*args: Any, **kwargs: Any) -> Any:
+            metrics = metrics_of()
+            try:
+                return handler(*args, **kwargs)
+            finally:
+                metrics.flush()
+
+        return invoke  # type: ignore[return-value]
+
+    return decorate

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import time
-import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from babelcast.adapter import Declarations, answer_for
 from babelcast.errors import DomainError, InvalidMessage, UnknownAction
 from babelcast.integration import budget
 from babelcast.integration.connections_api import ConnectionsApi
@@ -75,30 +75,38 @@ def connect_response(error: DomainError | None) -> dict[str, Any]:
 Reply = Mapping[str, Any]
 MessageHandler = Callable[[WsCaller, dict[str, Any]], Reply | Sequence[Reply] | None]
 MAX_ECHOED_INTEGER = 2**53 - 1  # what a JavaScript client represents exactly
+_INTERNAL = DomainError("Something went wrong on our side. Please retry.")
 
 
-class MessageApp:
+@dataclass(frozen=True)
+class Action:
+    name: str
+    handler: MessageHandler
+    echo: tuple[str, ...]
+
+
+class MessageApp(Declarations[Action]):
     """Routes messages by ``action`` (the API's route selection expression) to handlers; a reply
     or an ``error`` goes back over the @connections API."""
 
+    kind = "action"
+
     def __init__(self, api: Callable[[], ConnectionsApi], metrics: Callable[[], Metrics]) -> None:
-        self.handlers: dict[str, MessageHandler] = {}
-        self.echoed: dict[str, tuple[str, ...]] = {}
+        super().__init__()
         self._api = api
         self._metrics = metrics
+
+    @property
+    def handlers(self) -> dict[str, MessageHandler]:
+        return {name: action.handler for name, action in self.declared.items()}
 
     def action(self, name: str, *, echo: tuple[str, ...] = ()) -> Callable[[MessageHandler], MessageHandler]:
         """Register the handler of ``name``. Its error replies repeat the message's ``echo``
         fields (integers only, never other client input), e.g. the ``sequence`` of a failed chunk."""
-
-        def register(handler: MessageHandler) -> MessageHandler:
-            self.handlers[name] = handler
-            self.echoed[name] = echo
-            return handler
-
-        return register
+        return self._declaring(name, lambda handler: Action(name, handler, echo))
 
     def handle(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        """Handle one message (the function's handler flushes the metrics after it)."""
         started = time.perf_counter()
         budget.begin(context, REPLY_RESERVE_SECONDS)
         caller = WsCaller.from_event(event)
@@ -110,25 +118,24 @@ class MessageApp:
         try:
             body = _parse(event.get("body"))
             requested = body.get("action")
-            handler = self.handlers.get(requested) if isinstance(requested, str) else None
-            if handler is None:
+            declared = self.declared.get(requested) if isinstance(requested, str) else None
+            if declared is None:
                 # echoed in the reply and logged: never a client's oversized or non-text value
                 action = requested[:MAX_ECHOED_ACTION] if isinstance(requested, str) else ""
                 raise UnknownAction()
             action = str(requested)
-            reply = handler(caller, body)
-        except DomainError as error:
-            log = _log.error if error.status >= 500 else _log.info
-            log("message_rejected", action=action, code=error.code)
+            reply = declared.handler(caller, body)
+        except Exception as caught:  # never let a bug kill the socket silently or leak a trace
+            error = answer_for(
+                caught,
+                rejected="message_rejected",
+                failed="message_rejected",
+                with_status=False,
+                internal=_INTERNAL,
+                action=action,
+            )
             reply = {"type": "error", "code": error.code, "message": error.message, "action": action,
                      "requestId": caller.request_id, **self._echo(action, body)}  # fmt: skip
-        except Exception as error:  # never let a bug kill the socket silently or leak a trace
-            frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
-            _log.error("unhandled_error", action=action, error_type=type(error).__name__,
-                       location=f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else None)  # fmt: skip
-            reply = {"type": "error", "code": "INTERNAL_ERROR", "action": action, "requestId": caller.request_id,
-                     "message": "Something went wrong on our side. Please retry.",
-                     **self._echo(action, body)}  # fmt: skip
         with budget.answering():
             for message in [reply] if isinstance(reply, Mapping) else reply or []:
                 try:
@@ -136,14 +143,14 @@ class MessageApp:
                 except Exception as error:  # the socket may be gone: nothing else to do
                     _log.warning("reply_failed", error_type=type(error).__name__)
         elapsed = (time.perf_counter() - started) * 1000
-        known = action if action in self.handlers else "unknown"
+        known = action if action in self.declared else "unknown"
         metrics.add("WebSocketMessageDuration", elapsed, unit="Milliseconds", dimensions={"Action": known})
         _log.info("message_handled", action=known, duration_ms=round(elapsed, 2))
-        metrics.flush()
         return {"statusCode": 200}
 
     def _echo(self, action: str, body: Mapping[str, Any]) -> dict[str, int]:
-        fields = self.echoed.get(action, ())
+        declared = self.declared.get(action)
+        fields = declared.echo if declared else ()
         return {
             name: body[name] for name in fields if type(body.get(name)) is int and 0 <= body[name] <= MAX_ECHOED_INTEGER
         }

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from babelcast.integration.audio import AudioRecord
+from babelcast.domain.audio_records import AudioRecord
 from babelcast.integration.connections_table import ConnectionsTable
 
 from babelcast_devstack.emulator import emulator_client

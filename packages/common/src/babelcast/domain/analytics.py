@@ -11,21 +11,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from babelcast.domain.audio import BYTES_PER_SAMPLE
+from babelcast.domain.ports import UsageReader
+from babelcast.domain.session_records import SessionUsage
 from babelcast.domain.sessions import require_session_id
 from babelcast.errors import NotSessionOwner, SessionNotFound
-from babelcast.integration.sessions_table import SessionUsage
 from babelcast.logging import get_logger
 from babelcast.metrics import Metrics
 from babelcast.models import Session, SessionAnalytics
 
 _log = get_logger(__name__)
-
-
-class UsageReader(Protocol):
-    def usage(self, session_id: str) -> tuple[Session, SessionUsage] | None: ...
 
 
 def open_listener_ms(session: Session, usage: SessionUsage, at_ms: int) -> int:

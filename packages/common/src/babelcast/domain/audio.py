@@ -14,13 +14,11 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
+from babelcast.domain.audio_records import AudioClaim, AudioRecord, AudioTicket, BufferedChunk, Verdict
+from babelcast.domain.ports import AudioBuffer, AudioSessions, AudioSink, TimeBudget
+from babelcast.domain.session_records import AudioState
 from babelcast.errors import AudioTooLarge, DomainError, InvalidAudio, NotSpeaker
-from babelcast.integration import budget
-from babelcast.integration.audio import AudioBufferTable, AudioRecord, AudioStream, BufferedChunk
-from babelcast.integration.audio_ledger import AudioClaim, AudioTicket, Verdict
-from babelcast.integration.sessions_table import AudioState
 from babelcast.logging import get_logger
 from babelcast.metrics import Metrics
 from babelcast.models import SessionStatus
@@ -30,18 +28,6 @@ MAX_CHUNK_BYTES = 1024 * 1024  # seed requirement 6.6, on the decoded audio
 BYTES_PER_SAMPLE = 2  # PCM 16-bit mono
 FLUSH_LEASE_MS = 30_000
 FLUSH_PAGE = 100
-GIVE_BACK_SECONDS = budget.DATA_ATTEMPT_SECONDS  # one attempt of the write that gives a chunk back
-
-
-class AudioSessions(Protocol):
-    def claim(self, session_id: str, speaker_id: str, ticket: AudioTicket) -> AudioClaim: ...
-    def release(self, session_id: str, ticket: AudioTicket) -> None: ...
-    def audio_state(self, session_id: str) -> AudioState | None: ...
-    def buffer_drained(
-        self, session_id: str, chunks: int, size: int, through: int, *, forwarded: bool = False
-    ) -> None: ...
-    def acquire_flush_lease(self, session_id: str, owner: str, now_ms: int, lease_ms: int) -> bool: ...
-    def release_flush_lease(self, session_id: str, owner: str, *, force: bool = False) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -56,9 +42,10 @@ class AudioOutcome:
 @dataclass
 class AudioService:
     sessions: AudioSessions
-    buffer: AudioBufferTable
-    stream: AudioStream
+    buffer: AudioBuffer
+    stream: AudioSink
     metrics: Metrics
+    budget: TimeBudget
     buffer_seconds: int = 30
     clock_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000
 
@@ -79,8 +66,9 @@ class AudioService:
         ticket = AudioTicket(sequence, len(decoded))
         accepted: AudioClaim | None = None
         try:
-            # a failure must leave time to give the chunk back, or its resend would be refused
-            with budget.keeping(GIVE_BACK_SECONDS):
+            # a failure must leave time to give the chunk back (one write attempt), or its resend
+            # would be refused
+            with self.budget.keeping(self.budget.DATA_ATTEMPT_SECONDS):
                 accepted = self.sessions.claim(session_id, user_id, ticket)
                 outcome = self._deliver(session_id, accepted, len(decoded), audio_data)
         except DomainError as error:
@@ -109,7 +97,7 @@ class AudioService:
             self.metrics.add("AudioChunksLate", 1)
         dropped = 0
         if claim.verdict is Verdict.FORWARD:
-            self.stream.put(record)
+            self.stream.publish(record)
         else:
             dropped = self._buffer(state, record, size)
         self.metrics.add("AudioBytes", size, unit="Bytes")
@@ -175,7 +163,7 @@ class AudioService:
                 done: list[BufferedChunk] = []
                 try:
                     for chunk in chunks:
-                        previous = self.stream.put(chunk.record, after_sequence_number=previous)
+                        previous = self.stream.publish(chunk.record, after_sequence_number=previous)
                         done.append(chunk)
                 finally:  # forget exactly what reached Kinesis, even when a later put failed
                     if done:

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from babelcast.integration.connections_api import ConnectionsApi, Delivery
-from babelcast.integration.connections_table import ConnectionsTable
+from babelcast.domain.connection_records import Delivery
+from babelcast.domain.ports import ConnectionDirectory, Messenger
 from babelcast.logging import get_logger
 from babelcast.metrics import Metrics
 
@@ -16,8 +16,8 @@ _log = get_logger(__name__)
 
 @dataclass
 class Broadcaster:
-    connections: ConnectionsTable
-    api: ConnectionsApi
+    connections: ConnectionDirectory
+    api: Messenger
     metrics: Metrics
 
     def deliver(self, session_id: str, language: str, payload: Mapping[str, Any]) -> Delivery:

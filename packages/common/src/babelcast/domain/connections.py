@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
+from babelcast.domain.connection_records import SPEAKER_CHANNEL, ConnectionRecord, ListenerJoinRejected, Role
+from babelcast.domain.ports import ConnectionRemover, ConnectionStore, SessionReader
 from babelcast.domain.sessions import require_session_id
 from babelcast.errors import (
     LegacyCreationDisabled,
@@ -22,12 +23,6 @@ from babelcast.errors import (
     SessionNotFound,
     ValidationFailed,
 )
-from babelcast.integration.connections_table import (
-    SPEAKER_CHANNEL,
-    ConnectionRecord,
-    ListenerJoinRejected,
-    Role,
-)
 from babelcast.logging import get_logger
 from babelcast.metrics import Metrics
 from babelcast.models import Session, SessionStatus
@@ -35,17 +30,6 @@ from babelcast.models import Session, SessionStatus
 _log = get_logger(__name__)
 # API Gateway closes sockets after 2 h; keep records a little longer so the sweep, not TTL, decides.
 CONNECTION_RECORD_TTL_MS = 3 * 3600 * 1000
-
-
-class SessionReader(Protocol):
-    def get(self, session_id: str) -> Session | None: ...
-
-
-class ConnectionStore(Protocol):
-    def get(self, connection_id: str) -> ConnectionRecord | None: ...
-    def add_speaker(self, record: ConnectionRecord) -> None: ...
-    def add_listener(self, record: ConnectionRecord, max_listeners: int) -> None: ...
-    def remove(self, record: ConnectionRecord, now_ms: int | None = None) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -66,7 +50,6 @@ class ConnectionService:
     max_listeners: int
     legacy_creation_enabled: bool
     metrics: Metrics
-    clock_ms: Callable[[], int]
 
     def connect(self, request: ConnectRequest) -> ConnectionRecord:
         try:
@@ -146,6 +129,15 @@ class ConnectionService:
         if session.status is SessionStatus.ENDED:
             raise SessionEnded()
         return session
+
+
+@dataclass
+class DisconnectService:
+    """$disconnect: forget the connection, and uncount a listener (adding its listening time)."""
+
+    connections: ConnectionRemover
+    metrics: Metrics
+    clock_ms: Callable[[], int]
 
     def disconnect(self, connection_id: str, close_code: int | None) -> None:
         """Idempotent: a second $disconnect (or one after the session's cleanup) changes nothing."""

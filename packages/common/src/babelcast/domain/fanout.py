@@ -15,11 +15,10 @@ from typing import Any
 
 from babelcast.domain.analytics import open_listener_ms, record_end_metrics, summarize
 from babelcast.domain.audio import AudioService
+from babelcast.domain.connection_records import Delivery
+from babelcast.domain.ports import AudioBuffer, ConnectionDirectory, Messenger, UsageCounters
+from babelcast.domain.session_records import SessionChange, SessionSnapshot, SessionUsage
 from babelcast.errors import DomainError
-from babelcast.integration.audio import AudioBufferTable
-from babelcast.integration.connections_api import ConnectionsApi, Delivery
-from babelcast.integration.connections_table import ConnectionsTable
-from babelcast.integration.sessions_table import SessionsTable, audio_state_from_item, from_item, usage_from_item
 from babelcast.legacy.dialect import legacy_events, mute_event
 from babelcast.logging import current_correlation_id, get_logger
 from babelcast.metrics import Metrics
@@ -34,28 +33,28 @@ def _now_ms() -> int:
 
 @dataclass
 class SessionFanout:
-    sessions: SessionsTable
-    connections: ConnectionsTable
-    api: ConnectionsApi
-    buffer: AudioBufferTable
+    sessions: UsageCounters
+    connections: ConnectionDirectory
+    api: Messenger
+    buffer: AudioBuffer
     audio: AudioService
     metrics: Metrics
     clock_ms: Callable[[], int] = _now_ms
     legacy_dialect: bool = False  # also send the deployed clients' event names (docs/websocket-protocol.md)
 
-    def on_change(self, event_name: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> None:
-        """React to one stream record (images in DynamoDB JSON)."""
-        if event_name == "REMOVE" and old is not None:
-            removed = audio_state_from_item(old).session
+    def on_change(self, change: SessionChange) -> None:
+        """React to one change of a session (decoded from the table's stream by the caller)."""
+        if change.kind == "removed":
+            removed = change.before.session
             if removed.status is not SessionStatus.ENDED:  # expired by TTL before anyone ended it
-                self.end(removed.session_id, "expired", expired_image=old)
+                self.end(removed.session_id, "expired", expired=change.before)
             return
-        if event_name != "MODIFY" or old is None or new is None:
+        before, after = change.before, change.after
+        if after is None:
             return
-        before, after = audio_state_from_item(old), audio_state_from_item(new)
         session_id = after.session.session_id
         if before.session.status is after.session.status:
-            muted = mute_event(old, new, session_id) if self.legacy_dialect else None
+            muted = mute_event(before.muted, after.muted, session_id) if self.legacy_dialect else None
             if muted is not None:
                 self.notify(session_id, muted)
             return
@@ -66,20 +65,17 @@ class SessionFanout:
                 self.audio.flush(session_id)  # PATCH resumed it: the paused audio goes out first
             self.notify(session_id, {"type": "sessionResumed", "sessionId": session_id, "status": "active"})
         elif after.session.status is SessionStatus.ENDED:
-            self.end(session_id, after.session.end_reason or "ended", image=new)
+            self.end(session_id, after.session.end_reason or "ended", seen=after)
 
-    def record_peaks(self, new_images: Iterable[Mapping[str, Any] | None]) -> int:
-        """Raise each session's stored peak to the most listeners a batch of changes shows.
+    def record_peaks(self, usages: Iterable[tuple[str, SessionUsage]]) -> int:
+        """Raise each session's stored peak to the most listeners a batch of changes shows
+        (``usages``: each change's session id and counters after it).
         Every listener join reaches the stream as a change of listenerCount, so keeping the peak
         here costs the $connect path nothing; one write per session per batch, and only for a
         new peak (200 listeners joining at once cost a handful of writes, not 200)."""
         peaks: dict[str, int] = {}
         stored: dict[str, int] = {}
-        for image in new_images:
-            if not image or "sessionId" not in image:
-                continue
-            usage = usage_from_item(image)
-            session_id = str(image["sessionId"]["S"])
+        for session_id, usage in usages:
             peaks[session_id] = max(peaks.get(session_id, 0), usage.listener_count)
             stored[session_id] = max(stored.get(session_id, 0), usage.peak_listeners)
         raised = 0
@@ -109,22 +105,20 @@ class SessionFanout:
         session_id: str,
         reason: str,
         *,
-        image: Mapping[str, Any] | None = None,
-        expired_image: Mapping[str, Any] | None = None,
+        seen: SessionSnapshot | None = None,
+        expired: SessionSnapshot | None = None,
     ) -> Delivery:
         """Forget the session's connections (listenerCount 0), then tell everyone and close their
         sockets: a client that reads the session after ``sessionEnded`` sees it fully ended.
-        ``image`` is the item as the stream saw it (saves a read when settling the usage);
-        ``expired_image`` the last image of an item TTL deleted (nothing left to settle)."""
+        ``seen`` is the session as the stream saw it (saves a read when settling the usage);
+        ``expired`` the last state of a session TTL deleted (nothing left to settle)."""
         records = list(self.connections.of_session(session_id))
         ids = [r.connection_id for r in records]
         self.connections.delete_many(ids)
-        if expired_image is not None:  # deleted by TTL: the old image is all there is
-            analytics: SessionAnalytics | None = summarize(
-                from_item(expired_image), usage_from_item(expired_image), self.clock_ms()
-            )
+        if expired is not None:  # deleted by TTL: its last state is all there is
+            analytics: SessionAnalytics | None = summarize(expired.session, expired.usage, self.clock_ms())
         else:
-            analytics = self._settle_usage(session_id, image)
+            analytics = self._settle_usage(session_id, seen)
         if analytics is not None:
             record_end_metrics(self.metrics, analytics)
         delivery = self.api.post_many(ids, {"type": "sessionEnded", "sessionId": session_id, "reason": reason,
@@ -138,25 +132,25 @@ class SessionFanout:
                   delivered=delivery.delivered, discarded_chunks=len(chunks))  # fmt: skip
         return delivery
 
-    def _settle_usage(self, session_id: str, image: Mapping[str, Any] | None) -> SessionAnalytics | None:
+    def _settle_usage(self, session_id: str, seen: SessionSnapshot | None) -> SessionAnalytics | None:
         """Reset the listener counters of an ended session, folding the time of the listeners
         still connected at its end into listenerMs. Optimistic: a $disconnect racing us changes
         the counters, so we re-read and retry (rare; no extra call otherwise)."""
         for _ in range(5):
-            if image is None:
+            if seen is None:
                 found = self.sessions.usage(session_id)
                 if found is None:
                     return None
                 session, usage = found
             else:
-                session, usage = from_item(image), usage_from_item(image)
+                session, usage = seen.session, seen.usage
             if session.status is not SessionStatus.ENDED:
                 return None
             ended_at = session.ended_at if session.ended_at is not None else self.clock_ms()
             after = self.sessions.finish_end(session_id, usage, open_listener_ms(session, usage, ended_at))
             if after is not None:
                 return summarize(session, after, self.clock_ms())
-            image = None
+            seen = None
         _log.warning("session_usage_not_settled", session_id=session_id)
         return None
 

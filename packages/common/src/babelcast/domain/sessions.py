@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from babelcast.domain.pagination import CursorCodec
+from babelcast.domain.ports import SessionStore
+from babelcast.domain.session_records import InsertOutcome, Quota, WriteRejected
 from babelcast.errors import (
     InvalidSessionId,
     InvalidStatusTransition,
@@ -17,7 +18,6 @@ from babelcast.errors import (
     SessionNotFound,
     ValidationFailed,
 )
-from babelcast.integration.sessions_table import InsertOutcome, Quota, SessionsPage, WriteRejected
 from babelcast.logging import get_logger
 from babelcast.metrics import Metrics
 from babelcast.models import (
@@ -33,17 +33,6 @@ _log = get_logger(__name__)
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
-
-
-class SessionStore(Protocol):
-    def insert(self, session: Session, quota: Quota | None = None) -> InsertOutcome: ...
-    def get(self, session_id: str) -> Session | None: ...
-    def update_owned(
-        self, session_id: str, speaker_id: str, changes: Mapping[str, str | int], now_ms: int
-    ) -> Session: ...
-    def list_by_speaker(
-        self, speaker_id: str, limit: int, start_key: Mapping[str, str] | None, status: SessionStatus | None
-    ) -> SessionsPage: ...
 
 
 @dataclass(frozen=True)

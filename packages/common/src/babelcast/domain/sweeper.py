@@ -8,12 +8,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from babelcast.domain.connection_records import ConnectionRecord
+from babelcast.domain.ports import ConnectionDirectory, ExpiringSessions, Messenger
 from babelcast.errors import DependencyFailure, DependencyUnavailable
-from babelcast.integration.connections_api import ConnectionsApi
-from babelcast.integration.connections_table import ConnectionRecord, ConnectionsTable
-from babelcast.integration.sessions_table import SessionsTable
 from babelcast.legacy.dialect import refresh_by
 from babelcast.logging import get_logger, with_request_context
 from babelcast.metrics import Metrics
@@ -39,9 +36,9 @@ class SweepReport:
 
 @dataclass
 class Sweeper:
-    connections: ConnectionsTable
-    sessions: SessionsTable
-    api: ConnectionsApi
+    connections: ConnectionDirectory
+    sessions: ExpiringSessions
+    api: Messenger
     metrics: Metrics
     refresh_after_ms: int
     clock_ms: Callable[[], int]
@@ -51,6 +48,7 @@ class Sweeper:
         now = self.clock_ms()
         records = list(self.connections.scan())
         report.checked = len(records)
+        failures: tuple[type[Exception], ...] = (*self.api.failures, DependencyFailure, DependencyUnavailable)
 
         def visit(record: ConnectionRecord) -> str:
             if now - record.connected_at < CONNECT_GRACE_MS:
@@ -66,7 +64,7 @@ class Sweeper:
                                                          "refreshBy": refresh_by(record.connected_at)})  # fmt: skip
                     self.connections.mark_refresh_sent(record.connection_id, now)
                     return "refresh"
-            except (ClientError, BotoCoreError, DependencyFailure, DependencyUnavailable) as error:
+            except failures as error:
                 # @connections errors arrive raw, table errors as domain errors: either way one
                 # connection's failure must not stop the sweep (the next run retries it)
                 _log.warning("sweep_connection_failed", error_type=type(error).__name__)

@@ -7,13 +7,13 @@ compare this table with the routes Terraform declares, so the two cannot drift.
 from __future__ import annotations
 
 import time
-import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from babelcast.errors import DomainError, RouteNotFound
-from babelcast.http.request import HttpRequest, correlation_id_from
+from babelcast.adapter import Declarations, answer_for
+from babelcast.errors import RouteNotFound
+from babelcast.http.request import HttpRequest, correlation_id_from, lower_headers
 from babelcast.http.responses import HttpResponse, error_response
 from babelcast.integration import budget
 from babelcast.logging import bind_request_context, get_logger
@@ -32,25 +32,23 @@ class Route:
     handler: RouteHandler
 
 
-class HttpApp:
+class HttpApp(Declarations[Route]):
     def __init__(self, function_name: str) -> None:
+        super().__init__()
         self.function_name = function_name
-        self.routes: dict[str, Route] = {}
+
+    @property
+    def routes(self) -> dict[str, Route]:
+        return self.declared
 
     def route(self, key: str, *, operation: str, authenticated: bool) -> Callable[[RouteHandler], RouteHandler]:
-        def register(handler: RouteHandler) -> RouteHandler:
-            if key in self.routes:
-                raise ValueError(f"route {key} registered twice")
-            self.routes[key] = Route(key, operation, authenticated, handler)
-            return handler
-
-        return register
+        return self._declaring(key, lambda handler: Route(key, operation, authenticated, handler))
 
     def handle(self, event: Mapping[str, Any], context: Any, metrics: Metrics) -> HttpResponse:
+        """Answer one request (the function's handler flushes ``metrics`` after it)."""
         started = time.perf_counter()
         budget.begin(context, ANSWER_RESERVE_SECONDS)
-        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
-        correlation_id = correlation_id_from(headers)
+        correlation_id = correlation_id_from(lower_headers(event))  # the request's only id
         route_key = str(event.get("routeKey", ""))
         route = self.routes.get(route_key)
         bind_request_context(
@@ -62,24 +60,13 @@ class HttpApp:
         try:
             if route is None:
                 raise RouteNotFound()
-            request = HttpRequest.from_event(event)
+            request = HttpRequest.from_event(event, correlation_id)
             if route.authenticated:
                 _ = request.user_id  # refuse before any work if the authorizer did not run
             response = route.handler(request)
-        except DomainError as error:
-            if error.status >= 500:
-                _log.error("request_failed", code=error.code, status=error.status)
-            else:
-                _log.info("request_rejected", code=error.code, status=error.status)
+        except Exception as caught:  # the last line of defence: never leak a trace to clients
+            error = answer_for(caught, rejected="request_rejected", failed="request_failed")
             response = error_response(error, correlation_id)
-        except Exception as error:  # the last line of defence: never leak a trace to clients
-            frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
-            _log.error(
-                "unhandled_error",
-                error_type=type(error).__name__,
-                location=f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" if frame else None,
-            )
-            response = error_response(DomainError(), correlation_id)
         elapsed_ms = (time.perf_counter() - started) * 1000
         response.setdefault("headers", {})["X-Correlation-Id"] = correlation_id
         if route is not None:
@@ -87,5 +74,4 @@ class HttpApp:
         if response["statusCode"] >= 500:
             metrics.add("ServerErrorCount", 1)
         _log.info("request_completed", status=response["statusCode"], duration_ms=round(elapsed_ms, 2))
-        metrics.flush()
         return response

@@ -8,9 +8,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import Any
 
 from babelcast.errors import MalformedJson, PayloadTooLarge, Unauthorized, ValidationFailed
 from babelcast.json_input import parse_json
@@ -19,7 +17,9 @@ MAX_BODY_BYTES = 16 * 1024  # session bodies are tiny; anything bigger is a clie
 CORRELATION_HEADER = "x-correlation-id"
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$")
 
-Model = TypeVar("Model", bound=BaseModel)
+
+def lower_headers(event: Mapping[str, Any]) -> dict[str, str]:
+    return {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
 
 
 def correlation_id_from(headers: Mapping[str, str]) -> str:
@@ -43,8 +43,10 @@ class HttpRequest:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_event(cls, event: Mapping[str, Any]) -> HttpRequest:
-        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    def from_event(cls, event: Mapping[str, Any], correlation_id: str) -> HttpRequest:
+        """``correlation_id``: the one the app minted or honoured for this request (one per request:
+        it is in every log line and the response, so the request must not mint another)."""
+        headers = lower_headers(event)
         context = event.get("requestContext") or {}
         http = context.get("http") or {}
         body = event.get("body")
@@ -68,7 +70,7 @@ class HttpRequest:
             raw_body=raw,
             claims=dict(claims),
             request_id=str(context.get("requestId", "")),
-            correlation_id=correlation_id_from(headers),
+            correlation_id=correlation_id,
         )
 
     @property
@@ -92,17 +94,3 @@ class HttpRequest:
         if not isinstance(parsed, dict):
             raise ValidationFailed("The request body must be a JSON object.")
         return parsed
-
-
-def parse_model(model: type[Model], data: Mapping[str, Any], context: Mapping[str, Any] | None = None) -> Model:
-    """Validate ``data`` into ``model``, turning pydantic's errors into a stable 400 with per-field
-    details (the offending input values are not echoed back)."""
-    try:
-        return model.model_validate(data, context=dict(context or {}))
-    except ValidationError as exc:
-        details = []
-        for error in exc.errors(include_url=False, include_input=False):
-            location = ".".join(str(part) for part in error["loc"]) or "body"
-            issue = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
-            details.append((location, issue.removeprefix("Value error, ")))
-        raise ValidationFailed(details=details) from None

@@ -3,44 +3,14 @@ buffer that holds chunks while a session is paused (or while an earlier buffer i
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from babelcast.integration.aws import DynamoTable, aws_call, client_error_code, kinesis_client
+from babelcast.domain.audio_records import AudioRecord, BufferedChunk
+from babelcast.integration.aws import DynamoTable, aws_call, kinesis_client
 
 if TYPE_CHECKING:
     from mypy_boto3_kinesis import KinesisClient
-
-
-@dataclass(frozen=True)
-class AudioRecord:
-    """One chunk as the pipeline receives it (the Kinesis record's Data, as JSON)."""
-
-    session_id: str
-    sequence: int
-    source_language: str
-    quality_tier: str
-    encoding: str
-    sample_rate: int
-    received_at: int
-    audio_data: str  # base64, as the speaker sent it
-
-    def to_json(self) -> bytes:
-        return json.dumps({
-            "sessionId": self.session_id, "sequence": self.sequence, "sourceLanguage": self.source_language,
-            "qualityTier": self.quality_tier, "encoding": self.encoding, "sampleRate": self.sample_rate,
-            "receivedAt": self.received_at, "audioData": self.audio_data,
-        }, separators=(",", ":")).encode()  # fmt: skip
-
-    @classmethod
-    def from_json(cls, data: bytes | str) -> AudioRecord:
-        raw = json.loads(data)
-        return cls(raw["sessionId"], int(raw["sequence"]), raw["sourceLanguage"], raw["qualityTier"],
-                   raw["encoding"], int(raw["sampleRate"]), int(raw["receivedAt"]), raw["audioData"])  # fmt: skip
 
 
 class AudioStream:
@@ -52,7 +22,7 @@ class AudioStream:
     def client(self) -> KinesisClient:
         return self._client or kinesis_client()
 
-    def put(self, record: AudioRecord, after_sequence_number: str | None = None) -> str:
+    def publish(self, record: AudioRecord, after_sequence_number: str | None = None) -> str:
         """One record per chunk, partitioned by session so one session's audio stays on one shard
         in order; ``after_sequence_number`` makes Kinesis order a flush strictly."""
         kwargs: dict[str, Any] = {"StreamName": self.stream_name, "PartitionKey": record.session_id,
@@ -61,13 +31,6 @@ class AudioStream:
             kwargs["SequenceNumberForOrdering"] = after_sequence_number
         with aws_call("kinesis", "PutRecord"):
             return str(self.client.put_record(**kwargs)["SequenceNumber"])
-
-
-@dataclass(frozen=True)
-class BufferedChunk:
-    position: int
-    record: AudioRecord
-    size: int
 
 
 class AudioBufferTable(DynamoTable):
@@ -114,7 +77,3 @@ class AudioBufferTable(DynamoTable):
                 requests = result.get("UnprocessedItems") or {}
                 if not requests:
                     break
-
-
-def is_condition_failure(error: ClientError) -> bool:
-    return client_error_code(error) == "ConditionalCheckFailedException"

@@ -18,17 +18,16 @@ counts its bytes for the session's analytics.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from babelcast.domain.audio_records import AudioClaim, AudioTicket, Verdict
+from babelcast.domain.session_records import AudioState
 from babelcast.errors import DependencyUnavailable, NotSpeaker, SessionEnded, SessionNotFound
-from babelcast.integration.audio import is_condition_failure
-from babelcast.integration.aws import DynamoTable, aws_call
-from babelcast.integration.sessions_table import AudioState, audio_state_from_item, correlation_value
+from babelcast.integration.aws import DynamoTable, aws_call, is_condition_failure
+from babelcast.integration.session_items import audio_state_from_item, correlation_value
 from babelcast.models import SessionStatus
 
 if TYPE_CHECKING:
@@ -40,35 +39,13 @@ CLAIM_SLOTS = 32  # acceptances remembered per session, to recognise one's own a
 MAX_ATTEMPTS = 8  # conditional writes racing for one chunk before giving up (503)
 
 
-class Verdict(Enum):
-    FORWARD = "forward"  # accepted: straight to the stream, its bytes counted
-    BUFFER = "buffer"  # accepted into the pause buffer: a slot reserved
-    DUPLICATE = "duplicate"  # this sequence is the newest already accepted
-    STALE = "stale"  # older than the newest accepted and not a gap: already received, or too old
+def _slot(ticket: AudioTicket) -> str:
+    """The attribute that remembers who accepted ``ticket``'s sequence."""
+    return f"audioClaim{ticket.sequence % CLAIM_SLOTS}"
 
 
-@dataclass(frozen=True)
-class AudioTicket:
-    """One chunk's attempt to be accepted, identified so that its own writes can be recognised."""
-
-    sequence: int
-    size: int
-    token: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
-
-    @property
-    def slot(self) -> str:
-        return f"audioClaim{self.sequence % CLAIM_SLOTS}"
-
-    def mark(self, verdict: Verdict) -> str:
-        return f"{self.sequence}:{self.token}:{verdict.value[0]}"
-
-
-@dataclass(frozen=True)
-class AudioClaim:
-    verdict: Verdict
-    state: AudioState  # after the acceptance, or as found when refused
-    ticket: AudioTicket  # the one accepted (give it back with ``release`` if the chunk is not delivered)
-    late: bool = False  # accepted although older than the newest accepted (a gap filled)
+def _mark(ticket: AudioTicket, verdict: Verdict) -> str:
+    return f"{ticket.sequence}:{ticket.token}:{verdict.value[0]}"
 
 
 @dataclass
@@ -147,14 +124,14 @@ class AudioLedger(DynamoTable):
         state: AudioState | None = None
         verdict = Verdict.FORWARD
         for _ in range(MAX_ATTEMPTS):
-            update = _Update(names={"#status": "status", "#claim": ticket.slot})
+            update = _Update(names={"#status": "status", "#claim": _slot(ticket)})
             late = _sequence_part(update, ticket.sequence, state)
             if isinstance(late, Verdict):
                 assert state is not None
                 return AudioClaim(late, state, ticket)
             update.conditions.insert(0, "attribute_exists(sessionId) AND speakerId = :speaker")
             update.values |= {":speaker": {"S": speaker_id}, ":size": {"N": str(ticket.size)},
-                              ":claim": {"S": ticket.mark(verdict)}, ":correlation": correlation_value()}  # fmt: skip
+                              ":claim": {"S": _mark(ticket, verdict)}, ":correlation": correlation_value()}  # fmt: skip
             update.sets += ["#claim = :claim", "correlationId = :correlation"]
             if verdict is Verdict.FORWARD:
                 update.conditions.append(
@@ -177,7 +154,7 @@ class AudioLedger(DynamoTable):
                 old: Any = error.response.get("Item")
                 if not old:
                     raise SessionNotFound(session_id) from None
-                if old.get(ticket.slot, {}).get("S") == ticket.mark(verdict):  # the SDK resent our write
+                if old.get(_slot(ticket), {}).get("S") == _mark(ticket, verdict):  # the SDK resent our write
                     if verdict is Verdict.FORWARD:
                         return AudioClaim(verdict, audio_state_from_item(old), ticket, late)
                     # its buffer slot is not known any more (others may have reserved since):
@@ -201,9 +178,10 @@ class AudioLedger(DynamoTable):
         whether it accepted): its sequence may be sent again, and its bytes or its buffer slot
         are uncounted. Changes nothing unless the acceptance is this invocation's and stands."""
         for verdict in (Verdict.FORWARD, Verdict.BUFFER):
+            mark = _mark(ticket, verdict)
             update = _Update(conditions=["#claim = :claim"], sets=["#claim = :released"],
-                             adds=["audioGaps :sequences", "audioGapsRev :one"], names={"#claim": ticket.slot},
-                             values={":claim": {"S": ticket.mark(verdict)}, ":released": {"S": f"{ticket.sequence}:-"},
+                             adds=["audioGaps :sequences", "audioGapsRev :one"], names={"#claim": _slot(ticket)},
+                             values={":claim": {"S": mark}, ":released": {"S": f"{ticket.sequence}:-"},
                                      ":sequences": {"NS": [str(ticket.sequence)]}, ":one": {"N": "1"},
                                      ":minus": {"N": str(-ticket.size)}})  # fmt: skip
             update.adds += (

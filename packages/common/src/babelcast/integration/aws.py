@@ -108,6 +108,14 @@ def client_error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", "Unknown"))
 
 
+def is_condition_failure(error: ClientError) -> bool:
+    return client_error_code(error) == "ConditionalCheckFailedException"
+
+
+def is_transaction_cancelled(error: ClientError) -> bool:
+    return client_error_code(error) == "TransactionCanceledException"
+
+
 def raise_dependency_error(error: Exception, *, dependency: str, operation: str) -> NoReturn:
     """Log a failed AWS call with context (never its message: it can name resources) and raise
     the domain error a client should see."""

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from babelcast.domain.connection_records import Delivery
 from babelcast.integration.aws import client_error_code, management_client
 from babelcast.logging import get_logger, with_request_context
 
@@ -18,14 +18,10 @@ _log = get_logger(__name__)
 FANOUT_WORKERS = 32
 
 
-@dataclass
-class Delivery:
-    delivered: int = 0
-    gone: list[str] = field(default_factory=list)
-    failed: int = 0
-
-
 class ConnectionsApi:
+    # what its calls raise as they come (the sweep tolerates them per connection)
+    failures: tuple[type[Exception], ...] = (ClientError, BotoCoreError)
+
     def __init__(self, endpoint: str) -> None:
         self.endpoint = endpoint
 

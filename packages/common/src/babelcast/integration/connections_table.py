@@ -9,75 +9,54 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from babelcast.domain.connection_records import SPEAKER_CHANNEL, ConnectionRecord, ListenerJoinRejected
 from babelcast.errors import SessionNotFound
-from babelcast.integration.aws import DynamoTable, aws_call, client_error_code
-from babelcast.integration.sessions_table import correlation_value
+from babelcast.integration.aws import DynamoTable, aws_call, is_condition_failure, is_transaction_cancelled
+from babelcast.integration.session_items import correlation_value
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
 SESSION_INDEX = "by-session"
-SPEAKER_CHANNEL = "speaker"
 DEPENDENCY = "dynamodb"
-Role = Literal["speaker", "listener"]
 
 
-@dataclass(frozen=True)
-class ConnectionRecord:
-    connection_id: str
-    role: Role
-    session_id: str | None
-    channel: str | None  # the listener's language, or "speaker"; None for a legacy speaker before createSession
-    user_id: str | None
-    connected_at: int
-    expires_at: int
-    refresh_sent_at: int | None = None
-
-    def to_item(self) -> dict[str, AttributeValueTypeDef]:
-        item: dict[str, AttributeValueTypeDef] = {
-            "connectionId": {"S": self.connection_id},
-            "role": {"S": self.role},
-            "connectedAt": {"N": str(self.connected_at)},
-            "ttl": {"N": str(self.expires_at // 1000)},
-        }
-        if self.session_id:
-            item["sessionId"] = {"S": self.session_id}
-        if self.channel:
-            item["channel"] = {"S": self.channel}
-        if self.user_id:
-            item["userId"] = {"S": self.user_id}
-        return item
-
-    @classmethod
-    def from_item(cls, item: Mapping[str, Any]) -> ConnectionRecord:
-        def text(name: str) -> str | None:
-            return str(item[name]["S"]) if name in item else None
-
-        role = text("role")
-        return cls(
-            connection_id=str(item["connectionId"]["S"]),
-            role="speaker" if role == "speaker" else "listener",
-            session_id=text("sessionId"),
-            channel=text("channel"),
-            user_id=text("userId"),
-            connected_at=int(item["connectedAt"]["N"]) if "connectedAt" in item else 0,
-            expires_at=int(item["ttl"]["N"]) * 1000 if "ttl" in item else 0,
-            refresh_sent_at=int(item["refreshSentAt"]["N"]) if "refreshSentAt" in item else None,
-        )
+def to_item(record: ConnectionRecord) -> dict[str, AttributeValueTypeDef]:
+    item: dict[str, AttributeValueTypeDef] = {
+        "connectionId": {"S": record.connection_id},
+        "role": {"S": record.role},
+        "connectedAt": {"N": str(record.connected_at)},
+        "ttl": {"N": str(record.expires_at // 1000)},
+    }
+    if record.session_id:
+        item["sessionId"] = {"S": record.session_id}
+    if record.channel:
+        item["channel"] = {"S": record.channel}
+    if record.user_id:
+        item["userId"] = {"S": record.user_id}
+    return item
 
 
-class ListenerJoinRejected(Exception):
-    """The session changed between the read and the join: it ended, vanished or is full."""
+def from_item(item: Mapping[str, Any]) -> ConnectionRecord:
+    def text(name: str) -> str | None:
+        return str(item[name]["S"]) if name in item else None
 
-    def __init__(self, reason: Literal["ended", "missing", "full"]) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    role = text("role")
+    return ConnectionRecord(
+        connection_id=str(item["connectionId"]["S"]),
+        role="speaker" if role == "speaker" else "listener",
+        session_id=text("sessionId"),
+        channel=text("channel"),
+        user_id=text("userId"),
+        connected_at=int(item["connectedAt"]["N"]) if "connectedAt" in item else 0,
+        expires_at=int(item["ttl"]["N"]) * 1000 if "ttl" in item else 0,
+        refresh_sent_at=int(item["refreshSentAt"]["N"]) if "refreshSentAt" in item else None,
+    )
 
 
 def _cancellation_reasons(error: ClientError) -> list[dict[str, Any]]:
@@ -95,11 +74,11 @@ class ConnectionsTable(DynamoTable):
             item = self.client.get_item(TableName=self.table_name, Key={"connectionId": {"S": connection_id}}).get(
                 "Item"
             )
-        return ConnectionRecord.from_item(item) if item else None
+        return from_item(item) if item else None
 
     def add_speaker(self, record: ConnectionRecord) -> None:
         with aws_call(DEPENDENCY, "PutItem"):
-            self.client.put_item(TableName=self.table_name, Item=record.to_item())
+            self.client.put_item(TableName=self.table_name, Item=to_item(record))
 
     def add_listener(self, record: ConnectionRecord, max_listeners: int) -> None:
         """Store the listener and count it, atomically; refuses when the session is full or ended."""
@@ -123,11 +102,11 @@ class ConnectionsTable(DynamoTable):
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             },
-            {"Put": {"TableName": self.table_name, "Item": record.to_item(),
+            {"Put": {"TableName": self.table_name, "Item": to_item(record),
                      "ConditionExpression": "attribute_not_exists(connectionId)"}},
         ]  # fmt: skip
         try:
-            with aws_call(DEPENDENCY, "TransactWriteItems", passthrough=_transaction_cancelled):
+            with aws_call(DEPENDENCY, "TransactWriteItems", passthrough=is_transaction_cancelled):
                 self.client.transact_write_items(TransactItems=transact)  # type: ignore[arg-type]
         except ClientError as error:
             reasons = _cancellation_reasons(error)
@@ -161,7 +140,7 @@ class ConnectionsTable(DynamoTable):
                             "ExpressionAttributeValues": listened}},
             ]  # fmt: skip
             try:
-                with aws_call(DEPENDENCY, "TransactWriteItems", passthrough=_transaction_cancelled):
+                with aws_call(DEPENDENCY, "TransactWriteItems", passthrough=is_transaction_cancelled):
                     self.client.transact_write_items(TransactItems=transact)  # type: ignore[arg-type]
                 return True
             except ClientError as error:
@@ -173,7 +152,7 @@ class ConnectionsTable(DynamoTable):
 
     def delete(self, connection_id: str) -> bool:
         try:
-            with aws_call(DEPENDENCY, "DeleteItem", passthrough=_condition_failed):
+            with aws_call(DEPENDENCY, "DeleteItem", passthrough=is_condition_failure):
                 self.client.delete_item(
                     TableName=self.table_name, Key={"connectionId": {"S": connection_id}},
                     ConditionExpression="attribute_exists(connectionId)",
@@ -200,7 +179,7 @@ class ConnectionsTable(DynamoTable):
         """A legacy speaker connection gets its session after ``createSession``, once: returns the
         connection's session (``session_id``, or the one a concurrent createSession attached)."""
         try:
-            with aws_call(DEPENDENCY, "UpdateItem", passthrough=_condition_failed):
+            with aws_call(DEPENDENCY, "UpdateItem", passthrough=is_condition_failure):
                 self.client.update_item(
                     TableName=self.table_name, Key={"connectionId": {"S": connection_id}},
                     UpdateExpression="SET sessionId = :session, channel = :speaker",
@@ -243,7 +222,7 @@ class ConnectionsTable(DynamoTable):
         while True:
             with aws_call(DEPENDENCY, "Query"):
                 page = self.client.query(**kwargs)
-            yield from (ConnectionRecord.from_item(item) for item in page.get("Items", []))
+            yield from (from_item(item) for item in page.get("Items", []))
             if "LastEvaluatedKey" not in page:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -253,15 +232,7 @@ class ConnectionsTable(DynamoTable):
         while True:
             with aws_call(DEPENDENCY, "Scan"):
                 page = self.client.scan(**kwargs)
-            yield from (ConnectionRecord.from_item(item) for item in page.get("Items", []))
+            yield from (from_item(item) for item in page.get("Items", []))
             if "LastEvaluatedKey" not in page:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def _condition_failed(error: ClientError) -> bool:
-    return client_error_code(error) == "ConditionalCheckFailedException"
-
-
-def _transaction_cancelled(error: ClientError) -> bool:
-    return client_error_code(error) == "TransactionCanceledException"

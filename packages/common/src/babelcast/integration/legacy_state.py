@@ -9,9 +9,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from babelcast.errors import NotSpeaker, SessionEnded, SessionNotFound
-from babelcast.integration.audio import is_condition_failure
-from babelcast.integration.aws import DynamoTable, aws_call
-from babelcast.integration.sessions_table import correlation_value
+from babelcast.integration.aws import DynamoTable, aws_call, is_condition_failure
+from babelcast.integration.session_items import correlation_value
 from babelcast.legacy.dialect import MUTED_ATTRIBUTE
 from babelcast.models import SessionStatus
 

@@ -58,14 +58,9 @@ def legacy_events(message: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [{**message, "type": name}] if name else []
 
 
-def _muted(image: Mapping[str, Any] | None) -> bool:
-    return bool(((image or {}).get(MUTED_ATTRIBUTE) or {}).get("BOOL", False))
-
-
-def mute_event(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None, session_id: str) -> dict[str, Any] | None:
-    """``broadcastMuted``/``broadcastUnmuted`` when a stream record (DynamoDB JSON images) changes
-    the speaker's mute state; None otherwise."""
-    before, after = _muted(old), _muted(new)
+def mute_event(before: bool, after: bool, session_id: str) -> dict[str, Any] | None:
+    """``broadcastMuted``/``broadcastUnmuted`` when a change of the session changes the speaker's
+    mute state; None otherwise."""
     if before == after:
         return None
     return {"type": "broadcastMuted" if after else "broadcastUnmuted", "sessionId": session_id, "muted": after}

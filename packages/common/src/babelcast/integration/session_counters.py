@@ -1,0 +1,72 @@
+"""The usage counters on a session's item (docs/analytics.md): read with the session, the peak
+raised by the change stream's consumer, and settled when the session ends."""
+
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+
+from babelcast.domain.session_records import SessionUsage
+from babelcast.integration.aws import DynamoTable, aws_call, is_condition_failure
+from babelcast.integration.session_items import (
+    DEPENDENCY,
+    correlation_value,
+    equals_or_absent,
+    from_item,
+    usage_from_item,
+)
+from babelcast.models import Session, SessionStatus
+
+
+class SessionCounters(DynamoTable):
+    """The counter reads and writes of the sessions table (SessionsTable inherits them)."""
+
+    def usage(self, session_id: str) -> tuple[Session, SessionUsage] | None:
+        """The session and its usage counters, in one strongly consistent read."""
+        with aws_call(DEPENDENCY, "GetItem"):
+            item = self.client.get_item(
+                TableName=self.table_name, Key={"sessionId": {"S": session_id}}, ConsistentRead=True
+            ).get("Item")
+        return (from_item(item), usage_from_item(item)) if item else None
+
+    def record_peak(self, session_id: str, listeners: int) -> bool:
+        """Raise ``peakListeners`` to ``listeners`` unless it is already that high."""
+        try:
+            with aws_call(DEPENDENCY, "UpdateItem", passthrough=is_condition_failure):
+                self.client.update_item(
+                    TableName=self.table_name, Key={"sessionId": {"S": session_id}},
+                    UpdateExpression="SET peakListeners = :n, correlationId = :correlation",
+                    ConditionExpression="attribute_exists(sessionId) AND "
+                                        "(attribute_not_exists(peakListeners) OR peakListeners < :n)",
+                    ExpressionAttributeValues={":n": {"N": str(listeners)}, ":correlation": correlation_value()},
+                )  # fmt: skip
+        except ClientError:
+            return False
+        return True
+
+    def finish_end(self, session_id: str, seen: SessionUsage, open_listener_ms: int) -> SessionUsage | None:
+        """After an end: no listeners, no buffer, and the listeners still connected at the end
+        (``open_listener_ms``, computed from ``seen``) folded into ``listenerMs``. Applies only if
+        the listener counters are still as ``seen``; returns the usage after, or None when they
+        changed meanwhile (re-read and retry) or the item is gone or not ended."""
+        condition = " AND ".join(
+            ["#status = :ended", equals_or_absent("listenerCount", ":count", seen.listener_count),
+             equals_or_absent("listenerConnectedSum", ":sum", seen.listener_connected_sum)]
+        )  # fmt: skip
+        try:
+            with aws_call(DEPENDENCY, "UpdateItem", passthrough=is_condition_failure):
+                item = self.client.update_item(
+                    TableName=self.table_name, Key={"sessionId": {"S": session_id}},
+                    UpdateExpression="SET listenerCount = :zero, listenerConnectedSum = :zero, bufferDepth = :zero, "
+                                     "bufferBytes = :zero, correlationId = :correlation ADD listenerMs :open",
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={":zero": {"N": "0"}, ":ended": {"S": SessionStatus.ENDED.value},
+                                               ":count": {"N": str(seen.listener_count)},
+                                               ":sum": {"N": str(seen.listener_connected_sum)},
+                                               ":open": {"N": str(max(0, open_listener_ms))},
+                                               ":correlation": correlation_value()},
+                    ReturnValues="ALL_NEW",
+                )["Attributes"]  # fmt: skip
+        except ClientError:
+            return None
+        return usage_from_item(item)
