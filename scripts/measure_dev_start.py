@@ -45,9 +45,14 @@ def timed_start(local_dir: Path, log_path: Path, timeout: float = 600) -> tuple[
     with log_path.open("wb") as log:
         started = time.perf_counter()
         process = subprocess.Popen(
-            ["make", "--no-print-directory", "dev"], cwd=ROOT, env=environment,
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+            ["make", "--no-print-directory", "dev"],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         try:
             while True:
                 if process.poll() is not None:

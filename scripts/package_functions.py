@@ -65,10 +65,24 @@ def function_project(name: str) -> dict[str, object]:
 def runtime_requirements(project_name: str, provided: set[str]) -> list[str]:
     """Pinned third-party requirements of one workspace member, from the lock file."""
     exported = subprocess.run(
-        [uv(), "export", "--package", project_name, "--no-dev", "--frozen", "--no-emit-workspace",
-         "--no-hashes", "--no-header", "--no-annotate", "--quiet"],
-        cwd=ROOT, check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
+        [
+            uv(),
+            "export",
+            "--package",
+            project_name,
+            "--no-dev",
+            "--frozen",
+            "--no-emit-workspace",
+            "--no-hashes",
+            "--no-header",
+            "--no-annotate",
+            "--quiet",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     requirements = []
     for raw_line in exported.splitlines():
         line = raw_line.strip()
@@ -87,11 +101,27 @@ def install_wheels(requirements: list[str], target: Path, architecture: str, pyt
         handle.write("\n".join(requirements) + "\n")
     try:
         subprocess.run(
-            [uv(), "pip", "install", "--quiet", "--target", str(target), "--python-platform",
-             PLATFORMS[architecture], "--python-version", python, "--only-binary", ":all:",
-             "--no-deps", "--no-installer-metadata", "--requirement", handle.name],
-            cwd=ROOT, check=True,
-        )  # fmt: skip
+            [
+                uv(),
+                "pip",
+                "install",
+                "--quiet",
+                "--target",
+                str(target),
+                "--python-platform",
+                PLATFORMS[architecture],
+                "--python-version",
+                python,
+                "--only-binary",
+                ":all:",
+                "--no-deps",
+                "--no-installer-metadata",
+                "--requirement",
+                handle.name,
+            ],
+            cwd=ROOT,
+            check=True,
+        )
     finally:
         Path(handle.name).unlink()
 
@@ -116,10 +146,26 @@ def compile_bytecode(staging: Path, python: str | None) -> None:
     # marshalled as a reference depends on what the process compiled before: one process, in order.
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")} | {"PYTHONHASHSEED": "0"}
     subprocess.run(
-        [python, "-s", "-P", "-m", "compileall", "-q", "-j", "1", "--invalidation-mode", "unchecked-hash",
-         "-s", str(staging), "-p", LAMBDA_TASK_ROOT, str(staging)],
-        check=True, env=environment,
-    )  # fmt: skip
+        [
+            python,
+            "-s",
+            "-P",
+            "-m",
+            "compileall",
+            "-q",
+            "-j",
+            "1",
+            "--invalidation-mode",
+            "unchecked-hash",
+            "-s",
+            str(staging),
+            "-p",
+            LAMBDA_TASK_ROOT,
+            str(staging),
+        ],
+        check=True,
+        env=environment,
+    )
 
 
 def lambda_python(version: str) -> str | None:
@@ -223,8 +269,9 @@ def main() -> None:
     config = packaging_config()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("functions", nargs="*", help="functions to build (default: all)")
-    parser.add_argument("--architecture", choices=sorted(PLATFORMS),
-                        default=os.environ.get("LAMBDA_ARCHITECTURE", "x86_64"))  # fmt: skip
+    parser.add_argument(
+        "--architecture", choices=sorted(PLATFORMS), default=os.environ.get("LAMBDA_ARCHITECTURE", "x86_64")
+    )
     parser.add_argument("--python", default=str(config["lambda_python"]), help="Lambda runtime Python version")
     parser.add_argument("--out", type=Path, default=ROOT / "dist")
     parser.add_argument("--force", action="store_true", help="rebuild even the zips whose inputs did not change")

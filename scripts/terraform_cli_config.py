@@ -35,9 +35,10 @@ def _walk(root: Path, depth: int) -> Path | None:
                 return directory
             try:
                 following += sorted(
-                    child for child in directory.iterdir()
+                    child
+                    for child in directory.iterdir()
                     if child.is_dir() and not child.is_symlink() and child.name not in SKIPPED
-                )  # fmt: skip
+                )
             except OSError:
                 continue
         level = following

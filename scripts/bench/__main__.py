@@ -135,8 +135,9 @@ def main() -> None:
     parser.add_argument("--cold-repetitions", type=int, default=5)
     parser.add_argument("--no-rebuild", action="store_true", help="skip the package sizes and the rebuild")
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/PERFORMANCE.md")
-    parser.add_argument("--render-only", action="store_true",
-                        help="measure nothing: render the last .local/reports/bench.json again")  # fmt: skip
+    parser.add_argument(
+        "--render-only", action="store_true", help="measure nothing: render the last .local/reports/bench.json again"
+    )
     args = parser.parse_args()
     if args.render_only:
         figures = json.loads((ROOT / ".local" / "reports" / "bench.json").read_text())

@@ -70,9 +70,15 @@ async def broadcast(document: Mapping[str, Any], session_id: str, args: argparse
         await measure(api, f"warm{modelled}", True)
         parallel_ms, parallel_delivered = await measure(api, f"p{modelled}", True)
         sequential_ms, sequential_delivered = await measure(api, f"s{modelled}", False)
-        runs.append({"modelled_latency_ms": modelled, "parallel_ms": round(parallel_ms, 1),
-                     "sequential_ms": round(sequential_ms, 1), "parallel_delivered": parallel_delivered,
-                     "sequential_delivered": sequential_delivered})  # fmt: skip
+        runs.append(
+            {
+                "modelled_latency_ms": modelled,
+                "parallel_ms": round(parallel_ms, 1),
+                "sequential_ms": round(sequential_ms, 1),
+                "parallel_delivered": parallel_delivered,
+                "sequential_delivered": sequential_delivered,
+            }
+        )
     await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
     await asyncio.gather(*readers, return_exceptions=True)
     return {"listeners": len(ids), "runs": runs}

@@ -35,8 +35,9 @@ async def run(document: dict[str, Any], listeners: int) -> dict[str, Any]:
     os.environ.update({**DUMMY_CREDENTIALS, "AWS_DEFAULT_REGION": document["region"]})
 
     auth = {"Authorization": f"Bearer {speaker_token(document)}"}
-    session = requests.post(f"{document['httpApiUrl']}/sessions", json={"sourceLanguage": "en"}, headers=auth,
-                            timeout=30).json()  # fmt: skip
+    session = requests.post(
+        f"{document['httpApiUrl']}/sessions", json={"sourceLanguage": "en"}, headers=auth, timeout=30
+    ).json()
     session_id = session["sessionId"]
     started = time.perf_counter()
     sockets = await open_listeners(document, session_id, listeners)
@@ -80,15 +81,19 @@ async def run(document: dict[str, Any], listeners: int) -> dict[str, Any]:
     receiving = asyncio.ensure_future(everyone_receives("translatedText"))
     began = time.perf_counter()
     segment = {"sessionId": session_id, "targetLanguage": "es", "payload": {"type": "translatedText", "text": "hola"}}
-    client(document, "kinesis").put_record(StreamName=document["outputs"]["translated_segments_stream_name"],
-                                           PartitionKey=session_id, Data=json.dumps(segment).encode())  # fmt: skip
+    client(document, "kinesis").put_record(
+        StreamName=document["outputs"]["translated_segments_stream_name"],
+        PartitionKey=session_id,
+        Data=json.dumps(segment).encode(),
+    )
     await receiving
     pipeline_all = time.perf_counter() - began
 
     receiving = asyncio.ensure_future(everyone_receives("sessionEnded"))
     began = time.perf_counter()
-    deleted = await loop.run_in_executor(None, lambda: requests.delete(
-        f"{document['httpApiUrl']}/sessions/{session_id}", headers=auth, timeout=30))  # fmt: skip
+    deleted = await loop.run_in_executor(
+        None, lambda: requests.delete(f"{document['httpApiUrl']}/sessions/{session_id}", headers=auth, timeout=30)
+    )
     delete_seconds = time.perf_counter() - began
     await receiving
     ended_all = time.perf_counter() - began

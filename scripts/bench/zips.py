@@ -62,8 +62,9 @@ open(out, "w").write(json.dumps(figures))
 @contextmanager
 def jwks_server(key: rsa.RSAPrivateKey) -> Iterator[str]:
     """The issuer's JWKS on loopback; yields its URL."""
-    document = json.dumps({"keys": [{**json.loads(RSAAlgorithm.to_jwk(key.public_key())), "kid": "bench",
-                                     "alg": "RS256", "use": "sig"}]}).encode()  # fmt: skip
+    document = json.dumps(
+        {"keys": [{**json.loads(RSAAlgorithm.to_jwk(key.public_key())), "kid": "bench", "alg": "RS256", "use": "sig"}]}
+    ).encode()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -100,9 +101,17 @@ def measure(dists: list[Path], repetitions: int) -> dict[str, Any]:
     functions = sorted(json.loads((dists[0] / "manifest.json").read_text())["functions"])
     samples: dict[str, dict[str, dict[str, list[float]]]] = {str(d): {f: {} for f in functions} for d in dists}
     with tempfile.TemporaryDirectory(prefix="bench-zips-") as tmp, jwks_server(key) as jwks_url:
-        environment = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "en_US.UTF-8", "TZ": ":UTC",
-                       "ENVIRONMENT": "bench", "SERVICE_VERSION": "1", "LOG_LEVEL": "ERROR",
-                       "JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE, "JWKS_URL": jwks_url}  # fmt: skip
+        environment = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "ENVIRONMENT": "bench",
+            "SERVICE_VERSION": "1",
+            "LOG_LEVEL": "ERROR",
+            "JWT_ISSUER": ISSUER,
+            "JWT_AUDIENCE": AUDIENCE,
+            "JWKS_URL": jwks_url,
+        }
         for index, dist in enumerate(dists):
             for function in functions:
                 with zipfile.ZipFile(dist / f"{function}.zip") as archive:
@@ -114,10 +123,21 @@ def measure(dists: list[Path], repetitions: int) -> dict[str, Any]:
                     event = speaker_event(key) if function == "ws_authorizer" else None
                     code_dir = Path(tmp) / str(index) / function
                     subprocess.run(
-                        [python, "-I", "-c", COLD_START, str(code_dir), f"{function}.handler", str(out),
-                         json.dumps(event)],
-                        env=environment, cwd=code_dir, check=True, stdout=subprocess.DEVNULL,
-                    )  # fmt: skip
+                        [
+                            python,
+                            "-I",
+                            "-c",
+                            COLD_START,
+                            str(code_dir),
+                            f"{function}.handler",
+                            str(out),
+                            json.dumps(event),
+                        ],
+                        env=environment,
+                        cwd=code_dir,
+                        check=True,
+                        stdout=subprocess.DEVNULL,
+                    )
                     figures = json.loads(out.read_text())
                     if event is not None and figures.pop("principal") != "bench-speaker":
                         raise RuntimeError(f"{dist}: the authorizer refused the bench's token")

@@ -47,9 +47,19 @@ class Received:
 
 
 def session_body(session_id: str = "calm-river-123", **changes: Any) -> dict[str, Any]:
-    body = {"sessionId": session_id, "speakerId": "sub-1", "sourceLanguage": "en", "qualityTier": "standard",
-            "status": "active", "listenerCount": 0, "createdAt": 1710348000000, "updatedAt": 1710348000000,
-            "expiresAt": 1710434400000, "endedAt": None, "version": 1}  # fmt: skip
+    body = {
+        "sessionId": session_id,
+        "speakerId": "sub-1",
+        "sourceLanguage": "en",
+        "qualityTier": "standard",
+        "status": "active",
+        "listenerCount": 0,
+        "createdAt": 1710348000000,
+        "updatedAt": 1710348000000,
+        "expiresAt": 1710434400000,
+        "endedAt": None,
+        "version": 1,
+    }
     return {**body, **changes}
 
 
@@ -68,8 +78,15 @@ class ScriptedServer:
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                server.received.append(Received(self.command, self.path, dict(self.headers.items()),
-                                                json.loads(raw) if raw else None, time.monotonic()))  # fmt: skip
+                server.received.append(
+                    Received(
+                        self.command,
+                        self.path,
+                        dict(self.headers.items()),
+                        json.loads(raw) if raw else None,
+                        time.monotonic(),
+                    )
+                )
                 step = server.steps.popleft() if server.steps else Reply(500, error_body("INTERNAL_ERROR"))
                 if isinstance(step, Reset):
                     self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -27,9 +27,10 @@ def cognito() -> Iterator[tuple[Any, str]]:
         client = boto3.client("cognito-idp", region_name="us-east-1")
         pool = client.create_user_pool(PoolName="speakers")["UserPool"]["Id"]
         app = client.create_user_pool_client(
-            UserPoolId=pool, ClientName="web",
+            UserPoolId=pool,
+            ClientName="web",
             ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        )["UserPoolClient"]["ClientId"]  # fmt: skip
+        )["UserPoolClient"]["ClientId"]
         client.admin_create_user(UserPoolId=pool, Username="ada", MessageAction="SUPPRESS")
         client.admin_set_user_password(UserPoolId=pool, Username="ada", Password="Secret-Pass-1!", Permanent=True)
         yield client, app
@@ -51,8 +52,14 @@ def test_cognito_provider_logs_in_then_refreshes_before_expiry(cognito: tuple[An
     client, app = cognito
     recording = Recording(client)
     now = [0.0]
-    provider = CognitoTokenProvider(client_id=app, username="ada", password="Secret-Pass-1!", region="us-east-1",
-                                    cognito=recording, clock=lambda: now[0])  # fmt: skip
+    provider = CognitoTokenProvider(
+        client_id=app,
+        username="ada",
+        password="Secret-Pass-1!",
+        region="us-east-1",
+        cognito=recording,
+        clock=lambda: now[0],
+    )
     first = provider.token()
     expiry = token_expiry(first)
     assert expiry is not None
@@ -109,16 +116,24 @@ def test_cli_prints_one_readable_error_line(monkeypatch: pytest.MonkeyPatch, tmp
 
 
 def test_configuration_falls_back_to_the_local_stack_document(tmp_path: Path) -> None:
-    document = {"httpApiUrl": "http://127.0.0.1:8000", "websocketUrl": "ws://127.0.0.1:8001/live",
-                "userPoolClientId": "client", "region": "eu-west-1", "awsEndpointUrl": "http://127.0.0.1:4566",
-                "speaker": {"username": "speaker", "password": "pw"}}  # fmt: skip
+    document = {
+        "httpApiUrl": "http://127.0.0.1:8000",
+        "websocketUrl": "ws://127.0.0.1:8001/live",
+        "userPoolClientId": "client",
+        "region": "eu-west-1",
+        "awsEndpointUrl": "http://127.0.0.1:4566",
+        "speaker": {"username": "speaker", "password": "pw"},
+    }
     (tmp_path / "endpoints.json").write_text(json.dumps(document))
     config = ClientConfig.resolve(
         {"http_url": None}, {"BABELCAST_WS_URL": "ws://elsewhere"}, tmp_path / "endpoints.json"
     )
     assert (config.http_url, config.websocket_url, config.client_id, config.username) == (
-        "http://127.0.0.1:8000", "ws://elsewhere", "client", "speaker"
-    )  # fmt: skip
+        "http://127.0.0.1:8000",
+        "ws://elsewhere",
+        "client",
+        "speaker",
+    )
     assert ClientConfig.resolve({"http_url": "http://flag"}, {}, tmp_path / "missing.json").http_url == "http://flag"
 
 

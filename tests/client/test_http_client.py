@@ -70,9 +70,12 @@ class CountingProvider(RefreshingTokenProvider):
 
 def client(server: ScriptedServer, delays: Delays | None = None, **policy: Any) -> SessionHttpClient:
     return SessionHttpClient(
-        server.url, StaticTokenProvider("token-a"), retry=RetryPolicy(**policy), sleep=delays or Delays(),
+        server.url,
+        StaticTokenProvider("token-a"),
+        retry=RetryPolicy(**policy),
+        sleep=delays or Delays(),
         rng=random.Random(7),
-    )  # fmt: skip
+    )
 
 
 def test_create_sends_the_config_with_the_token_and_parses_the_session() -> None:
@@ -191,14 +194,18 @@ def test_a_timeout_is_retried_and_then_reported_as_such() -> None:
 @pytest.mark.parametrize(
     ("status", "body", "error", "words"),
     [
-        (400, error_body("VALIDATION_ERROR", details=[{"field": "qualityTier", "issue": "must be standard or premium"}]),  # noqa: E501
-         ValidationFailed, "invalid"),
+        (
+            400,
+            error_body("VALIDATION_ERROR", details=[{"field": "qualityTier", "issue": "must be standard or premium"}]),
+            ValidationFailed,
+            "invalid",
+        ),
         (401, {"message": "Unauthorized"}, Unauthorized, "signed in"),
         (403, error_body("FORBIDDEN", "Forbidden"), Forbidden, "not authorized"),
         (404, error_body("SESSION_NOT_FOUND", "Session not found"), NotFound, "not found"),
         (409, error_body("INVALID_STATUS_TRANSITION", "no"), Conflict, "ended"),
     ],
-)  # fmt: skip
+)
 def test_4xx_is_never_retried_and_is_typed(
     status: int, body: dict[str, Any], error: type[ApiError], words: str
 ) -> None:
@@ -287,8 +294,9 @@ def test_post_can_be_kept_from_retrying_but_a_refused_connection_is_always_retri
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     delays = Delays()
-    api = SessionHttpClient(f"http://127.0.0.1:{port}", StaticTokenProvider("t"),
-                            retry=RetryPolicy(retry_post=False), sleep=delays)  # fmt: skip
+    api = SessionHttpClient(
+        f"http://127.0.0.1:{port}", StaticTokenProvider("t"), retry=RetryPolicy(retry_post=False), sleep=delays
+    )
     with pytest.raises(TransportError) as unreachable:
         api.create_session("en")
     assert unreachable.value.attempts == 4 and len(delays.slept) == 3
@@ -303,8 +311,10 @@ def test_list_pages_and_iterates_with_next_token() -> None:
     with ScriptedServer(*pages) as server:
         ids = [s.session_id for s in client(server).iter_sessions(page_size=2, status="active")]
     assert ids == ["a-b-1", "a-b-2", "a-b-3"]
-    assert [r.path for r in server.received] == ["/sessions?limit=2&status=active",
-                                                 "/sessions?limit=2&nextToken=page-2&status=active"]  # fmt: skip
+    assert [r.path for r in server.received] == [
+        "/sessions?limit=2&status=active",
+        "/sessions?limit=2&nextToken=page-2&status=active",
+    ]
 
 
 def test_token_is_refreshed_before_it_expires() -> None:

@@ -15,11 +15,20 @@ from tests.support.terraform_source import TERRAFORM
 POLICY = TERRAFORM / "deployer-policy.json"
 # Actions AWS authorises on no resource ARN at all: only these may be granted on "*".
 WITHOUT_RESOURCE_LEVEL = {
-    "sts:GetCallerIdentity", "kms:CreateKey", "cognito-idp:CreateUserPool", "lambda:GetAccountSettings",
-    "lambda:CreateEventSourceMapping", "lambda:GetEventSourceMapping", "lambda:UpdateEventSourceMapping",
-    "lambda:DeleteEventSourceMapping", "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery",
-    "logs:DeleteLogDelivery", "logs:ListLogDeliveries",
-}  # fmt: skip
+    "sts:GetCallerIdentity",
+    "kms:CreateKey",
+    "cognito-idp:CreateUserPool",
+    "lambda:GetAccountSettings",
+    "lambda:CreateEventSourceMapping",
+    "lambda:GetEventSourceMapping",
+    "lambda:UpdateEventSourceMapping",
+    "lambda:DeleteEventSourceMapping",
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+}
 
 
 def _statements() -> list[dict[str, Any]]:

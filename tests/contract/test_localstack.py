@@ -156,9 +156,13 @@ def make_dry_run(target: str) -> str:
     # directory" lines and inherit the parent's flags
     environment = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MAKELEVEL", "MFLAGS"}}
     result = subprocess.run(
-        ["make", "--no-print-directory", "-n", target], cwd=ROOT, capture_output=True, text=True, check=True,
+        ["make", "--no-print-directory", "-n", target],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
         env=environment,
-    )  # fmt: skip
+    )
     return result.stdout
 
 

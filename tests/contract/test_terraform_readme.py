@@ -10,8 +10,12 @@ from tests.support.terraform_source import ROOT, parsed
 
 
 def test_readme_tables_match_the_code() -> None:
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "terraform_docs.py"), "--check"],
-                            capture_output=True, text=True, check=False)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "terraform_docs.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
 
 

@@ -78,8 +78,15 @@ def test_a_slow_answer_comes_after_the_write_was_applied(emulator: str) -> None:
 
 
 def test_a_failure_is_refused_unapplied_with_the_aws_error_code(emulator: str) -> None:
-    faults.inject(emulator, action="fail", service="dynamodb", operation="PutItem", status=400,
-                  code="ProvisionedThroughputExceededException", count=2)  # fmt: skip
+    faults.inject(
+        emulator,
+        action="fail",
+        service="dynamodb",
+        operation="PutItem",
+        status=400,
+        code="ProvisionedThroughputExceededException",
+        count=2,
+    )
     client = dynamodb(emulator)
     for key in ("refused-1", "refused-2"):
         with pytest.raises(ClientError) as refused:
@@ -92,8 +99,11 @@ def test_a_failure_is_refused_unapplied_with_the_aws_error_code(emulator: str) -
 
 
 def test_bad_fault_documents_are_refused(emulator: str) -> None:
-    for bad in ({"action": "explode", "service": "dynamodb"}, {"action": "stall", "service": "dynamodb"},
-                {"action": "fail", "service": "dynamodb", "colour": "red"}):  # fmt: skip
+    for bad in (
+        {"action": "explode", "service": "dynamodb"},
+        {"action": "stall", "service": "dynamodb"},
+        {"action": "fail", "service": "dynamodb", "colour": "red"},
+    ):
         with pytest.raises(ValueError):
             faults.inject(emulator, **bad)
     assert faults.faults(emulator) == []
@@ -107,8 +117,13 @@ def test_what_a_stall_held_is_applied_in_arrival_order(emulator: str) -> None:
     updates = [("SET n = :v", {":v": {"N": str(n)}}) for n in range(6)]
     with ThreadPoolExecutor(len(updates)) as pool:
         for expression, values in updates:
-            pool.submit(client.update_item, TableName="t", Key={"sessionId": {"S": "ordered"}},
-                        UpdateExpression=expression, ExpressionAttributeValues=values)  # fmt: skip
+            pool.submit(
+                client.update_item,
+                TableName="t",
+                Key={"sessionId": {"S": "ordered"}},
+                UpdateExpression=expression,
+                ExpressionAttributeValues=values,
+            )
             time.sleep(0.05)
     item = client.get_item(TableName="t", Key={"sessionId": {"S": "ordered"}})["Item"]
     assert item["n"]["N"] == "5", "the last to arrive was applied last"

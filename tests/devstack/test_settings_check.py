@@ -17,16 +17,31 @@ LAMBDA_AUTHORIZER = {"id": "a1", "api_id": "api1", "name": "lambda", "authorizer
 def state(**overrides: dict[str, Any]) -> dict[str, Any]:
     """A minimal applied state: one HTTP API, one route, its Lambda integration and stage."""
     values: dict[str, dict[str, Any]] = {
-        "aws_lambda_function": {"arn": FUNCTION, "function_name": "fn", "handler": "h.handle", "runtime": "python3.12",
-                                "filename": "fn.zip"},
+        "aws_lambda_function": {
+            "arn": FUNCTION,
+            "function_name": "fn",
+            "handler": "h.handle",
+            "runtime": "python3.12",
+            "filename": "fn.zip",
+        },
         "aws_apigatewayv2_api": {"id": "api1", "name": "http", "protocol_type": "HTTP"},
-        "aws_apigatewayv2_integration": {"id": "int1", "api_id": "api1", "integration_type": "AWS_PROXY",
-                                         "integration_uri": FUNCTION, "payload_format_version": "2.0",
-                                         "timeout_milliseconds": 1234},
-        "aws_apigatewayv2_route": {"id": "r1", "api_id": "api1", "route_key": "GET /x", "target": "integrations/int1",
-                                   "authorization_type": "NONE"},
+        "aws_apigatewayv2_integration": {
+            "id": "int1",
+            "api_id": "api1",
+            "integration_type": "AWS_PROXY",
+            "integration_uri": FUNCTION,
+            "payload_format_version": "2.0",
+            "timeout_milliseconds": 1234,
+        },
+        "aws_apigatewayv2_route": {
+            "id": "r1",
+            "api_id": "api1",
+            "route_key": "GET /x",
+            "target": "integrations/int1",
+            "authorization_type": "NONE",
+        },
         "aws_apigatewayv2_stage": {"api_id": "api1", "name": "$default", "stage_variables": {"color": "blue"}},
-    }  # fmt: skip
+    }
     for kind, changes in overrides.items():
         values[kind] = {**copy.deepcopy(values.get(kind, {})), **changes}
     resources = [{"mode": "managed", "type": kind, "values": v} for kind, v in values.items()]
@@ -61,10 +76,17 @@ def test_settings_not_emulated_are_refused_by_name(kind: str, change: dict[str, 
 
 
 def test_settings_without_local_effect_are_named_in_warnings() -> None:
-    config = from_terraform_state(state(aws_apigatewayv2_stage={
-        "access_log_settings": [{"destination_arn": "arn", "format": "{}"}],
-        "default_route_settings": [{"logging_level": "INFO", "throttling_burst_limit": 10, "throttling_rate_limit": 5}],
-    }, aws_lambda_function={"reserved_concurrent_executions": 5, "tracing_config": [{"mode": "Active"}]}))  # fmt: skip
+    config = from_terraform_state(
+        state(
+            aws_apigatewayv2_stage={
+                "access_log_settings": [{"destination_arn": "arn", "format": "{}"}],
+                "default_route_settings": [
+                    {"logging_level": "INFO", "throttling_burst_limit": 10, "throttling_rate_limit": 5}
+                ],
+            },
+            aws_lambda_function={"reserved_concurrent_executions": 5, "tracing_config": [{"mode": "Active"}]},
+        )
+    )
     for setting in ("access_log_settings", "logging_level", "reserved_concurrent_executions", "tracing_config"):
         assert any(setting in warning for warning in config.warnings), setting
     assert config.apis[0].throttle is not None, "throttling is applied, not warned about"

@@ -612,16 +612,26 @@ def test_a_skipped_batch_is_reported_to_the_on_failure_queue(emulator: str) -> N
 
     recorder = Recorder(failing_on_poison(InvocationFailed("handler_error", "ValueError", "cannot handle poison")))
     mapping = EventSourceMapping(
-        CONSUMER, stream_arn, starting_position="TRIM_HORIZON", maximum_retry_attempts=1,
+        CONSUMER,
+        stream_arn,
+        starting_position="TRIM_HORIZON",
+        maximum_retry_attempts=1,
         on_failure_destination=queue_arn,
-    )  # fmt: skip
+    )
 
     async def scenario() -> None:
         async with running(emulator, recorder, mappings=[mapping]):
             await until(lambda: len(recorder.calls) >= 2)
-            await until(lambda: int(sqs.get_queue_attributes(
-                QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
-            )["Attributes"]["ApproximateNumberOfMessages"]) >= 1)  # fmt: skip
+            await until(
+                lambda: (
+                    int(
+                        sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"])[
+                            "Attributes"
+                        ]["ApproximateNumberOfMessages"]
+                    )
+                    >= 1
+                )
+            )
 
     asyncio.run(scenario())
     messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]

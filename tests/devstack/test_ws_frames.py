@@ -28,8 +28,13 @@ def scan(stream: bytes, reads: list[int]) -> int | None:
 
 @pytest.mark.parametrize("seed", range(20))
 def test_the_first_oversized_frame_is_found_at_any_read_size(seed: int) -> None:
-    fitting = [wire(Opcode.TEXT, 100, fin=False), wire(Opcode.CONT, LIMIT - 8), wire(Opcode.PING, 4),
-               wire(Opcode.TEXT, 125), wire(Opcode.BINARY, 300)]  # fmt: skip
+    fitting = [
+        wire(Opcode.TEXT, 100, fin=False),
+        wire(Opcode.CONT, LIMIT - 8),
+        wire(Opcode.PING, 4),
+        wire(Opcode.TEXT, 125),
+        wire(Opcode.BINARY, 300),
+    ]
     prefix = b"".join(fitting)
     assert len(fitting[1]) == LIMIT, "a frame of exactly 32 KB, header included, fits"
     stream = prefix + wire(Opcode.TEXT, LIMIT - 7) + wire(Opcode.TEXT, 10)

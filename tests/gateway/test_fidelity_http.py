@@ -72,11 +72,19 @@ def raw_request(
 def test_jwt_route_event_matches_the_facts_field_by_field(gateway: RunningGateway, issuer: Issuer) -> None:
     token = issuer.token(scope="sessions/read sessions/write", token_use="access", aud=None, client_id="client-123")
     status, _, body = raw_request(
-        gateway, "GET", "/private?x=1&x=2&y=a%20b&z=%26&empty=",
-        [("Authorization", f"Bearer {token}"), ("Cookie", "theme=dark; lang=en"), ("Cookie", "seen=1"),
-         ("X-Repeated", "one"), ("X-Repeated", "two"), ("User-Agent", "fidelity/1.0"),
-         ("X-Forwarded-For", "198.51.100.7")],
-    )  # fmt: skip
+        gateway,
+        "GET",
+        "/private?x=1&x=2&y=a%20b&z=%26&empty=",
+        [
+            ("Authorization", f"Bearer {token}"),
+            ("Cookie", "theme=dark; lang=en"),
+            ("Cookie", "seen=1"),
+            ("X-Repeated", "one"),
+            ("X-Repeated", "two"),
+            ("User-Agent", "fidelity/1.0"),
+            ("X-Forwarded-For", "198.51.100.7"),
+        ],
+    )
     assert status == 200, body
     event = json.loads(body)["event"]
     present = {"cookies", "queryStringParameters", "requestContext.authorizer"}
@@ -111,10 +119,20 @@ def test_id_tokens_have_null_scopes_and_public_routes_no_authorizer(gateway: Run
 
 
 CONTENT_TYPES = [
-    "text/plain", "text/html; charset=utf-8", "text/csv", "application/json", "application/json; charset=utf-8",
-    "application/xml", "application/javascript", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
-    "application/octet-stream", "application/vnd.api+json", "image/png", None,
-]  # fmt: skip
+    "text/plain",
+    "text/html; charset=utf-8",
+    "text/csv",
+    "application/json",
+    "application/json; charset=utf-8",
+    "application/xml",
+    "application/javascript",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "application/octet-stream",
+    "application/vnd.api+json",
+    "image/png",
+    None,
+]
 
 
 @pytest.mark.parametrize("content_type", CONTENT_TYPES, ids=[str(c) for c in CONTENT_TYPES])

@@ -85,10 +85,18 @@ def closed_with(socket: ClientConnection) -> int | None:
 
 
 def test_connect_message_and_disconnect_events_match_the_facts(gateway: RunningGateway, records: Path) -> None:
-    headers = {"User-Agent": "fidelity/1.0", "Origin": "http://localhost:5173", "Cookie": "theme=dark",
-               "X-Forwarded-For": "198.51.100.7"}  # fmt: skip
-    with open_socket(gateway, "sessionId=holy-grace-123&lang=es&lang=fr&ctx=typed", additional_headers=headers,
-                     user_agent_header=None) as socket:  # fmt: skip
+    headers = {
+        "User-Agent": "fidelity/1.0",
+        "Origin": "http://localhost:5173",
+        "Cookie": "theme=dark",
+        "X-Forwarded-For": "198.51.100.7",
+    }
+    with open_socket(
+        gateway,
+        "sessionId=holy-grace-123&lang=es&lang=fr&ctx=typed",
+        additional_headers=headers,
+        user_agent_header=None,
+    ) as socket:
         message = echo(socket)
         cid = message["requestContext"]["connectionId"]
         socket.close(code=1000, reason="bye")
@@ -138,10 +146,12 @@ def test_no_user_agent_no_query_no_authorizer_context_keys(gateway: RunningGatew
     assert mismatches(recorded(records, "authorizer", cid), "websocket_authorizer_request") == []
     context = disconnect_event["requestContext"]
     assert (context["disconnectStatusCode"], context["disconnectReason"]) == (
-        1000, "",
+        1000,
+        "",
     ) or (context["disconnectStatusCode"], context["disconnectReason"]) == (
-        1005, "Client-side close frame status not set",
-    )  # fmt: skip
+        1005,
+        "Client-side close frame status not set",
+    )
 
 
 def authorizer_query(rule: dict[str, Any]) -> str:

@@ -232,12 +232,16 @@ def test_modelled_latency_route_delays_then_acts_as_connections(tmp_path: Path) 
             assert gw.endpoints.connections_url is not None
             cid = connection_id(socket)
             started = time.monotonic()
-            posted = requests.post(modelled_latency_url(gw.endpoints.connections_url, 300, cid),
-                                   data=b'{"type": "late"}', timeout=10)  # fmt: skip
+            posted = requests.post(
+                modelled_latency_url(gw.endpoints.connections_url, 300, cid), data=b'{"type": "late"}', timeout=10
+            )
             assert posted.status_code == 200 and time.monotonic() - started >= 0.3
             assert receive_json(socket) == {"type": "late"}
-            gone = requests.post(modelled_latency_url(gw.endpoints.connections_url, 0, "bm90LWEtY29ubmVjdGlvbg=="),
-                                 data=b"{}", timeout=10)  # fmt: skip
+            gone = requests.post(
+                modelled_latency_url(gw.endpoints.connections_url, 0, "bm90LWEtY29ubmVjdGlvbg=="),
+                data=b"{}",
+                timeout=10,
+            )
             assert gone.status_code == 410
     finally:
         issuer.close()

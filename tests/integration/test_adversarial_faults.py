@@ -134,8 +134,9 @@ def test_late_answers_do_not_count_twice(stack: Stack, emulator: str, speaker: S
     assert int(session_item(stack, session_id)["audioBytes"]["N"]) == 4 * AUDIO_BYTES, "and counted once"
 
     # the create's transaction is applied at once but answered late: the SDK resends it in time
-    with faults.faulted(emulator, action="slow", service="dynamodb", operation="TransactWriteItems", delay=3.0,
-                        count=1):  # fmt: skip
+    with faults.faulted(
+        emulator, action="slow", service="dynamodb", operation="TransactWriteItems", delay=3.0, count=1
+    ):
         second = speaker.call("POST", "/sessions", json={"sourceLanguage": "en"})
     assert second.status_code == 201, second.text
     listed = [s["sessionId"] for s in speaker.call("GET", "/sessions", params={"limit": "100"}).json()["sessions"]]

@@ -44,9 +44,20 @@ ERROR_FIELDS = {"code", "message", "correlationId", "timestamp"}
 # API Gateway answers before any function runs: an unrouted path (e.g. GET /sessions/), a refused token, throttling.
 GATEWAY_ANSWERS = {404: "Not Found", 401: "Unauthorized", 429: "Too Many Requests"}
 # every code a client may meet without a fault (no INTERNAL_ERROR, no SERVICE_UNAVAILABLE)
-WS_CODES = {"INVALID_MESSAGE", "UNKNOWN_ACTION", "VALIDATION_ERROR", "INVALID_AUDIO", "AUDIO_TOO_LARGE",
-            "NOT_SPEAKER", "NOT_LISTENER", "AUDIO_OUT_OF_ORDER", "AUDIO_BUFFER_FULL",
-            "SESSION_ENDED", "LEGACY_CREATION_DISABLED", "NO_SESSION"}  # fmt: skip
+WS_CODES = {
+    "INVALID_MESSAGE",
+    "UNKNOWN_ACTION",
+    "VALIDATION_ERROR",
+    "INVALID_AUDIO",
+    "AUDIO_TOO_LARGE",
+    "NOT_SPEAKER",
+    "NOT_LISTENER",
+    "AUDIO_OUT_OF_ORDER",
+    "AUDIO_BUFFER_FULL",
+    "SESSION_ENDED",
+    "LEGACY_CREATION_DISABLED",
+    "NO_SESSION",
+}
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
@@ -57,8 +68,14 @@ deeply_nested = st.integers(min_value=900, max_value=6_000).map(lambda depth: "[
 
 
 def _settings(examples: int) -> settings:
-    return settings(max_examples=examples, deadline=None, database=None, derandomize=not EXPLORE,
-                    phases=[Phase.generate], suppress_health_check=list(HealthCheck))  # fmt: skip
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=not EXPLORE,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
 
 
 def _check_error(response: requests.Response, tally: Counter[str]) -> None:
@@ -108,15 +125,22 @@ class HostileClient(RuleBasedStateMachine):
     @rule(body=json_values | deeply_nested | st.text(max_size=40))
     def create_with_a_bad_body(self, body: Any) -> None:
         raw = body if isinstance(body, str) else json.dumps(body)
-        response = self._call(self.owner, "POST", "/sessions", data=raw.encode(),
-                              headers={"Content-Type": "application/json"})  # fmt: skip
+        response = self._call(
+            self.owner, "POST", "/sessions", data=raw.encode(), headers={"Content-Type": "application/json"}
+        )
         assert response.status_code in (400, 413, 429), response.text
 
-    @rule(session_id=sessions, body=st.fixed_dictionaries({}, optional={
-        "status": st.sampled_from(["active", "paused", "ended"]) | json_values,
-        "sourceLanguage": st.sampled_from(LANGUAGES) | json_values,
-        "qualityTier": st.sampled_from(["standard", "premium"]) | json_values,
-    }))  # fmt: skip
+    @rule(
+        session_id=sessions,
+        body=st.fixed_dictionaries(
+            {},
+            optional={
+                "status": st.sampled_from(["active", "paused", "ended"]) | json_values,
+                "sourceLanguage": st.sampled_from(LANGUAGES) | json_values,
+                "qualityTier": st.sampled_from(["standard", "premium"]) | json_values,
+            },
+        ),
+    )
     def patch(self, session_id: str, body: dict[str, Any]) -> None:
         response = self._call(self.owner, "PATCH", f"/sessions/{session_id}", json=body)
         known = self.model.get(session_id)
@@ -161,14 +185,20 @@ class HostileClient(RuleBasedStateMachine):
         got = response.json()
         assert (got["status"], got["version"]) == (known["status"], known["version"])
 
-    @rule(limit=st.integers(min_value=1, max_value=4), status=st.sampled_from([None, "active", "ended"]),
-          tamper=st.integers(min_value=0, max_value=200))  # fmt: skip
+    @rule(
+        limit=st.integers(min_value=1, max_value=4),
+        status=st.sampled_from([None, "active", "ended"]),
+        tamper=st.integers(min_value=0, max_value=200),
+    )
     def list_every_page(self, limit: int, status: str | None, tamper: int) -> None:
         seen: list[str] = []
         token: str | None = None
         while True:
-            params = {"limit": str(limit), **({"status": status} if status else {}),
-                      **({"nextToken": token} if token else {})}  # fmt: skip
+            params = {
+                "limit": str(limit),
+                **({"status": status} if status else {}),
+                **({"nextToken": token} if token else {}),
+            }
             page = self._call(self.owner, "GET", "/sessions", params=params)
             assert page.status_code == 200, page.text
             seen += [s["sessionId"] for s in page.json()["sessions"]]
@@ -211,8 +241,15 @@ def _audio_frame(sequence: int) -> str:
     return json.dumps({"action": "sendAudio", "audioData": AUDIO, "sequence": sequence})
 
 
-ACTIONS = ["sendAudio", "heartbeat", "pauseBroadcast", "resumeBroadcast", "changeLanguage", "getSessionStatus",
-           "createSession"]  # fmt: skip
+ACTIONS = [
+    "sendAudio",
+    "heartbeat",
+    "pauseBroadcast",
+    "resumeBroadcast",
+    "changeLanguage",
+    "getSessionStatus",
+    "createSession",
+]
 frames = st.one_of(
     st.integers(min_value=0, max_value=40).map(_audio_frame),  # replayed and reordered audio
     st.builds(

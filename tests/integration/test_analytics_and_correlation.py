@@ -105,7 +105,8 @@ def test_one_correlation_id_from_the_delete_to_the_fan_out(stack: Stack, speaker
     def fan_out_lines() -> list[dict[str, Any]]:
         return [line for line in function_log(stack, "session_events") if line.get("correlation_id") == correlation_id]
 
-    caused = wait_for(lambda: (found := fan_out_lines()) and "session_end_fanned_out" in {x["event"] for x in found}
-                      and found)  # fmt: skip
+    caused = wait_for(
+        lambda: (found := fan_out_lines()) and "session_end_fanned_out" in {x["event"] for x in found} and found
+    )
     assert caused, "no session_events line carries the DELETE's correlation id"
     assert all(line.get("session_id", session_id) == session_id for line in caused)

@@ -31,10 +31,13 @@ def test_try_it_out_from_the_viewer_origin_passes_cors(stack: Stack) -> None:
     origin = stack.document["docsUrl"].rstrip("/")
     preflight = requests.options(
         f"{stack.http}/sessions",
-        headers={"Origin": origin, "Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "authorization,content-type,x-correlation-id"},
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type,x-correlation-id",
+        },
         timeout=10,
-    )  # fmt: skip
+    )
     assert preflight.headers.get("Access-Control-Allow-Origin") == origin
     assert "POST" in preflight.headers.get("Access-Control-Allow-Methods", "")
     health = requests.get(f"{stack.http}/health", headers={"Origin": origin}, timeout=10)

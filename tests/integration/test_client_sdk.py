@@ -44,9 +44,12 @@ class Sdk:
         self.stack = stack
         self.account = stack.speaker(f"sdk-{uuid.uuid4().hex[:8]}")
         self.tokens = CognitoTokenProvider(
-            client_id=stack.document["userPoolClientId"], username=self.account.username,
-            password=self.account.password, region=stack.region, endpoint_url=stack.endpoint,
-        )  # fmt: skip
+            client_id=stack.document["userPoolClientId"],
+            username=self.account.username,
+            password=self.account.password,
+            region=stack.region,
+            endpoint_url=stack.endpoint,
+        )
         self.http = SessionHttpClient(stack.http, self.tokens)
 
     def speaker(self, session_id: str | None) -> SpeakerClient:
@@ -71,9 +74,10 @@ def until(condition: Callable[[], bool], timeout: float = 20) -> None:
 def publish_segment(stack: Stack, session_id: str, text: str, language: str = "es") -> None:
     segment = {"sessionId": session_id, "targetLanguage": language, "payload": {"type": "translatedText", "text": text}}
     stack.client("kinesis").put_record(
-        StreamName=stack.outputs["translated_segments_stream_name"], PartitionKey=session_id,
+        StreamName=stack.outputs["translated_segments_stream_name"],
+        PartitionKey=session_id,
         Data=json.dumps(segment).encode(),
-    )  # fmt: skip
+    )
 
 
 def test_sessions_crud_and_pagination(sdk: Sdk) -> None:
@@ -142,14 +146,20 @@ def test_listener_reconnects_with_the_same_session_after_the_server_drops_it(sdk
     table = sdk.stack.outputs["connections_table_name"]
     # the @connections API, called as the functions call it (boto3); DELETE closes the socket server-side
     management = boto3.client(
-        "apigatewaymanagementapi", endpoint_url=sdk.stack.websocket.replace("ws://", "http://", 1),
-        region_name=sdk.stack.region, aws_access_key_id="testing", aws_secret_access_key="testing",
-    )  # fmt: skip
+        "apigatewaymanagementapi",
+        endpoint_url=sdk.stack.websocket.replace("ws://", "http://", 1),
+        region_name=sdk.stack.region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
     def listener_connections() -> list[str]:
         items = connections.scan(TableName=table)["Items"]
-        return [i["connectionId"]["S"] for i in items
-                if i.get("sessionId", {}).get("S") == session.session_id and i["role"]["S"] == "listener"]  # fmt: skip
+        return [
+            i["connectionId"]["S"]
+            for i in items
+            if i.get("sessionId", {}).get("S") == session.session_id and i["role"]["S"] == "listener"
+        ]
 
     with sdk.listener(session.session_id, "fr") as listener:
         (dropped,) = listener_connections()
@@ -168,8 +178,9 @@ def test_listener_reconnects_with_the_same_session_after_the_server_drops_it(sdk
 
 @pytest.mark.parametrize("use_http", [True, False], ids=["http", "legacy-websocket"])
 def test_orchestrator_creates_over_http_or_the_legacy_socket(sdk: Sdk, use_http: bool) -> None:
-    orchestrator = SessionCreationOrchestrator(sdk.http, sdk.stack.websocket, sdk.tokens,
-                                               use_http_session_creation=use_http, open_timeout=30)  # fmt: skip
+    orchestrator = SessionCreationOrchestrator(
+        sdk.http, sdk.stack.websocket, sdk.tokens, use_http_session_creation=use_http, open_timeout=30
+    )
     created = orchestrator.create_session("it", "premium")
     try:
         assert created.method == ("http" if use_http else "websocket")
@@ -184,9 +195,22 @@ def test_orchestrator_creates_over_http_or_the_legacy_socket(sdk: Sdk, use_http:
 def test_cli_against_the_stack(sdk: Sdk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     stack = sdk.stack
-    flags = ["--http-url", stack.http, "--ws-url", stack.websocket, "--username", sdk.account.username,
-             "--password", sdk.account.password, "--client-id", stack.document["userPoolClientId"],
-             "--region", stack.region, "--cognito-endpoint", stack.endpoint]  # fmt: skip
+    flags = [
+        "--http-url",
+        stack.http,
+        "--ws-url",
+        stack.websocket,
+        "--username",
+        sdk.account.username,
+        "--password",
+        sdk.account.password,
+        "--client-id",
+        stack.document["userPoolClientId"],
+        "--region",
+        stack.region,
+        "--cognito-endpoint",
+        stack.endpoint,
+    ]
 
     def cli(*argv: str) -> tuple[int, str, str]:
         out, err = io.StringIO(), io.StringIO()
@@ -208,8 +232,9 @@ def test_cli_against_the_stack(sdk: Sdk, tmp_path: Path, monkeypatch: pytest.Mon
     assert code == 0 and "sent 2 chunks, 2.0 s of audio" in err
     wait_for_sequences(stack, session_id, [0, 1])
     listened: list[tuple[int, str, str]] = []
-    listening = threading.Thread(target=lambda: listened.append(cli("listen", session_id, "--language", "es",
-                                                                    "--count", "1")))  # fmt: skip
+    listening = threading.Thread(
+        target=lambda: listened.append(cli("listen", session_id, "--language", "es", "--count", "1"))
+    )
     listening.start()
     until(lambda: sdk.http.get_session(session_id).listener_count == 1)
     publish_segment(stack, session_id, "hola")

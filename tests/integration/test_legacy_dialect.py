@@ -34,8 +34,16 @@ def send(socket: ClientConnection, message: dict[str, Any]) -> None:
 
 def audio_chunk(session_id: str, data: str) -> dict[str, Any]:
     """The speaker app's audio message, as it sends it."""
-    return {"action": "audioChunk", "sessionId": session_id, "audioData": data, "timestamp": int(time.time() * 1000),
-            "format": "pcm", "sampleRate": 16000, "channels": 1, "encoding": "pcm_s16le"}  # fmt: skip
+    return {
+        "action": "audioChunk",
+        "sessionId": session_id,
+        "audioData": data,
+        "timestamp": int(time.time() * 1000),
+        "format": "pcm",
+        "sampleRate": 16000,
+        "channels": 1,
+        "encoding": "pcm_s16le",
+    }
 
 
 def test_speaker_app_streams_pauses_mutes_reads_status_and_ends(stack: Stack, speaker: Speaker) -> None:
@@ -48,8 +56,11 @@ def test_speaker_app_streams_pauses_mutes_reads_status_and_ends(stack: Stack, sp
     ):
         send(listener, {"action": "joinSession", "sessionId": session_id, "targetLanguage": "es"})
         joined = receive(listener, "sessionJoined")
-        assert (joined["role"], joined["targetLanguage"], joined["session"]["sessionId"]) == ("listener", "es",
-                                                                                              session_id)  # fmt: skip
+        assert (joined["role"], joined["targetLanguage"], joined["session"]["sessionId"]) == (
+            "listener",
+            "es",
+            session_id,
+        )
         assert requests.get(f"{stack.http}/sessions/{session_id}", timeout=10).json()["listenerCount"] == 1
 
         for data in CHUNKS:
@@ -92,9 +103,12 @@ def test_refresh_handshake_completes(stack: Stack, speaker: Speaker) -> None:
     with open_ws(stack, sessionId=session_id, targetLanguage="de") as old:
         [item] = [i for i in dynamodb.scan(TableName=table)["Items"] if i.get("sessionId", {}).get("S") == session_id]
         connected_at = int(time.time() * 1000) - 7_000_000  # as if opened 1 h 57 min ago
-        dynamodb.update_item(TableName=table, Key={"connectionId": item["connectionId"]},
-                             UpdateExpression="SET connectedAt = :then",
-                             ExpressionAttributeValues={":then": {"N": str(connected_at)}})  # fmt: skip
+        dynamodb.update_item(
+            TableName=table,
+            Key={"connectionId": item["connectionId"]},
+            UpdateExpression="SET connectedAt = :then",
+            ExpressionAttributeValues={":then": {"N": str(connected_at)}},
+        )
         required = receive(old, "connectionRefreshRequired", timeout=30)  # the sweep runs every 2 s here
         assert required["refreshBy"] == connected_at + 2 * 3600 * 1000
         with open_ws(stack, sessionId=session_id, targetLanguage="de") as new:
@@ -118,8 +132,11 @@ def test_our_dialect_is_unchanged(stack: Stack, speaker: Speaker) -> None:
         paused = receive(listener, "sessionPaused")
         assert set(paused) == {"type", "sessionId", "status", "timestamp", "correlationId"}
         send(listener, {"action": "changeLanguage", "targetLanguage": "it"})
-        assert receive(listener, "sessionStatus") == {"type": "sessionStatus", "sessionId": session_id,
-                                                      "targetLanguage": "it"}  # fmt: skip
+        assert receive(listener, "sessionStatus") == {
+            "type": "sessionStatus",
+            "sessionId": session_id,
+            "targetLanguage": "it",
+        }
         send(listener, {"action": "getSessionStatus"})
         status = receive(listener, "sessionStatus")
         assert status["session"] == requests.get(f"{stack.http}/sessions/{session_id}", timeout=10).json()

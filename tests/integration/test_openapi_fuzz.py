@@ -60,8 +60,14 @@ class Tally:
     unsatisfiable: list[str] = field(default_factory=list)
 
     def run(self, strategy: Any, label: str, checks: list[Any], call: Callable[[Any], Any]) -> None:
-        @settings(max_examples=EXAMPLES, deadline=None, database=None, phases=[Phase.generate],
-                  derandomize=not EXPLORE, suppress_health_check=list(HealthCheck))  # fmt: skip
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            phases=[Phase.generate],
+            derandomize=not EXPLORE,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=strategy)
         def generated(case: Any) -> None:
             self.check(label, case, checks, call)

@@ -78,24 +78,27 @@ class Tokens:
         pool = stack.document["userPoolId"]
         # another app client of the same pool: a genuine token whose audience is not ours
         other_client = cognito.create_user_pool_client(
-            UserPoolId=pool, ClientName=f"other-app-{uuid.uuid4().hex[:6]}",
+            UserPoolId=pool,
+            ClientName=f"other-app-{uuid.uuid4().hex[:6]}",
             ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        )["UserPoolClient"]["ClientId"]  # fmt: skip
+        )["UserPoolClient"]["ClientId"]
         self.other_client_tokens = self._log_in(other_client, self.speaker.account)
         # another user pool altogether, with its own client and user, logged in for real
         other_pool = cognito.create_user_pool(PoolName=f"another-pool-{uuid.uuid4().hex[:6]}")["UserPool"]["Id"]
         foreign_client = cognito.create_user_pool_client(
-            UserPoolId=other_pool, ClientName="foreign-app",
+            UserPoolId=other_pool,
+            ClientName="foreign-app",
             ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-        )["UserPoolClient"]["ClientId"]  # fmt: skip
+        )["UserPoolClient"]["ClientId"]
         foreign = create_speaker(stack.endpoint, stack.region, other_pool, "foreigner")
         self.other_pool_tokens = self._log_in(foreign_client, foreign)
 
     def _log_in(self, client_id: str, account: Account) -> dict[str, str]:
         result = self.stack.client("cognito-idp").initiate_auth(
-            AuthFlow="USER_PASSWORD_AUTH", ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            ClientId=client_id,
             AuthParameters={"USERNAME": account.username, "PASSWORD": account.password},
-        )["AuthenticationResult"]  # fmt: skip
+        )["AuthenticationResult"]
         tokens = {"id": str(result["IdToken"]), "access": str(result["AccessToken"])}
         ISSUED_TOKENS.update(tokens.values())
         return tokens
@@ -184,9 +187,12 @@ def test_http_refuses_bad_tokens_with_401(stack: Stack, tokens: Tokens, route: s
     headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
     before = len(tokens.speaker.call("GET", "/sessions?limit=100").json()["sessions"])
     response = requests.request(
-        method, f"{stack.http}{path}", headers=headers, json={"sourceLanguage": "en"} if method == "POST" else None,
+        method,
+        f"{stack.http}{path}",
+        headers=headers,
+        json={"sourceLanguage": "en"} if method == "POST" else None,
         timeout=30,
-    )  # fmt: skip
+    )
     assert response.status_code == 401, response.text
     assert response.json() == {"message": "Unauthorized"}
     assert_nothing_leaked(stack, response.text + json.dumps(dict(response.headers)), token)

@@ -32,13 +32,27 @@ def test_the_web_client_integration_suite_passes_against_the_stack(stack: Stack,
     endpoints.write_text(json.dumps(document))
     results = tmp_path / "vitest.json"
     completed = subprocess.run(
-        [str(vitest), "run", "--config", "vitest.integration.config.ts",
-         "--reporter=default", "--reporter=json", f"--outputFile.json={results}"],
+        [
+            str(vitest),
+            "run",
+            "--config",
+            "vitest.integration.config.ts",
+            "--reporter=default",
+            "--reporter=json",
+            f"--outputFile.json={results}",
+        ],
         cwd=WEB_CLIENT,
-        env={"PATH": str(Path(node).parent), "HOME": str(tmp_path), "BABELCAST_ENDPOINTS_FILE": str(endpoints),
-             "NO_COLOR": "1"},
-        capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+        env={
+            "PATH": str(Path(node).parent),
+            "HOME": str(tmp_path),
+            "BABELCAST_ENDPOINTS_FILE": str(endpoints),
+            "NO_COLOR": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert completed.returncode == 0, completed.stdout[-6000:] + completed.stderr[-3000:]
     report = json.loads(results.read_text())
     assert report["numPassedTests"] == report["numTotalTests"] > 0

@@ -35,10 +35,12 @@ WHEEL_PLATFORMS = {"x86_64": "x86_64", "arm64": "aarch64"}
 def wheel_tags(zipped: zipfile.ZipFile) -> dict[str, list[str]]:
     """The platform tags of every wheel installed into the zip (its .dist-info/WHEEL)."""
     return {
-        name.split("/", 1)[0]: [line.removeprefix("Tag: ") for line in zipped.read(name).decode().splitlines()
-                                if line.startswith("Tag: ")]
-        for name in zipped.namelist() if name.endswith(".dist-info/WHEEL")
-    }  # fmt: skip
+        name.split("/", 1)[0]: [
+            line.removeprefix("Tag: ") for line in zipped.read(name).decode().splitlines() if line.startswith("Tag: ")
+        ]
+        for name in zipped.namelist()
+        if name.endswith(".dist-info/WHEEL")
+    }
 
 
 def assert_built_for_lambda(zipped: zipfile.ZipFile, architecture: str) -> None:
@@ -108,10 +110,18 @@ def test_arm64_zips_carry_arm64_wheels(tmp_path: Path) -> None:
     """ARCH=arm64 builds for Graviton: the wheels (cryptography's and pydantic-core's binaries
     included) are aarch64 ones, whatever the build machine."""
     subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "package_functions.py"), "--architecture", "arm64", "--out",
-         str(tmp_path), *sorted(TOKEN_VERIFIERS)],
-        check=True, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "package_functions.py"),
+            "--architecture",
+            "arm64",
+            "--out",
+            str(tmp_path),
+            *sorted(TOKEN_VERIFIERS),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     for function in TOKEN_VERIFIERS:
         with zipfile.ZipFile(tmp_path / f"{function}.zip") as zipped:
             assert_built_for_lambda(zipped, "arm64")
@@ -127,8 +137,12 @@ def test_every_module_ships_with_its_runtime_bytecode(built: tuple[Path, Path], 
     with zipfile.ZipFile(built[0] / f"{function}.zip") as zipped:
         names = set(zipped.namelist())
         sources = {n for n in names if n.endswith(".py")}
-        expected = {f"{n.rsplit('/', 1)[0]}/__pycache__/{n.rsplit('/', 1)[1][:-3]}.{tag}.pyc" if "/" in n
-                    else f"__pycache__/{n[:-3]}.{tag}.pyc" for n in sources}  # fmt: skip
+        expected = {
+            f"{n.rsplit('/', 1)[0]}/__pycache__/{n.rsplit('/', 1)[1][:-3]}.{tag}.pyc"
+            if "/" in n
+            else f"__pycache__/{n[:-3]}.{tag}.pyc"
+            for n in sources
+        }
         assert {n for n in names if n.endswith((".pyc", ".pyo"))} == expected
         handler = zipped.read(f"{function}/__pycache__/handler.{tag}.pyc")
     flags = int.from_bytes(handler[4:8], "little")

@@ -7,9 +7,15 @@ from __future__ import annotations
 
 APIGATEWAY = ["apigateway:GET", "apigateway:POST", "apigateway:PATCH", "apigateway:PUT", "apigateway:DELETE"]
 LOG_GROUP = [
-    "logs:CreateLogGroup", "logs:DescribeLogGroups", "logs:DeleteLogGroup", "logs:PutRetentionPolicy",
-    "logs:DeleteRetentionPolicy", "logs:ListTagsForResource", "logs:TagResource", "logs:UntagResource",
-]  # fmt: skip
+    "logs:CreateLogGroup",
+    "logs:DescribeLogGroups",
+    "logs:DeleteLogGroup",
+    "logs:PutRetentionPolicy",
+    "logs:DeleteRetentionPolicy",
+    "logs:ListTagsForResource",
+    "logs:TagResource",
+    "logs:UntagResource",
+]
 
 ACTIONS: dict[str, list[str]] = {
     "data.aws_caller_identity": ["sts:GetCallerIdentity"],
@@ -235,7 +241,13 @@ ACTIONS: dict[str, list[str]] = {
 
 # scripts/preflight.py reads these with the same credentials.
 PREFLIGHT = [
-    "sts:GetCallerIdentity", "apigateway:GET", "iam:GetRole", "cognito-idp:DescribeUserPool",
-    "cognito-idp:DescribeUserPoolClient", "sns:GetTopicAttributes", "acm:DescribeCertificate",
-    "lambda:GetAccountSettings", "s3:ListBucket",
-]  # fmt: skip
+    "sts:GetCallerIdentity",
+    "apigateway:GET",
+    "iam:GetRole",
+    "cognito-idp:DescribeUserPool",
+    "cognito-idp:DescribeUserPoolClient",
+    "sns:GetTopicAttributes",
+    "acm:DescribeCertificate",
+    "lambda:GetAccountSettings",
+    "s3:ListBucket",
+]

@@ -48,9 +48,12 @@ class Deployment:
 
     def client(self, service: str, region: str = REGION) -> Any:
         return boto3.session.Session().client(  # type: ignore[call-overload]
-            service, endpoint_url=self.endpoint, region_name=region,
-            aws_access_key_id="testing", aws_secret_access_key="testing",
-        )  # fmt: skip
+            service,
+            endpoint_url=self.endpoint,
+            region_name=region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
     destroyed: bool = False
 

@@ -47,8 +47,12 @@ def new_connection_id() -> str:
     return _aws_id()
 
 
-_FORWARDED = {"X-Amzn-Trace-Id": "Root=1-65f1c2a3-0123456789abcdef01234567", "X-Forwarded-For": "203.0.113.7",
-              "X-Forwarded-Port": "443", "X-Forwarded-Proto": "https"}  # fmt: skip
+_FORWARDED = {
+    "X-Amzn-Trace-Id": "Root=1-65f1c2a3-0123456789abcdef01234567",
+    "X-Forwarded-For": "203.0.113.7",
+    "X-Forwarded-Port": "443",
+    "X-Forwarded-Proto": "https",
+}
 
 
 def connect_event(connection_id: str, query: dict[str, str], authorizer: dict[str, Any]) -> dict[str, Any]:
@@ -78,14 +82,23 @@ def disconnect_event(connection_id: str, authorizer: dict[str, Any], code: int =
     context = _context(connection_id, "$disconnect", "DISCONNECT", authorizer)
     context.update({"disconnectStatusCode": code, "disconnectReason": "Going away"})
     headers = {"Host": context["domainName"], "x-api-key": "", "X-Forwarded-For": "", "x-restapi": ""}
-    return {"headers": headers, "multiValueHeaders": {k: [v] for k, v in headers.items()}, "requestContext": context,
-            "isBase64Encoded": False}  # fmt: skip
+    return {
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "requestContext": context,
+        "isBase64Encoded": False,
+    }
 
 
 def authorizer_event(query: dict[str, str]) -> dict[str, Any]:
     connection_id = new_connection_id()
-    headers = {"Connection": "upgrade", "content-length": "0", "Host": f"{API_ID}.execute-api.us-east-1.amazonaws.com",
-               "Upgrade": "websocket", **_FORWARDED}  # fmt: skip
+    headers = {
+        "Connection": "upgrade",
+        "content-length": "0",
+        "Host": f"{API_ID}.execute-api.us-east-1.amazonaws.com",
+        "Upgrade": "websocket",
+        **_FORWARDED,
+    }
     return {
         "type": "REQUEST",
         "methodArn": f"arn:aws:execute-api:us-east-1:123456789012:{API_ID}/{STAGE}/$connect",
@@ -100,6 +113,11 @@ def authorizer_event(query: dict[str, str]) -> dict[str, Any]:
 
 def session_change_event(session_id: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """The sessions table's stream event carrying one MODIFY record (images in DynamoDB JSON)."""
-    change = {"Keys": {"sessionId": {"S": session_id}}, "OldImage": old, "NewImage": new, "SequenceNumber": "100",
-              "StreamViewType": "NEW_AND_OLD_IMAGES"}  # fmt: skip
+    change = {
+        "Keys": {"sessionId": {"S": session_id}},
+        "OldImage": old,
+        "NewImage": new,
+        "SequenceNumber": "100",
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    }
     return {"Records": [{"eventID": "1", "eventName": "MODIFY", "eventSource": "aws:dynamodb", "dynamodb": change}]}

@@ -21,11 +21,23 @@ def test_terraform_test_passes_every_run(tmp_path: Path) -> None:
     env = {**terraform_env(), "TF_DATA_DIR": str(tmp_path / ".terraform")}
     lock = MODULE / ".terraform.lock.hcl"  # the module commits none: its callers lock
     try:
-        subprocess.run(["terraform", "init", "-backend=false", "-input=false", "-no-color"], cwd=MODULE, env=env,
-                       check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            ["terraform", "init", "-backend=false", "-input=false", "-no-color"],
+            cwd=MODULE,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         started = time.perf_counter()
-        result = subprocess.run(["terraform", "test", "-no-color"], cwd=MODULE, env=env, capture_output=True, text=True,
-                                check=False, timeout=900)  # fmt: skip
+        result = subprocess.run(
+            ["terraform", "test", "-no-color"],
+            cwd=MODULE,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=900,
+        )
         seconds = round(time.perf_counter() - started, 1)
     finally:
         lock.unlink(missing_ok=True)

@@ -28,8 +28,14 @@ def preflight(endpoint: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in terraform_env().items() if not k.startswith("AWS_")} | emulator_environment(
         endpoint, REGION
     )
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / "preflight.py"), *args], env=env,
-                          capture_output=True, text=True, check=False, timeout=120)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "preflight.py"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
 
 
 def write_root(directory: Path, module: str) -> Path:

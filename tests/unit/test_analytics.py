@@ -29,9 +29,17 @@ from tests.support.ws_harness import SPEAKER as WS_SPEAKER
 from tests.support.ws_harness import Ws, chunk, kinesis_records
 
 ANALYTICS_FIELDS = {
-    "sessionId", "status", "createdAt", "endedAt", "durationSeconds", "currentListeners", "peakListeners",
-    "listenerMinutes", "audioBytes", "audioSeconds",
-}  # fmt: skip
+    "sessionId",
+    "status",
+    "createdAt",
+    "endedAt",
+    "durationSeconds",
+    "currentListeners",
+    "peakListeners",
+    "listenerMinutes",
+    "audioBytes",
+    "audioSeconds",
+}
 
 
 class Clock:
@@ -78,8 +86,9 @@ def test_a_metric_can_be_published_under_several_dimension_sets() -> None:
         metrics.add("X", 1, dimension_sets=[["Nope"]])
     metrics.flush()
     documents = emf(stream.getvalue())
-    rejected = {d["Reason"]: (directive(d)["Dimensions"], d["WebSocketConnectionRejected"]) for d in documents
-                if "Reason" in d}  # fmt: skip
+    rejected = {
+        d["Reason"]: (directive(d)["Dimensions"], d["WebSocketConnectionRejected"]) for d in documents if "Reason" in d
+    }
     both = [["Environment", "Reason"], ["Environment"]]
     assert rejected == {"SESSION_FULL": (both, [1.0, 1.0]), "FORBIDDEN": (both, 1.0)}
     [(_, sets, _)] = published(documents, "X")
@@ -201,8 +210,9 @@ def test_listeners_peak_minutes_and_audio_are_counted_without_extra_calls(
 
     clock.advance(30_000)
     before = ws.session_item(session_id)
-    SessionService(SessionsTable("t-sessions"), SessionPolicy(["en"]),
-                   Metrics("x", {}), clock_ms=clock).end(session_id, WS_SPEAKER)  # fmt: skip
+    SessionService(SessionsTable("t-sessions"), SessionPolicy(["en"]), Metrics("x", {}), clock_ms=clock).end(
+        session_id, WS_SPEAKER
+    )
     clock.advance(600_000)  # the session is over: reading later changes nothing
     capsys.readouterr()
     ws.stream_change(session_id, before)
@@ -232,15 +242,28 @@ def test_a_disconnect_racing_the_end_is_not_counted_twice(ws: Ws, clock: Clock) 
     listeners = [ws.listener(session_id) for _ in range(2)]
     clock.advance(60_000)
     before = ws.session_item(session_id)
-    SessionService(SessionsTable("t-sessions"), SessionPolicy(["en"]),
-                   Metrics("x", {}), clock_ms=clock).end(session_id, WS_SPEAKER)  # fmt: skip
+    SessionService(SessionsTable("t-sessions"), SessionPolicy(["en"]), Metrics("x", {}), clock_ms=clock).end(
+        session_id, WS_SPEAKER
+    )
     stale_image = ws.session_item(session_id)  # what the stream record carries
     ws.disconnect(listeners[0])  # lands between the end and its settlement: adds its own 60 s
     from session_events import handler as events_handler
 
-    event = {"Records": [{"eventID": "9", "eventName": "MODIFY", "dynamodb": {
-        "Keys": {"sessionId": {"S": session_id}}, "OldImage": before, "NewImage": stale_image,
-        "SequenceNumber": "9", "StreamViewType": "NEW_AND_OLD_IMAGES"}}]}  # fmt: skip
+    event = {
+        "Records": [
+            {
+                "eventID": "9",
+                "eventName": "MODIFY",
+                "dynamodb": {
+                    "Keys": {"sessionId": {"S": session_id}},
+                    "OldImage": before,
+                    "NewImage": stale_image,
+                    "SequenceNumber": "9",
+                    "StreamViewType": "NEW_AND_OLD_IMAGES",
+                },
+            }
+        ]
+    }
     assert events_handler.lambda_handler(event, None) == {"batchItemFailures": []}
     assert analytics(session_id, clock)["listenerMinutes"] == 2.0  # 2 listeners x 60 s, once each
 
@@ -291,8 +314,11 @@ def test_a_websocket_write_carries_its_correlation_id_through_the_stream(
     correlation_id = handled[0]["correlation_id"]
     assert ws.session_item(session_id)["correlationId"] == {"S": correlation_id}
     ws.stream_change(session_id, before)
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{") and
-             '"_aws"' not in line]  # fmt: skip
+    lines = [
+        json.loads(line)
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("{") and '"_aws"' not in line
+    ]
     notified = [line for line in lines if line["event"] == "session_notified"]
     assert notified and all(line["correlation_id"] == correlation_id for line in notified)
     assert ws.api.posted[listener.id][-1]["correlationId"] == correlation_id
@@ -313,20 +339,33 @@ def test_analytics_route_answers_the_owner_only(api: Api, monkeypatch: pytest.Mo
     # two listeners still connected since 60 s and 120 s after creation, 3 minutes already
     # counted for listeners who left, 32 000 bytes of 16 kHz PCM (1 s)
     boto3.client("dynamodb", region_name="us-east-1").update_item(
-        TableName=ENVIRONMENT["SESSIONS_TABLE_NAME"], Key={"sessionId": {"S": session_id}},
+        TableName=ENVIRONMENT["SESSIONS_TABLE_NAME"],
+        Key={"sessionId": {"S": session_id}},
         UpdateExpression="SET listenerCount = :c, listenerConnectedSum = :s, listenerMs = :m, audioBytes = :b, "
-                         "peakListeners = :p",
-        ExpressionAttributeValues={":c": {"N": "2"}, ":s": {"N": str(2 * created_at + 180_000)},
-                                   ":m": {"N": "180000"}, ":b": {"N": "32000"}, ":p": {"N": "4"}},
-    )  # fmt: skip
+        "peakListeners = :p",
+        ExpressionAttributeValues={
+            ":c": {"N": "2"},
+            ":s": {"N": str(2 * created_at + 180_000)},
+            ":m": {"N": "180000"},
+            ":b": {"N": "32000"},
+            ":p": {"N": "4"},
+        },
+    )
     http_handler.dependencies().analytics.clock_ms = lambda: created_at + 240_000
     response, calls = api.count_calls(lambda: get_analytics(api, session_id))
     assert response.status == 200
     assert response.body == {
-        "sessionId": session_id, "status": "active", "createdAt": created_at, "endedAt": None,
-        "durationSeconds": 240.0, "currentListeners": 2, "peakListeners": 4,
-        "listenerMinutes": 3 + (180_000 + 120_000) / 60_000, "audioBytes": 32000, "audioSeconds": 1.0,
-    }  # fmt: skip
+        "sessionId": session_id,
+        "status": "active",
+        "createdAt": created_at,
+        "endedAt": None,
+        "durationSeconds": 240.0,
+        "currentListeners": 2,
+        "peakListeners": 4,
+        "listenerMinutes": 3 + (180_000 + 120_000) / 60_000,
+        "audioBytes": 32000,
+        "audioSeconds": 1.0,
+    }
     assert calls == {"GetItem": 1}
     record("AWS calls per HTTP operation", "GET /sessions/{id}/analytics", dict(calls))
 

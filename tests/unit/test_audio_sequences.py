@@ -52,8 +52,11 @@ def test_a_chunk_overtaken_by_a_newer_one_is_forwarded_late_once(ws: Ws) -> None
     assert send(ws, speaker, 1) == [] and send(ws, speaker, 3) == []
     [late] = send(ws, speaker, 2)
     assert (late["code"], late["sequence"], late["newestSequence"], late["forwarded"]) == (
-        "AUDIO_OUT_OF_ORDER", 2, 3, True
-    )  # fmt: skip
+        "AUDIO_OUT_OF_ORDER",
+        2,
+        3,
+        True,
+    )
     [again] = send(ws, speaker, 2)
     assert (again["code"], again["forwarded"]) == ("AUDIO_OUT_OF_ORDER", False)
     assert send(ws, speaker, 3) == []

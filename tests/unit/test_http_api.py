@@ -326,10 +326,16 @@ def test_list_filters_by_status(api: Api) -> None:
 @pytest.mark.parametrize(
     "query",
     [
-        {"limit": "0"}, {"limit": "101"}, {"limit": "ten"}, {"limit": "-1"}, {"status": "gone"}, {"page": "2"},
-        {"limit": "\u00b2"}, {"limit": "\u0661\u0662"},  # str.isdigit digits: "²" made int() fail (500)
+        {"limit": "0"},
+        {"limit": "101"},
+        {"limit": "ten"},
+        {"limit": "-1"},
+        {"status": "gone"},
+        {"page": "2"},
+        {"limit": "\u00b2"},
+        {"limit": "\u0661\u0662"},  # str.isdigit digits: "²" made int() fail (500)
     ],
-)  # fmt: skip
+)
 def test_list_rejects_bad_query_parameters(api: Api, query: dict[str, str]) -> None:
     assert_error(list_sessions(api, **query), 400, "VALIDATION_ERROR")
 

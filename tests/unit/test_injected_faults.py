@@ -29,8 +29,15 @@ CHUNK_BYTES = len(base64.b64decode(chunk()))
 
 
 def assert_clean(text: str) -> None:
-    for leak in (INTERNAL_NAME, "babelcast-internal", "Traceback", "ProvisionedThroughput", "ThrottlingException",
-                 "InternalServerError", "botocore"):  # fmt: skip
+    for leak in (
+        INTERNAL_NAME,
+        "babelcast-internal",
+        "Traceback",
+        "ProvisionedThroughput",
+        "ThrottlingException",
+        "InternalServerError",
+        "botocore",
+    ):
         assert leak not in text, leak
 
 
@@ -177,9 +184,11 @@ def test_a_throttled_sweep_step_does_not_stop_the_sweep(ws: Ws) -> None:
         ws.api.live.discard(connection.id)
     expired = ws.session()
     ws.dynamodb.update_item(
-        TableName="t-sessions", Key={"sessionId": {"S": expired}}, UpdateExpression="SET expiresAt = :past",
+        TableName="t-sessions",
+        Key={"sessionId": {"S": expired}},
+        UpdateExpression="SET expiresAt = :past",
         ExpressionAttributeValues={":past": {"N": "1"}},
-    )  # fmt: skip
+    )
     ws.listener(expired)
     inject(aws_clients.dynamodb_client(), "TransactWriteItems", code=THROTTLED[0])
     report = ws.sweep("sweep-1")
@@ -235,8 +244,13 @@ def test_a_kinesis_failure_during_a_flush_loses_nothing_and_a_retry_flushes(ws: 
     ws.send(speaker, {"action": "pauseBroadcast"})
     for sequence in range(1, 6):
         ws.send(speaker, {"action": "sendAudio", "audioData": chunk(), "sequence": sequence})
-    inject(aws_clients.kinesis_client(), "PutRecord", code="InternalFailure", status=500,
-           only=lambda request: sequence_of(request) == 3)  # fmt: skip
+    inject(
+        aws_clients.kinesis_client(),
+        "PutRecord",
+        code="InternalFailure",
+        status=500,
+        only=lambda request: sequence_of(request) == 3,
+    )
     [error] = ws.send(speaker, {"action": "resumeBroadcast"})
     assert error["code"] == "INTERNAL_ERROR"
     sent = [r["sequence"] for r in kinesis_records()]
@@ -290,13 +304,21 @@ def test_fanout_survives_a_timeout_and_a_gone_connection(real_api: Ws) -> None:
     slow, gone, fine = (sockets.listener(session_id) for _ in range(3))
     before = sockets.session_item(session_id)
     sockets.dynamodb.update_item(
-        TableName="t-sessions", Key={"sessionId": {"S": session_id}}, UpdateExpression="SET #s = :p",
-        ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":p": {"S": "paused"}},
-    )  # fmt: skip
+        TableName="t-sessions",
+        Key={"sessionId": {"S": session_id}},
+        UpdateExpression="SET #s = :p",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":p": {"S": "paused"}},
+    )
     client = management()
     inject(client, "PostToConnection", timeout=True, only=lambda request: connection_of(request) == slow.id)
-    inject(client, "PostToConnection", code="GoneException", status=410,
-           only=lambda request: connection_of(request) == gone.id)  # fmt: skip
+    inject(
+        client,
+        "PostToConnection",
+        code="GoneException",
+        status=410,
+        only=lambda request: connection_of(request) == gone.id,
+    )
     assert sockets.stream_change(session_id, before) == {"batchItemFailures": []}
     assert delivered(fine.id) == ["sessionPaused", "broadcastPaused"]  # with its legacy twin
     assert delivered(slow.id) == ["broadcastPaused"]  # the fault took one post: the twin after it got through
@@ -305,9 +327,12 @@ def test_fanout_survives_a_timeout_and_a_gone_connection(real_api: Ws) -> None:
 
     before = sockets.session_item(session_id)
     sockets.dynamodb.update_item(
-        TableName="t-sessions", Key={"sessionId": {"S": session_id}}, UpdateExpression="SET #s = :a",
-        ExpressionAttributeNames={"#s": "status"}, ExpressionAttributeValues={":a": {"S": "active"}},
-    )  # fmt: skip
+        TableName="t-sessions",
+        Key={"sessionId": {"S": session_id}},
+        UpdateExpression="SET #s = :a",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":a": {"S": "active"}},
+    )
     sockets.stream_change(session_id, before)
     assert delivered(slow.id) == ["broadcastPaused", "sessionResumed", "broadcastResumed"]
     assert delivered(fine.id) == ["sessionPaused", "broadcastPaused", "sessionResumed", "broadcastResumed"]
@@ -333,8 +358,13 @@ def test_broadcast_to_a_gone_listener_forgets_it_and_a_timeout_is_retried(real_a
     slow, gone = sockets.listener(session_id), sockets.listener(session_id)
     client = management()
     inject(client, "PostToConnection", timeout=True, only=lambda request: connection_of(request) == slow.id)
-    inject(client, "PostToConnection", code="GoneException", status=410,
-           only=lambda request: connection_of(request) == gone.id)  # fmt: skip
+    inject(
+        client,
+        "PostToConnection",
+        code="GoneException",
+        status=410,
+        only=lambda request: connection_of(request) == gone.id,
+    )
     segment = {"sessionId": session_id, "targetLanguage": "es", "payload": {"type": "translatedText", "text": "hola"}}
     data = base64.b64encode(json.dumps(segment).encode()).decode()
     event = {"Records": [{"kinesis": {"data": data, "sequenceNumber": "1"}, "eventID": "e1"}]}

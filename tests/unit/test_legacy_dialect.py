@@ -25,8 +25,16 @@ def _switch_off(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _audio_chunk(data: str) -> dict[str, Any]:
     """The speaker app's message, every field it sends."""
-    return {"action": "audioChunk", "sessionId": "ignored", "audioData": data, "timestamp": 1710348000000,
-            "format": "pcm", "sampleRate": 16000, "channels": 1, "encoding": "pcm_s16le"}  # fmt: skip
+    return {
+        "action": "audioChunk",
+        "sessionId": "ignored",
+        "audioData": data,
+        "timestamp": 1710348000000,
+        "format": "pcm",
+        "sampleRate": 16000,
+        "channels": 1,
+        "encoding": "pcm_s16le",
+    }
 
 
 def test_unnumbered_audio_is_numbered_in_arrival_order_across_connections(ws: Ws) -> None:
@@ -42,8 +50,11 @@ def test_unnumbered_audio_is_numbered_in_arrival_order_across_connections(ws: Ws
     again = ws.speaker(session_id)  # a reconnect keeps counting up
     ws.send(again, _audio_chunk(chunk(fill=3)))
     records = kinesis_records()
-    assert [(r["sequence"], r["audioData"]) for r in records] == [(1, chunk(fill=1)), (2, chunk(fill=2)),
-                                                                   (3, chunk(fill=3))]  # fmt: skip
+    assert [(r["sequence"], r["audioData"]) for r in records] == [
+        (1, chunk(fill=1)),
+        (2, chunk(fill=2)),
+        (3, chunk(fill=3)),
+    ]
     # one UpdateItem numbers the chunk; then exactly sendAudio's calls
     assert audio_chunk == unnumbered_send_audio == {"UpdateItem": 2, "PutRecord": 1}
     record(LEGACY_SECTION, "audioChunk / sendAudio without sequence (active)", dict(audio_chunk))
@@ -121,8 +132,9 @@ def test_join_switch_and_refresh(ws: Ws) -> None:
     session_id = ws.session()
     listener = ws.listener(session_id, "es")
     ws.calls.take()
-    [joined] = ws.send(listener, {"action": "joinSession", "sessionId": session_id, "targetLanguage": "fr",
-                                  "clientVersion": "1.2"})  # fmt: skip
+    [joined] = ws.send(
+        listener, {"action": "joinSession", "sessionId": session_id, "targetLanguage": "fr", "clientVersion": "1.2"}
+    )
     join = ws.calls.take()
     assert (joined["type"], joined["role"], joined["targetLanguage"]) == ("sessionJoined", "listener", "fr")
     assert joined["session"]["sessionId"] == session_id
@@ -135,8 +147,11 @@ def test_join_switch_and_refresh(ws: Ws) -> None:
     [other] = ws.send(listener, {"action": "joinSession", "sessionId": "holy-psalm-123"})
     assert other["code"] == "INVALID_MESSAGE"
     assert (join, switch, refresh) == ({"UpdateItem": 1, "GetItem": 1}, {"UpdateItem": 1}, {})
-    for name, calls in (("joinSession (listener, new language)", join), ("switchLanguage", switch),
-                        ("refreshConnection", refresh)):  # fmt: skip
+    for name, calls in (
+        ("joinSession (listener, new language)", join),
+        ("switchLanguage", switch),
+        ("refreshConnection", refresh),
+    ):
         record(LEGACY_SECTION, name, dict(calls))
 
 
@@ -161,9 +176,15 @@ def test_switched_off_refuses_every_legacy_message_and_sends_no_legacy_event(
     speaker, listener = ws.speaker(session_id), ws.listener(session_id)
     _switch_off(monkeypatch)
     capsys.readouterr()
-    for body in (_audio_chunk(chunk()), {"action": "sendAudio", "audioData": chunk()}, {"action": "endSession"},
-                 {"action": "muteBroadcast"}, {"action": "unmuteBroadcast"}, {"action": "joinSession"},
-                 {"action": "refreshConnection"}):  # fmt: skip
+    for body in (
+        _audio_chunk(chunk()),
+        {"action": "sendAudio", "audioData": chunk()},
+        {"action": "endSession"},
+        {"action": "muteBroadcast"},
+        {"action": "unmuteBroadcast"},
+        {"action": "joinSession"},
+        {"action": "refreshConnection"},
+    ):
         [reply] = ws.send(speaker, body)
         assert (reply["code"], reply["action"]) == ("LEGACY_DIALECT_DISABLED", body["action"])
     [reply] = ws.send(listener, {"action": "switchLanguage", "targetLanguage": "fr"})

@@ -207,9 +207,11 @@ def test_an_expiry_whose_write_is_retried_is_reported_once(speaking: tuple[Ws, s
     sockets, session_id = speaking
     sockets.listener(session_id)  # the sweep looks at the sessions of the connections it finds
     sockets.dynamodb.update_item(
-        TableName="t-sessions", Key={"sessionId": {"S": session_id}}, UpdateExpression="SET expiresAt = :past",
+        TableName="t-sessions",
+        Key={"sessionId": {"S": session_id}},
+        UpdateExpression="SET expiresAt = :past",
         ExpressionAttributeValues={":past": {"N": "1"}},
-    )  # fmt: skip
+    )
     lose_every_write_once()
     report = sweeper_handler.lambda_handler({"id": "sweep"}, None)
     assert report["sessions_expired"] == 1

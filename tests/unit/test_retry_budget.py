@@ -96,8 +96,9 @@ def test_a_stalled_read_gets_the_attempts_that_fit_then_answers_503_itself(api: 
 
 def test_a_call_that_cannot_end_in_time_is_not_started(api: Api, stall: Stall) -> None:
     stall_dynamodb(stall, aws_clients.dynamodb_client())
-    status, body, elapsed = call_http("POST /sessions", "/sessions", Context(remaining_ms=2_500),
-                                      body={"sourceLanguage": "en"})  # fmt: skip
+    status, body, elapsed = call_http(
+        "POST /sessions", "/sessions", Context(remaining_ms=2_500), body={"sourceLanguage": "en"}
+    )
     assert (status, body["code"]) == (503, "SERVICE_UNAVAILABLE")
     assert stall.attempts == [], "1 s to connect and 1 s to read do not fit in 2.5 s less the reserves"
     assert elapsed < 0.5

@@ -272,8 +272,13 @@ def test_pause_resume_and_end_fan_out_to_every_connection(ws: Ws) -> None:
     ws.stream_change(session_id, before)
     for connection in [speaker, *listeners]:
         # each pause/resume is followed by its legacy twin (docs/websocket-protocol.md#the-legacy-dialect)
-        assert ws.api.types(connection.id) == ["sessionPaused", "broadcastPaused", "sessionResumed",
-                                               "broadcastResumed", "sessionEnded"]  # fmt: skip
+        assert ws.api.types(connection.id) == [
+            "sessionPaused",
+            "broadcastPaused",
+            "sessionResumed",
+            "broadcastResumed",
+            "sessionEnded",
+        ]
         assert connection.id in ws.api.closed
     assert ws.api.posted[listeners[0].id][-1]["reason"] == "speaker"
     assert ws.listener_count(session_id) == 0

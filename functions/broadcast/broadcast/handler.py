@@ -48,8 +48,12 @@ def _segment(record: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
         to_json(payload)  # it is encoded again for every listener: too deep to encode fails here, once
     except (KeyError, TypeError, ValueError):
         return None
-    if not (isinstance(session_id, str) and is_valid_session_id(session_id) and isinstance(language, str)
-            and isinstance(payload, dict)):  # fmt: skip
+    if not (
+        isinstance(session_id, str)
+        and is_valid_session_id(session_id)
+        and isinstance(language, str)
+        and isinstance(payload, dict)
+    ):
         return None
     payload.setdefault("type", "translation")
     return session_id, language, payload
@@ -62,8 +66,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     failures = []
     for record in event.get("Records", []):
         sequence = (record.get("kinesis") or {}).get("sequenceNumber")
-        bind_request_context(correlation_id=str(record.get("eventID", "")),
-                             aws_request_id=getattr(context, "aws_request_id", ""))  # fmt: skip
+        bind_request_context(
+            correlation_id=str(record.get("eventID", "")), aws_request_id=getattr(context, "aws_request_id", "")
+        )
         segment = _segment(record)
         if segment is None:
             # A malformed segment will never succeed: log and skip rather than block the shard.

@@ -61,14 +61,15 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     changes = [record for record in records if record.get("eventName") == "MODIFY"]
     if changes:  # peaks first, so an end later in the batch reports them
         last = changes[-1]
-        bind_request_context(correlation_id=correlation_id(last),
-                             aws_request_id=getattr(context, "aws_request_id", ""))  # fmt: skip
+        bind_request_context(correlation_id=correlation_id(last), aws_request_id=getattr(context, "aws_request_id", ""))
         deps.fanout.record_peaks(usage for usage in map(usage_after, changes) if usage is not None)
     for record in records:
         change = record.get("dynamodb") or {}
-        bind_request_context(correlation_id=correlation_id(record),
-                             stream_event_id=str(record.get("eventID", "")),
-                             aws_request_id=getattr(context, "aws_request_id", ""))  # fmt: skip
+        bind_request_context(
+            correlation_id=correlation_id(record),
+            stream_event_id=str(record.get("eventID", "")),
+            aws_request_id=getattr(context, "aws_request_id", ""),
+        )
         try:
             decoded = session_change(record)
             if decoded is not None:

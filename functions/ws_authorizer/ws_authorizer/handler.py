@@ -69,5 +69,6 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         deps.metrics.add("AuthorizerDecision", 1, dimensions={"Decision": "refused"})
         raise Exception("Unauthorized") from None
     deps.metrics.add("AuthorizerDecision", 1, dimensions={"Decision": "speaker"})
-    return _policy(str(claims["sub"]), method_arn,
-                   {"role": "speaker", "userId": str(claims["sub"]), "sessionId": session_id})  # fmt: skip
+    return _policy(
+        str(claims["sub"]), method_arn, {"role": "speaker", "userId": str(claims["sub"]), "sessionId": session_id}
+    )

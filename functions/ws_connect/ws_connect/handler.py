@@ -54,10 +54,13 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     caller = WsCaller.from_event(event)
     bind(caller, getattr(context, "aws_request_id", ""))
     request = ConnectRequest(
-        connection_id=caller.connection_id, role="speaker" if caller.role == "speaker" else "listener",
-        user_id=caller.user_id, session_id=caller.query.get("sessionId") or None,
-        target_language=caller.query.get("targetLanguage") or None, now_ms=_now_ms(),
-    )  # fmt: skip
+        connection_id=caller.connection_id,
+        role="speaker" if caller.role == "speaker" else "listener",
+        user_id=caller.user_id,
+        session_id=caller.query.get("sessionId") or None,
+        target_language=caller.query.get("targetLanguage") or None,
+        now_ms=_now_ms(),
+    )
     error: DomainError | None = None
     try:
         deps.service.connect(request)

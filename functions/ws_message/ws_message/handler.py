@@ -57,15 +57,22 @@ class Dependencies:
 def dependencies() -> Dependencies:
     settings, metrics = cold_start(MessageSettings, "ws_message")
     sessions_table = SessionsTable(settings.sessions_table_name, quotas_table_name=settings.rate_limits_table_name)
-    policy = SessionPolicy(settings.supported_languages, settings.session_ttl_hours,
-                           settings.create_rate_limit_per_minute)  # fmt: skip
+    policy = SessionPolicy(
+        settings.supported_languages, settings.session_ttl_hours, settings.create_rate_limit_per_minute
+    )
     sessions = SessionService(store=sessions_table, policy=policy, metrics=metrics)
-    audio = AudioService(AudioLedger(settings.sessions_table_name), AudioBufferTable(settings.audio_buffer_table_name),
-                         AudioStream(settings.audio_stream_name), metrics, budget,
-                         settings.audio_buffer_seconds)  # fmt: skip
+    audio = AudioService(
+        AudioLedger(settings.sessions_table_name),
+        AudioBufferTable(settings.audio_buffer_table_name),
+        AudioStream(settings.audio_stream_name),
+        metrics,
+        budget,
+        settings.audio_buffer_seconds,
+    )
     connections = ConnectionsTable(settings.connections_table_name, settings.sessions_table_name)
-    return Dependencies(settings, sessions_table, connections, sessions, audio,
-                        ConnectionsApi(settings.connections_endpoint), metrics)  # fmt: skip
+    return Dependencies(
+        settings, sessions_table, connections, sessions, audio, ConnectionsApi(settings.connections_endpoint), metrics
+    )
 
 
 app = MessageApp(lambda: dependencies().api, lambda: dependencies().metrics)
@@ -120,18 +127,34 @@ def send_audio(caller: WsCaller, body: dict[str, Any]) -> list[dict[str, Any]]:
     )
     replies = []
     if outcome.out_of_order:
-        replies.append({"type": "error", "code": "AUDIO_OUT_OF_ORDER", "severity": "warning",
-                        "sequence": message.sequence, "newestSequence": outcome.newest_sequence,
-                        "forwarded": outcome.forwarded or outcome.buffered,
-                        "message": f"Chunk {message.sequence} is older than chunk {outcome.newest_sequence}: "
-                                   + ("accepted late, after newer audio." if outcome.forwarded or outcome.buffered
-                                      else "not forwarded (already received, or too old).")})  # fmt: skip
+        replies.append(
+            {
+                "type": "error",
+                "code": "AUDIO_OUT_OF_ORDER",
+                "severity": "warning",
+                "sequence": message.sequence,
+                "newestSequence": outcome.newest_sequence,
+                "forwarded": outcome.forwarded or outcome.buffered,
+                "message": f"Chunk {message.sequence} is older than chunk {outcome.newest_sequence}: "
+                + (
+                    "accepted late, after newer audio."
+                    if outcome.forwarded or outcome.buffered
+                    else "not forwarded (already received, or too old)."
+                ),
+            }
+        )
     if outcome.dropped_chunks:
-        replies.append({"type": "error", "code": "AUDIO_BUFFER_FULL", "severity": "warning",
-                        "sequence": message.sequence,
-                        "message": f"More than {dependencies().settings.audio_buffer_seconds} s of audio is "
-                                   f"buffered while paused; the oldest {outcome.dropped_chunks} chunk(s) were "
-                                   "dropped."})  # fmt: skip
+        replies.append(
+            {
+                "type": "error",
+                "code": "AUDIO_BUFFER_FULL",
+                "severity": "warning",
+                "sequence": message.sequence,
+                "message": f"More than {dependencies().settings.audio_buffer_seconds} s of audio is "
+                f"buffered while paused; the oldest {outcome.dropped_chunks} chunk(s) were "
+                "dropped.",
+            }
+        )
     return replies
 
 
@@ -179,8 +202,13 @@ def session_status(caller: WsCaller, body: dict[str, Any]) -> dict[str, Any]:
     session = dependencies().sessions_table.get(session_id)
     if session is None:
         raise SessionNotFound(session_id)
-    return {"type": "sessionStatus", "sessionId": session_id, "role": caller.role, "session": session.to_api(),
-            **legacy.status_fields(session_id, session.listener_count)}  # fmt: skip
+    return {
+        "type": "sessionStatus",
+        "sessionId": session_id,
+        "role": caller.role,
+        "session": session.to_api(),
+        **legacy.status_fields(session_id, session.listener_count),
+    }
 
 
 @app.action("createSession")
@@ -197,8 +225,9 @@ def create_session(caller: WsCaller, body: dict[str, Any]) -> dict[str, Any]:
         raise InvalidMessage("This connection already belongs to a session; open a new one to create another.")
     if record.session_id:
         return _created(record.session_id, user)
-    request = parse_model(CreateSessionRequest, {k: v for k, v in body.items() if k != "action"},
-                          deps.sessions.validation_context)  # fmt: skip
+    request = parse_model(
+        CreateSessionRequest, {k: v for k, v in body.items() if k != "action"}, deps.sessions.validation_context
+    )
     session = deps.sessions.create(user, request)
     attached = deps.connections.attach_session(caller.connection_id, session.session_id)
     if attached != session.session_id:  # a concurrent createSession of this connection won

@@ -122,8 +122,12 @@ def join_session(caller: WsCaller, body: dict[str, Any]) -> dict[str, Any]:
 def refresh_connection(caller: WsCaller, body: dict[str, Any]) -> dict[str, Any]:
     """The client opened this connection to replace one about to be closed: $connect already
     attached it to the session, so there is nothing left to do but say so."""
-    return {"type": "connectionRefreshComplete", "sessionId": _session_of(caller), "role": caller.role,
-            "timestamp": time.time_ns() // 1_000_000}  # fmt: skip
+    return {
+        "type": "connectionRefreshComplete",
+        "sessionId": _session_of(caller),
+        "role": caller.role,
+        "timestamp": time.time_ns() // 1_000_000,
+    }
 
 
 def status_fields(session_id: str, listener_count: int) -> dict[str, Any]:

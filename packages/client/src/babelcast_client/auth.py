@@ -146,7 +146,10 @@ def _cognito_client(region: str, endpoint_url: str | None) -> Any:
     # initiate_auth is unsigned; an emulator still wants some credentials when none are configured
     dummy = "unused" if endpoint_url else None
     return boto3.client(
-        "cognito-idp", region_name=region, endpoint_url=endpoint_url,
-        aws_access_key_id=dummy, aws_secret_access_key=dummy,
+        "cognito-idp",
+        region_name=region,
+        endpoint_url=endpoint_url,
+        aws_access_key_id=dummy,
+        aws_secret_access_key=dummy,
         config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=10, read_timeout=10),
-    )  # fmt: skip
+    )

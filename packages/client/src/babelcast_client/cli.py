@@ -91,8 +91,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         options = parser().parse_args(argv)
     except SystemExit as exit_:  # argparse already printed the usage line
         return int(exit_.code or 0)
-    logging.basicConfig(level=logging.INFO if getattr(options, "verbose", False) else logging.ERROR, stream=err,
-                        format="babelcast: %(message)s")  # fmt: skip
+    logging.basicConfig(
+        level=logging.INFO if getattr(options, "verbose", False) else logging.ERROR,
+        stream=err,
+        format="babelcast: %(message)s",
+    )
     try:
         return COMMANDS[options.command](options, out, err)
     except ConfigurationError as error:
@@ -115,8 +118,9 @@ def _config(options: argparse.Namespace) -> ClientConfig:
 
 
 def _http(options: argparse.Namespace, config: ClientConfig, *, authenticated: bool = True) -> SessionHttpClient:
-    policy = RetryPolicy(max_retries=getattr(options, "retries", DEFAULT_RETRIES),
-                         timeout=getattr(options, "timeout", DEFAULT_TIMEOUT))  # fmt: skip
+    policy = RetryPolicy(
+        max_retries=getattr(options, "retries", DEFAULT_RETRIES), timeout=getattr(options, "timeout", DEFAULT_TIMEOUT)
+    )
     url = config.require_http()
     return SessionHttpClient(url, config.token_provider() if authenticated else None, retry=policy)
 
@@ -167,8 +171,10 @@ def _list(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _row(session: Session) -> str:
     created = datetime.fromtimestamp(session.created_at / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-    return (f"{session.session_id:<32} {session.status.value:<7} {session.source_language:<3} "
-            f"{session.quality_tier:<8} listeners={session.listener_count:<4} created {created}")  # fmt: skip
+    return (
+        f"{session.session_id:<32} {session.status.value:<7} {session.source_language:<3} "
+        f"{session.quality_tier:<8} listeners={session.listener_count:<4} created {created}"
+    )
 
 
 def _end(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -194,16 +200,21 @@ def _stream(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 )
 
         with SpeakerClient(config.require_websocket(), session_id, provider) as speaker:
-            stats = speaker.stream_wav(options.wav, chunk_ms=options.chunk_ms, realtime=options.realtime,
-                                       on_progress=progress)  # fmt: skip
+            stats = speaker.stream_wav(
+                options.wav, chunk_ms=options.chunk_ms, realtime=options.realtime, on_progress=progress
+            )
             speaker.heartbeat()  # messages are handled in order: the ack means every chunk was taken
             acknowledged = speaker.next_message("heartbeatAck", timeout=30) is not None
             refused = list(iter(lambda: speaker.next_message("error", timeout=0), None))
-        print(f"\rsent {stats.chunks} chunks, {stats.audio_seconds:.1f} s of audio"
-              f"{'' if acknowledged else ' (no acknowledgement from the server)'}", file=err)  # fmt: skip
+        print(
+            f"\rsent {stats.chunks} chunks, {stats.audio_seconds:.1f} s of audio"
+            f"{'' if acknowledged else ' (no acknowledgement from the server)'}",
+            file=err,
+        )
         for message in refused:
-            print(f"babelcast: server refused a message: {message.get('message')} (code {message.get('code')})",
-                  file=err)  # fmt: skip
+            print(
+                f"babelcast: server refused a message: {message.get('message')} (code {message.get('code')})", file=err
+            )
         if options.end:
             http.delete_session(session_id)
             print(f"ended {session_id}", file=out)
@@ -223,8 +234,13 @@ def _listen(options: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
-    "create": _create, "get": _get, "list": _list, "end": _end, "stream": _stream, "listen": _listen,
-}  # fmt: skip
+    "create": _create,
+    "get": _get,
+    "list": _list,
+    "end": _end,
+    "stream": _stream,
+    "listen": _listen,
+}
 
 
 if __name__ == "__main__":

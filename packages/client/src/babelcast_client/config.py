@@ -48,10 +48,15 @@ class ClientConfig:
             "password": speaker.get("password"),
         }
         names = {
-            "http_url": "BABELCAST_HTTP_URL", "websocket_url": "BABELCAST_WS_URL", "token": "BABELCAST_TOKEN",
-            "username": "BABELCAST_USERNAME", "password": "BABELCAST_PASSWORD", "client_id": "BABELCAST_CLIENT_ID",
-            "region": "BABELCAST_REGION", "cognito_endpoint": "BABELCAST_COGNITO_ENDPOINT",
-        }  # fmt: skip
+            "http_url": "BABELCAST_HTTP_URL",
+            "websocket_url": "BABELCAST_WS_URL",
+            "token": "BABELCAST_TOKEN",
+            "username": "BABELCAST_USERNAME",
+            "password": "BABELCAST_PASSWORD",
+            "client_id": "BABELCAST_CLIENT_ID",
+            "region": "BABELCAST_REGION",
+            "cognito_endpoint": "BABELCAST_COGNITO_ENDPOINT",
+        }
         values = {
             field: flags.get(field) or environ.get(variable) or fallbacks.get(field)
             for field, variable in names.items()
@@ -73,16 +78,25 @@ class ClientConfig:
     def token_provider(self) -> TokenProvider:
         if self.token:
             return StaticTokenProvider(self.token)
-        needed = {"username": self.username, "password": self.password, "client id": self.client_id,
-                  "region": self.region}  # fmt: skip
+        needed = {
+            "username": self.username,
+            "password": self.password,
+            "client id": self.client_id,
+            "region": self.region,
+        }
         missing = [name for name, value in needed.items() if not value]
         if missing:
             raise ConfigurationError(
                 f"No token: pass --token (BABELCAST_TOKEN), or Cognito credentials (missing: {', '.join(missing)})."
             )
         assert self.username and self.password and self.client_id and self.region
-        return CognitoTokenProvider(client_id=self.client_id, username=self.username, password=self.password,
-                                    region=self.region, endpoint_url=self.cognito_endpoint)  # fmt: skip
+        return CognitoTokenProvider(
+            client_id=self.client_id,
+            username=self.username,
+            password=self.password,
+            region=self.region,
+            endpoint_url=self.cognito_endpoint,
+        )
 
 
 def _local_endpoints(path: Path) -> dict[str, Any]:

@@ -185,8 +185,15 @@ def api_error(
     correlation_id = str(body.get("correlationId") or correlation_id or "") or None
     cls = error_class(status)
     if cls is RateLimited:
-        return RateLimited(status, code, message, correlation_id=correlation_id, details=details,
-                           attempts=attempts, retry_after=retry_after)  # fmt: skip
+        return RateLimited(
+            status,
+            code,
+            message,
+            correlation_id=correlation_id,
+            details=details,
+            attempts=attempts,
+            retry_after=retry_after,
+        )
     return cls(status, code, message, correlation_id=correlation_id, details=details, attempts=attempts)
 
 
@@ -199,7 +206,14 @@ def websocket_error(message: dict[str, Any]) -> ApiError:
 
 
 def _default_code(status: int) -> str:
-    codes = {400: "VALIDATION_ERROR", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "SESSION_NOT_FOUND",
-             409: "INVALID_STATUS_TRANSITION", 413: "PAYLOAD_TOO_LARGE", 429: "RATE_LIMITED",
-             503: "SERVICE_UNAVAILABLE"}  # fmt: skip
+    codes = {
+        400: "VALIDATION_ERROR",
+        401: "UNAUTHORIZED",
+        403: "FORBIDDEN",
+        404: "SESSION_NOT_FOUND",
+        409: "INVALID_STATUS_TRANSITION",
+        413: "PAYLOAD_TOO_LARGE",
+        429: "RATE_LIMITED",
+        503: "SERVICE_UNAVAILABLE",
+    }
     return codes.get(status, "INTERNAL_ERROR" if status >= 500 else f"HTTP_{status}")

@@ -83,9 +83,12 @@ class SessionHttpClient:
     # --- the API ---------------------------------------------------------------------------------
 
     def create_session(
-        self, source_language: str, quality_tier: QualityTier | str = QualityTier.STANDARD, *,
+        self,
+        source_language: str,
+        quality_tier: QualityTier | str = QualityTier.STANDARD,
+        *,
         correlation_id: str | None = None,
-    ) -> Session:  # fmt: skip
+    ) -> Session:
         """POST /sessions. See ``RetryPolicy.retry_post`` about retrying a POST."""
         body = {"sourceLanguage": source_language, "qualityTier": str(quality_tier)}
         return Session.from_api(self._json("POST", "/sessions", body=body, correlation_id=correlation_id))
@@ -195,8 +198,15 @@ class SessionHttpClient:
             retries += 1
             delay = wait if wait is not None else self.retry.delay(retries, self.rng)
             record.delays.append(delay)
-            LOG.warning("retrying %s %s in %.2f s (attempt %d failed: %s, correlation id %s)", method, path, delay,
-                        record.attempts, record.outcomes[-1], record.correlation_id)  # fmt: skip
+            LOG.warning(
+                "retrying %s %s in %.2f s (attempt %d failed: %s, correlation id %s)",
+                method,
+                path,
+                delay,
+                record.attempts,
+                record.outcomes[-1],
+                record.correlation_id,
+            )
             self.sleep(delay)
 
     def _attempt(
@@ -234,17 +244,24 @@ class SessionHttpClient:
             except ValueError:
                 body = None
             return api_error(
-                failure.status_code, body,
+                failure.status_code,
+                body,
                 correlation_id=failure.headers.get("X-Correlation-Id") or record.correlation_id,
                 retry_after=_retry_after(failure.headers.get("Retry-After"), self.clock),
                 attempts=record.attempts,
-            )  # fmt: skip
+            )
         attempts = f"{record.attempts} attempt{'s' if record.attempts > 1 else ''}"
         if isinstance(failure, requests.Timeout) and not _never_sent(failure):
-            return RequestTimeout(f"The API did not answer within {self.retry.timeout:g} s ({attempts}).",
-                                  correlation_id=record.correlation_id, attempts=record.attempts)  # fmt: skip
-        return TransportError(f"Cannot reach the API at {self.base_url}: {_describe(failure)} ({attempts}).",
-                              correlation_id=record.correlation_id, attempts=record.attempts)  # fmt: skip
+            return RequestTimeout(
+                f"The API did not answer within {self.retry.timeout:g} s ({attempts}).",
+                correlation_id=record.correlation_id,
+                attempts=record.attempts,
+            )
+        return TransportError(
+            f"Cannot reach the API at {self.base_url}: {_describe(failure)} ({attempts}).",
+            correlation_id=record.correlation_id,
+            attempts=record.attempts,
+        )
 
     def _token(self, *, refresh: bool = False) -> str:
         if self.token_provider is None:

@@ -36,11 +36,19 @@ class Session:
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     _WIRE = {
-        "sessionId": "session_id", "speakerId": "speaker_id", "sourceLanguage": "source_language",
-        "qualityTier": "quality_tier", "status": "status", "listenerCount": "listener_count",
-        "createdAt": "created_at", "updatedAt": "updated_at", "expiresAt": "expires_at",
-        "endedAt": "ended_at", "endReason": "end_reason", "version": "version",
-    }  # fmt: skip
+        "sessionId": "session_id",
+        "speakerId": "speaker_id",
+        "sourceLanguage": "source_language",
+        "qualityTier": "quality_tier",
+        "status": "status",
+        "listenerCount": "listener_count",
+        "createdAt": "created_at",
+        "updatedAt": "updated_at",
+        "expiresAt": "expires_at",
+        "endedAt": "ended_at",
+        "endReason": "end_reason",
+        "version": "version",
+    }
 
     @classmethod
     def from_api(cls, body: dict[str, Any]) -> Session:

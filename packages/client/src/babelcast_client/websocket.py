@@ -417,8 +417,9 @@ class SpeakerClient(_LiveSocket):
         if not chunk:
             raise ValueError("an audio chunk cannot be empty")
         if len(chunk) > MAX_CHUNK_BYTES:
-            raise ValueError(f"an audio chunk is at most {MAX_CHUNK_BYTES} bytes (the 128 KB message limit), "
-                             f"got {len(chunk)}")  # fmt: skip
+            raise ValueError(
+                f"an audio chunk is at most {MAX_CHUNK_BYTES} bytes (the 128 KB message limit), got {len(chunk)}"
+            )
         sequence = self.sequence
         self.send({"action": "sendAudio", "audioData": base64.b64encode(chunk).decode(), "sequence": sequence})
         self.sequence = min(sequence + 1, MAX_SEQUENCE)
@@ -459,8 +460,11 @@ class SpeakerClient(_LiveSocket):
         on_progress: Callable[[StreamStats], None] | None = None,
     ) -> StreamStats:
         """Stream a 16-bit mono 16 kHz WAV file in ``chunk_ms`` chunks."""
-        return self.stream(wav_chunks(path, chunk_ms), on_progress=on_progress,
-                           bytes_per_second=SAMPLE_RATE * SAMPLE_WIDTH if realtime else None)  # fmt: skip
+        return self.stream(
+            wav_chunks(path, chunk_ms),
+            on_progress=on_progress,
+            bytes_per_second=SAMPLE_RATE * SAMPLE_WIDTH if realtime else None,
+        )
 
     def pause(self) -> None:
         """Pause the broadcast: audio sent while paused is buffered by the server (up to 30 s)."""

@@ -90,10 +90,14 @@ class TokenVerifier:
         key = self.keys.key(header["kid"])
         try:
             claims: dict[str, Any] = jwt.decode(
-                token, key, algorithms=["RS256"], issuer=self.issuer, leeway=self.leeway_seconds,
+                token,
+                key,
+                algorithms=["RS256"],
+                issuer=self.issuer,
+                leeway=self.leeway_seconds,
                 # the audience is checked below: Cognito access tokens carry client_id instead of aud
                 options={"verify_aud": False, "require": list(self.required_claims)},
-            )  # fmt: skip
+            )
         except jwt.PyJWTError as error:
             raise InvalidToken(type(error).__name__) from None
         audience = claims.get("aud") or claims.get("client_id")

@@ -13,13 +13,39 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 ADJECTIVES: tuple[str, ...] = (
-    "blessed", "faithful", "gracious", "holy", "joyful", "peaceful", "righteous", "sacred",
-    "divine", "eternal", "glorious", "merciful", "pure", "radiant", "serene",
-)  # fmt: skip
+    "blessed",
+    "faithful",
+    "gracious",
+    "holy",
+    "joyful",
+    "peaceful",
+    "righteous",
+    "sacred",
+    "divine",
+    "eternal",
+    "glorious",
+    "merciful",
+    "pure",
+    "radiant",
+    "serene",
+)
 NOUNS: tuple[str, ...] = (
-    "shepherd", "covenant", "temple", "prophet", "angel", "disciple", "apostle", "psalm",
-    "gospel", "grace", "faith", "hope", "light", "truth", "wisdom",
-)  # fmt: skip
+    "shepherd",
+    "covenant",
+    "temple",
+    "prophet",
+    "angel",
+    "disciple",
+    "apostle",
+    "psalm",
+    "gospel",
+    "grace",
+    "faith",
+    "hope",
+    "light",
+    "truth",
+    "wisdom",
+)
 
 # Accepts any id the (extensible) vocabulary can produce, and nothing that could smuggle
 # characters into a key or a log line.

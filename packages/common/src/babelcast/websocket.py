@@ -134,8 +134,14 @@ class MessageApp(Declarations[Action]):
                 internal=_INTERNAL,
                 action=action,
             )
-            reply = {"type": "error", "code": error.code, "message": error.message, "action": action,
-                     "requestId": caller.request_id, **self._echo(action, body)}  # fmt: skip
+            reply = {
+                "type": "error",
+                "code": error.code,
+                "message": error.message,
+                "action": action,
+                "requestId": caller.request_id,
+                **self._echo(action, body),
+            }
         with budget.answering():
             for message in [reply] if isinstance(reply, Mapping) else reply or []:
                 try:

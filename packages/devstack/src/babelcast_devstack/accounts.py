@@ -19,9 +19,12 @@ class Account:
 
 def cognito_client(endpoint: str, region: str) -> Any:
     return boto3.client(
-        "cognito-idp", endpoint_url=endpoint, region_name=region,
-        aws_access_key_id="testing", aws_secret_access_key="testing",
-    )  # fmt: skip
+        "cognito-idp",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 def create_speaker(
@@ -43,10 +46,14 @@ def create_speaker(
     password = password or new_password()
     try:
         client.admin_create_user(
-            UserPoolId=user_pool_id, Username=username, MessageAction="SUPPRESS",
-            UserAttributes=[{"Name": "email", "Value": f"{username}@example.com"},
-                            {"Name": "email_verified", "Value": "true"}],
-        )  # fmt: skip
+            UserPoolId=user_pool_id,
+            Username=username,
+            MessageAction="SUPPRESS",
+            UserAttributes=[
+                {"Name": "email", "Value": f"{username}@example.com"},
+                {"Name": "email_verified", "Value": "true"},
+            ],
+        )
     except client.exceptions.UsernameExistsException:
         if not reuse_existing:
             raise
@@ -57,7 +64,8 @@ def create_speaker(
 def log_in(endpoint: str, region: str, client_id: str, account: Account) -> dict[str, str]:
     """What a frontend does: InitiateAuth with USER_PASSWORD_AUTH; returns the token set."""
     result = cognito_client(endpoint, region).initiate_auth(
-        AuthFlow="USER_PASSWORD_AUTH", ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        ClientId=client_id,
         AuthParameters={"USERNAME": account.username, "PASSWORD": account.password},
-    )["AuthenticationResult"]  # fmt: skip
+    )["AuthenticationResult"]
     return {"idToken": result["IdToken"], "accessToken": result["AccessToken"], "refreshToken": result["RefreshToken"]}

@@ -55,11 +55,32 @@ def spawn(
     # a previous run's file (a killed stack, or a kept local_dir) must not pass for this one's
     (local_dir / "endpoints.json").unlink(missing_ok=True)
     return subprocess.Popen(
-        [sys.executable, "-m", "babelcast_devstack.cli", "up", "--no-package", "--local-dir", str(local_dir),
-         "--http-port", "0", "--ws-port", "0", "--emulator-port", "0", "--docs-port", "0", "--web-port", "0", *args],
-        stdout=(local_dir / "stack.log").open("wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=True, env=variables,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "babelcast_devstack.cli",
+            "up",
+            "--no-package",
+            "--local-dir",
+            str(local_dir),
+            "--http-port",
+            "0",
+            "--ws-port",
+            "0",
+            "--emulator-port",
+            "0",
+            "--docs-port",
+            "0",
+            "--web-port",
+            "0",
+            *args,
+        ],
+        stdout=(local_dir / "stack.log").open("wb"),
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        env=variables,
+    )
 
 
 def wait_ready(process: subprocess.Popen[bytes], local_dir: Path, timeout: float = 180) -> dict[str, Any]:

@@ -81,54 +81,99 @@ def rows(figures: Mapping[str, Any]) -> list[Row]:
         if errors:
             figure += f" | {errors} failed"
             verdict = NOT_MET
-        out.append(Row("latency (local stack)", f"{name} x{op['samples']} ({op['concurrency']} at once)", figure,
-                       f"p95 <= {_ms(budget)}", verdict))  # fmt: skip
+        out.append(
+            Row(
+                "latency (local stack)",
+                f"{name} x{op['samples']} ({op['concurrency']} at once)",
+                figure,
+                f"p95 <= {_ms(budget)}",
+                verdict,
+            )
+        )
     for name, op in figures.get("overhead", {}).items():
         value = op.get("ratio")
         calls = " + ".join(op["bare_calls"])
         figure = f"{_ms(op['operation_p50_ms'])} vs {_ms(op['bare_p50_ms'])} bare ({calls}) = {_ratio_text(value)}"
-        out.append(Row("operation p50 / bare AWS calls p50", name, figure, f"<= {OVERHEAD_RATIO_TARGET:.1f}x",
-                       at_most(value, OVERHEAD_RATIO_TARGET)))  # fmt: skip
+        out.append(
+            Row(
+                "operation p50 / bare AWS calls p50",
+                name,
+                figure,
+                f"<= {OVERHEAD_RATIO_TARGET:.1f}x",
+                at_most(value, OVERHEAD_RATIO_TARGET),
+            )
+        )
     for name, calls in figures.get("aws_calls", {}).items():
         listed = ", ".join(f"{call} {count}" for call, count in sorted(calls.items()))
         out.append(Row("AWS calls per operation (counted live)", name, f"{sum(calls.values())}: {listed}"))
     cold = figures.get("cold_start")
     if cold:
         baseline = float(cold["baseline_ms"])
-        out.append(Row("cold start (median, fresh interpreter)", "baseline: import boto3 + create a client",
-                       _ms(baseline)))  # fmt: skip
+        out.append(
+            Row("cold start (median, fresh interpreter)", "baseline: import boto3 + create a client", _ms(baseline))
+        )
         for name, fn in cold["functions"].items():
             value = ratio(float(fn["median_ms"]), baseline)
             figure = f"{_ms(fn['median_ms'])} = {_ratio_text(value)} baseline"
             if "import_median_ms" in fn:
                 figure += f" (import alone {_ms(fn['import_median_ms'])})"
-            out.append(Row("cold start (median, fresh interpreter)", f"{name}: import handler + first invocation",
-                           figure,
-                           f"<= {COLD_START_RATIO_TARGET:.1f}x", at_most(value, COLD_START_RATIO_TARGET)))  # fmt: skip
+            out.append(
+                Row(
+                    "cold start (median, fresh interpreter)",
+                    f"{name}: import handler + first invocation",
+                    figure,
+                    f"<= {COLD_START_RATIO_TARGET:.1f}x",
+                    at_most(value, COLD_START_RATIO_TARGET),
+                )
+            )
     packages = figures.get("packages")
     if packages:
         for name, size in packages["bytes"].items():
             budget = packages.get("max_bytes", {}).get(name, ZIP_BYTES_TARGET)  # each zip's own, when recorded
-            out.append(Row("packages", f"{name}.zip", f"{size / 1e6:.2f} MB", f"<= {budget / 1e6:.0f} MB",
-                           at_most(size, budget)))  # fmt: skip
+            out.append(
+                Row(
+                    "packages",
+                    f"{name}.zip",
+                    f"{size / 1e6:.2f} MB",
+                    f"<= {budget / 1e6:.0f} MB",
+                    at_most(size, budget),
+                )
+            )
         identical = packages.get("rebuild_identical")
         differing = ", ".join(packages.get("rebuild_differs", [])) or "none"
-        out.append(Row("packages", "rebuild byte-identical", "yes" if identical else f"no (differs: {differing})",
-                       "identical", MET if identical else NOT_MET))  # fmt: skip
+        out.append(
+            Row(
+                "packages",
+                "rebuild byte-identical",
+                "yes" if identical else f"no (differs: {differing})",
+                "identical",
+                MET if identical else NOT_MET,
+            )
+        )
     broadcast = figures.get("broadcast")
     if broadcast:
         for run in broadcast["runs"]:
             speedup = ratio(run["sequential_ms"], run["parallel_ms"])
-            label = (f"{broadcast['listeners']} listeners, @connections round trip "
-                     + ("as measured (loopback)" if not run["modelled_latency_ms"]
-                        else f"+{run['modelled_latency_ms']} ms modelled"))  # fmt: skip
-            figure = (f"parallel {_ms(run['parallel_ms'])} vs one by one {_ms(run['sequential_ms'])}"
-                      f" = {_ratio_text(speedup)}")  # fmt: skip
+            label = f"{broadcast['listeners']} listeners, @connections round trip " + (
+                "as measured (loopback)"
+                if not run["modelled_latency_ms"]
+                else f"+{run['modelled_latency_ms']} ms modelled"
+            )
+            figure = (
+                f"parallel {_ms(run['parallel_ms'])} vs one by one {_ms(run['sequential_ms'])} = {_ratio_text(speedup)}"
+            )
             reached = [run.get(f"{how}_delivered", broadcast["listeners"]) for how in ("parallel", "sequential")]
             if min(reached) < broadcast["listeners"]:
                 figure += f" (reached {reached[0]} / {reached[1]} of {broadcast['listeners']})"
-            out.append(Row("broadcast fan-out", label, figure, f">= {BROADCAST_SPEEDUP_TARGET:.0f}x",
-                           at_least(speedup, BROADCAST_SPEEDUP_TARGET)))  # fmt: skip
+            out.append(
+                Row(
+                    "broadcast fan-out",
+                    label,
+                    figure,
+                    f">= {BROADCAST_SPEEDUP_TARGET:.0f}x",
+                    at_least(speedup, BROADCAST_SPEEDUP_TARGET),
+                )
+            )
     return out
 
 

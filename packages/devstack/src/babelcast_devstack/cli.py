@@ -45,14 +45,26 @@ def main(argv: list[str] | None = None) -> None:
     up.add_argument("--emulator-port", type=int, default=_port("BABELCAST_EMULATOR_PORT", 4566))
     up.add_argument("--docs-port", type=int, default=_port("BABELCAST_DOCS_PORT", 8002), help="API docs viewer")
     up.add_argument("--no-package", action="store_true", help="use the zips already in dist/")
-    up.add_argument("--idle-timeout", type=float, default=float(os.environ.get("BABELCAST_WS_IDLE_TIMEOUT",
-                                                                               IDLE_TIMEOUT_SECONDS)))  # fmt: skip
-    up.add_argument("--max-connection", type=float, default=float(os.environ.get("BABELCAST_WS_MAX_CONNECTION",
-                                                                                 MAX_CONNECTION_SECONDS)))  # fmt: skip
-    up.add_argument("--schedule-interval", type=float, default=schedule_interval_from_environment(), metavar="SECONDS",
-                    help="fire every schedule this often (env BABELCAST_SCHEDULE_INTERVAL_SECONDS)")  # fmt: skip
-    up.add_argument("--modelled-latency-route", action="store_true",
-                    help="benchmarks: also serve /_modelled-latency/<ms>/<stage>/@connections/<id>")  # fmt: skip
+    up.add_argument(
+        "--idle-timeout", type=float, default=float(os.environ.get("BABELCAST_WS_IDLE_TIMEOUT", IDLE_TIMEOUT_SECONDS))
+    )
+    up.add_argument(
+        "--max-connection",
+        type=float,
+        default=float(os.environ.get("BABELCAST_WS_MAX_CONNECTION", MAX_CONNECTION_SECONDS)),
+    )
+    up.add_argument(
+        "--schedule-interval",
+        type=float,
+        default=schedule_interval_from_environment(),
+        metavar="SECONDS",
+        help="fire every schedule this often (env BABELCAST_SCHEDULE_INTERVAL_SECONDS)",
+    )
+    up.add_argument(
+        "--modelled-latency-route",
+        action="store_true",
+        help="benchmarks: also serve /_modelled-latency/<ms>/<stage>/@connections/<id>",
+    )
     up.add_argument("--web-port", type=int, default=_port(WEB_PORT_VARIABLE, DEFAULT_WEB_PORT), help="web apps")
     up.add_argument(
         "--no-pipeline",
@@ -84,14 +96,24 @@ def main(argv: list[str] | None = None) -> None:
         except ValueError as bad:  # OriginError included
             sys.exit(f"error: {bad}")
         options = StackOptions(
-            local_dir=args.local_dir, http_port=args.http_port, websocket_port=args.ws_port,
-            emulator_port=args.emulator_port, docs_port=args.docs_port, web_port=args.web_port, pipeline=args.pipeline,
+            local_dir=args.local_dir,
+            http_port=args.http_port,
+            websocket_port=args.ws_port,
+            emulator_port=args.emulator_port,
+            docs_port=args.docs_port,
+            web_port=args.web_port,
+            pipeline=args.pipeline,
             external_endpoint=os.environ.get(EXTERNAL_ENDPOINT_VARIABLE) or None,
-            package=not args.no_package, schedule_interval=args.schedule_interval, cors_origins=cors_origins,
+            package=not args.no_package,
+            schedule_interval=args.schedule_interval,
+            cors_origins=cors_origins,
             function_logs=function_logs,
-            limits=Limits(idle_timeout_seconds=args.idle_timeout, max_connection_seconds=args.max_connection,
-                          modelled_latency_route=args.modelled_latency_route),
-        )  # fmt: skip
+            limits=Limits(
+                idle_timeout_seconds=args.idle_timeout,
+                max_connection_seconds=args.max_connection,
+                modelled_latency_route=args.modelled_latency_route,
+            ),
+        )
         run(options, out=lambda line: print(line, flush=True))
         return
     endpoints_file = (args.local_dir or repository_root() / ".local") / "endpoints.json"

@@ -181,8 +181,9 @@ def from_terraform_state(state: Mapping[str, Any], base_dir: Path | None = None)
         settings = first_block(stage.get("default_route_settings")) or {}
         throttle = None
         if settings.get("throttling_burst_limit") or settings.get("throttling_rate_limit"):
-            throttle = Throttle(int(settings.get("throttling_burst_limit") or 0),
-                                float(settings.get("throttling_rate_limit") or 0))  # fmt: skip
+            throttle = Throttle(
+                int(settings.get("throttling_burst_limit") or 0), float(settings.get("throttling_rate_limit") or 0)
+            )
         cors_values = first_block(values.get("cors_configuration"))
         cors = None
         if cors_values:

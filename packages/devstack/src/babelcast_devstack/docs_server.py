@@ -84,8 +84,12 @@ def with_local_websocket(asyncapi: dict[str, Any], websocket_url: str | None) ->
     if not websocket_url:
         return asyncapi
     parts = urlsplit(websocket_url)
-    local = {**asyncapi.get("servers", {}).get("local", {}), "host": parts.netloc, "pathname": parts.path or "/",
-             "protocol": parts.scheme}  # fmt: skip
+    local = {
+        **asyncapi.get("servers", {}).get("local", {}),
+        "host": parts.netloc,
+        "pathname": parts.path or "/",
+        "protocol": parts.scheme,
+    }
     return {**asyncapi, "servers": {**asyncapi.get("servers", {}), "local": local}}
 
 
@@ -138,9 +142,12 @@ class DocsServer:
     async def _page(self, request: web.Request) -> web.Response:
         title = str(self._load(OPENAPI_FILE).get("info", {}).get("title", "API"))
         page = _PAGE.format(
-            title=html.escape(title), http=html.escape(self.http_api_url or "(none)"),
-            websocket=html.escape(self.websocket_url or "(none)"), openapi=OPENAPI_FILE, asyncapi=ASYNCAPI_FILE,
-        )  # fmt: skip
+            title=html.escape(title),
+            http=html.escape(self.http_api_url or "(none)"),
+            websocket=html.escape(self.websocket_url or "(none)"),
+            openapi=OPENAPI_FILE,
+            asyncapi=ASYNCAPI_FILE,
+        )
         return web.Response(text=page, content_type="text/html", headers={"Cache-Control": "no-store"})
 
     async def _openapi(self, request: web.Request) -> web.Response:

@@ -50,10 +50,13 @@ def emulator_environment(endpoint: str, region: str = "us-east-1") -> dict[str, 
 def emulator_client(endpoint: str | None, region: str, service: str, **options: Any) -> Any:
     """A boto3 client for ``service`` on the emulator, with its dummy credentials."""
     return boto3.session.Session().client(
-        service, endpoint_url=endpoint, region_name=region,  # type: ignore[call-overload]
+        service,
+        endpoint_url=endpoint,
+        region_name=region,  # type: ignore[call-overload]
         aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"], **options,
-    )  # fmt: skip
+        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        **options,
+    )
 
 
 @contextmanager
@@ -69,9 +72,12 @@ def moto_server(
     log: IO[bytes] | int = log_path.open("ab") if log_path else subprocess.DEVNULL
     process = subprocess.Popen(
         [sys.executable, "-m", "babelcast_devstack.emulator_server", "127.0.0.1", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
         env={**os.environ, ID_SEED_VARIABLE: id_seed} if id_seed else None,
-    )  # fmt: skip
+    )
     try:
         deadline = time.monotonic() + startup_seconds
         while True:

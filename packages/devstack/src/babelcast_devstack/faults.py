@@ -114,9 +114,14 @@ class Fault:
 
     def _refusal(self, start_response: Callable[..., Any]) -> list[bytes]:
         body = json.dumps({"__type": self.code, "message": f"injected fault {self.id}"}).encode()
-        start_response(f"{self.status} Injected", [("Content-Type", "application/x-amz-json-1.0"),
-                                                  ("x-amzn-ErrorType", self.code),
-                                                  ("Content-Length", str(len(body)))])  # fmt: skip
+        start_response(
+            f"{self.status} Injected",
+            [
+                ("Content-Type", "application/x-amz-json-1.0"),
+                ("x-amzn-ErrorType", self.code),
+                ("Content-Length", str(len(body))),
+            ],
+        )
         return [body]
 
     def describe(self) -> dict[str, Any]:

@@ -63,8 +63,9 @@ def localize_environment(
         if websocket and websocket_base:
             value = re.sub(
                 rf"^(https|wss)://{re.escape(websocket.id)}\.execute-api\.[a-z0-9-]+\.amazonaws\.com",
-                websocket_base, value,
-            )  # fmt: skip
+                websocket_base,
+                value,
+            )
         if emulator_endpoint and value.endswith("/.well-known/jwks.json"):
             value = emulator_jwks_url(value.removesuffix("/.well-known/jwks.json"), emulator_endpoint)
         localized[name] = value
@@ -151,9 +152,13 @@ class LocalGateway:
         websocket_base = None
         if websocket_api is not None:
             self.websocket_server = WebSocketApiServer(
-                websocket_api, FunctionInvoker({}), region=self.config.region, account_id=self.config.account_id,
-                limits=self.limits, log=lambda line: self.log(f"[websocket] {line}"),
-            )  # fmt: skip
+                websocket_api,
+                FunctionInvoker({}),
+                region=self.config.region,
+                account_id=self.config.account_id,
+                limits=self.limits,
+                log=lambda line: self.log(f"[websocket] {line}"),
+            )
             self.websocket_port = await self._listen(self.websocket_server.application(), self.websocket_port)
             websocket_base = f"http://{self.host}:{self.websocket_port}"
         functions: dict[str, LambdaFunction] = {}
@@ -163,27 +168,40 @@ class LocalGateway:
             )
             functions[arn] = self.runtime.register(
                 FunctionSpec(
-                    name=function.name, handler=function.handler, code_dir=self._unpack(function),
-                    timeout_seconds=float(function.timeout_seconds), memory_mb=function.memory_mb,
-                    environment=environment, arn=function.arn,
+                    name=function.name,
+                    handler=function.handler,
+                    code_dir=self._unpack(function),
+                    timeout_seconds=float(function.timeout_seconds),
+                    memory_mb=function.memory_mb,
+                    environment=environment,
+                    arn=function.arn,
                 )
-            )  # fmt: skip
+            )
         self.functions = functions
         invoker = FunctionInvoker(functions)
         if self.triggers is not None:
             # Before either API can invoke a function: LATEST shard iterators must predate its writes.
             self.trigger_runner = TriggerRunner(
-                *self.triggers, invoker, self.emulator_endpoint, self.config.region,
+                *self.triggers,
+                invoker,
+                self.emulator_endpoint,
+                self.config.region,
                 schedule_interval_override=self.schedule_interval_override,
                 log=lambda line: self.log(f"[triggers] {line}"),
-            )  # fmt: skip
+            )
             await self.trigger_runner.start()
         if self.websocket_server is not None:
             self.websocket_server.invoker = invoker
         http_url = None
         if http_api is not None:
-            server = HttpApiServer(http_api, invoker, self._jwt_authorizer, log=lambda line: self.log(f"[http] {line}"),
-                                   account_id=self.config.account_id, cors_hint=self.cors_hint)  # fmt: skip
+            server = HttpApiServer(
+                http_api,
+                invoker,
+                self._jwt_authorizer,
+                log=lambda line: self.log(f"[http] {line}"),
+                account_id=self.config.account_id,
+                cors_hint=self.cors_hint,
+            )
             self.http_port = await self._listen(server.application(), self.http_port)
             stage = "" if http_api.stage == "$default" else f"/{http_api.stage}"
             http_url = f"http://{self.host}:{self.http_port}{stage}"

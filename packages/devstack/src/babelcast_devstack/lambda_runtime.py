@@ -200,9 +200,12 @@ class LambdaFunction:
         event_json = json.dumps(event)
         size = len(event_json.encode())
         if size > MAX_REQUEST_BYTES:  # refused by Lambda before any code runs
-            raise InvocationError("request_too_large", "RequestEntityTooLargeException",
-                                  f"{size} byte payload is too large for the RequestResponse invocation type "
-                                  f"(limit {MAX_REQUEST_BYTES} bytes)")  # fmt: skip
+            raise InvocationError(
+                "request_too_large",
+                "RequestEntityTooLargeException",
+                f"{size} byte payload is too large for the RequestResponse invocation type "
+                f"(limit {MAX_REQUEST_BYTES} bytes)",
+            )
         async with self._slots:
             worker = self._warm_worker() or await self._start_worker()
             reusable = False
@@ -258,11 +261,19 @@ class LambdaFunction:
         log_stream = f"{datetime.now(UTC):%Y/%m/%d}/[{VERSION}]{uuid.uuid4().hex}"
         try:
             process = await asyncio.create_subprocess_exec(
-                self._runtime.python, "-I", str(BOOTSTRAP), str(spec.code_dir), spec.handler,
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-                env=self._environment(log_stream, python_version), cwd=spec.code_dir,
-                start_new_session=True, limit=STREAM_LIMIT,
-            )  # fmt: skip
+                self._runtime.python,
+                "-I",
+                str(BOOTSTRAP),
+                str(spec.code_dir),
+                spec.handler,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=self._environment(log_stream, python_version),
+                cwd=spec.code_dir,
+                start_new_session=True,
+                limit=STREAM_LIMIT,
+            )
         except OSError as exc:
             raise InvocationError("init_error", "Runtime.InvalidEntrypoint", f"cannot start the worker: {exc}") from exc
         worker = _Worker(process, log_stream, self._log)
@@ -325,9 +336,10 @@ class LambdaFunction:
             self._finish(request_id, (loop.time() - started) * 1000, init_ms)
             self._log(f"{_timestamp()} {request_id} Task timed out after {spec.timeout_seconds:.2f} seconds")
             raise InvocationError(
-                "timeout", "Sandbox.Timedout", f"RequestId: {request_id} Error: Task timed out after "
-                f"{spec.timeout_seconds:.2f} seconds",
-            ) from None  # fmt: skip
+                "timeout",
+                "Sandbox.Timedout",
+                f"RequestId: {request_id} Error: Task timed out after {spec.timeout_seconds:.2f} seconds",
+            ) from None
         except ConnectionError:  # stdin closed: the worker is gone
             reply = None
         duration_ms = (loop.time() - started) * 1000
@@ -426,9 +438,13 @@ class LambdaRuntime:
             if self._python_version is None:
                 try:
                     probe = await asyncio.create_subprocess_exec(
-                        self.python, "-I", "-c", "import sys; print('%d.%d' % sys.version_info[:2])",
-                        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-                    )  # fmt: skip
+                        self.python,
+                        "-I",
+                        "-c",
+                        "import sys; print('%d.%d' % sys.version_info[:2])",
+                        stdout=asyncio.subprocess.PIPE,
+                        stderr=asyncio.subprocess.DEVNULL,
+                    )
                     out, _ = await probe.communicate()
                 except OSError as exc:
                     raise InvocationError("init_error", "Runtime.InvalidEntrypoint", f"{self.python}: {exc}") from exc

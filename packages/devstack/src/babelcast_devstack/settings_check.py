@@ -17,9 +17,13 @@ Resources = Mapping[str, Sequence[Mapping[str, Any]]]
 
 # integration settings that reshape requests or responses: none is emulated
 _INTEGRATION_MAPPINGS = (
-    "request_parameters", "request_templates", "response_parameters", "template_selection_expression",
-    "content_handling_strategy", "integration_subtype",
-)  # fmt: skip
+    "request_parameters",
+    "request_templates",
+    "response_parameters",
+    "template_selection_expression",
+    "content_handling_strategy",
+    "integration_subtype",
+)
 _ROUTE_EXTRAS = ("authorization_scopes", "request_models", "request_parameter", "model_selection_expression")
 _AUTHORIZATION = {"HTTP": ("NONE", "JWT"), "WEBSOCKET": ("NONE", "CUSTOM")}
 
@@ -56,8 +60,10 @@ def _check_functions(functions: Sequence[Mapping[str, Any]]) -> list[str]:
             raise ConfigError(f"function {name}: layers are not emulated (the deployment zip must hold all its code)")
         reserved = function.get("reserved_concurrent_executions")
         if isinstance(reserved, int) and reserved >= 0:
-            warnings.append(f"function {name}: reserved_concurrent_executions {reserved} is not emulated "
-                            "(up to 10 workers per function locally)")  # fmt: skip
+            warnings.append(
+                f"function {name}: reserved_concurrent_executions {reserved} is not emulated "
+                "(up to 10 workers per function locally)"
+            )
         for setting in ("vpc_config", "dead_letter_config", "file_system_config"):
             if function.get(setting):
                 warnings.append(f"function {name}: {setting} has no local effect")
@@ -78,8 +84,10 @@ def _check_integration(integration: Mapping[str, Any], protocol: str, names: Map
         raise ConfigError(f"{where}: integration_type {kind} is not emulated (only AWS_PROXY Lambda integrations)")
     version = integration.get("payload_format_version") or ""
     if protocol == "HTTP" and version != "2.0":
-        raise ConfigError(f'{where}: payload_format_version "{version}" is not emulated; the local gateway builds '
-                          'payload format 2.0 events only (set payload_format_version = "2.0")')  # fmt: skip
+        raise ConfigError(
+            f'{where}: payload_format_version "{version}" is not emulated; the local gateway builds '
+            'payload format 2.0 events only (set payload_format_version = "2.0")'
+        )
     if protocol == "WEBSOCKET" and version not in ("", "1.0"):
         raise ConfigError(f'{where}: payload_format_version "{version}": WebSocket APIs have format 1.0 only')
     for setting in _INTEGRATION_MAPPINGS:
@@ -91,8 +99,10 @@ def _check_route(route: Mapping[str, Any], protocol: str, names: Mapping[str, st
     where = f"{_where(route, names)}: route {route.get('route_key')}"
     authorization = route.get("authorization_type") or "NONE"
     if authorization not in _AUTHORIZATION[protocol]:
-        raise ConfigError(f"{where}: authorization_type {authorization} is not emulated on {protocol} APIs "
-                          f"(emulated: {', '.join(_AUTHORIZATION[protocol])})")  # fmt: skip
+        raise ConfigError(
+            f"{where}: authorization_type {authorization} is not emulated on {protocol} APIs "
+            f"(emulated: {', '.join(_AUTHORIZATION[protocol])})"
+        )
     if protocol == "WEBSOCKET" and authorization == "CUSTOM" and route.get("route_key") != "$connect":
         raise ConfigError(f"{where}: a WebSocket authorizer runs on $connect only")
     if route.get("api_key_required"):
@@ -117,8 +127,9 @@ def _check_authorizer(authorizer: Mapping[str, Any], protocol: str, names: Mappi
 def _check_stage(stage: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
     where = f"{_where(stage, names)}: stage {stage.get('name')}"
     if stage.get("route_settings"):
-        raise ConfigError(f"{where}: route_settings (per-route throttling) is not emulated; "
-                          "default_route_settings throttling is")  # fmt: skip
+        raise ConfigError(
+            f"{where}: route_settings (per-route throttling) is not emulated; default_route_settings throttling is"
+        )
     warnings = []
     if stage.get("access_log_settings"):
         warnings.append(f"{where}: access_log_settings is not written (the gateway prints one line per request)")

@@ -104,10 +104,11 @@ def _apply(
     options: StackOptions, endpoint: str, external: bool, *extra_origins: str
 ) -> tuple[list[str], dict[str, Any], GatewayConfig, Triggers]:
     terraform = Terraform.scratch_copy(
-        options.root, options.state_dir / "stack" / "terraform",
+        options.root,
+        options.state_dir / "stack" / "terraform",
         {**emulator_environment(endpoint, options.region), "TF_DATA_DIR": str(options.state_dir / "stack" / "tf-data")},
         keep_state=external,  # a fresh embedded emulator has nothing the old state describes
-    )  # fmt: skip
+    )
     origins = cors_origins_with(terraform.workdir, *extra_origins, *options.cors_origins)
     terraform.override_module("devstack", artifacts_dir=str(options.root / "dist"), cors_allowed_origins=origins)
     terraform.init_unless_unchanged()
@@ -141,10 +142,13 @@ def endpoints_document(
 def banner(document: dict[str, Any]) -> str:
     http, ws, aws = document["httpApiUrl"], document["websocketUrl"], document["awsEndpointUrl"]
     speaker = document["speaker"]
-    login = json.dumps({
-        "AuthFlow": "USER_PASSWORD_AUTH", "ClientId": document["userPoolClientId"],
-        "AuthParameters": {"USERNAME": speaker["username"], "PASSWORD": speaker["password"]},
-    })  # fmt: skip
+    login = json.dumps(
+        {
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "ClientId": document["userPoolClientId"],
+            "AuthParameters": {"USERNAME": speaker["username"], "PASSWORD": speaker["password"]},
+        }
+    )
     lines = [
         "",
         "Babelcast local stack is ready (workspace 'local', from the real Terraform):",
@@ -253,23 +257,39 @@ def run(options: StackOptions, out: Callable[[str], None] = print) -> None:
                 options, endpoint, external is not None, f"http://127.0.0.1:{docs_port}", *web_origins(apps.port)
             )
         with progress("creating a speaker account"):
-            speaker = create_speaker(endpoint, options.region, outputs["user_pool_id"], "speaker",
-                                     reuse_existing=external is not None,
-                                     password=identity.speaker_password)  # fmt: skip
+            speaker = create_speaker(
+                endpoint,
+                options.region,
+                outputs["user_pool_id"],
+                "speaker",
+                reuse_existing=external is not None,
+                password=identity.speaker_password,
+            )
         with progress("preparing the Lambda runtime (Python with boto3)"):
             python = runtime_environment()
         function_logs = stack.enter_context(FunctionLogs(state_dir / "functions.log", show=options.function_logs))
         runtime = LambdaRuntime(str(python), log_sink=function_logs)
         gateway = LocalGateway(
-            config, runtime, functions_dir=state_dir / "functions", emulator_endpoint=endpoint,
-            http_port=options.http_port, websocket_port=options.websocket_port, limits=options.limits,
+            config,
+            runtime,
+            functions_dir=state_dir / "functions",
+            emulator_endpoint=endpoint,
+            http_port=options.http_port,
+            websocket_port=options.websocket_port,
+            limits=options.limits,
             extra_environment=emulator_environment(endpoint, options.region),
-            triggers=triggers, schedule_interval_override=options.schedule_interval, cors_hint=HOW_TO_ALLOW,
-        )  # fmt: skip
+            triggers=triggers,
+            schedule_interval_override=options.schedule_interval,
+            cors_hint=HOW_TO_ALLOW,
+        )
 
         def docs(endpoints: Endpoints) -> DocsServer:
-            return DocsServer(options.root / "docs", http_api_url=endpoints.http_api_url,
-                              websocket_url=endpoints.websocket_url, port=docs_port)  # fmt: skip
+            return DocsServer(
+                options.root / "docs",
+                http_api_url=endpoints.http_api_url,
+                websocket_url=endpoints.websocket_url,
+                port=docs_port,
+            )
 
         def describe(endpoints: Endpoints, docs_url: str) -> dict[str, Any]:
             return endpoints_document(endpoints, endpoint, outputs, speaker, options.region, docs_url=docs_url)

@@ -30,8 +30,10 @@ def cli_config(root: Path) -> str:
     """The CLI configuration the Makefile uses (a provider mirror when one is found)."""
     return subprocess.run(
         [sys.executable, str(root / "scripts" / "terraform_cli_config.py")],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip()  # fmt: skip
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
 
 
 # The module block every environment root (and the estate example) calls the module through.
@@ -46,9 +48,14 @@ class Terraform:
 
     @classmethod
     def scratch_copy(
-        cls, root: Path, destination: Path, extra_env: Mapping[str, str], *,
-        configuration: str = "environments/local", keep_state: bool = False,
-    ) -> Terraform:  # fmt: skip
+        cls,
+        root: Path,
+        destination: Path,
+        extra_env: Mapping[str, str],
+        *,
+        configuration: str = "environments/local",
+        keep_state: bool = False,
+    ) -> Terraform:
         """Copy terraform/ to ``destination`` and run in its ``configuration`` directory (an
         environment root or an example)."""
         state = destination / configuration / "terraform.tfstate"
@@ -57,9 +64,10 @@ class Terraform:
             shutil.copyfile(state, saved)
         shutil.rmtree(destination, ignore_errors=True)
         shutil.copytree(
-            root / "terraform", destination,
+            root / "terraform",
+            destination,
             ignore=shutil.ignore_patterns(".terraform", "terraform.tfstate*", "*.tfplan", "*_override.tf*"),
-        )  # fmt: skip
+        )
         if keep_state and saved.exists():
             shutil.move(saved, state)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
@@ -82,8 +90,9 @@ class Terraform:
     def run(self, *args: str, check: bool = True, timed: str | None = None) -> subprocess.CompletedProcess[str]:
         started = time.perf_counter()
         command = ["terraform", *args] + ([] if args[0] in {"workspace", "output", "show"} else ["-no-color"])
-        result = subprocess.run(command, cwd=self.workdir, env=self.env, capture_output=True, text=True,
-                                timeout=900, check=False)  # fmt: skip
+        result = subprocess.run(
+            command, cwd=self.workdir, env=self.env, capture_output=True, text=True, timeout=900, check=False
+        )
         if timed:
             self.timings[timed] = round(time.perf_counter() - started, 2)
         if check and result.returncode != 0:

@@ -109,9 +109,10 @@ class WebSocketApiServer:
         app.router.add_route("*", f"/{stage}/@connections/{{connection_id}}", self.manage)
         if self.limits.modelled_latency_route:
             app.router.add_route(
-                "*", f"/_modelled-latency/{{latency_ms:\\d+}}/{stage}/@connections/{{connection_id}}",
+                "*",
+                f"/_modelled-latency/{{latency_ms:\\d+}}/{stage}/@connections/{{connection_id}}",
                 self.manage_after_modelled_latency,
-            )  # fmt: skip
+            )
         app.router.add_get(f"/{stage}", self.connect)
         app.router.add_get(f"/{stage}/", self.connect)
         app.on_shutdown.append(self._shutdown)
@@ -135,10 +136,15 @@ class WebSocketApiServer:
         self, connection: Connection, route_key: str, event_type: str, *, latency_ms: int | None = None
     ) -> dict[str, Any]:
         context = request_context(
-            api_id=self.api.id, stage=self.api.stage, connection_id=connection.id,
-            connected_at=connection.connected_at, handshake=connection.handshake, route_key=route_key,
-            event_type=event_type, epoch=now_ms(),
-        )  # fmt: skip
+            api_id=self.api.id,
+            stage=self.api.stage,
+            connection_id=connection.id,
+            connected_at=connection.connected_at,
+            handshake=connection.handshake,
+            route_key=route_key,
+            event_type=event_type,
+            epoch=now_ms(),
+        )
         if connection.authorizer is not None:
             # integrationLatency (the authorizer's) is part of the $connect event only
             latency = {} if latency_ms is None else {"integrationLatency": latency_ms}
@@ -160,12 +166,14 @@ class WebSocketApiServer:
             id=aws_id(),
             # no permessage-deflate: frames are measured as sent, so a client that fits here fits on AWS
             socket=FrameLimitedResponse(
-                max_frame_bytes=self.limits.max_frame_bytes, max_msg_size=self.limits.max_message_bytes + 1,
-                autoping=True, compress=False,
+                max_frame_bytes=self.limits.max_frame_bytes,
+                max_msg_size=self.limits.max_message_bytes + 1,
+                autoping=True,
+                compress=False,
             ),
             connected_at=now_ms(),
             handshake=Handshake(request.headers, request.remote or "127.0.0.1", request.scheme, request.url.port),
-        )  # fmt: skip
+        )
         connection.socket.on_activity = connection.touch
         query, multi_query = query_parameters(request.query)
         route = self.api.routes.get("$connect")
@@ -178,9 +186,10 @@ class WebSocketApiServer:
             headers, multi_headers = connection.handshake.connect_headers()
             event = self._event(
                 self._context(connection, "$connect", "CONNECT", latency_ms=latency_ms),
-                headers=headers, multiValueHeaders=multi_headers,
+                headers=headers,
+                multiValueHeaders=multi_headers,
                 **({"queryStringParameters": query, "multiValueQueryStringParameters": multi_query} if query else {}),
-            )  # fmt: skip
+            )
             status = await self._invoke_for_status(route, event)
         elapsed = (time.perf_counter() - started) * 1000
         if not 200 <= status < 300:
@@ -353,8 +362,11 @@ class WebSocketApiServer:
         if request.method == "POST":
             data = await request.read()
             if len(data) > self.limits.max_message_bytes:
-                return web.json_response({"message": "Message too long"}, status=413,
-                                         headers={"x-amzn-ErrorType": "PayloadTooLargeException:"})  # fmt: skip
+                return web.json_response(
+                    {"message": "Message too long"},
+                    status=413,
+                    headers={"x-amzn-ErrorType": "PayloadTooLargeException:"},
+                )
             try:
                 await connection.socket.send_str(data.decode())
             except UnicodeDecodeError:
@@ -390,5 +402,6 @@ def _iso(epoch_seconds: float) -> str:
 
 
 def _reason(status: int) -> str:
-    return {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-            429: "Too Many Requests"}.get(status, "Internal Server Error")  # fmt: skip
+    return {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 429: "Too Many Requests"}.get(
+        status, "Internal Server Error"
+    )

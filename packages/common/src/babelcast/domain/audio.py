@@ -83,16 +83,30 @@ class AudioService:
         state = claim.state
         if claim.verdict in (Verdict.DUPLICATE, Verdict.STALE):
             self.metrics.add("AudioChunksRefused", 1, dimensions={"Reason": claim.verdict.value})
-            _log.info("audio_not_accepted", session_id=session_id, sequence=claim.ticket.sequence,
-                      reason=claim.verdict.value, newest_sequence=state.newest_sequence)  # fmt: skip
-            return AudioOutcome(forwarded=False, buffered=False, out_of_order=claim.verdict is Verdict.STALE,
-                                newest_sequence=state.newest_sequence)  # fmt: skip
+            _log.info(
+                "audio_not_accepted",
+                session_id=session_id,
+                sequence=claim.ticket.sequence,
+                reason=claim.verdict.value,
+                newest_sequence=state.newest_sequence,
+            )
+            return AudioOutcome(
+                forwarded=False,
+                buffered=False,
+                out_of_order=claim.verdict is Verdict.STALE,
+                newest_sequence=state.newest_sequence,
+            )
         session = state.session
         record = AudioRecord(
-            session_id=session_id, sequence=claim.ticket.sequence, source_language=session.source_language,
-            quality_tier=session.quality_tier.value, encoding=state.encoding, sample_rate=state.sample_rate,
-            received_at=self.clock_ms(), audio_data=audio_data,
-        )  # fmt: skip
+            session_id=session_id,
+            sequence=claim.ticket.sequence,
+            source_language=session.source_language,
+            quality_tier=session.quality_tier.value,
+            encoding=state.encoding,
+            sample_rate=state.sample_rate,
+            received_at=self.clock_ms(),
+            audio_data=audio_data,
+        )
         if claim.late:
             self.metrics.add("AudioChunksLate", 1)
         dropped = 0
@@ -101,9 +115,13 @@ class AudioService:
         else:
             dropped = self._buffer(state, record, size)
         self.metrics.add("AudioBytes", size, unit="Bytes")
-        return AudioOutcome(forwarded=claim.verdict is Verdict.FORWARD, buffered=claim.verdict is Verdict.BUFFER,
-                            dropped_chunks=dropped, out_of_order=claim.late,
-                            newest_sequence=state.newest_sequence)  # fmt: skip
+        return AudioOutcome(
+            forwarded=claim.verdict is Verdict.FORWARD,
+            buffered=claim.verdict is Verdict.BUFFER,
+            dropped_chunks=dropped,
+            out_of_order=claim.late,
+            newest_sequence=state.newest_sequence,
+        )
 
     def _release(self, session_id: str, ticket: AudioTicket) -> None:
         try:
@@ -168,8 +186,9 @@ class AudioService:
                 finally:  # forget exactly what reached Kinesis, even when a later put failed
                     if done:
                         self.buffer.remove(session_id, [c.position for c in done])
-                        self.sessions.buffer_drained(session_id, len(done), sum(c.size for c in done),
-                                                     done[-1].position, forwarded=True)  # fmt: skip
+                        self.sessions.buffer_drained(
+                            session_id, len(done), sum(c.size for c in done), done[-1].position, forwarded=True
+                        )
                         sent += len(done)
                 continue
             if self.sessions.release_flush_lease(session_id, owner):

@@ -25,17 +25,33 @@ class AudioRecord:
     audio_data: str  # base64, as the speaker sent it
 
     def to_json(self) -> bytes:
-        return json.dumps({
-            "sessionId": self.session_id, "sequence": self.sequence, "sourceLanguage": self.source_language,
-            "qualityTier": self.quality_tier, "encoding": self.encoding, "sampleRate": self.sample_rate,
-            "receivedAt": self.received_at, "audioData": self.audio_data,
-        }, separators=(",", ":")).encode()  # fmt: skip
+        return json.dumps(
+            {
+                "sessionId": self.session_id,
+                "sequence": self.sequence,
+                "sourceLanguage": self.source_language,
+                "qualityTier": self.quality_tier,
+                "encoding": self.encoding,
+                "sampleRate": self.sample_rate,
+                "receivedAt": self.received_at,
+                "audioData": self.audio_data,
+            },
+            separators=(",", ":"),
+        ).encode()
 
     @classmethod
     def from_json(cls, data: bytes | str) -> AudioRecord:
         raw = json.loads(data)
-        return cls(raw["sessionId"], int(raw["sequence"]), raw["sourceLanguage"], raw["qualityTier"],
-                   raw["encoding"], int(raw["sampleRate"]), int(raw["receivedAt"]), raw["audioData"])  # fmt: skip
+        return cls(
+            raw["sessionId"],
+            int(raw["sequence"]),
+            raw["sourceLanguage"],
+            raw["qualityTier"],
+            raw["encoding"],
+            int(raw["sampleRate"]),
+            int(raw["receivedAt"]),
+            raw["audioData"],
+        )
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,12 @@ class Broadcaster:
         by_language = {"TargetLanguage": language}
         self.metrics.add("BroadcastDelivered", delivery.delivered, dimensions=by_language, rollup=True)
         self.metrics.add("BroadcastFailed", delivery.failed + len(delivery.gone), dimensions=by_language, rollup=True)
-        _log.info("broadcast_delivered", session_id=session_id, language=language, delivered=delivery.delivered,
-                  gone=len(delivery.gone), failed=delivery.failed)  # fmt: skip
+        _log.info(
+            "broadcast_delivered",
+            session_id=session_id,
+            language=language,
+            delivered=delivery.delivered,
+            gone=len(delivery.gone),
+            failed=delivery.failed,
+        )
         return delivery

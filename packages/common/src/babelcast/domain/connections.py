@@ -68,15 +68,23 @@ class ConnectionService:
             if not request.session_id:
                 if not self.legacy_creation_enabled:
                     raise LegacyCreationDisabled()
-                record = ConnectionRecord(request.connection_id, "speaker", None, None, request.user_id,
-                                          request.now_ms, expires)  # fmt: skip
+                record = ConnectionRecord(
+                    request.connection_id, "speaker", None, None, request.user_id, request.now_ms, expires
+                )
                 self._all_or_nothing(record, lambda: self.connections.add_speaker(record))
                 return record
             session = self._live_session(request.session_id)
             if session.speaker_id != request.user_id:
                 raise NotSessionOwner("Only the speaker who created this session can broadcast to it.")
-            record = ConnectionRecord(request.connection_id, "speaker", session.session_id, SPEAKER_CHANNEL,
-                                      request.user_id, request.now_ms, expires)  # fmt: skip
+            record = ConnectionRecord(
+                request.connection_id,
+                "speaker",
+                session.session_id,
+                SPEAKER_CHANNEL,
+                request.user_id,
+                request.now_ms,
+                expires,
+            )
             self._all_or_nothing(record, lambda: self.connections.add_speaker(record))
             return record
         if not request.session_id:
@@ -89,8 +97,9 @@ class ConnectionService:
                 details=[("targetLanguage", f"supported: {', '.join(self.supported_languages)}")],
             )
         session = self._live_session(request.session_id)
-        record = ConnectionRecord(request.connection_id, "listener", session.session_id, language, None,
-                                  request.now_ms, expires)  # fmt: skip
+        record = ConnectionRecord(
+            request.connection_id, "listener", session.session_id, language, None, request.now_ms, expires
+        )
         try:
             self._all_or_nothing(record, lambda: self.connections.add_listener(record, self.max_listeners))
         except ListenerJoinRejected as rejected:
@@ -146,7 +155,8 @@ class DisconnectService:
             _log.info("disconnect_unknown_connection", close_code=close_code)
             return
         removed = self.connections.remove(record, self.clock_ms())
-        _log.info("disconnected", role=record.role, session_id=record.session_id, removed=removed,
-                  close_code=close_code)  # fmt: skip
+        _log.info(
+            "disconnected", role=record.role, session_id=record.session_id, removed=removed, close_code=close_code
+        )
         if removed:
             self.metrics.add("WebSocketDisconnectCount", 1, dimensions={"Role": record.role})

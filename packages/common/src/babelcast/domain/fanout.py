@@ -96,8 +96,14 @@ class SessionFanout:
         for connection_id in delivery.gone:  # the socket died without a $disconnect reaching us
             self.connections.remove(records[connection_id])
         self.metrics.add("SessionNotificationsDelivered", delivery.delivered)
-        _log.info("session_notified", session_id=session_id, type=message.get("type"), delivered=delivery.delivered,
-                  gone=len(delivery.gone), failed=delivery.failed)  # fmt: skip
+        _log.info(
+            "session_notified",
+            session_id=session_id,
+            type=message.get("type"),
+            delivered=delivery.delivered,
+            gone=len(delivery.gone),
+            failed=delivery.failed,
+        )
         return delivery
 
     def end(
@@ -121,15 +127,29 @@ class SessionFanout:
             analytics = self._settle_usage(session_id, seen)
         if analytics is not None:
             record_end_metrics(self.metrics, analytics)
-        delivery = self.api.post_many(ids, {"type": "sessionEnded", "sessionId": session_id, "reason": reason,
-                                            **self._correlation(), "timestamp": self.clock_ms()})  # fmt: skip
+        delivery = self.api.post_many(
+            ids,
+            {
+                "type": "sessionEnded",
+                "sessionId": session_id,
+                "reason": reason,
+                **self._correlation(),
+                "timestamp": self.clock_ms(),
+            },
+        )
         self.api.close_many(ids)
         chunks = [c.position for c in self.buffer.all(session_id)]
         if chunks:
             self.buffer.remove(session_id, chunks)
         self.metrics.add("SessionEndFanout", len(ids))
-        _log.info("session_end_fanned_out", session_id=session_id, reason=reason, connections=len(ids),
-                  delivered=delivery.delivered, discarded_chunks=len(chunks))  # fmt: skip
+        _log.info(
+            "session_end_fanned_out",
+            session_id=session_id,
+            reason=reason,
+            connections=len(ids),
+            delivered=delivery.delivered,
+            discarded_chunks=len(chunks),
+        )
         return delivery
 
     def _settle_usage(self, session_id: str, seen: SessionSnapshot | None) -> SessionAnalytics | None:

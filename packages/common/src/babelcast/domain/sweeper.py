@@ -58,10 +58,16 @@ class Sweeper:
                     self.connections.remove(record, now)
                     return "stale"
                 if now - record.connected_at >= self.refresh_after_ms and record.refresh_sent_at is None:
-                    self.api.post(record.connection_id, {"type": "connectionRefreshRequired",
-                                                         "reason": "maximum connection time approaching",
-                                                         "sessionId": record.session_id, "timestamp": now,
-                                                         "refreshBy": refresh_by(record.connected_at)})  # fmt: skip
+                    self.api.post(
+                        record.connection_id,
+                        {
+                            "type": "connectionRefreshRequired",
+                            "reason": "maximum connection time approaching",
+                            "sessionId": record.session_id,
+                            "timestamp": now,
+                            "refreshBy": refresh_by(record.connected_at),
+                        },
+                    )
                     self.connections.mark_refresh_sent(record.connection_id, now)
                     return "refresh"
             except failures as error:
@@ -88,7 +94,12 @@ class Sweeper:
         self.metrics.add("SessionsExpired", report.sessions_expired)
         # The scan above already lists every connection: the gauge costs no extra call.
         self.metrics.add("LiveConnections", report.live_connections)
-        _log.info("sweep_completed", checked=report.checked, stale_removed=report.stale_removed,
-                  refresh_requested=report.refresh_requested, sessions_expired=report.sessions_expired,
-                  errors=report.errors)  # fmt: skip
+        _log.info(
+            "sweep_completed",
+            checked=report.checked,
+            stale_removed=report.stale_removed,
+            refresh_requested=report.refresh_requested,
+            sessions_expired=report.sessions_expired,
+            errors=report.errors,
+        )
         return report

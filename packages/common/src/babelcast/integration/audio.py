@@ -25,8 +25,11 @@ class AudioStream:
     def publish(self, record: AudioRecord, after_sequence_number: str | None = None) -> str:
         """One record per chunk, partitioned by session so one session's audio stays on one shard
         in order; ``after_sequence_number`` makes Kinesis order a flush strictly."""
-        kwargs: dict[str, Any] = {"StreamName": self.stream_name, "PartitionKey": record.session_id,
-                                  "Data": record.to_json()}  # fmt: skip
+        kwargs: dict[str, Any] = {
+            "StreamName": self.stream_name,
+            "PartitionKey": record.session_id,
+            "Data": record.to_json(),
+        }
         if after_sequence_number:
             kwargs["SequenceNumberForOrdering"] = after_sequence_number
         with aws_call("kinesis", "PutRecord"):
@@ -36,19 +39,27 @@ class AudioStream:
 class AudioBufferTable(DynamoTable):
     def put(self, position: int, record: AudioRecord, size: int, expires_at_ms: int) -> None:
         with aws_call("dynamodb", "PutItem"):
-            self.client.put_item(TableName=self.table_name, Item={
-                "sessionId": {"S": record.session_id}, "position": {"N": str(position)},
-                "record": {"B": record.to_json()}, "size": {"N": str(size)},
-                "ttl": {"N": str(expires_at_ms // 1000)},
-            })  # fmt: skip
+            self.client.put_item(
+                TableName=self.table_name,
+                Item={
+                    "sessionId": {"S": record.session_id},
+                    "position": {"N": str(position)},
+                    "record": {"B": record.to_json()},
+                    "size": {"N": str(size)},
+                    "ttl": {"N": str(expires_at_ms // 1000)},
+                },
+            )
 
     def oldest(self, session_id: str, limit: int) -> list[BufferedChunk]:
         with aws_call("dynamodb", "Query"):
             page = self.client.query(
-                TableName=self.table_name, KeyConditionExpression="sessionId = :session",
-                ExpressionAttributeValues={":session": {"S": session_id}}, ScanIndexForward=True,
-                Limit=limit, ConsistentRead=True,
-            )  # fmt: skip
+                TableName=self.table_name,
+                KeyConditionExpression="sessionId = :session",
+                ExpressionAttributeValues={":session": {"S": session_id}},
+                ScanIndexForward=True,
+                Limit=limit,
+                ConsistentRead=True,
+            )
         return [
             BufferedChunk(
                 int(item["position"]["N"]), AudioRecord.from_json(item["record"]["B"]), int(item["size"]["N"])

@@ -67,8 +67,10 @@ class _Update:
         return " ".join(f"{keyword} {', '.join(parts)}" for keyword, parts in clauses if parts)
 
     def arguments(self) -> dict[str, Any]:
-        arguments: dict[str, Any] = {"UpdateExpression": self.expression(),
-                                     "ConditionExpression": " AND ".join(self.conditions)}  # fmt: skip
+        arguments: dict[str, Any] = {
+            "UpdateExpression": self.expression(),
+            "ConditionExpression": " AND ".join(self.conditions),
+        }
         if self.names:
             arguments["ExpressionAttributeNames"] = self.names
         if self.values:
@@ -96,8 +98,9 @@ def _sequence_part(update: _Update, sequence: int, state: AudioState | None) -> 
             gaps = {g for g in state.gaps if g > sequence - GAP_WINDOW}
             gaps |= set(range(max(newest + 1, sequence - GAP_WINDOW + 1), sequence))
             revision = state.gaps_revision
-            update.conditions.append("audioGapsRev = :revision" if revision is not None
-                                     else "attribute_not_exists(audioGapsRev)")  # fmt: skip
+            update.conditions.append(
+                "audioGapsRev = :revision" if revision is not None else "attribute_not_exists(audioGapsRev)"
+            )
             if revision is not None:
                 update.values[":revision"] = {"N": str(revision)}
             update.sets.append("audioGaps = :gaps")
@@ -130,8 +133,12 @@ class AudioLedger(DynamoTable):
                 assert state is not None
                 return AudioClaim(late, state, ticket)
             update.conditions.insert(0, "attribute_exists(sessionId) AND speakerId = :speaker")
-            update.values |= {":speaker": {"S": speaker_id}, ":size": {"N": str(ticket.size)},
-                              ":claim": {"S": _mark(ticket, verdict)}, ":correlation": correlation_value()}  # fmt: skip
+            update.values |= {
+                ":speaker": {"S": speaker_id},
+                ":size": {"N": str(ticket.size)},
+                ":claim": {"S": _mark(ticket, verdict)},
+                ":correlation": correlation_value(),
+            }
             update.sets += ["#claim = :claim", "correlationId = :correlation"]
             if verdict is Verdict.FORWARD:
                 update.conditions.append(
@@ -147,9 +154,12 @@ class AudioLedger(DynamoTable):
             try:
                 with aws_call(DEPENDENCY, "UpdateItem", passthrough=is_condition_failure):
                     item = self.client.update_item(
-                        TableName=self.table_name, Key={"sessionId": {"S": session_id}}, ReturnValues="ALL_NEW",
-                        ReturnValuesOnConditionCheckFailure="ALL_OLD", **update.arguments(),
-                    )["Attributes"]  # fmt: skip
+                        TableName=self.table_name,
+                        Key={"sessionId": {"S": session_id}},
+                        ReturnValues="ALL_NEW",
+                        ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                        **update.arguments(),
+                    )["Attributes"]
             except ClientError as error:
                 old: Any = error.response.get("Item")
                 if not old:
@@ -179,11 +189,19 @@ class AudioLedger(DynamoTable):
         are uncounted. Changes nothing unless the acceptance is this invocation's and stands."""
         for verdict in (Verdict.FORWARD, Verdict.BUFFER):
             mark = _mark(ticket, verdict)
-            update = _Update(conditions=["#claim = :claim"], sets=["#claim = :released"],
-                             adds=["audioGaps :sequences", "audioGapsRev :one"], names={"#claim": _slot(ticket)},
-                             values={":claim": {"S": mark}, ":released": {"S": f"{ticket.sequence}:-"},
-                                     ":sequences": {"NS": [str(ticket.sequence)]}, ":one": {"N": "1"},
-                                     ":minus": {"N": str(-ticket.size)}})  # fmt: skip
+            update = _Update(
+                conditions=["#claim = :claim"],
+                sets=["#claim = :released"],
+                adds=["audioGaps :sequences", "audioGapsRev :one"],
+                names={"#claim": _slot(ticket)},
+                values={
+                    ":claim": {"S": mark},
+                    ":released": {"S": f"{ticket.sequence}:-"},
+                    ":sequences": {"NS": [str(ticket.sequence)]},
+                    ":one": {"N": "1"},
+                    ":minus": {"N": str(-ticket.size)},
+                },
+            )
             update.adds += (
                 ["audioBytes :minus"] if verdict is Verdict.FORWARD else ["bufferDepth :minusOne", "bufferBytes :minus"]
             )
@@ -191,8 +209,9 @@ class AudioLedger(DynamoTable):
                 update.values[":minusOne"] = {"N": "-1"}
             try:
                 with aws_call(DEPENDENCY, "UpdateItem", passthrough=is_condition_failure):
-                    self.client.update_item(TableName=self.table_name, Key={"sessionId": {"S": session_id}},
-                                            **update.arguments())  # fmt: skip
+                    self.client.update_item(
+                        TableName=self.table_name, Key={"sessionId": {"S": session_id}}, **update.arguments()
+                    )
             except ClientError:
                 continue  # not this path's acceptance (or already given back)
             return
@@ -208,8 +227,11 @@ class AudioLedger(DynamoTable):
         """Uncount chunks leaving the buffer, up to position ``through`` (chunks leave oldest
         first); ``forwarded`` ones (sent to the stream, not dropped) are added to the session's
         audio total in the same write. Applied once: a resent write finds ``through`` reached."""
-        values: dict[str, AttributeValueTypeDef] = {":chunks": {"N": str(-chunks)}, ":size": {"N": str(-size)},
-                                                    ":through": {"N": str(through)}}  # fmt: skip
+        values: dict[str, AttributeValueTypeDef] = {
+            ":chunks": {"N": str(-chunks)},
+            ":size": {"N": str(-size)},
+            ":through": {"N": str(through)},
+        }
         update = "SET bufferDrainedThrough = :through ADD bufferDepth :chunks, bufferBytes :size"
         if forwarded:
             update += ", audioBytes :sent"
@@ -217,11 +239,13 @@ class AudioLedger(DynamoTable):
         try:
             with aws_call(DEPENDENCY, "UpdateItem", passthrough=is_condition_failure):
                 self.client.update_item(
-                    TableName=self.table_name, Key={"sessionId": {"S": session_id}}, UpdateExpression=update,
+                    TableName=self.table_name,
+                    Key={"sessionId": {"S": session_id}},
+                    UpdateExpression=update,
                     ConditionExpression="attribute_exists(sessionId) AND (attribute_not_exists("
-                                        "bufferDrainedThrough) OR bufferDrainedThrough < :through)",
+                    "bufferDrainedThrough) OR bufferDrainedThrough < :through)",
                     ExpressionAttributeValues=values,
-                )  # fmt: skip
+                )
         except ClientError:
             pass  # already drained through there (a resent write), or the session is gone
 
@@ -231,15 +255,19 @@ class AudioLedger(DynamoTable):
         try:
             with aws_call(DEPENDENCY, "UpdateItem", passthrough=is_condition_failure):
                 self.client.update_item(
-                    TableName=self.table_name, Key={"sessionId": {"S": session_id}},
+                    TableName=self.table_name,
+                    Key={"sessionId": {"S": session_id}},
                     UpdateExpression="SET flushOwner = :owner, flushLeaseUntil = :until",
                     ConditionExpression="#status = :active AND (attribute_not_exists(flushLeaseUntil) "
-                                        "OR flushLeaseUntil < :now OR flushOwner = :owner)",
+                    "OR flushLeaseUntil < :now OR flushOwner = :owner)",
                     ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={":owner": {"S": owner}, ":until": {"N": str(now_ms + lease_ms)},
-                                               ":now": {"N": str(now_ms)},
-                                               ":active": {"S": SessionStatus.ACTIVE.value}},
-                )  # fmt: skip
+                    ExpressionAttributeValues={
+                        ":owner": {"S": owner},
+                        ":until": {"N": str(now_ms + lease_ms)},
+                        ":now": {"N": str(now_ms)},
+                        ":active": {"S": SessionStatus.ACTIVE.value},
+                    },
+                )
         except ClientError:
             return False
         return True
@@ -255,10 +283,13 @@ class AudioLedger(DynamoTable):
         try:
             with aws_call(DEPENDENCY, "UpdateItem", passthrough=is_condition_failure):
                 self.client.update_item(
-                    TableName=self.table_name, Key={"sessionId": {"S": session_id}},
-                    UpdateExpression="REMOVE flushOwner, flushLeaseUntil", ConditionExpression=condition,
-                    ExpressionAttributeValues=values, ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )  # fmt: skip
+                    TableName=self.table_name,
+                    Key={"sessionId": {"S": session_id}},
+                    UpdateExpression="REMOVE flushOwner, flushLeaseUntil",
+                    ConditionExpression=condition,
+                    ExpressionAttributeValues=values,
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
         except ClientError as error:
             old: Any = error.response.get("Item") or {}
             return "flushOwner" not in old  # released by our own resent write: nothing is held

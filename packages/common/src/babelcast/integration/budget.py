@@ -132,9 +132,12 @@ def install(client: Any) -> None:
             context["read_timeout"] = min(READ_CAP_SECONDS, left - connect)
 
     def needs_retry(
-        response: Any = None, attempts: int = 1, caught_exception: Exception | None = None,
-        operation: Any = None, **_: Any,
-    ) -> None:  # fmt: skip
+        response: Any = None,
+        attempts: int = 1,
+        caught_exception: Exception | None = None,
+        operation: Any = None,
+        **_: Any,
+    ) -> None:
         if not _retry_may_follow(response, caught_exception):
             return  # a success or a final error: botocore decides
         if remaining() >= _worst_backoff(attempts) + needed:

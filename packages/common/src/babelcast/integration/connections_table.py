@@ -96,15 +96,23 @@ class ConnectionsTable(DynamoTable):
                     ),
                     "ExpressionAttributeNames": {"#status": "status"},
                     "ExpressionAttributeValues": {
-                        ":one": {"N": "1"}, ":ended": {"S": "ended"}, ":max": {"N": str(max_listeners)},
-                        ":at": {"N": str(record.connected_at)}, ":cid": correlation_value(),
+                        ":one": {"N": "1"},
+                        ":ended": {"S": "ended"},
+                        ":max": {"N": str(max_listeners)},
+                        ":at": {"N": str(record.connected_at)},
+                        ":cid": correlation_value(),
                     },
                     "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                 }
             },
-            {"Put": {"TableName": self.table_name, "Item": to_item(record),
-                     "ConditionExpression": "attribute_not_exists(connectionId)"}},
-        ]  # fmt: skip
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": to_item(record),
+                    "ConditionExpression": "attribute_not_exists(connectionId)",
+                }
+            },
+        ]
         try:
             with aws_call(DEPENDENCY, "TransactWriteItems", passthrough=is_transaction_cancelled):
                 self.client.transact_write_items(TransactItems=transact)  # type: ignore[arg-type]
@@ -127,18 +135,32 @@ class ConnectionsTable(DynamoTable):
         listenerMs) exactly once; False if it was gone."""
         if record.role == "listener" and record.session_id:
             now = time.time_ns() // 1_000_000 if now_ms is None else now_ms
-            listened = {":minus": {"N": "-1"}, ":zero": {"N": "0"}, ":cid": correlation_value(),
-                        ":since": {"N": str(-record.connected_at)},
-                        ":listened": {"N": str(max(0, now - record.connected_at))}}  # fmt: skip
+            listened = {
+                ":minus": {"N": "-1"},
+                ":zero": {"N": "0"},
+                ":cid": correlation_value(),
+                ":since": {"N": str(-record.connected_at)},
+                ":listened": {"N": str(max(0, now - record.connected_at))},
+            }
             transact = [
-                {"Delete": {"TableName": self.table_name, "Key": {"connectionId": {"S": record.connection_id}},
-                            "ConditionExpression": "attribute_exists(connectionId)"}},
-                {"Update": {"TableName": self.sessions_table_name, "Key": {"sessionId": {"S": record.session_id}},
-                            "UpdateExpression": "ADD listenerCount :minus, listenerConnectedSum :since, "
-                                                "listenerMs :listened SET correlationId = :cid",
-                            "ConditionExpression": "attribute_exists(sessionId) AND listenerCount > :zero",
-                            "ExpressionAttributeValues": listened}},
-            ]  # fmt: skip
+                {
+                    "Delete": {
+                        "TableName": self.table_name,
+                        "Key": {"connectionId": {"S": record.connection_id}},
+                        "ConditionExpression": "attribute_exists(connectionId)",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self.sessions_table_name,
+                        "Key": {"sessionId": {"S": record.session_id}},
+                        "UpdateExpression": "ADD listenerCount :minus, listenerConnectedSum :since, "
+                        "listenerMs :listened SET correlationId = :cid",
+                        "ConditionExpression": "attribute_exists(sessionId) AND listenerCount > :zero",
+                        "ExpressionAttributeValues": listened,
+                    }
+                },
+            ]
             try:
                 with aws_call(DEPENDENCY, "TransactWriteItems", passthrough=is_transaction_cancelled):
                     self.client.transact_write_items(TransactItems=transact)  # type: ignore[arg-type]
@@ -154,9 +176,10 @@ class ConnectionsTable(DynamoTable):
         try:
             with aws_call(DEPENDENCY, "DeleteItem", passthrough=is_condition_failure):
                 self.client.delete_item(
-                    TableName=self.table_name, Key={"connectionId": {"S": connection_id}},
+                    TableName=self.table_name,
+                    Key={"connectionId": {"S": connection_id}},
                     ConditionExpression="attribute_exists(connectionId)",
-                )  # fmt: skip
+                )
         except ClientError:
             return False
         return True
@@ -165,9 +188,10 @@ class ConnectionsTable(DynamoTable):
         """Forget many connections at once (a session's end); BatchWriteItem, 25 at a time."""
         for start in range(0, len(connection_ids), 25):
             requests: Mapping[str, Any] = {
-                self.table_name: [{"DeleteRequest": {"Key": {"connectionId": {"S": c}}}}
-                                  for c in connection_ids[start : start + 25]]
-            }  # fmt: skip
+                self.table_name: [
+                    {"DeleteRequest": {"Key": {"connectionId": {"S": c}}}} for c in connection_ids[start : start + 25]
+                ]
+            }
             for _ in range(5):  # throttled requests come back as UnprocessedItems
                 with aws_call(DEPENDENCY, "BatchWriteItem"):
                     result = self.client.batch_write_item(RequestItems=requests)
@@ -181,13 +205,14 @@ class ConnectionsTable(DynamoTable):
         try:
             with aws_call(DEPENDENCY, "UpdateItem", passthrough=is_condition_failure):
                 self.client.update_item(
-                    TableName=self.table_name, Key={"connectionId": {"S": connection_id}},
+                    TableName=self.table_name,
+                    Key={"connectionId": {"S": connection_id}},
                     UpdateExpression="SET sessionId = :session, channel = :speaker",
                     ConditionExpression="attribute_exists(connectionId) AND "
-                                        "(attribute_not_exists(sessionId) OR sessionId = :session)",
+                    "(attribute_not_exists(sessionId) OR sessionId = :session)",
                     ExpressionAttributeValues={":session": {"S": session_id}, ":speaker": {"S": SPEAKER_CHANNEL}},
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )  # fmt: skip
+                )
         except ClientError as error:
             old: Any = error.response.get("Item") or {}
             if "sessionId" not in old:
@@ -198,17 +223,21 @@ class ConnectionsTable(DynamoTable):
     def change_channel(self, connection_id: str, channel: str) -> None:
         with aws_call(DEPENDENCY, "UpdateItem"):
             self.client.update_item(
-                TableName=self.table_name, Key={"connectionId": {"S": connection_id}},
-                UpdateExpression="SET channel = :channel", ConditionExpression="attribute_exists(connectionId)",
+                TableName=self.table_name,
+                Key={"connectionId": {"S": connection_id}},
+                UpdateExpression="SET channel = :channel",
+                ConditionExpression="attribute_exists(connectionId)",
                 ExpressionAttributeValues={":channel": {"S": channel}},
-            )  # fmt: skip
+            )
 
     def mark_refresh_sent(self, connection_id: str, now_ms: int) -> None:
         with aws_call(DEPENDENCY, "UpdateItem"):
             self.client.update_item(
-                TableName=self.table_name, Key={"connectionId": {"S": connection_id}},
-                UpdateExpression="SET refreshSentAt = :now", ExpressionAttributeValues={":now": {"N": str(now_ms)}},
-            )  # fmt: skip
+                TableName=self.table_name,
+                Key={"connectionId": {"S": connection_id}},
+                UpdateExpression="SET refreshSentAt = :now",
+                ExpressionAttributeValues={":now": {"N": str(now_ms)}},
+            )
 
     def of_session(self, session_id: str, channel: str | None = None) -> Iterator[ConnectionRecord]:
         """Every connection of a session (speaker included), or of one channel; all pages."""
@@ -217,8 +246,12 @@ class ConnectionsTable(DynamoTable):
         if channel is not None:
             condition += " AND channel = :channel"
             values[":channel"] = {"S": channel}
-        kwargs: dict[str, Any] = {"TableName": self.table_name, "IndexName": SESSION_INDEX,
-                                  "KeyConditionExpression": condition, "ExpressionAttributeValues": values}  # fmt: skip
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": SESSION_INDEX,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
         while True:
             with aws_call(DEPENDENCY, "Query"):
                 page = self.client.query(**kwargs)

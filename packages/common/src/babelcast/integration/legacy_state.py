@@ -41,13 +41,15 @@ class LegacySessionState(DynamoTable):
             try:
                 with aws_call(DEPENDENCY, "UpdateItem", passthrough=is_condition_failure):
                     item: Any = self.client.update_item(
-                        TableName=self.table_name, Key={"sessionId": {"S": session_id}},
+                        TableName=self.table_name,
+                        Key={"sessionId": {"S": session_id}},
                         UpdateExpression="ADD #counter :step",
                         ConditionExpression="attribute_exists(sessionId) AND speakerId = :speaker",
                         ExpressionAttributeNames={"#counter": COUNTER},
                         ExpressionAttributeValues={":step": {"N": str(step)}, ":speaker": {"S": speaker_id}},
-                        ReturnValues="ALL_NEW", ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                    )["Attributes"]  # fmt: skip
+                        ReturnValues="ALL_NEW",
+                        ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                    )["Attributes"]
             except ClientError as error:
                 raise _rejection(error.response.get("Item"), session_id, speaker_id) from None
             sequence = int(item[COUNTER]["N"])
@@ -63,14 +65,18 @@ class LegacySessionState(DynamoTable):
         try:
             with aws_call(DEPENDENCY, "UpdateItem", passthrough=is_condition_failure):
                 self.client.update_item(
-                    TableName=self.table_name, Key={"sessionId": {"S": session_id}},
+                    TableName=self.table_name,
+                    Key={"sessionId": {"S": session_id}},
                     UpdateExpression="SET #muted = :muted, correlationId = :correlation",
                     ConditionExpression="attribute_exists(sessionId) AND speakerId = :speaker AND #status <> :ended",
                     ExpressionAttributeNames={"#muted": MUTED_ATTRIBUTE, "#status": "status"},
-                    ExpressionAttributeValues={":muted": {"BOOL": muted}, ":speaker": {"S": speaker_id},
-                                               ":ended": {"S": SessionStatus.ENDED.value},
-                                               ":correlation": correlation_value()},
+                    ExpressionAttributeValues={
+                        ":muted": {"BOOL": muted},
+                        ":speaker": {"S": speaker_id},
+                        ":ended": {"S": SessionStatus.ENDED.value},
+                        ":correlation": correlation_value(),
+                    },
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )  # fmt: skip
+                )
         except ClientError as error:
             raise _rejection(error.response.get("Item"), session_id, speaker_id) from None

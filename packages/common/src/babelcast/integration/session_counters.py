@@ -33,12 +33,13 @@ class SessionCounters(DynamoTable):
         try:
             with aws_call(DEPENDENCY, "UpdateItem", passthrough=is_condition_failure):
                 self.client.update_item(
-                    TableName=self.table_name, Key={"sessionId": {"S": session_id}},
+                    TableName=self.table_name,
+                    Key={"sessionId": {"S": session_id}},
                     UpdateExpression="SET peakListeners = :n, correlationId = :correlation",
                     ConditionExpression="attribute_exists(sessionId) AND "
-                                        "(attribute_not_exists(peakListeners) OR peakListeners < :n)",
+                    "(attribute_not_exists(peakListeners) OR peakListeners < :n)",
                     ExpressionAttributeValues={":n": {"N": str(listeners)}, ":correlation": correlation_value()},
-                )  # fmt: skip
+                )
         except ClientError:
             return False
         return True
@@ -49,24 +50,31 @@ class SessionCounters(DynamoTable):
         the listener counters are still as ``seen``; returns the usage after, or None when they
         changed meanwhile (re-read and retry) or the item is gone or not ended."""
         condition = " AND ".join(
-            ["#status = :ended", equals_or_absent("listenerCount", ":count", seen.listener_count),
-             equals_or_absent("listenerConnectedSum", ":sum", seen.listener_connected_sum)]
-        )  # fmt: skip
+            [
+                "#status = :ended",
+                equals_or_absent("listenerCount", ":count", seen.listener_count),
+                equals_or_absent("listenerConnectedSum", ":sum", seen.listener_connected_sum),
+            ]
+        )
         try:
             with aws_call(DEPENDENCY, "UpdateItem", passthrough=is_condition_failure):
                 item = self.client.update_item(
-                    TableName=self.table_name, Key={"sessionId": {"S": session_id}},
+                    TableName=self.table_name,
+                    Key={"sessionId": {"S": session_id}},
                     UpdateExpression="SET listenerCount = :zero, listenerConnectedSum = :zero, bufferDepth = :zero, "
-                                     "bufferBytes = :zero, correlationId = :correlation ADD listenerMs :open",
+                    "bufferBytes = :zero, correlationId = :correlation ADD listenerMs :open",
                     ConditionExpression=condition,
                     ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={":zero": {"N": "0"}, ":ended": {"S": SessionStatus.ENDED.value},
-                                               ":count": {"N": str(seen.listener_count)},
-                                               ":sum": {"N": str(seen.listener_connected_sum)},
-                                               ":open": {"N": str(max(0, open_listener_ms))},
-                                               ":correlation": correlation_value()},
+                    ExpressionAttributeValues={
+                        ":zero": {"N": "0"},
+                        ":ended": {"S": SessionStatus.ENDED.value},
+                        ":count": {"N": str(seen.listener_count)},
+                        ":sum": {"N": str(seen.listener_connected_sum)},
+                        ":open": {"N": str(max(0, open_listener_ms))},
+                        ":correlation": correlation_value(),
+                    },
                     ReturnValues="ALL_NEW",
-                )["Attributes"]  # fmt: skip
+                )["Attributes"]
         except ClientError:
             return None
         return usage_from_item(item)

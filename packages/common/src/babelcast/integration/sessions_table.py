@@ -45,9 +45,12 @@ class SessionsTable(SessionCounters):
         token; where that is not honoured, the retry is cancelled and recognised by its token)."""
         token: WriteToken = WriteToken.new(session.created_at)
         item = {**to_item(session), CORRELATION_ATTRIBUTE: correlation_value(), token.attribute: {"SS": [token.value]}}
-        put: dict[str, Any] = {"TableName": self.table_name, "Item": item,
-                               "ConditionExpression": "attribute_not_exists(sessionId)",
-                               "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}  # fmt: skip
+        put: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Item": item,
+            "ConditionExpression": "attribute_not_exists(sessionId)",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
         if quota is None:
             try:
                 with aws_call(DEPENDENCY, "PutItem", passthrough=is_condition_failure):
@@ -59,14 +62,18 @@ class SessionsTable(SessionCounters):
         if self.quotas_table_name is None:
             raise RuntimeError("a quota needs the rate-limits table")
         count: dict[str, Any] = {
-            "TableName": self.quotas_table_name, "Key": {"limitKey": {"S": f"{quota.key}#{quota.window_start}"}},
+            "TableName": self.quotas_table_name,
+            "Key": {"limitKey": {"S": f"{quota.key}#{quota.window_start}"}},
             "UpdateExpression": "ADD #count :one SET #ttl = if_not_exists(#ttl, :ttl)",
             "ConditionExpression": "attribute_not_exists(#count) OR #count < :limit",
             "ExpressionAttributeNames": {"#count": "attempts", "#ttl": "ttl"},
             # kept a window past its own so that clock skew between functions cannot reset it early
-            "ExpressionAttributeValues": {":one": {"N": "1"}, ":limit": {"N": str(quota.limit)},
-                                          ":ttl": {"N": str(quota.window_end + quota.window_seconds)}},
-        }  # fmt: skip
+            "ExpressionAttributeValues": {
+                ":one": {"N": "1"},
+                ":limit": {"N": str(quota.limit)},
+                ":ttl": {"N": str(quota.window_end + quota.window_seconds)},
+            },
+        }
         for _ in range(3):  # a concurrent create of the same speaker holds the counter: try again
             try:
                 with aws_call(DEPENDENCY, "TransactWriteItems", passthrough=is_transaction_cancelled):
@@ -193,17 +200,23 @@ class SessionsTable(SessionCounters):
         try:
             with aws_call(DEPENDENCY, "UpdateItem", passthrough=is_condition_failure):
                 self.client.update_item(
-                    TableName=self.table_name, Key={"sessionId": {"S": session_id}},
+                    TableName=self.table_name,
+                    Key={"sessionId": {"S": session_id}},
                     UpdateExpression="SET #status = :ended, endedAt = :now, updatedAt = :now, endReason = :expired, "
-                                     f"correlationId = :correlation ADD version :one, {token.add} "
-                                     f"REMOVE {token.stale}",
+                    f"correlationId = :correlation ADD version :one, {token.add} "
+                    f"REMOVE {token.stale}",
                     ConditionExpression=f"#status <> :ended AND expiresAt < :now AND {token.condition}",
                     ExpressionAttributeNames={"#status": "status", **token.names},
-                    ExpressionAttributeValues={":ended": {"S": SessionStatus.ENDED.value}, ":now": {"N": str(now_ms)},
-                                               ":expired": {"S": "expired"}, ":one": {"N": "1"},
-                                               ":correlation": correlation_value(), **token.values},
+                    ExpressionAttributeValues={
+                        ":ended": {"S": SessionStatus.ENDED.value},
+                        ":now": {"N": str(now_ms)},
+                        ":expired": {"S": "expired"},
+                        ":one": {"N": "1"},
+                        ":correlation": correlation_value(),
+                        **token.values,
+                    },
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )  # fmt: skip
+                )
         except ClientError as error:
             old: Any = error.response.get("Item")
             return token.applied_to(old)  # True: the SDK resent our applied write

@@ -91,8 +91,10 @@ class BatchDelivery:
         try:
             result = await self.invoke(mapping.function_arn, {"Records": [record.event for record in records]})
         except InvocationFailed as failure:
-            self.log(f"{stream.label}: failed on {describe(records)}: {failure.kind} "
-                     f"{failure.error_type}: {failure.error_message}".rstrip(": "))  # fmt: skip
+            self.log(
+                f"{stream.label}: failed on {describe(records)}: {failure.kind} "
+                f"{failure.error_type}: {failure.error_message}".rstrip(": ")
+            )
             return 0, True
         if not mapping.report_batch_item_failures:
             return None, False
@@ -100,8 +102,10 @@ class BatchDelivery:
         if not failures:
             return None, False  # none, null or [] all mean the whole batch succeeded
         positions = {record.sequence_number: index for index, record in enumerate(records)}
-        identifiers = [item.get("itemIdentifier") if isinstance(item, Mapping) else None
-                       for item in (failures if isinstance(failures, list) else [None])]  # fmt: skip
+        identifiers = [
+            item.get("itemIdentifier") if isinstance(item, Mapping) else None
+            for item in (failures if isinstance(failures, list) else [None])
+        ]
         if not all(isinstance(identifier, str) and identifier in positions for identifier in identifiers):
             self.log(f"{stream.label}: invalid batchItemFailures {failures!r}: the whole batch failed")
             return 0, True

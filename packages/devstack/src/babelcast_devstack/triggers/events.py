@@ -52,9 +52,10 @@ def dynamodb_event_record(raw: Mapping[str, Any], event_source_arn: str, region:
         if key in stream:
             body[key] = _attribute_json(stream[key])
     body.update(
-        SequenceNumber=stream["SequenceNumber"], SizeBytes=int(stream["SizeBytes"]),
+        SequenceNumber=stream["SequenceNumber"],
+        SizeBytes=int(stream["SizeBytes"]),
         StreamViewType=stream["StreamViewType"],
-    )  # fmt: skip
+    )
     record = {
         "eventID": raw["eventID"],
         "eventName": raw["eventName"],

@@ -137,9 +137,11 @@ class TriggerRunner:
 
     def _client(self, service: str, region: str) -> Any:
         return emulator_client(
-            self.emulator_endpoint, region, service,
+            self.emulator_endpoint,
+            region,
+            service,
             config=Config(connect_timeout=2, read_timeout=10, retries={"max_attempts": 2, "mode": "standard"}),
-        )  # fmt: skip
+        )
 
     async def _discover(self, stream: Stream, *, initial: bool) -> None:
         """Starts a poller for every shard not seen yet. Shards found at start begin at the mapping's

@@ -9,8 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 
 _RATE = re.compile(r"rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
-_MONTHS = {name: number for number, name in enumerate(
-    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1)}  # fmt: skip
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), 1
+    )
+}
 _WEEKDAYS = {name: number for number, name in enumerate(("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"), 1)}
 
 
@@ -68,9 +72,12 @@ class Cron:
         if len(fields) != 6:
             raise ValueError(f"{expression!r} is not a six-field cron(...) expression")
         minutes, hours, days_of_month, months, days_of_week = (
-            _cron_field(fields[0], 0, 59), _cron_field(fields[1], 0, 23), _cron_field(fields[2], 1, 31),
-            _cron_field(fields[3], 1, 12, _MONTHS), _cron_field(fields[4], 1, 7, _WEEKDAYS),
-        )  # fmt: skip
+            _cron_field(fields[0], 0, 59),
+            _cron_field(fields[1], 0, 23),
+            _cron_field(fields[2], 1, 31),
+            _cron_field(fields[3], 1, 12, _MONTHS),
+            _cron_field(fields[4], 1, 7, _WEEKDAYS),
+        )
         if minutes is None or hours is None or months is None:
             raise ValueError(f"{expression!r}: only day-of-month or day-of-week may be '?'")
         return cls(minutes, hours, days_of_month, months, days_of_week, _cron_field(fields[5], 1970, 2199))

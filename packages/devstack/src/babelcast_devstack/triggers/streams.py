@@ -61,10 +61,13 @@ class DynamoDBStream(Stream):
         while True:
             description = self.client.describe_stream(**arguments)["StreamDescription"]
             shards += [
-                Shard(shard["ShardId"], shard.get("ParentShardId"),
-                       "EndingSequenceNumber" in shard.get("SequenceNumberRange", {}))
+                Shard(
+                    shard["ShardId"],
+                    shard.get("ParentShardId"),
+                    "EndingSequenceNumber" in shard.get("SequenceNumberRange", {}),
+                )
                 for shard in description.get("Shards", [])
-            ]  # fmt: skip
+            ]
             if not description.get("LastEvaluatedShardId"):
                 return shards
             arguments["ExclusiveStartShardId"] = description["LastEvaluatedShardId"]
@@ -94,10 +97,13 @@ class KinesisStream(Stream):
         while True:
             response = self.client.list_shards(**arguments)
             shards += [
-                Shard(shard["ShardId"], shard.get("ParentShardId"),
-                       "EndingSequenceNumber" in shard.get("SequenceNumberRange", {}))
+                Shard(
+                    shard["ShardId"],
+                    shard.get("ParentShardId"),
+                    "EndingSequenceNumber" in shard.get("SequenceNumberRange", {}),
+                )
                 for shard in response.get("Shards", [])
-            ]  # fmt: skip
+            ]
             if not response.get("NextToken"):
                 return shards
             arguments = {"NextToken": response["NextToken"]}  # ListShards takes one or the other
