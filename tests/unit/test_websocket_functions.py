@@ -110,6 +110,7 @@ def test_concurrent_connects_and_disconnects_keep_the_count_exact(ws_racing: Ws)
     for thread in threads:
         thread.join()
     assert ws.live_listener_records(session_id) == ws.listener_count(session_id) == len(joined) - len(leaving)
+    assert ws.language_counts(session_id) == ws.live_listener_languages(session_id)  # per language too
 
 
 def test_legacy_creation_over_the_socket(ws: Ws, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -283,6 +284,7 @@ def test_pause_resume_and_end_fan_out_to_every_connection(ws: Ws) -> None:
     assert ws.api.posted[listeners[0].id][-1]["reason"] == "speaker"
     assert ws.listener_count(session_id) == 0
     assert ws.live_listener_records(session_id) == 0
+    assert ws.language_counts(session_id) == {}, "the end resets the per-language counters too"
 
 
 def test_broadcast_reaches_one_language_and_drops_gone_listeners(ws: Ws) -> None:

@@ -192,8 +192,10 @@ def change_language(caller: WsCaller, body: dict[str, Any]) -> dict[str, Any]:
         raise ValidationFailed(
             details=[("targetLanguage", f"supported: {', '.join(deps.settings.supported_languages)}")]
         )
-    deps.connections.change_channel(caller.connection_id, message.target_language)
-    return {"type": "sessionStatus", "sessionId": _session_of(caller), "targetLanguage": message.target_language}
+    session_id = _session_of(caller)
+    # the language it connected with is the usual guess; a wrong one costs one more write
+    deps.connections.change_language(caller.connection_id, session_id, message.target_language, caller.target_language)
+    return {"type": "sessionStatus", "sessionId": session_id, "targetLanguage": message.target_language}
 
 
 @app.action("getSessionStatus")

@@ -106,6 +106,7 @@ class AudioService:
             sample_rate=state.sample_rate,
             received_at=self.clock_ms(),
             audio_data=audio_data,
+            target_languages=state.target_languages,
         )
         if claim.late:
             self.metrics.add("AudioChunksLate", 1)

@@ -3,7 +3,7 @@ the integration layer maps these to and from DynamoDB items."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Literal
 
@@ -58,6 +58,8 @@ class AudioState:
     newest_sequence: int | None = None
     gaps: frozenset[int] = frozenset()
     gaps_revision: int | None = None
+    # the languages with at least one listener, as the acceptance's write returned them
+    target_languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class SessionUsage:
     listener_connected_sum: int
     audio_bytes: int
     sample_rate: int
+    languages: dict[str, int] = field(default_factory=dict)  # listeners per language (those with any)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from babelcast.integration.session_items import (
     correlation_value,
     equals_or_absent,
     from_item,
+    language_attribute,
     usage_from_item,
 )
 from babelcast.models import Session, SessionStatus
@@ -56,15 +57,18 @@ class SessionCounters(DynamoTable):
                 equals_or_absent("listenerConnectedSum", ":sum", seen.listener_connected_sum),
             ]
         )
+        # the per-language counters go with listenerCount (their sum): none is left behind
+        languages = {f"#language{n}": language_attribute(lang) for n, lang in enumerate(seen.languages)}
+        remove = f" REMOVE {', '.join(languages)}" if languages else ""
         try:
             with aws_call(DEPENDENCY, "UpdateItem", passthrough=is_condition_failure):
                 item = self.client.update_item(
                     TableName=self.table_name,
                     Key={"sessionId": {"S": session_id}},
                     UpdateExpression="SET listenerCount = :zero, listenerConnectedSum = :zero, bufferDepth = :zero, "
-                    "bufferBytes = :zero, correlationId = :correlation ADD listenerMs :open",
+                    "bufferBytes = :zero, correlationId = :correlation ADD listenerMs :open" + remove,
                     ConditionExpression=condition,
-                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeNames={"#status": "status", **languages},
                     ExpressionAttributeValues={
                         ":zero": {"N": "0"},
                         ":ended": {"S": SessionStatus.ENDED.value},
