@@ -3,6 +3,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Any
+
+import pytest
+from session_events import handler as events_handler
+
 from tests.support.report import record
 from tests.support.ws_harness import Ws, chunk, kinesis_records
 
@@ -45,3 +51,56 @@ def test_audio_records_name_the_languages_listened_to(ws: Ws) -> None:
     ws.disconnect(listener)
     ws.send(speaker, {"action": "sendAudio", "audioData": chunk(), "sequence": 3})
     assert [r["targetLanguages"] for r in kinesis_records()] == [[], ["es", "fr"], ["es"]]
+
+
+def test_the_speaker_hears_of_joins_leaves_and_changes_at_most_once_a_second(
+    ws: Ws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session_id = ws.session()
+    speaker = ws.speaker(session_id)
+    audience = events_handler.dependencies().audience
+    now = [audience.clock_ms()]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += int(seconds * 1000)
+
+    monkeypatch.setattr(audience, "clock_ms", lambda: now[0])
+    monkeypatch.setattr(audience, "sleep", sleep)
+
+    def updates() -> list[dict[str, Any]]:
+        return [m for m in ws.api.posted[speaker.id] if m["type"] == "audienceUpdate"]
+
+    before = ws.session_item(session_id)
+    listener = ws.listener(session_id, "es")
+    ws.calls.take()
+    posts = ws.api.calls["PostToConnection"]
+    assert ws.stream_change(session_id, before) == {"batchItemFailures": []}
+    join_calls = ws.calls.take() + Counter(PostToConnection=ws.api.calls["PostToConnection"] - posts)
+    [first] = updates()
+    assert first == {
+        "type": "audienceUpdate",
+        "sessionId": session_id,
+        "listenerCount": 1,
+        "languages": {"es": 1},
+        "timestamp": now[0],
+    }
+    assert slept == []
+    ws.stream_change(session_id, before)  # the stream retries the batch: nothing new to say
+    assert len(updates()) == 1 and slept == []
+    before = ws.session_item(session_id)
+    ws.listener(session_id, "fr")
+    ws.send(listener, {"action": "changeLanguage", "targetLanguage": "fr"})
+    ws.stream_change(session_id, before)  # within the second: waits for it, then the newest counts
+    assert slept and 0 < slept[0] <= 1.0
+    assert updates()[-1]["languages"] == {"fr": 2} and updates()[-1]["listenerCount"] == 2
+    assert updates()[-1]["timestamp"] - first["timestamp"] >= 1000
+    before = ws.session_item(session_id)
+    ws.send(speaker, {"action": "pauseBroadcast"})
+    ws.stream_change(session_id, before)  # not an audience change
+    assert len(updates()) == 2
+    listeners = [c for c in ws.api.posted if c != speaker.id]
+    assert all(m["type"] != "audienceUpdate" for c in listeners for m in ws.api.posted[c]), "speakers only"
+    assert join_calls == {"UpdateItem": 2, "Query": 1, "PostToConnection": 1}
+    record("AWS calls per WebSocket operation", "session_events (a join: new peak, audienceUpdate)", dict(join_calls))

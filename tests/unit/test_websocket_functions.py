@@ -105,12 +105,21 @@ def test_concurrent_connects_and_disconnects_keep_the_count_exact(ws_racing: Ws)
     record("concurrent joins", "refused with 503 (of 200)", len(connections) - len(joined))
     leaving = joined[::2]
     threads = [threading.Thread(target=ws.disconnect, args=(c,)) for c in leaving + leaving[:20]]  # some twice
+    threads += [  # while the others change language (per-language counters move in the same transactions)
+        threading.Thread(target=ws.send, args=(c, {"action": "changeLanguage", "targetLanguage": "it"}))
+        for c in joined[1::2][:40]
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert ws.live_listener_records(session_id) == ws.listener_count(session_id) == len(joined) - len(leaving)
-    assert ws.language_counts(session_id) == ws.live_listener_languages(session_id)  # per language too
+    languages = ws.live_listener_languages(session_id)
+    assert ws.language_counts(session_id) == languages and languages.get("it") == 40  # per language too
+    from babelcast.integration.sessions_table import SessionsTable
+
+    found = SessionsTable("t-sessions").get(session_id)  # what GET /sessions/{id} answers
+    assert found is not None and found.listeners_by_language == languages
 
 
 def test_legacy_creation_over_the_socket(ws: Ws, monkeypatch: pytest.MonkeyPatch) -> None:

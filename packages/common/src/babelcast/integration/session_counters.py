@@ -3,6 +3,8 @@ raised by the change stream's consumer, and settled when the session ends."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from botocore.exceptions import ClientError
 
 from babelcast.domain.session_records import SessionUsage
@@ -44,6 +46,33 @@ class SessionCounters(DynamoTable):
         except ClientError:
             return False
         return True
+
+    def mark_audience(self, session_id: str, key: str, now_ms: int, interval_ms: int) -> int | None:
+        """Claim this second for the audienceUpdate saying ``key`` (babelcast.domain.audience):
+        refused when that was the last one sent, or another went out less than ``interval_ms``
+        ago. Leaves correlationId alone: the change it announces keeps its own."""
+        try:
+            with aws_call(DEPENDENCY, "UpdateItem", passthrough=is_condition_failure):
+                self.client.update_item(
+                    TableName=self.table_name,
+                    Key={"sessionId": {"S": session_id}},
+                    UpdateExpression="SET audienceSent = :key, audienceSentAt = :now",
+                    ConditionExpression="attribute_exists(sessionId) AND "
+                    "(attribute_not_exists(audienceSent) OR audienceSent <> :key) AND "
+                    "(attribute_not_exists(audienceSentAt) OR audienceSentAt <= :cutoff)",
+                    ExpressionAttributeValues={
+                        ":key": {"S": key},
+                        ":now": {"N": str(now_ms)},
+                        ":cutoff": {"N": str(now_ms - interval_ms)},
+                    },
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except ClientError as error:
+            old: Any = error.response.get("Item")
+            if not old or old.get("audienceSent", {}).get("S") == key:
+                return 0
+            return max(1, int(old["audienceSentAt"]["N"]) + interval_ms - now_ms)
+        return None
 
     def finish_end(self, session_id: str, seen: SessionUsage, open_listener_ms: int) -> SessionUsage | None:
         """After an end: no listeners, no buffer, and the listeners still connected at the end
