@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from session_events import handler as events_handler
+from ws_message import handler as message_handler
 
 from tests.support.report import record
 from tests.support.ws_harness import Ws, chunk, kinesis_records
@@ -104,3 +105,31 @@ def test_the_speaker_hears_of_joins_leaves_and_changes_at_most_once_a_second(
     assert all(m["type"] != "audienceUpdate" for c in listeners for m in ws.api.posted[c]), "speakers only"
     assert join_calls == {"UpdateItem": 2, "Query": 1, "PostToConnection": 1}
     record("AWS calls per WebSocket operation", "session_events (a join: new peak, audienceUpdate)", dict(join_calls))
+
+
+def test_audio_is_acknowledged_once_a_second_and_every_resend_at_once(ws: Ws, monkeypatch: pytest.MonkeyPatch) -> None:
+    session_id = ws.session()
+    speaker = ws.speaker(session_id)
+    now = [1_800_000_000_000]
+    monkeypatch.setattr(message_handler.dependencies().audio, "clock_ms", lambda: now[0])
+
+    def send(sequence: int, after_ms: int = 250) -> list[dict[str, Any]]:
+        now[0] += after_ms
+        return ws.send(speaker, {"action": "sendAudio", "audioData": chunk(), "sequence": sequence})
+
+    ws.calls.take()
+    acks = [send(n) for n in range(1, 9)]  # 4 chunks a second for 2 s
+    calls = ws.calls.take()
+    assert acks == [[ack(1, 0)], [], [], [ack(4, 0)], [], [], [], [ack(8, 0)]]
+    assert calls == {"UpdateItem": 8, "PutRecord": 8}, "acknowledging costs no call"
+    [resent] = send(8, after_ms=10)  # a retry of a chunk already received: acknowledged at once
+    assert resent == ack(8, 0)
+    warning, again = send(3, after_ms=10)  # an older one: the warning, and the acknowledgement
+    assert (warning["code"], warning["forwarded"], again) == ("AUDIO_OUT_OF_ORDER", False, ack(8, 0))
+    ws.send(speaker, {"action": "pauseBroadcast"})
+    assert send(9, after_ms=1000) == [ack(9, 1)], "held in the pause buffer"
+    assert [r["sequence"] for r in kinesis_records()] == list(range(1, 9))
+
+
+def ack(sequence: int, buffered: int) -> dict[str, Any]:
+    return {"type": "audioAck", "sequence": sequence, "buffered": buffered}

@@ -149,7 +149,8 @@ def test_audio_goes_to_kinesis_with_the_session_metadata(ws: Ws) -> None:
     session_id = ws.session(language="de")
     speaker = ws.speaker(session_id)
     ws.calls.take()
-    assert ws.send(speaker, {"action": "sendAudio", "audioData": chunk(), "sequence": 1}) == []
+    [ack] = ws.send(speaker, {"action": "sendAudio", "audioData": chunk(), "sequence": 1})
+    assert ack == {"type": "audioAck", "sequence": 1, "buffered": 0}  # the first chunk of its second
     calls = ws.calls.take()
     [data] = kinesis_records()
     assert data["_partitionKey"] == session_id
@@ -255,7 +256,8 @@ def test_buffer_keeps_at_most_30_seconds_dropping_the_oldest_with_a_warning(ws: 
     ws.send(speaker, {"action": "pauseBroadcast"})
     warnings = []
     for sequence in range(35):  # 35 one-second chunks
-        warnings += ws.send(speaker, {"action": "sendAudio", "audioData": chunk(1.0), "sequence": sequence})
+        replies = ws.send(speaker, {"action": "sendAudio", "audioData": chunk(1.0), "sequence": sequence})
+        warnings += [reply for reply in replies if reply["type"] != "audioAck"]
     assert warnings and all(w["code"] == "AUDIO_BUFFER_FULL" for w in warnings)
     ws.send(speaker, {"action": "resumeBroadcast"})
     assert [r["sequence"] for r in kinesis_records()] == list(range(5, 35))

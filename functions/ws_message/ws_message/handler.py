@@ -116,8 +116,9 @@ def _speaker(caller: WsCaller) -> str:
 
 @app.action("sendAudio", echo=("sequence",))
 def send_audio(caller: WsCaller, body: dict[str, Any]) -> list[dict[str, Any]]:
-    """No reply when the chunk is accepted (or is a resend of the newest one accepted); warnings
-    name the chunk. Errors name it too (``echo``): the speaker resends that sequence."""
+    """No reply when the chunk is accepted, but ``audioAck`` for the first chunk accepted in each
+    second and for a resend; warnings name the chunk. Errors name it too (``echo``): the speaker
+    resends that sequence."""
     if "sequence" not in body:  # the deployed clients' older sendAudio (legacy dialect)
         return legacy.unnumbered_audio(caller, body, "sendAudio")
     message = parse_model(SendAudio, body)
@@ -143,6 +144,9 @@ def send_audio(caller: WsCaller, body: dict[str, Any]) -> list[dict[str, Any]]:
                 ),
             }
         )
+    if outcome.acknowledge and outcome.newest_sequence is not None:
+        # "audio arriving": everything up to this sequence was accepted (docs/websocket-protocol.md)
+        replies.append({"type": "audioAck", "sequence": outcome.newest_sequence, "buffered": outcome.buffer_depth})
     if outcome.dropped_chunks:
         replies.append(
             {

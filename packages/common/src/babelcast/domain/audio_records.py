@@ -79,6 +79,7 @@ class AudioTicket:
     sequence: int
     size: int
     token: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    at_ms: int = 0  # when it arrived: the first chunk accepted in a second is acknowledged
 
 
 @dataclass(frozen=True)

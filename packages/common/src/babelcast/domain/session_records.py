@@ -60,6 +60,14 @@ class AudioState:
     gaps_revision: int | None = None
     # the languages with at least one listener, as the acceptance's write returned them
     target_languages: tuple[str, ...] = ()
+    # when the newest accepted chunk arrived, and the one accepted before it (epoch ms)
+    audio_last_at: int = 0
+    audio_previous_at: int = 0
+
+    @property
+    def opens_a_second(self) -> bool:
+        """The newest chunk is the first accepted in its second: it is acknowledged (audioAck)."""
+        return self.audio_last_at // 1000 != self.audio_previous_at // 1000
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,8 @@ def audio_state_from_item(item: Mapping[str, Any]) -> AudioState:
         gaps=frozenset(int(n) for n in item.get("audioGaps", {}).get("NS", [])),
         gaps_revision=int(item["audioGapsRev"]["N"]) if "audioGapsRev" in item else None,
         target_languages=tuple(language_counts(item)),
+        audio_last_at=number("audioLastAt", 0),
+        audio_previous_at=number("audioPrevAt", 0),
     )
 
 
