@@ -176,3 +176,42 @@ def test_speaker_refreshes_its_token_when_a_reconnection_gets_401(servers: list[
         wait(lambda: len(server.received) == 1)
     assert [q["token"] for q in server.queries] == ["old", "old", "new"] and tokens.refreshes == 1
     assert server.received == [(2, {"action": "sendAudio", "audioData": "AQA=", "sequence": 0})]
+
+
+def test_speaker_reports_acks_and_the_audience_and_resends_the_unacknowledged_after_a_drop(
+    servers: list[Server],
+) -> None:
+    def script(connection: ServerConnection, index: int) -> None:
+        if index == 0:
+            for _ in range(3):
+                server.received.append((0, json.loads(connection.recv(timeout=5))))
+            connection.send(json.dumps({"type": "audioAck", "sequence": 0, "buffered": 0}))
+            update = {"type": "audienceUpdate", "sessionId": "s", "listenerCount": 2, "languages": {"es": 2}}
+            connection.send(json.dumps({**update, "timestamp": 1}))
+            time.sleep(0.2)
+            connection.close(1001, "Going away")
+            return
+        server.record(connection, index)
+
+    server = Server(script, lambda index: None)
+    servers.append(server)
+    acks: list[dict[str, Any]] = []
+    audiences: list[dict[str, Any]] = []
+    with SpeakerClient(
+        server.url,
+        "calm-river-123",
+        StaticTokenProvider("tok"),
+        reconnect=FAST,
+        heartbeat_interval=None,
+        on_audio_ack=acks.append,
+        on_audience=audiences.append,
+    ) as speaker:
+        for n in range(3):
+            speaker.send_audio(bytes([n, 0]))
+        wait(lambda: speaker.reconnects == 1)
+        speaker.send_audio(b"\x03\x00")
+        wait(lambda: len(server.received) == 6)
+        assert (speaker.acks.acknowledged, speaker.resent, speaker.audience) == (0, 2, audiences[-1])
+        assert speaker.acks.arriving, "acknowledged within the last two seconds"
+    assert [m["sequence"] for m in acks] == [0] and audiences[0]["languages"] == {"es": 2}
+    assert [(index, m["sequence"]) for index, m in server.received] == [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (1, 3)]

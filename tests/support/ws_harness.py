@@ -193,7 +193,11 @@ class Ws:
         authorizer = (
             {"role": "speaker", "userId": user, "sessionId": query.get("sessionId", "")}
             if user
-            else {"role": "listener", "sessionId": query.get("sessionId", "")}
+            else {
+                "role": "listener",
+                "sessionId": query.get("sessionId", ""),
+                "targetLanguage": query.get("targetLanguage", ""),
+            }
         )
         result = connect_handler.lambda_handler(connect_event(connection_id, query, authorizer), None)
         if result["statusCode"] == 200:
@@ -236,6 +240,21 @@ class Ws:
 
     def listener_count(self, session_id: str) -> int:
         return int(self.session_item(session_id).get("listenerCount", {"N": "0"})["N"])
+
+    def language_counts(self, session_id: str) -> dict[str, int]:
+        """The per-language counters on the session item (languages with any listener)."""
+        from babelcast.integration.session_items import language_counts
+
+        return language_counts(self.session_item(session_id))
+
+    def live_listener_languages(self, session_id: str) -> dict[str, int]:
+        items = self.dynamodb.scan(TableName="t-connections")["Items"]
+        counted = Counter(
+            i["channel"]["S"]
+            for i in items
+            if i.get("sessionId", {}).get("S") == session_id and i["role"]["S"] == "listener"
+        )
+        return dict(sorted(counted.items()))
 
     def live_listener_records(self, session_id: str) -> int:
         items = self.dynamodb.scan(TableName="t-connections")["Items"]

@@ -19,6 +19,7 @@ from babelcast.integration.sessions_table import SessionsTable
 from babelcast.metrics import Metrics
 from broadcast import handler as broadcast_handler
 from http_api import handler as http_handler
+from session_events import handler as events_handler
 from ws_connect import handler as connect_handler
 from ws_disconnect import handler as disconnect_handler
 
@@ -155,6 +156,7 @@ def clock(ws: Ws, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     fake = Clock()
     monkeypatch.setattr(connect_handler, "_now_ms", fake)
     disconnect_handler.dependencies().service.clock_ms = fake
+    monkeypatch.setattr(events_handler.dependencies().audience, "clock_ms", fake)  # minutes apart: no wait
     yield fake
 
 
@@ -185,8 +187,9 @@ def test_listeners_peak_minutes_and_audio_are_counted_without_extra_calls(
     ws.calls.take()
     ws.stream_change(session_id, before)
     leave = ws.calls.take()
-    assert first_join == {"UpdateItem": 1}  # a new peak: one write by the stream consumer
-    assert leave == {}  # no new peak, no status change: nothing to do
+    # a new peak: one write by the stream consumer; the audienceUpdate: its claim and the speaker lookup
+    assert first_join == {"UpdateItem": 2, "Query": 1}
+    assert leave == {"UpdateItem": 1, "Query": 1}  # no new peak: the audienceUpdate only
 
     for sequence in (1, 2, 3):  # 3 x 0.1 s straight to the stream
         ws.send(speaker, {"action": "sendAudio", "audioData": chunk(), "sequence": sequence})
@@ -247,7 +250,6 @@ def test_a_disconnect_racing_the_end_is_not_counted_twice(ws: Ws, clock: Clock) 
     )
     stale_image = ws.session_item(session_id)  # what the stream record carries
     ws.disconnect(listeners[0])  # lands between the end and its settlement: adds its own 60 s
-    from session_events import handler as events_handler
 
     event = {
         "Records": [
@@ -269,7 +271,6 @@ def test_a_disconnect_racing_the_end_is_not_counted_twice(ws: Ws, clock: Clock) 
 
 
 def test_a_batch_of_joins_raises_the_peak_with_one_write(ws: Ws) -> None:
-    from session_events import handler as events_handler
 
     session_id = ws.session()
     images = [ws.session_item(session_id)]
@@ -290,10 +291,10 @@ def test_a_batch_of_joins_raises_the_peak_with_one_write(ws: Ws) -> None:
     ]
     ws.calls.take()
     assert events_handler.lambda_handler({"Records": records}, None) == {"batchItemFailures": []}
-    assert ws.calls.take() == {"UpdateItem": 1}
+    assert ws.calls.take() == {"UpdateItem": 2, "Query": 1}  # the peak; one audienceUpdate for the batch
     assert ws.session_item(session_id)["peakListeners"] == {"N": "3"}
     assert events_handler.lambda_handler({"Records": records}, None) == {"batchItemFailures": []}
-    assert ws.calls.take() == {"UpdateItem": 1}  # a redelivered batch: the conditional write refuses
+    assert ws.calls.take() == {"UpdateItem": 2}  # a redelivered batch: both conditional writes refuse
     assert ws.session_item(session_id)["peakListeners"] == {"N": "3"}
 
 

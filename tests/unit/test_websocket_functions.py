@@ -105,11 +105,21 @@ def test_concurrent_connects_and_disconnects_keep_the_count_exact(ws_racing: Ws)
     record("concurrent joins", "refused with 503 (of 200)", len(connections) - len(joined))
     leaving = joined[::2]
     threads = [threading.Thread(target=ws.disconnect, args=(c,)) for c in leaving + leaving[:20]]  # some twice
+    threads += [  # while the others change language (per-language counters move in the same transactions)
+        threading.Thread(target=ws.send, args=(c, {"action": "changeLanguage", "targetLanguage": "it"}))
+        for c in joined[1::2][:40]
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert ws.live_listener_records(session_id) == ws.listener_count(session_id) == len(joined) - len(leaving)
+    languages = ws.live_listener_languages(session_id)
+    assert ws.language_counts(session_id) == languages and languages.get("it") == 40  # per language too
+    from babelcast.integration.sessions_table import SessionsTable
+
+    found = SessionsTable("t-sessions").get(session_id)  # what GET /sessions/{id} answers
+    assert found is not None and found.listeners_by_language == languages
 
 
 def test_legacy_creation_over_the_socket(ws: Ws, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -139,7 +149,8 @@ def test_audio_goes_to_kinesis_with_the_session_metadata(ws: Ws) -> None:
     session_id = ws.session(language="de")
     speaker = ws.speaker(session_id)
     ws.calls.take()
-    assert ws.send(speaker, {"action": "sendAudio", "audioData": chunk(), "sequence": 1}) == []
+    [ack] = ws.send(speaker, {"action": "sendAudio", "audioData": chunk(), "sequence": 1})
+    assert ack == {"type": "audioAck", "sequence": 1, "buffered": 0}  # the first chunk of its second
     calls = ws.calls.take()
     [data] = kinesis_records()
     assert data["_partitionKey"] == session_id
@@ -245,7 +256,8 @@ def test_buffer_keeps_at_most_30_seconds_dropping_the_oldest_with_a_warning(ws: 
     ws.send(speaker, {"action": "pauseBroadcast"})
     warnings = []
     for sequence in range(35):  # 35 one-second chunks
-        warnings += ws.send(speaker, {"action": "sendAudio", "audioData": chunk(1.0), "sequence": sequence})
+        replies = ws.send(speaker, {"action": "sendAudio", "audioData": chunk(1.0), "sequence": sequence})
+        warnings += [reply for reply in replies if reply["type"] != "audioAck"]
     assert warnings and all(w["code"] == "AUDIO_BUFFER_FULL" for w in warnings)
     ws.send(speaker, {"action": "resumeBroadcast"})
     assert [r["sequence"] for r in kinesis_records()] == list(range(5, 35))
@@ -283,6 +295,7 @@ def test_pause_resume_and_end_fan_out_to_every_connection(ws: Ws) -> None:
     assert ws.api.posted[listeners[0].id][-1]["reason"] == "speaker"
     assert ws.listener_count(session_id) == 0
     assert ws.live_listener_records(session_id) == 0
+    assert ws.language_counts(session_id) == {}, "the end resets the per-language counters too"
 
 
 def test_broadcast_reaches_one_language_and_drops_gone_listeners(ws: Ws) -> None:

@@ -21,7 +21,7 @@ from tests.support.ws_authorizer_harness import CLIENT, ISSUER, KEY, OTHER_KEY, 
 def test_listeners_are_let_in_anonymously(fetches: list[str]) -> None:
     result = authorize({"sessionId": "holy-light-123", "targetLanguage": "es"})
     assert result["principalId"] == "anonymous"
-    assert result["context"] == {"role": "listener", "sessionId": "holy-light-123"}
+    assert result["context"] == {"role": "listener", "sessionId": "holy-light-123", "targetLanguage": "es"}
     statement = result["policyDocument"]["Statement"][0]
     assert (statement["Effect"], statement["Action"]) == ("Allow", "execute-api:Invoke")
     assert fetches == [], "no key fetch for anonymous connections"

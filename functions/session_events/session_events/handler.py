@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from babelcast.domain.audience import AudienceAnnouncer
 from babelcast.domain.audio import AudioService
 from babelcast.domain.fanout import SessionFanout
 from babelcast.integration import budget
@@ -29,6 +30,7 @@ _log = get_logger(__name__)
 @dataclass(frozen=True)
 class Dependencies:
     fanout: SessionFanout
+    audience: AudienceAnnouncer
     metrics: Metrics
 
 
@@ -37,10 +39,12 @@ def dependencies() -> Dependencies:
     settings, metrics = cold_start(SessionEventsSettings, "session_events")
     sessions = SessionsTable(settings.sessions_table_name)
     buffer = AudioBufferTable(settings.audio_buffer_table_name)
+    connections = ConnectionsTable(settings.connections_table_name, settings.sessions_table_name)
+    api = ConnectionsApi(settings.connections_endpoint)
     fanout = SessionFanout(
         sessions=sessions,
-        connections=ConnectionsTable(settings.connections_table_name, settings.sessions_table_name),
-        api=ConnectionsApi(settings.connections_endpoint),
+        connections=connections,
+        api=api,
         buffer=buffer,
         audio=AudioService(
             AudioLedger(settings.sessions_table_name), buffer, AudioStream(settings.audio_stream_name), metrics, budget
@@ -49,7 +53,8 @@ def dependencies() -> Dependencies:
         clock_ms=lambda: time.time_ns() // 1_000_000,
         legacy_dialect=settings.legacy_dialect_enabled,
     )
-    return Dependencies(fanout, metrics)
+    audience = AudienceAnnouncer(sessions, connections, api, metrics, clock_ms=lambda: time.time_ns() // 1_000_000)
+    return Dependencies(fanout, audience, metrics)
 
 
 @flushes_metrics(lambda: dependencies().metrics)
@@ -63,6 +68,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         last = changes[-1]
         bind_request_context(correlation_id=correlation_id(last), aws_request_id=getattr(context, "aws_request_id", ""))
         deps.fanout.record_peaks(usage for usage in map(usage_after, changes) if usage is not None)
+    decoded_changes = []
     for record in records:
         change = record.get("dynamodb") or {}
         bind_request_context(
@@ -74,9 +80,12 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             decoded = session_change(record)
             if decoded is not None:
                 deps.fanout.on_change(decoded)
+                decoded_changes.append(decoded)
         except Exception as failure:
             # Report only this record: the stream retries from it, keeping later records in order.
             _log.error("change_failed", error_type=type(failure).__name__)
             failures.append({"itemIdentifier": change.get("SequenceNumber")})
             break
+    # after the batch's own events: joins, leaves and language changes, one message per session
+    deps.audience.announce(decoded_changes)
     return {"batchItemFailures": failures}

@@ -60,7 +60,13 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     # token too); listeners are anonymous, so that token is not even read.
     if not token or query.get("targetLanguage"):
         deps.metrics.add("AuthorizerDecision", 1, dimensions={"Decision": "anonymous"})
-        return _policy("anonymous", method_arn, {"role": "listener", "sessionId": session_id})
+        # targetLanguage rides along so that changeLanguage knows the counter to move from
+        listener = {
+            "role": "listener",
+            "sessionId": session_id,
+            "targetLanguage": str(query.get("targetLanguage") or ""),
+        }
+        return _policy("anonymous", method_arn, listener)
     try:
         claims = deps.verifier.verify(token)
     except InvalidToken as refused:

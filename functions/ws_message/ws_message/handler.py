@@ -116,8 +116,9 @@ def _speaker(caller: WsCaller) -> str:
 
 @app.action("sendAudio", echo=("sequence",))
 def send_audio(caller: WsCaller, body: dict[str, Any]) -> list[dict[str, Any]]:
-    """No reply when the chunk is accepted (or is a resend of the newest one accepted); warnings
-    name the chunk. Errors name it too (``echo``): the speaker resends that sequence."""
+    """No reply when the chunk is accepted, but ``audioAck`` for the first chunk accepted in each
+    second and for a resend; warnings name the chunk. Errors name it too (``echo``): the speaker
+    resends that sequence."""
     if "sequence" not in body:  # the deployed clients' older sendAudio (legacy dialect)
         return legacy.unnumbered_audio(caller, body, "sendAudio")
     message = parse_model(SendAudio, body)
@@ -143,6 +144,9 @@ def send_audio(caller: WsCaller, body: dict[str, Any]) -> list[dict[str, Any]]:
                 ),
             }
         )
+    if outcome.acknowledge and outcome.newest_sequence is not None:
+        # "audio arriving": everything up to this sequence was accepted (docs/websocket-protocol.md)
+        replies.append({"type": "audioAck", "sequence": outcome.newest_sequence, "buffered": outcome.buffer_depth})
     if outcome.dropped_chunks:
         replies.append(
             {
@@ -192,8 +196,10 @@ def change_language(caller: WsCaller, body: dict[str, Any]) -> dict[str, Any]:
         raise ValidationFailed(
             details=[("targetLanguage", f"supported: {', '.join(deps.settings.supported_languages)}")]
         )
-    deps.connections.change_channel(caller.connection_id, message.target_language)
-    return {"type": "sessionStatus", "sessionId": _session_of(caller), "targetLanguage": message.target_language}
+    session_id = _session_of(caller)
+    # the language it connected with is the usual guess; a wrong one costs one more write
+    deps.connections.change_language(caller.connection_id, session_id, message.target_language, caller.target_language)
+    return {"type": "sessionStatus", "sessionId": session_id, "targetLanguage": message.target_language}
 
 
 @app.action("getSessionStatus")

@@ -61,7 +61,8 @@ def unnumbered_audio(caller: WsCaller, body: dict[str, Any], message_type: str) 
     user = _speaker(caller)
     sequence = legacy_state().next_audio_sequence(_session_of(caller), user)
     numbered = {"action": "sendAudio", "audioData": message.audio_data, "sequence": sequence}
-    return [dict(reply) for reply in _replies(send_audio(caller, numbered))]
+    # no audioAck: the sequence is the server's, so the client cannot resend by it
+    return [dict(reply) for reply in _replies(send_audio(caller, numbered)) if reply.get("type") != "audioAck"]
 
 
 def _replies(replies: Reply | Sequence[Reply] | None) -> Sequence[Reply]:

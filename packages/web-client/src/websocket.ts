@@ -36,6 +36,7 @@ import {
 } from "./websocket-types.js";
 
 const OPEN = 1;
+const UNACKNOWLEDGED_KEPT = 64; // the server's gap window: an older chunk would be refused anyway
 
 export class WebSocketClient {
   readonly url: string;
@@ -58,6 +59,10 @@ export class WebSocketClient {
   private wake: (() => void) | undefined;
   private refreshing = false;
   private forceTokenRefresh = false;
+  /** sendAudio messages not yet covered by an audioAck (at most 64, the server's gap window). */
+  private unacknowledged: Array<{ sequence: number; text: string }> = [];
+  private acknowledgedSequence: number | undefined;
+  private acknowledgedAt: number | undefined;
 
   constructor(options: WebSocketClientOptions) {
     this.url = options.url;
@@ -168,10 +173,23 @@ export class WebSocketClient {
     let next = sequence;
     for (let offset = 0; offset < bytes.length; offset += MAX_AUDIO_BYTES_PER_MESSAGE) {
       const audioData = bytesToBase64(bytes.subarray(offset, offset + MAX_AUDIO_BYTES_PER_MESSAGE));
-      this.send({ action: "sendAudio", audioData, sequence: next });
+      const message: ClientMessage = { action: "sendAudio", audioData, sequence: next };
+      this.send(message);
+      this.unacknowledged.push({ sequence: next, text: JSON.stringify(message) });
+      if (this.unacknowledged.length > UNACKNOWLEDGED_KEPT) this.unacknowledged.shift();
       next += 1;
     }
     return next;
+  }
+
+  /** Speaker: the highest sequence the server acknowledged (`audioAck`), if any yet. */
+  get acknowledged(): number | undefined {
+    return this.acknowledgedSequence;
+  }
+
+  /** Speaker: "audio arriving": an `audioAck` came within the last 2 s (they come once a second). */
+  get audioArriving(): boolean {
+    return this.acknowledgedAt !== undefined && Date.now() - this.acknowledgedAt < 2000;
   }
 
   heartbeat(): void {
@@ -308,7 +326,7 @@ export class WebSocketClient {
     return `${this.url}${this.url.includes("?") ? "&" : "?"}${query}`;
   }
 
-  private adopt(socket: WebSocketLike, reconnected: boolean): void {
+  private adopt(socket: WebSocketLike, reconnected: boolean, afterDrop = false): void {
     const previous = this.socket;
     this.socket = socket;
     this.currentState = "open";
@@ -320,6 +338,12 @@ export class WebSocketClient {
     this.events.emit("connected", { sessionId: this.params.sessionId, reconnected });
     const queued = this.queue;
     this.queue = [];
+    if (afterDrop) {
+      // the dropped socket may have lost what it was sent last: resend, in order, what the server
+      // has not acknowledged (it forwards what it never received and acknowledges the others)
+      const waiting = new Set(queued);
+      for (const chunk of this.unacknowledged) if (!waiting.has(chunk.text)) socket.send(chunk.text);
+    }
     for (const text of queued) socket.send(text);
   }
 
@@ -364,7 +388,7 @@ export class WebSocketClient {
           socket.close(1000);
           return;
         }
-        this.adopt(socket, true);
+        this.adopt(socket, true, true);
         return;
       } catch (error) {
         if (this.currentState !== "reconnecting") return;
@@ -450,11 +474,18 @@ export class WebSocketClient {
     const type = known ? (message as { type: keyof ServerMessageMap }).type : "translation";
     const typed = message as ServerMessage;
     if (type === "heartbeatAck") this.heartbeats.acknowledge();
+    if (type === "audioAck") this.acknowledge((typed as { sequence: number }).sequence);
     this.replies.settle(typed);
     this.events.emit(type, typed as never);
     this.events.emit("message", typed);
     if (type === "sessionEnded") this.finish("sessionEnded");
     else if (type === "connectionRefreshRequired") void this.refreshConnection();
+  }
+
+  private acknowledge(sequence: number): void {
+    this.acknowledgedSequence = Math.max(sequence, this.acknowledgedSequence ?? -1);
+    this.acknowledgedAt = Date.now();
+    this.unacknowledged = this.unacknowledged.filter((chunk) => chunk.sequence > sequence);
   }
 
   // --- heartbeats --------------------------------------------------------------------------------

@@ -29,7 +29,8 @@ from babelcast_client.http import CallRecord, SessionHttpClient, SessionHttpServ
 from babelcast_client.models import QualityTier, Session, SessionPage, SessionStatus, SessionUpdate
 from babelcast_client.orchestrator import CreatedSession, SessionCreationOrchestrator
 from babelcast_client.retry import RetryPolicy
-from babelcast_client.websocket import ListenerClient, ReconnectPolicy, SpeakerClient, StreamStats
+from babelcast_client.speaker import SpeakerClient, StreamStats
+from babelcast_client.websocket import ListenerClient, ReconnectPolicy
 
 __all__ = [
     "ApiError",

@@ -20,7 +20,8 @@ from babelcast_client.http import SessionHttpClient
 from babelcast_client.models import Session
 from babelcast_client.orchestrator import SessionCreationOrchestrator
 from babelcast_client.retry import RetryPolicy
-from babelcast_client.websocket import ListenerClient, SpeakerClient, StreamStats
+from babelcast_client.speaker import SpeakerClient, StreamStats
+from babelcast_client.websocket import ListenerClient
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from babelcast_client.auth import TokenProvider
 from babelcast_client.http import SessionHttpClient
 from babelcast_client.models import QualityTier, Session
-from babelcast_client.websocket import SpeakerClient
+from babelcast_client.speaker import SpeakerClient
 
 LOG = logging.getLogger("babelcast_client")
 

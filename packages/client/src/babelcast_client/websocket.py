@@ -7,7 +7,6 @@ the same ``sessionId`` when the server drops the socket without ending the sessi
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import random
@@ -15,9 +14,8 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urlencode
 
@@ -25,26 +23,16 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from websockets.sync.client import ClientConnection, connect
 
 from babelcast_client.audio import (
-    DEFAULT_CHUNK_MS,
-    MAX_CHUNK_BYTES,
     MAX_MESSAGE_BYTES,
-    MAX_SEQUENCE,
-    SAMPLE_RATE,
-    SAMPLE_WIDTH,
     frames,
-    wav_chunks,
 )
-from babelcast_client.auth import TokenProvider
 from babelcast_client.errors import (
     FRIENDLY_MESSAGES,
     ApiError,
     BabelcastError,
-    Unauthorized,
     WebSocketError,
     error_class,
-    websocket_error,
 )
-from babelcast_client.models import QualityTier, Session
 from babelcast_client.retry import backoff
 
 LOG = logging.getLogger("babelcast_client")
@@ -282,11 +270,18 @@ class _LiveSocket(ABC):
             LOG.warning("ignored a WebSocket message that is not a JSON object")
             return
         kind = message.get("type")
+        self._on_message(message)
         if kind == "sessionEnded":
             self.ended = message
         elif kind == "connectionRefreshRequired":
             self._refresh_connection()
         self._inbox.put(message)
+
+    def _on_message(self, message: dict[str, Any]) -> None:  # noqa: B027 - optional hook, no-op by default
+        """A hook for the role's own messages, called on the receiving thread before the inbox."""
+
+    def _after_reopen(self) -> None:  # noqa: B027 - optional hook, no-op by default
+        """A hook run once a dropped socket is open again (before anything else is sent on it)."""
 
     def _refresh_connection(self) -> None:
         """Open the new socket before closing the old one, so nothing is missed in between."""
@@ -317,6 +312,7 @@ class _LiveSocket(ABC):
                 continue
             self.reconnects += 1
             self.error = None
+            self._after_reopen()
             self._connected.set()
             LOG.info("WebSocket reopened (attempt %d)", attempt)
             return True
@@ -355,120 +351,3 @@ class ListenerClient(_LiveSocket):
         """Switch language; later reconnects use the new one too."""
         self.send({"action": "changeLanguage", "targetLanguage": target_language})
         self.target_language = target_language
-
-
-@dataclass(frozen=True)
-class StreamStats:
-    chunks: int
-    bytes: int
-    audio_seconds: float
-    first_sequence: int | None
-    last_sequence: int | None
-
-
-class SpeakerClient(_LiveSocket):
-    """Streams a session's audio. ``session_id=None`` opens a legacy connection on which
-    ``create_session_legacy`` creates the session (then reconnects use its id)."""
-
-    def __init__(self, url: str, session_id: str | None, token_provider: TokenProvider, **options: Any) -> None:
-        super().__init__(url, **options)
-        self.session_id = session_id
-        self.token_provider = token_provider
-        self.sequence = 0  # the next chunk's; increases across reconnects as the protocol requires
-        self._refreshed_at: int | None = None  # the reconnection count when the token was last refreshed
-
-    def _query(self) -> dict[str, str]:
-        query = {"token": self.token_provider.token()}
-        if self.session_id:
-            query = {"sessionId": self.session_id, **query}
-        return query
-
-    def connect(self) -> None:
-        try:
-            super().connect()
-        except Unauthorized:
-            self.token_provider.refresh()  # once: the token may have expired between read and use
-            super().connect()
-
-    def _on_refused(self, error: ApiError) -> bool:
-        if error.status == 401 and self._refreshed_at != self.reconnects:
-            self._refreshed_at = self.reconnects  # once per reconnection: a second 401 is final
-            self.token_provider.refresh()
-            return True
-        return super()._on_refused(error)
-
-    def create_session_legacy(
-        self, source_language: str, quality_tier: QualityTier | str = QualityTier.STANDARD, *, timeout: float = 30
-    ) -> Session:
-        """The legacy flow: on a connection opened without ``sessionId``, send ``createSession``."""
-        if self.session_id:
-            raise ValueError("this connection already belongs to a session")
-        self.send({"action": "createSession", "sourceLanguage": source_language, "qualityTier": str(quality_tier)})
-        reply = self.next_message("sessionCreated", "error", timeout=timeout)
-        if reply is None:
-            raise self.error or WebSocketError(f"No answer to createSession within {timeout:g} s.")
-        if reply["type"] == "error":
-            raise websocket_error(reply)
-        self.session_id = str(reply["sessionId"])
-        return Session.from_api(reply["session"])
-
-    def send_audio(self, chunk: bytes) -> int:
-        """Send one chunk of PCM audio (at most ``MAX_CHUNK_BYTES``); returns its sequence number."""
-        if not chunk:
-            raise ValueError("an audio chunk cannot be empty")
-        if len(chunk) > MAX_CHUNK_BYTES:
-            raise ValueError(
-                f"an audio chunk is at most {MAX_CHUNK_BYTES} bytes (the 128 KB message limit), got {len(chunk)}"
-            )
-        sequence = self.sequence
-        self.send({"action": "sendAudio", "audioData": base64.b64encode(chunk).decode(), "sequence": sequence})
-        self.sequence = min(sequence + 1, MAX_SEQUENCE)
-        return sequence
-
-    def stream(
-        self,
-        chunks: Iterable[bytes],
-        *,
-        bytes_per_second: float | None = None,
-        on_progress: Callable[[StreamStats], None] | None = None,
-    ) -> StreamStats:
-        """Send every chunk in order. With ``bytes_per_second`` the chunks are paced in real time
-        (as a microphone would produce them); otherwise they go as fast as the socket takes them."""
-        started = time.monotonic()
-        count = total = 0
-        first: int | None = None
-        last: int | None = None
-        for chunk in chunks:
-            if bytes_per_second:
-                ahead = total / bytes_per_second - (time.monotonic() - started)
-                if ahead > 0 and self._closing.wait(ahead):
-                    break
-            last = self.send_audio(chunk)
-            first = last if first is None else first
-            count += 1
-            total += len(chunk)
-            if on_progress:
-                on_progress(StreamStats(count, total, total / (SAMPLE_RATE * SAMPLE_WIDTH), first, last))
-        return StreamStats(count, total, total / (SAMPLE_RATE * SAMPLE_WIDTH), first, last)
-
-    def stream_wav(
-        self,
-        path: str | Path,
-        *,
-        chunk_ms: int = DEFAULT_CHUNK_MS,
-        realtime: bool = False,
-        on_progress: Callable[[StreamStats], None] | None = None,
-    ) -> StreamStats:
-        """Stream a 16-bit mono 16 kHz WAV file in ``chunk_ms`` chunks."""
-        return self.stream(
-            wav_chunks(path, chunk_ms),
-            on_progress=on_progress,
-            bytes_per_second=SAMPLE_RATE * SAMPLE_WIDTH if realtime else None,
-        )
-
-    def pause(self) -> None:
-        """Pause the broadcast: audio sent while paused is buffered by the server (up to 30 s)."""
-        self.send({"action": "pauseBroadcast"})
-
-    def resume(self) -> None:
-        self.send({"action": "resumeBroadcast"})

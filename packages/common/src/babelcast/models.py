@@ -96,6 +96,10 @@ class Session(BaseModel):
     ended_at: Annotated[int | None, Field(alias="endedAt", description="epoch milliseconds")] = None
     end_reason: Annotated[str | None, Field(alias="endReason", description="speaker | expired")] = None
     version: Annotated[int, Field(ge=1, description="incremented on every change")] = 1
+    listeners_by_language: Annotated[
+        dict[str, int],
+        Field(alias="listenersByLanguage", description="listeners per target language (only languages with any)"),
+    ] = {}
 
     def to_api(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True, mode="json")

@@ -35,6 +35,7 @@ class WsCaller:
     user_id: str | None
     session_id: str | None
     query: Mapping[str, str]
+    target_language: str | None = None  # a listener's language at $connect (the authorizer's context)
 
     @classmethod
     def from_event(cls, event: Mapping[str, Any]) -> WsCaller:
@@ -51,6 +52,7 @@ class WsCaller:
             user_id=str(user) if user else None,
             session_id=str(session) if session else None,
             query={str(k): str(v) for k, v in query.items()},
+            target_language=str(authorizer.get("targetLanguage") or "") or None,
         )
 
 

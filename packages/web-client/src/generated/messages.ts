@@ -112,6 +112,25 @@ export interface SessionEndedMessage {
   reason: "speaker" | "expired";
   timestamp: EpochMillis;
 }
+/** To the speaker's connection(s), within 2 s of a listener joining, leaving or changing language; coalesced to at most one per session per second (the newest counts win). */
+export interface AudienceUpdateMessage {
+  type: "audienceUpdate";
+  sessionId: string;
+  listenerCount: number;
+  /** Listeners per target language, only languages with at least one; their sum is listenerCount. */
+  languages: {
+    [key: string]: number;
+  };
+  timestamp: EpochMillis;
+}
+/** To the speaker, in reply to sendAudio: the first chunk accepted in each second of the session's clock, and every resent chunk that was already received (not forwarded again). Chunks up to sequence that the client still holds need not be resent after a reconnect. */
+export interface AudioAckMessage {
+  type: "audioAck";
+  /** The highest sequence accepted (forwarded to the pipeline, or held in the pause buffer). */
+  sequence: number;
+  /** Chunks held in the pause buffer now (0 when everything accepted is on its way to the pipeline). */
+  buffered: number;
+}
 /** connectionRefreshRequired */
 export interface ConnectionRefreshRequiredMessage {
   type: "connectionRefreshRequired";
@@ -265,6 +284,8 @@ export interface ServerMessageMap {
   sessionPaused: SessionPausedMessage;
   sessionResumed: SessionResumedMessage;
   sessionEnded: SessionEndedMessage;
+  audienceUpdate: AudienceUpdateMessage;
+  audioAck: AudioAckMessage;
   connectionRefreshRequired: ConnectionRefreshRequiredMessage;
   error: ErrorMessage | AudioBufferFullMessage;
   translation: TranslationMessage;
@@ -277,6 +298,6 @@ export interface ServerMessageMap {
 }
 export type ServerMessageType = keyof ServerMessageMap;
 export type ServerMessage = ServerMessageMap[ServerMessageType];
-export const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = ["heartbeatAck","sessionStatus","sessionCreated","sessionPaused","sessionResumed","sessionEnded","connectionRefreshRequired","error","translation","sessionJoined","connectionRefreshComplete","broadcastPaused","broadcastResumed","broadcastMuted","broadcastUnmuted"];
+export const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = ["heartbeatAck","sessionStatus","sessionCreated","sessionPaused","sessionResumed","sessionEnded","audienceUpdate","audioAck","connectionRefreshRequired","error","translation","sessionJoined","connectionRefreshComplete","broadcastPaused","broadcastResumed","broadcastMuted","broadcastUnmuted"];
 /** The `code` of an `error` message. */
 export type WebSocketErrorCode = ErrorMessage["code"] | AudioBufferFullMessage["code"];

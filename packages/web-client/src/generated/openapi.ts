@@ -152,6 +152,16 @@ export interface components {
             status: components["schemas"]["SessionStatus"];
             /** @description Listeners connected now. */
             listenerCount: number;
+            /**
+             * @description Listeners connected now per target language, only languages with at least one (their sum is `listenerCount`); kept exact under concurrent joins, leaves and language changes (one transaction each). `{}` once the session has ended.
+             * @example {
+             *       "es": 3,
+             *       "fr": 1
+             *     }
+             */
+            listenersByLanguage: {
+                [key: string]: number;
+            };
             createdAt: components["schemas"]["EpochMillis"];
             updatedAt: components["schemas"]["EpochMillis"];
             expiresAt: components["schemas"]["EpochMillis"];

@@ -332,6 +332,30 @@ describe("staying connected", () => {
     expect(connected.map((c) => c.reconnected)).toEqual([false, true]);
   });
 
+  it("audioAck and audienceUpdate are events; a drop resends, in order, the chunks never acknowledged", async () => {
+    const ws = client();
+    const acks = record(ws, "audioAck");
+    const audience = record(ws, "audienceUpdate");
+    const accepted = server.nextConnection();
+    await ws.connect({ sessionId: ID, token: "tok" });
+    const first = await accepted;
+    for (const sequence of [1, 2, 3]) ws.sendAudio(new Int16Array([sequence]), sequence);
+    await until(() => first.messages.length === 3);
+    first.send({ type: "audioAck", sequence: 1, buffered: 0 });
+    first.send({ type: "audienceUpdate", sessionId: ID, listenerCount: 3, languages: { es: 2, fr: 1 }, timestamp: 7 });
+    await until(() => audience.length === 1);
+    expect(acks).toEqual([{ type: "audioAck", sequence: 1, buffered: 0 }]);
+    expect(audience[0]?.languages).toEqual({ es: 2, fr: 1 });
+    expect([ws.acknowledged, ws.audioArriving]).toEqual([1, true]);
+    const second = server.nextConnection();
+    first.socket.terminate();
+    await until(() => ws.state === "reconnecting");
+    ws.sendAudio(new Int16Array([4]), 4); // queued while reconnecting: sent once, after the resent ones
+    const reopened = await second;
+    await until(() => reopened.messages.length === 3);
+    expect(reopened.messages.map((m) => m.sequence)).toEqual([2, 3, 4]);
+  });
+
   it("connectionRefreshRequired: the new connection opens (same sessionId) before the old one closes", async () => {
     const ws = client();
     const reconnecting = record(ws, "reconnecting");

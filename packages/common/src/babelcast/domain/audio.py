@@ -37,6 +37,8 @@ class AudioOutcome:
     dropped_chunks: int = 0
     out_of_order: bool = False  # older than the newest chunk accepted (forwarded or not: see the flags)
     newest_sequence: int | None = None
+    acknowledge: bool = False  # answer with audioAck: the first chunk of a second, or a resend
+    buffer_depth: int = 0  # chunks held in the pause buffer after this one
 
 
 @dataclass
@@ -63,7 +65,7 @@ class AudioService:
         # Accepting the chunk is one conditional write that also counts its bytes for the session's
         # analytics (buffered audio is counted when a flush forwards it). A sequence already
         # accepted is neither forwarded nor counted again (docs/websocket-protocol.md).
-        ticket = AudioTicket(sequence, len(decoded))
+        ticket = AudioTicket(sequence, len(decoded), at_ms=self.clock_ms())
         accepted: AudioClaim | None = None
         try:
             # a failure must leave time to give the chunk back (one write attempt), or its resend
@@ -95,6 +97,8 @@ class AudioService:
                 buffered=False,
                 out_of_order=claim.verdict is Verdict.STALE,
                 newest_sequence=state.newest_sequence,
+                acknowledge=True,  # a resend: tell it at once that the chunk arrived
+                buffer_depth=state.buffer_depth,
             )
         session = state.session
         record = AudioRecord(
@@ -106,6 +110,7 @@ class AudioService:
             sample_rate=state.sample_rate,
             received_at=self.clock_ms(),
             audio_data=audio_data,
+            target_languages=state.target_languages,
         )
         if claim.late:
             self.metrics.add("AudioChunksLate", 1)
@@ -121,6 +126,8 @@ class AudioService:
             dropped_chunks=dropped,
             out_of_order=claim.late,
             newest_sequence=state.newest_sequence,
+            acknowledge=state.opens_a_second,
+            buffer_depth=state.buffer_depth,
         )
 
     def _release(self, session_id: str, ticket: AudioTicket) -> None:

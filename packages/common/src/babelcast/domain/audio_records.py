@@ -23,6 +23,8 @@ class AudioRecord:
     sample_rate: int
     received_at: int
     audio_data: str  # base64, as the speaker sent it
+    # the languages with a listener when the chunk was accepted: the pipeline translates only these
+    target_languages: tuple[str, ...] = ()
 
     def to_json(self) -> bytes:
         return json.dumps(
@@ -35,6 +37,7 @@ class AudioRecord:
                 "sampleRate": self.sample_rate,
                 "receivedAt": self.received_at,
                 "audioData": self.audio_data,
+                "targetLanguages": list(self.target_languages),
             },
             separators=(",", ":"),
         ).encode()
@@ -51,6 +54,7 @@ class AudioRecord:
             int(raw["sampleRate"]),
             int(raw["receivedAt"]),
             raw["audioData"],
+            tuple(raw.get("targetLanguages", ())),
         )
 
 
@@ -75,6 +79,7 @@ class AudioTicket:
     sequence: int
     size: int
     token: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    at_ms: int = 0  # when it arrived: the first chunk accepted in a second is acknowledged
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,13 @@ class UsageCounters(UsageReader, Protocol):
     def finish_end(self, session_id: str, seen: SessionUsage, open_listener_ms: int) -> SessionUsage | None: ...
 
 
+class AudienceMarks(Protocol):
+    def mark_audience(self, session_id: str, key: str, now_ms: int, interval_ms: int) -> int | None:
+        """Claim the right to announce ``key``: None when claimed; else the ms to wait before
+        trying again (0 or less: ``key`` was announced already, or the session is gone)."""
+        ...
+
+
 # --- connections ------------------------------------------------------------------------------
 
 

@@ -3,7 +3,7 @@ the integration layer maps these to and from DynamoDB items."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Literal
 
@@ -58,6 +58,16 @@ class AudioState:
     newest_sequence: int | None = None
     gaps: frozenset[int] = frozenset()
     gaps_revision: int | None = None
+    # the languages with at least one listener, as the acceptance's write returned them
+    target_languages: tuple[str, ...] = ()
+    # when the newest accepted chunk arrived, and the one accepted before it (epoch ms)
+    audio_last_at: int = 0
+    audio_previous_at: int = 0
+
+    @property
+    def opens_a_second(self) -> bool:
+        """The newest chunk is the first accepted in its second: it is acknowledged (audioAck)."""
+        return self.audio_last_at // 1000 != self.audio_previous_at // 1000
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,7 @@ class SessionUsage:
     listener_connected_sum: int
     audio_bytes: int
     sample_rate: int
+    languages: dict[str, int] = field(default_factory=dict)  # listeners per language (those with any)
 
 
 @dataclass(frozen=True)

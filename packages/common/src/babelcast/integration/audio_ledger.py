@@ -140,6 +140,10 @@ class AudioLedger(DynamoTable):
                 ":correlation": correlation_value(),
             }
             update.sets += ["#claim = :claim", "correlationId = :correlation"]
+            # the arrival of the chunk before, beside this one's: the reply acknowledges the first
+            # chunk of each second without a read (SET reads the item as it was before the write)
+            update.sets += ["audioPrevAt = if_not_exists(audioLastAt, :never)", "audioLastAt = :at"]
+            update.values |= {":never": {"N": "0"}, ":at": {"N": str(ticket.at_ms)}}
             if verdict is Verdict.FORWARD:
                 update.conditions.append(
                     "#status = :active AND (attribute_not_exists(bufferDepth) OR bufferDepth <= :zero)"
@@ -170,7 +174,7 @@ class AudioLedger(DynamoTable):
                     # its buffer slot is not known any more (others may have reserved since):
                     # give the acceptance back and take a new one, whose answer names its slot
                     self.release(session_id, ticket)
-                    ticket, state = AudioTicket(ticket.sequence, ticket.size), None
+                    ticket, state = AudioTicket(ticket.sequence, ticket.size, at_ms=ticket.at_ms), None
                     continue
                 state = audio_state_from_item(old)
                 if state.session.speaker_id != speaker_id:

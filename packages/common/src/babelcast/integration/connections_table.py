@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from babelcast.domain.connection_records import SPEAKER_CHANNEL, ConnectionRecord, ListenerJoinRejected
-from babelcast.errors import SessionNotFound
+from babelcast.errors import DependencyUnavailable, SessionNotFound
 from babelcast.integration.aws import DynamoTable, aws_call, is_condition_failure, is_transaction_cancelled
-from babelcast.integration.session_items import correlation_value
+from babelcast.integration.session_items import correlation_value, language_attribute
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -82,19 +82,20 @@ class ConnectionsTable(DynamoTable):
 
     def add_listener(self, record: ConnectionRecord, max_listeners: int) -> None:
         """Store the listener and count it, atomically; refuses when the session is full or ended."""
-        assert record.session_id is not None
+        assert record.session_id is not None and record.channel is not None
         transact = [
             {
                 "Update": {
                     "TableName": self.sessions_table_name,
                     "Key": {"sessionId": {"S": record.session_id}},
                     # listenerConnectedSum: with the count, the open listeners' time (docs/analytics.md)
-                    "UpdateExpression": "ADD listenerCount :one, listenerConnectedSum :at SET correlationId = :cid",
+                    "UpdateExpression": "ADD listenerCount :one, #language :one, listenerConnectedSum :at "
+                    "SET correlationId = :cid",
                     "ConditionExpression": (
                         "attribute_exists(sessionId) AND #status <> :ended "
                         "AND (attribute_not_exists(listenerCount) OR listenerCount < :max)"
                     ),
-                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeNames": {"#status": "status", "#language": language_attribute(record.channel)},
                     "ExpressionAttributeValues": {
                         ":one": {"N": "1"},
                         ":ended": {"S": "ended"},
@@ -154,9 +155,10 @@ class ConnectionsTable(DynamoTable):
                     "Update": {
                         "TableName": self.sessions_table_name,
                         "Key": {"sessionId": {"S": record.session_id}},
-                        "UpdateExpression": "ADD listenerCount :minus, listenerConnectedSum :since, "
+                        "UpdateExpression": "ADD listenerCount :minus, #language :minus, listenerConnectedSum :since, "
                         "listenerMs :listened SET correlationId = :cid",
                         "ConditionExpression": "attribute_exists(sessionId) AND listenerCount > :zero",
+                        "ExpressionAttributeNames": {"#language": language_attribute(record.channel or "")},
                         "ExpressionAttributeValues": listened,
                     }
                 },
@@ -220,7 +222,79 @@ class ConnectionsTable(DynamoTable):
             return str(old["sessionId"]["S"])
         return session_id
 
-    def change_channel(self, connection_id: str, channel: str) -> None:
+    def change_language(self, connection_id: str, session_id: str, language: str, previous: str | None) -> None:
+        """Move a listener to ``language`` and its count from the old language's counter to the new
+        one's, in one transaction. ``previous`` is the language it is believed to have (its
+        $connect's): when wrong, the refusal names the stored one and the move is tried again. A
+        resent move finds the listener already there and changes nothing."""
+        for _ in range(4):
+            if previous == language:
+                try:
+                    with aws_call(DEPENDENCY, "UpdateItem", passthrough=is_condition_failure):
+                        self.client.update_item(
+                            TableName=self.table_name,
+                            Key={"connectionId": {"S": connection_id}},
+                            UpdateExpression="SET channel = :channel",
+                            ConditionExpression="attribute_exists(connectionId) AND channel = :channel",
+                            ExpressionAttributeValues={":channel": {"S": language}},
+                            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                        )
+                    return
+                except ClientError as error:
+                    old: Any = error.response.get("Item")
+            else:
+                transact: list[Any] = [
+                    {
+                        "Update": {
+                            "TableName": self.table_name,
+                            "Key": {"connectionId": {"S": connection_id}},
+                            "UpdateExpression": "SET channel = :channel",
+                            "ConditionExpression": "attribute_exists(connectionId) AND channel = :previous",
+                            "ExpressionAttributeValues": {
+                                ":channel": {"S": language},
+                                ":previous": {"S": previous or ""},
+                            },
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self.sessions_table_name,
+                            "Key": {"sessionId": {"S": session_id}},
+                            "UpdateExpression": "ADD #from :minus, #to :one SET correlationId = :cid",
+                            "ConditionExpression": "attribute_exists(sessionId)",
+                            "ExpressionAttributeNames": {
+                                "#from": language_attribute(previous or ""),
+                                "#to": language_attribute(language),
+                            },
+                            "ExpressionAttributeValues": {
+                                ":minus": {"N": "-1"},
+                                ":one": {"N": "1"},
+                                ":cid": correlation_value(),
+                            },
+                        }
+                    },
+                ]
+                try:
+                    with aws_call(DEPENDENCY, "TransactWriteItems", passthrough=is_transaction_cancelled):
+                        self.client.transact_write_items(TransactItems=transact)
+                    return
+                except ClientError as error:
+                    codes = [reason.get("Code") for reason in _cancellation_reasons(error)]
+                    if codes[1:2] == ["ConditionalCheckFailed"] and codes[0] in (None, "None"):
+                        self._set_channel(connection_id, language)  # the session item is gone: no count
+                        return
+                    if codes[:1] != ["ConditionalCheckFailed"]:
+                        continue  # a conflicting transaction on the session item: try again
+                    old = _cancellation_reasons(error)[0].get("Item")
+            if not old or "channel" not in old:
+                raise SessionNotFound(session_id)  # the connection is gone
+            if previous != language and old["channel"]["S"] == language:
+                return  # already there (a resent move, or a change to the language it has)
+            previous = str(old["channel"]["S"])
+        raise DependencyUnavailable()
+
+    def _set_channel(self, connection_id: str, channel: str) -> None:
         with aws_call(DEPENDENCY, "UpdateItem"):
             self.client.update_item(
                 TableName=self.table_name,

@@ -3,6 +3,8 @@ raised by the change stream's consumer, and settled when the session ends."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from botocore.exceptions import ClientError
 
 from babelcast.domain.session_records import SessionUsage
@@ -12,6 +14,7 @@ from babelcast.integration.session_items import (
     correlation_value,
     equals_or_absent,
     from_item,
+    language_attribute,
     usage_from_item,
 )
 from babelcast.models import Session, SessionStatus
@@ -44,6 +47,33 @@ class SessionCounters(DynamoTable):
             return False
         return True
 
+    def mark_audience(self, session_id: str, key: str, now_ms: int, interval_ms: int) -> int | None:
+        """Claim this second for the audienceUpdate saying ``key`` (babelcast.domain.audience):
+        refused when that was the last one sent, or another went out less than ``interval_ms``
+        ago. Leaves correlationId alone: the change it announces keeps its own."""
+        try:
+            with aws_call(DEPENDENCY, "UpdateItem", passthrough=is_condition_failure):
+                self.client.update_item(
+                    TableName=self.table_name,
+                    Key={"sessionId": {"S": session_id}},
+                    UpdateExpression="SET audienceSent = :key, audienceSentAt = :now",
+                    ConditionExpression="attribute_exists(sessionId) AND "
+                    "(attribute_not_exists(audienceSent) OR audienceSent <> :key) AND "
+                    "(attribute_not_exists(audienceSentAt) OR audienceSentAt <= :cutoff)",
+                    ExpressionAttributeValues={
+                        ":key": {"S": key},
+                        ":now": {"N": str(now_ms)},
+                        ":cutoff": {"N": str(now_ms - interval_ms)},
+                    },
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except ClientError as error:
+            old: Any = error.response.get("Item")
+            if not old or old.get("audienceSent", {}).get("S") == key:
+                return 0
+            return max(1, int(old["audienceSentAt"]["N"]) + interval_ms - now_ms)
+        return None
+
     def finish_end(self, session_id: str, seen: SessionUsage, open_listener_ms: int) -> SessionUsage | None:
         """After an end: no listeners, no buffer, and the listeners still connected at the end
         (``open_listener_ms``, computed from ``seen``) folded into ``listenerMs``. Applies only if
@@ -56,15 +86,18 @@ class SessionCounters(DynamoTable):
                 equals_or_absent("listenerConnectedSum", ":sum", seen.listener_connected_sum),
             ]
         )
+        # the per-language counters go with listenerCount (their sum): none is left behind
+        languages = {f"#language{n}": language_attribute(lang) for n, lang in enumerate(seen.languages)}
+        remove = f" REMOVE {', '.join(languages)}" if languages else ""
         try:
             with aws_call(DEPENDENCY, "UpdateItem", passthrough=is_condition_failure):
                 item = self.client.update_item(
                     TableName=self.table_name,
                     Key={"sessionId": {"S": session_id}},
                     UpdateExpression="SET listenerCount = :zero, listenerConnectedSum = :zero, bufferDepth = :zero, "
-                    "bufferBytes = :zero, correlationId = :correlation ADD listenerMs :open",
+                    "bufferBytes = :zero, correlationId = :correlation ADD listenerMs :open" + remove,
                     ConditionExpression=condition,
-                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeNames={"#status": "status", **languages},
                     ExpressionAttributeValues={
                         ":zero": {"N": "0"},
                         ":ended": {"S": SessionStatus.ENDED.value},

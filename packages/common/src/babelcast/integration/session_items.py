@@ -23,6 +23,24 @@ DEPENDENCY = "dynamodb"
 # pause causes logs under the id of that DELETE or pause.
 CORRELATION_ATTRIBUTE = "correlationId"
 UNKNOWN_CORRELATION = "unknown"  # a write made outside any request (none bound)
+# One counter per target language (``listeners#es``), changed in the same transactions as
+# ``listenerCount`` (babelcast.integration.connections_table): top-level numbers, because ADD on a
+# map entry fails while the map is absent. Their sum is ``listenerCount``.
+LANGUAGE_COUNT_PREFIX = "listeners#"
+
+
+def language_attribute(language: str) -> str:
+    return LANGUAGE_COUNT_PREFIX + language
+
+
+def language_counts(item: Mapping[str, Any]) -> dict[str, int]:
+    """The languages with at least one listener, and how many each (sorted by language)."""
+    counts = {
+        name[len(LANGUAGE_COUNT_PREFIX) :]: int(value["N"])
+        for name, value in item.items()
+        if name.startswith(LANGUAGE_COUNT_PREFIX) and "N" in value
+    }
+    return {language: counts[language] for language in sorted(counts) if counts[language] > 0}
 
 
 def correlation_value() -> AttributeValueTypeDef:
@@ -108,6 +126,7 @@ def from_item(item: Mapping[str, Any]) -> Session:
         ended_at=number("endedAt"),
         end_reason=item["endReason"]["S"] if "endReason" in item else None,
         version=number("version") or 1,
+        listeners_by_language=language_counts(item),
     )
 
 
@@ -125,6 +144,9 @@ def audio_state_from_item(item: Mapping[str, Any]) -> AudioState:
         newest_sequence=int(item["audioSeq"]["N"]) if "audioSeq" in item else None,
         gaps=frozenset(int(n) for n in item.get("audioGaps", {}).get("NS", [])),
         gaps_revision=int(item["audioGapsRev"]["N"]) if "audioGapsRev" in item else None,
+        target_languages=tuple(language_counts(item)),
+        audio_last_at=number("audioLastAt", 0),
+        audio_previous_at=number("audioPrevAt", 0),
     )
 
 
@@ -139,6 +161,7 @@ def usage_from_item(item: Mapping[str, Any]) -> SessionUsage:
         listener_connected_sum=number("listenerConnectedSum"),
         audio_bytes=max(0, number("audioBytes")),
         sample_rate=number("sampleRate", 16_000),
+        languages=language_counts(item),
     )
 
 
