@@ -7,7 +7,9 @@ import time
 import boto3
 import pytest
 from babelcast.domain.connection_records import ConnectionRecord, ListenerJoinRejected
+from babelcast.errors import DependencyUnavailable
 from babelcast.integration.connections_table import ConnectionsTable
+from botocore.exceptions import ClientError
 
 from tests.support.ws_events import new_connection_id
 from tests.support.ws_harness import AwsCalls
@@ -54,3 +56,29 @@ def test_a_join_to_an_ended_or_missing_session_is_still_rejected(
     with pytest.raises(ListenerJoinRejected) as rejected:
         table.add_listener(listener("bench-session"), 500)
     assert rejected.value.reason == reason
+
+
+@pytest.mark.parametrize("cause", ["TransactionConflict", "ThrottlingError"])
+def test_a_join_cancelled_by_a_conflict_or_a_throttle_is_busy_not_a_missing_session(
+    ws_aws: AwsCalls, monkeypatch: pytest.MonkeyPatch, cause: str
+) -> None:
+    # DynamoDB cancels a transaction that races another one on the same session item (or is
+    # throttled): nothing was written and the session exists, so the listener must hear "retry"
+    # (503), not "no such session" (404), and nothing may be counted
+    table = ConnectionsTable("t-connections", "t-sessions")
+    session("bench-session")
+    cancelled = ClientError(
+        {
+            "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+            "CancellationReasons": [{"Code": cause}, {"Code": "None"}],
+        },
+        "TransactWriteItems",
+    )
+
+    def cancel(**_: object) -> None:
+        raise cancelled
+
+    monkeypatch.setattr(table.client, "transact_write_items", cancel)
+    with pytest.raises(DependencyUnavailable):
+        table.add_listener(listener("bench-session"), 500)
+    assert listener_count("bench-session") == 0

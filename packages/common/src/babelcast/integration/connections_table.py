@@ -17,6 +17,7 @@ from babelcast.domain.connection_records import SPEAKER_CHANNEL, ConnectionRecor
 from babelcast.errors import DependencyUnavailable, SessionNotFound
 from babelcast.integration.aws import DynamoTable, aws_call, is_condition_failure, is_transaction_cancelled
 from babelcast.integration.session_items import correlation_value, language_attribute
+from babelcast.logging import get_logger
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
 SESSION_INDEX = "by-session"
 DEPENDENCY = "dynamodb"
+_log = get_logger(__name__)
 
 
 def to_item(record: ConnectionRecord) -> dict[str, AttributeValueTypeDef]:
@@ -124,6 +126,12 @@ class ConnectionsTable(DynamoTable):
                 # Only the record's own "not yet stored" check failed: this very join was already
                 # applied (a retry after a timeout whose first attempt went through). It is counted.
                 return
+            if codes[:1] != ["ConditionalCheckFailed"]:
+                # Cancelled for another reason (a concurrent transaction on the session item, a
+                # throttle): nothing was written, and the session was not found wanting. A retry
+                # may succeed, so the client gets 503, not a refusal.
+                _log.warning("listener_join_cancelled", reasons=[str(code) for code in codes])
+                raise DependencyUnavailable() from None
             old = reasons[0].get("Item") if reasons else None
             if not old:
                 raise ListenerJoinRejected("missing") from None
