@@ -147,6 +147,8 @@ locals {
         LEGACY_CREATION_ENABLED      = tostring(var.legacy_session_creation_enabled)
         LEGACY_DIALECT_ENABLED       = tostring(var.legacy_dialect_enabled)
         AUDIO_BUFFER_SECONDS         = tostring(var.audio_buffer_seconds)
+        CATCH_UP_TABLE_NAME          = module.catch_up_table.name
+        CATCH_UP_SECONDS             = tostring(var.catch_up_seconds)
       }
 
       policy_statements = concat([
@@ -175,6 +177,12 @@ locals {
           sid       = "AudioBuffer"
           actions   = ["dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchWriteItem"]
           resources = [module.audio_buffer_table.arn]
+        },
+        {
+          # catchUp: the counter (GetItem) and the kept segments (Query)
+          sid       = "CatchUpRead"
+          actions   = ["dynamodb:GetItem", "dynamodb:Query"]
+          resources = [module.catch_up_table.arn]
         },
         {
           sid       = "AudioStreamPut"
@@ -267,6 +275,8 @@ locals {
         CONNECTIONS_TABLE_NAME = module.connections_table.name
         SESSIONS_TABLE_NAME    = module.sessions_table.name
         CONNECTIONS_ENDPOINT   = module.websocket_api.management_endpoint
+        CATCH_UP_TABLE_NAME    = module.catch_up_table.name
+        CATCH_UP_SECONDS       = tostring(var.catch_up_seconds)
       }
 
       policy_statements = concat([
@@ -288,6 +298,12 @@ locals {
           sid       = "ConnectionsBySession"
           actions   = ["dynamodb:Query"]
           resources = [module.connections_table.index_arns["by-session"]]
+        },
+        {
+          # a sequence per segment (UpdateItem of the counter) and the segment kept (PutItem)
+          sid       = "CatchUpWrite"
+          actions   = ["dynamodb:UpdateItem", "dynamodb:PutItem"]
+          resources = [module.catch_up_table.arn]
         },
         {
           sid       = "ConnectionsDelete"

@@ -130,6 +130,28 @@ module "audio_buffer_table" {
   tags = local.tags
 }
 
+module "catch_up_table" {
+  #checkov:skip=CKV_AWS_28: holds the last catch_up_seconds of segments, expired right after; nothing to restore
+  source = "./modules/dynamodb-table"
+
+  # channel = "<sessionId>#<language>"; sequence 0 is the counter, 1.. the kept segments
+  name      = "${local.name}-catch-up"
+  hash_key  = "channel"
+  range_key = "sequence"
+  attributes = [
+    { name = "channel", type = "S" },
+    { name = "sequence", type = "N" },
+  ]
+  ttl_attribute_name = "ttl"
+
+  # The last catch_up_seconds of translated segments; they expire right after. Nothing to restore.
+  point_in_time_recovery = false
+  kms_key_arn            = var.kms_key_arn
+  deletion_protection    = var.deletion_protection
+
+  tags = local.tags
+}
+
 # Speaker audio chunks for the translation pipeline. Producers use the session ID as partition
 # key, so a session's chunks stay in order on one shard.
 module "audio_stream" {

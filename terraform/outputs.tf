@@ -155,13 +155,14 @@ output "stream_failures_queue_url" {
 }
 
 output "tables" {
-  description = "DynamoDB tables by role (sessions, rate_limits, connections, audio_buffer): name, ARN, and the change stream's ARN (sessions only; null elsewhere)."
+  description = "DynamoDB tables by role (sessions, rate_limits, connections, audio_buffer, catch_up): name, ARN, and the change stream's ARN (sessions only; null elsewhere)."
   value = {
     for role, table in {
       sessions     = module.sessions_table
       rate_limits  = module.rate_limits_table
       connections  = module.connections_table
       audio_buffer = module.audio_buffer_table
+      catch_up     = module.catch_up_table
     } : role => { name = table.name, arn = table.arn, stream_arn = table.stream_arn }
   }
 }

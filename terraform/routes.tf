@@ -28,6 +28,7 @@ locals {
     "changeLanguage"   = { function = "ws_message" }
     "getSessionStatus" = { function = "ws_message" }
     "createSession"    = { function = "ws_message" }
+    "catchUp"          = { function = "ws_message" }
     # The deployed frontends' dialect (legacy_dialect_enabled; docs/migrating-from-legacy.md)
     "audioChunk"        = { function = "ws_message" }
     "endSession"        = { function = "ws_message" }

@@ -393,6 +393,18 @@ variable "audio_buffer_seconds" {
   }
 }
 
+variable "catch_up_seconds" {
+  description = "Seconds of translated segments kept per session and language for listeners' catchUp after a drop or a late join (CATCH_UP_SECONDS)."
+  type        = number
+  default     = 60
+  nullable    = false
+
+  validation {
+    condition     = var.catch_up_seconds >= 5 && var.catch_up_seconds <= 3600 && floor(var.catch_up_seconds) == var.catch_up_seconds
+    error_message = "catch_up_seconds must be an integer between 5 and 3600."
+  }
+}
+
 variable "websocket_stage_name" {
   description = "Stage of the WebSocket API: the path of the wss:// URL and of the @connections endpoint."
   type        = string

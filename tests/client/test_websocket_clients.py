@@ -215,3 +215,42 @@ def test_speaker_reports_acks_and_the_audience_and_resends_the_unacknowledged_af
         assert speaker.acks.arriving, "acknowledged within the last two seconds"
     assert [m["sequence"] for m in acks] == [0] and audiences[0]["languages"] == {"es": 2}
     assert [(index, m["sequence"]) for index, m in server.received] == [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (1, 3)]
+
+
+def test_listener_catches_up_after_a_drop_and_drops_what_it_has_seen(servers: list[Server]) -> None:
+    def segment(sequence: int, **extra: Any) -> str:
+        return json.dumps({"type": "translation", "translatedText": f"t{sequence}", "sequence": sequence, **extra})
+
+    def script(connection: ServerConnection, index: int) -> None:
+        if index == 0:
+            for sequence in (1, 2):
+                connection.send(segment(sequence))
+            time.sleep(0.2)
+            connection.close(1001, "Going away")
+            return
+        server.received.append((index, json.loads(connection.recv(timeout=5))))  # the catchUp
+        for sequence in (2, 3, 4):  # 2 again: the server may replay what the client has
+            connection.send(segment(sequence, replayed=True))
+        connection.send(json.dumps({"type": "catchUpComplete", "lastSequence": 5, "replayed": 3}))
+        connection.send(segment(4))  # live, and replayed already: dropped
+        connection.send(segment(5))
+        server.record(connection, index)
+
+    server = Server(script, lambda index: None)
+    servers.append(server)
+    with ListenerClient(server.url, "calm-river-123", "es", reconnect=FAST, heartbeat_interval=None) as listener:
+        seen = []
+        for message in listener:
+            seen.append((message["type"], message.get("sequence"), message.get("replayed", False)))
+            if message.get("sequence") == 5 and message["type"] == "translation":
+                break
+        assert listener.last_sequence == 5
+    assert server.received[0] == (1, {"action": "catchUp", "afterSequence": 2})
+    assert seen == [
+        ("translation", 1, False),
+        ("translation", 2, False),
+        ("translation", 3, True),
+        ("translation", 4, True),
+        ("catchUpComplete", None, 3),  # replayed: how many
+        ("translation", 5, False),
+    ]

@@ -159,7 +159,11 @@ def _fixture_table(definition: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     ("module_name", "definition"),
-    [("sessions_table", tables.SESSIONS_TABLE), ("rate_limits_table", tables.RATE_LIMITS_TABLE)],
+    [
+        ("sessions_table", tables.SESSIONS_TABLE),
+        ("rate_limits_table", tables.RATE_LIMITS_TABLE),
+        ("catch_up_table", tables.CATCH_UP_TABLE),
+    ],
 )
 def test_unit_test_tables_match_terraform(module_name: str, definition: dict[str, Any]) -> None:
     assert _fixture_table(definition) == _terraform_table(module_name)

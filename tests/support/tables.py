@@ -58,3 +58,14 @@ AUDIO_BUFFER_TABLE: dict[str, Any] = {
     ],
     "BillingMode": "PAY_PER_REQUEST",
 }
+CATCH_UP_TABLE: dict[str, Any] = {
+    "KeySchema": [
+        {"AttributeName": "channel", "KeyType": "HASH"},
+        {"AttributeName": "sequence", "KeyType": "RANGE"},
+    ],
+    "AttributeDefinitions": [
+        {"AttributeName": "channel", "AttributeType": "S"},
+        {"AttributeName": "sequence", "AttributeType": "N"},
+    ],
+    "BillingMode": "PAY_PER_REQUEST",
+}

@@ -27,7 +27,13 @@ from ws_connect import handler as connect_handler
 from ws_disconnect import handler as disconnect_handler
 from ws_message import handler as message_handler
 
-from tests.support.tables import AUDIO_BUFFER_TABLE, CONNECTIONS_TABLE, RATE_LIMITS_TABLE, SESSIONS_TABLE
+from tests.support.tables import (
+    AUDIO_BUFFER_TABLE,
+    CATCH_UP_TABLE,
+    CONNECTIONS_TABLE,
+    RATE_LIMITS_TABLE,
+    SESSIONS_TABLE,
+)
 from tests.support.ws_events import (
     connect_event,
     disconnect_event,
@@ -54,6 +60,8 @@ ENV = {
     "MAX_LISTENERS_PER_SESSION": "500",
     "LEGACY_CREATION_ENABLED": "true",
     "AUDIO_BUFFER_SECONDS": "30",
+    "CATCH_UP_TABLE_NAME": "t-catch-up",
+    "CATCH_UP_SECONDS": "60",
     "CONNECTION_REFRESH_AFTER_SECONDS": "6600",
 }
 
@@ -123,6 +131,7 @@ def provision() -> AwsCalls:
         ("t-rate-limits", RATE_LIMITS_TABLE),
         ("t-connections", CONNECTIONS_TABLE),
         ("t-audio-buffer", AUDIO_BUFFER_TABLE),
+        ("t-catch-up", CATCH_UP_TABLE),
     ):
         dynamodb.create_table(TableName=name, **definition)
     boto3.client("kinesis", region_name="us-east-1").create_stream(StreamName="t-audio", ShardCount=1)

@@ -59,7 +59,7 @@ def test_three_copies_each_with_its_own_resources(estate: Deployment) -> None:
     assert sorted(primary["tables"]) == sorted(
         f"speech-{env}-{table}"
         for env in ("qa", "demo")
-        for table in ("sessions", "rate-limits", "connections", "audio-buffer")
+        for table in ("sessions", "rate-limits", "connections", "audio-buffer", "catch-up")
     )
     assert sorted(standby["tables"]) == sorted(t for t in primary["tables"] if t.startswith("speech-qa-"))
 

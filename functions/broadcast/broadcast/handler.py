@@ -4,12 +4,15 @@ session and one language. Record data (JSON): {"sessionId", "targetLanguage", "p
 from __future__ import annotations
 
 import base64
+import time
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from babelcast.domain.broadcast import Broadcaster
+from babelcast.domain.catch_up import CatchUp
 from babelcast.integration import budget
+from babelcast.integration.catch_up_table import CatchUpTable
 from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.integration.connections_table import ConnectionsTable
 from babelcast.json_input import parse_json, to_json
@@ -30,6 +33,10 @@ class Dependencies:
     metrics: Metrics
 
 
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
 @cache
 def dependencies() -> Dependencies:
     settings, metrics = cold_start(BroadcastSettings, "broadcast")
@@ -37,6 +44,7 @@ def dependencies() -> Dependencies:
         ConnectionsTable(settings.connections_table_name, settings.sessions_table_name),
         ConnectionsApi(settings.connections_endpoint),
         metrics,
+        CatchUp(CatchUpTable(settings.catch_up_table_name), settings.catch_up_seconds, _now_ms),
     )
     return Dependencies(broadcaster, metrics)
 
@@ -76,7 +84,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             deps.metrics.add("BroadcastMalformedSegments", 1)
             continue
         try:
-            deps.broadcaster.deliver(*segment)
+            deps.broadcaster.deliver(*segment, position=str(sequence) if sequence else None)
         except Exception as failure:
             _log.error("broadcast_failed", error_type=type(failure).__name__)
             failures.append({"itemIdentifier": sequence})

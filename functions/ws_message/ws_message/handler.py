@@ -10,6 +10,7 @@ from functools import cache
 from typing import Annotated, Any
 
 from babelcast.domain.audio import AudioService
+from babelcast.domain.catch_up import CatchUp
 from babelcast.domain.sessions import SessionPolicy, SessionService
 from babelcast.errors import (
     InvalidMessage,
@@ -23,6 +24,7 @@ from babelcast.errors import (
 from babelcast.integration import budget
 from babelcast.integration.audio import AudioBufferTable, AudioStream
 from babelcast.integration.audio_ledger import AudioLedger
+from babelcast.integration.catch_up_table import CatchUpTable
 from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.integration.connections_table import ConnectionsTable
 from babelcast.integration.sessions_table import SessionsTable
@@ -51,6 +53,7 @@ class Dependencies:
     audio: AudioService
     api: ConnectionsApi
     metrics: Metrics
+    catch_up: CatchUp
 
 
 @cache
@@ -70,8 +73,16 @@ def dependencies() -> Dependencies:
         settings.audio_buffer_seconds,
     )
     connections = ConnectionsTable(settings.connections_table_name, settings.sessions_table_name)
+    catch_up = CatchUp(CatchUpTable(settings.catch_up_table_name), settings.catch_up_seconds, _now_ms)
     return Dependencies(
-        settings, sessions_table, connections, sessions, audio, ConnectionsApi(settings.connections_endpoint), metrics
+        settings,
+        sessions_table,
+        connections,
+        sessions,
+        audio,
+        ConnectionsApi(settings.connections_endpoint),
+        metrics,
+        catch_up,
     )
 
 
@@ -95,6 +106,11 @@ class SendAudio(_Message):
 
 class ChangeLanguage(_Message):
     target_language: Annotated[str, Field(alias="targetLanguage", max_length=8)]
+
+
+class CatchUpRequest(_Message):
+    after_sequence: Annotated[int | None, Field(alias="afterSequence", ge=0, le=MAX_SEQUENCE)] = None
+    seconds: Annotated[int | None, Field(ge=1, le=3600)] = None
 
 
 def _session_of(caller: WsCaller) -> str:
@@ -200,6 +216,26 @@ def change_language(caller: WsCaller, body: dict[str, Any]) -> dict[str, Any]:
     # the language it connected with is the usual guess; a wrong one costs one more write
     deps.connections.change_language(caller.connection_id, session_id, message.target_language, caller.target_language)
     return {"type": "sessionStatus", "sessionId": session_id, "targetLanguage": message.target_language}
+
+
+@app.action("catchUp")
+def catch_up(caller: WsCaller, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The kept segments of the listener's language after ``afterSequence`` (a reconnect) or of
+    the last ``seconds`` (a late join), in order and marked ``replayed``, then
+    ``catchUpComplete``. Segments still being delivered arrive live, after it."""
+    message = parse_model(CatchUpRequest, body)
+    if (message.after_sequence is None) == (message.seconds is None):
+        raise ValidationFailed(details=[("afterSequence", "give either afterSequence or seconds")])
+    if caller.role != "listener":
+        raise NotListener()
+    record = dependencies().connections.get(caller.connection_id)  # its language now (changeLanguage)
+    if record is None or not record.session_id or not record.channel:
+        raise NoSessionYet()
+    replay = dependencies().catch_up.replay(
+        record.session_id, record.channel, after=message.after_sequence, seconds=message.seconds
+    )
+    complete = {"type": "catchUpComplete", "lastSequence": replay.last_sequence, "replayed": len(replay.messages)}
+    return [*replay.messages, complete]
 
 
 @app.action("getSessionStatus")

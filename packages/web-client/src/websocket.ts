@@ -63,6 +63,9 @@ export class WebSocketClient {
   private unacknowledged: Array<{ sequence: number; text: string }> = [];
   private acknowledgedSequence: number | undefined;
   private acknowledgedAt: number | undefined;
+  /** Listener: the highest segment sequence seen in its language (catchUp after a drop). */
+  private segmentSequence: number | undefined;
+  private firstOpenAt: number | undefined;
 
   constructor(options: WebSocketClientOptions) {
     this.url = options.url;
@@ -150,6 +153,7 @@ export class WebSocketClient {
       socket.close(1000, "client closed");
       throw new WebSocketError({ kind: "closed", userMessage: "The connection was closed while it was opening." });
     }
+    this.firstOpenAt = Date.now();
     this.adopt(socket, false);
   }
 
@@ -214,7 +218,22 @@ export class WebSocketClient {
       (m): m is ListenerStatusMessage => m.type === "sessionStatus" && "targetLanguage" in m,
     );
     this.params.targetLanguage = targetLanguage;
+    this.segmentSequence = undefined; // sequences are per language
     return reply;
+  }
+
+  /** Listener: the highest segment `sequence` seen (in its language), if any yet. */
+  get lastSequence(): number | undefined {
+    return this.segmentSequence;
+  }
+
+  /**
+   * Listener: replay the kept segments after `afterSequence`, or of the last `seconds` (a late
+   * join); they arrive as `translation` events with `replayed: true`, then `catchUpComplete`.
+   * Reconnections after a drop do this by themselves.
+   */
+  catchUp(options: { afterSequence: number } | { seconds: number }): void {
+    this.send({ action: "catchUp", ...options });
   }
 
   /** The session's metadata, as the server sees it now. */
@@ -343,6 +362,8 @@ export class WebSocketClient {
       // has not acknowledged (it forwards what it never received and acknowledges the others)
       const waiting = new Set(queued);
       for (const chunk of this.unacknowledged) if (!waiting.has(chunk.text)) socket.send(chunk.text);
+      // a listener asks for the segments it missed meanwhile (docs/websocket-protocol.md#catchup)
+      if (this.role === "listener") socket.send(JSON.stringify({ action: "catchUp", ...this.catchUpFrom() }));
     }
     for (const text of queued) socket.send(text);
   }
@@ -475,11 +496,27 @@ export class WebSocketClient {
     const typed = message as ServerMessage;
     if (type === "heartbeatAck") this.heartbeats.acknowledge();
     if (type === "audioAck") this.acknowledge((typed as { sequence: number }).sequence);
+    if (type === "translation" && !this.firstSight(typed as { sequence?: unknown })) return;
     this.replies.settle(typed);
     this.events.emit(type, typed as never);
     this.events.emit("message", typed);
     if (type === "sessionEnded") this.finish("sessionEnded");
     else if (type === "connectionRefreshRequired") void this.refreshConnection();
+  }
+
+  /** Whether a segment is new; one whose sequence was seen (live and replayed, or sent again) is not. */
+  private firstSight(segment: { sequence?: unknown }): boolean {
+    const { sequence } = segment;
+    if (typeof sequence !== "number") return true;
+    if (this.segmentSequence !== undefined && sequence <= this.segmentSequence) return false;
+    this.segmentSequence = sequence;
+    return true;
+  }
+
+  private catchUpFrom(): { afterSequence: number } | { seconds: number } {
+    if (this.segmentSequence !== undefined) return { afterSequence: this.segmentSequence };
+    const since = Math.ceil((Date.now() - (this.firstOpenAt ?? Date.now())) / 1000);
+    return { seconds: Math.min(3600, Math.max(1, since)) }; // nothing seen yet: all since the first connection
   }
 
   private acknowledge(sequence: number): void {

@@ -55,6 +55,7 @@ module "babelcast" {
   max_listeners_per_session        = 500
   legacy_session_creation_enabled  = true
   audio_buffer_seconds             = 30
+  catch_up_seconds                 = 60
   websocket_stage_name             = "live"
   connection_sweep_schedule        = "rate(1 minute)"
   connection_refresh_after_seconds = 6600

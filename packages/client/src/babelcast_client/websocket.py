@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 import threading
 import time
@@ -271,6 +272,8 @@ class _LiveSocket(ABC):
             return
         kind = message.get("type")
         self._on_message(message)
+        if not self._accept(message):
+            return
         if kind == "sessionEnded":
             self.ended = message
         elif kind == "connectionRefreshRequired":
@@ -279,6 +282,10 @@ class _LiveSocket(ABC):
 
     def _on_message(self, message: dict[str, Any]) -> None:  # noqa: B027 - optional hook, no-op by default
         """A hook for the role's own messages, called on the receiving thread before the inbox."""
+
+    def _accept(self, message: dict[str, Any]) -> bool:
+        """Whether ``message`` goes to the inbox (a role may drop what it has already seen)."""
+        return True
 
     def _after_reopen(self) -> None:  # noqa: B027 - optional hook, no-op by default
         """A hook run once a dropped socket is open again (before anything else is sent on it)."""
@@ -323,16 +330,63 @@ class _LiveSocket(ABC):
         return False
 
 
+# Messages that carry a ``sequence`` of their own kind, not a segment's
+_NOT_SEGMENTS = frozenset({"error", "audioAck", "catchUpComplete"})
+
+
 class ListenerClient(_LiveSocket):
     """Receives a session's events and the translation pipeline's output for one language.
 
     Iterate it for the messages (heartbeat acknowledgements excluded); iteration ends after
-    ``sessionEnded`` or ``close()``, and raises if the socket was dropped and could not be reopened."""
+    ``sessionEnded`` or ``close()``, and raises if the socket was dropped and could not be reopened.
+
+    Segments carry a ``sequence`` (per session and language): after a reconnect the client sends
+    ``catchUp`` with the last one it saw and the server replays what was missed (``replayed:
+    true``), then ``catchUpComplete``; a segment whose sequence was seen already is dropped."""
 
     def __init__(self, url: str, session_id: str, target_language: str, **options: Any) -> None:
         super().__init__(url, **options)
         self.session_id = session_id
         self.target_language = target_language
+        self.last_sequence: int | None = None  # the highest segment sequence seen in this language
+        self._first_open: float | None = None
+
+    def connect(self) -> None:
+        super().connect()
+        self._first_open = time.monotonic()
+
+    def catch_up(self, *, after_sequence: int | None = None, seconds: int | None = None) -> None:
+        """Ask for the kept segments after ``after_sequence`` or of the last ``seconds`` (a late
+        join); reconnects do this by themselves."""
+        if (after_sequence is None) == (seconds is None):
+            raise ValueError("give either after_sequence or seconds")
+        body = {"afterSequence": after_sequence} if after_sequence is not None else {"seconds": seconds}
+        self.send({"action": "catchUp", **body})
+
+    def _accept(self, message: dict[str, Any]) -> bool:
+        sequence = message.get("sequence")
+        if type(sequence) is not int or message.get("type") in _NOT_SEGMENTS:
+            return True
+        if self.last_sequence is not None and sequence <= self.last_sequence:
+            return False  # seen already: live and replayed, or delivered again by a retry
+        self.last_sequence = sequence
+        return True
+
+    def _after_reopen(self) -> None:
+        """Ask for what was missed while the socket was down, before anything else is sent."""
+        if self.last_sequence is not None:
+            body: dict[str, Any] = {"afterSequence": self.last_sequence}
+        else:  # nothing seen yet: everything since the first connection
+            since = time.monotonic() - (self._first_open or time.monotonic())
+            body = {"seconds": min(3600, max(1, math.ceil(since)))}
+        connection = self._connection
+        if connection is None:
+            return
+        try:
+            with self._send_lock:
+                connection.send(json.dumps({"action": "catchUp", **body}, separators=(",", ":")))
+        except ConnectionClosed:
+            LOG.warning("catchUp not sent: the new socket closed")
 
     def _query(self) -> dict[str, str]:
         return {"sessionId": self.session_id, "targetLanguage": self.target_language}
@@ -351,3 +405,4 @@ class ListenerClient(_LiveSocket):
         """Switch language; later reconnects use the new one too."""
         self.send({"action": "changeLanguage", "targetLanguage": target_language})
         self.target_language = target_language
+        self.last_sequence = None  # sequences are per language

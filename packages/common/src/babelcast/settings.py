@@ -129,6 +129,11 @@ class _Audio(_Posting):
     audio_stream_name: Annotated[str, Field(alias="AUDIO_STREAM_NAME", min_length=1)]
 
 
+class _CatchUp(BaseModel):
+    catch_up_table_name: Annotated[str, Field(alias="CATCH_UP_TABLE_NAME", min_length=3)]
+    catch_up_seconds: Annotated[int, Field(alias="CATCH_UP_SECONDS", ge=5, le=3600)] = 60
+
+
 class ConnectSettings(_Connections, _Languages):
     """The WebSocket $connect function."""
 
@@ -140,7 +145,7 @@ class DisconnectSettings(_Connections):
     """The WebSocket $disconnect function."""
 
 
-class MessageSettings(_Audio, _SessionCreation):
+class MessageSettings(_Audio, _SessionCreation, _CatchUp):
     """The function behind every WebSocket message route."""
 
     legacy_creation_enabled: Annotated[bool, Field(alias="LEGACY_CREATION_ENABLED")] = True
@@ -154,7 +159,7 @@ class SessionEventsSettings(_Audio):
     legacy_dialect_enabled: Annotated[bool, Field(alias="LEGACY_DIALECT_ENABLED")] = True
 
 
-class BroadcastSettings(_Posting):
+class BroadcastSettings(_Posting, _CatchUp):
     """The consumer of the translated-segments stream (delivery to listeners)."""
 
 

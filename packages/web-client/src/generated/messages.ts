@@ -54,6 +54,21 @@ export interface ChangeLanguageMessage {
   action: "changeLanguage";
   targetLanguage: Language;
 }
+/** Exactly one of afterSequence (the last sequence the listener saw) and seconds. */
+export interface CatchUpMessage {
+  action: "catchUp";
+  afterSequence?: number;
+  /** Capped at the kept window (catch_up_seconds). */
+  seconds?: number;
+}
+/** After the replayed segments of a catchUp. Segments still being delivered when it was sent arrive live after it; a client keeps the highest sequence it has seen and drops a sequence it already has. */
+export interface CatchUpCompleteMessage {
+  type: "catchUpComplete";
+  /** The highest sequence of the listener's language so far (0: none yet). */
+  lastSequence: number;
+  /** How many segments were replayed before this message. */
+  replayed: number;
+}
 /** getSessionStatus */
 export interface GetSessionStatusMessage {
   action: "getSessionStatus";
@@ -170,9 +185,13 @@ export interface AudioOutOfOrderMessage {
   forwarded: boolean;
   message: string;
 }
-/** A translated segment for the listener's language; fields are the pipeline's (e.g. translatedText, translatedAudio). */
+/** A translated segment for the listener's language; fields are the pipeline's (e.g. translatedText, translatedAudio), plus sequence (per session and language, contiguous from 1) and, in reply to catchUp, replayed. */
 export interface TranslationMessage {
   type: string;
+  /** Per session and language, contiguous from 1; the same segment always has the same sequence. */
+  sequence: number;
+  /** Present on segments sent again in reply to catchUp. */
+  replayed?: true;
   translatedText?: string;
   translatedAudio?: string;
 }
@@ -267,6 +286,7 @@ export type ClientMessage =
   | PauseBroadcastMessage
   | ResumeBroadcastMessage
   | ChangeLanguageMessage
+  | CatchUpMessage
   | GetSessionStatusMessage
   | CreateSessionMessage
   | AudioChunkMessage
@@ -280,6 +300,8 @@ export type ClientMessage =
 export interface ServerMessageMap {
   heartbeatAck: HeartbeatAckMessage;
   sessionStatus: ListenerStatusMessage | SessionStatusMessage;
+  translation: TranslationMessage;
+  catchUpComplete: CatchUpCompleteMessage;
   sessionCreated: SessionCreatedMessage;
   sessionPaused: SessionPausedMessage;
   sessionResumed: SessionResumedMessage;
@@ -288,7 +310,6 @@ export interface ServerMessageMap {
   audioAck: AudioAckMessage;
   connectionRefreshRequired: ConnectionRefreshRequiredMessage;
   error: ErrorMessage | AudioBufferFullMessage;
-  translation: TranslationMessage;
   sessionJoined: SessionJoinedMessage;
   connectionRefreshComplete: ConnectionRefreshCompleteMessage;
   broadcastPaused: BroadcastPausedMessage;
@@ -298,6 +319,6 @@ export interface ServerMessageMap {
 }
 export type ServerMessageType = keyof ServerMessageMap;
 export type ServerMessage = ServerMessageMap[ServerMessageType];
-export const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = ["heartbeatAck","sessionStatus","sessionCreated","sessionPaused","sessionResumed","sessionEnded","audienceUpdate","audioAck","connectionRefreshRequired","error","translation","sessionJoined","connectionRefreshComplete","broadcastPaused","broadcastResumed","broadcastMuted","broadcastUnmuted"];
+export const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = ["heartbeatAck","sessionStatus","translation","catchUpComplete","sessionCreated","sessionPaused","sessionResumed","sessionEnded","audienceUpdate","audioAck","connectionRefreshRequired","error","sessionJoined","connectionRefreshComplete","broadcastPaused","broadcastResumed","broadcastMuted","broadcastUnmuted"];
 /** The `code` of an `error` message. */
 export type WebSocketErrorCode = ErrorMessage["code"] | AudioBufferFullMessage["code"];

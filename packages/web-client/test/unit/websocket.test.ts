@@ -356,6 +356,33 @@ describe("staying connected", () => {
     expect(reopened.messages.map((m) => m.sequence)).toEqual([2, 3, 4]);
   });
 
+  it("a dropped listener sends catchUp with the last sequence it saw and drops segments it has", async () => {
+    const ws = client();
+    const segments = record(ws, "translation");
+    const completes = record(ws, "catchUpComplete");
+    const accepted = server.nextConnection();
+    await ws.connect({ sessionId: ID, targetLanguage: "es" });
+    const first = await accepted;
+    for (const sequence of [1, 2]) first.send({ type: "translation", translatedText: `t${sequence}`, sequence });
+    await until(() => segments.length === 2);
+    const second = server.nextConnection();
+    first.socket.terminate();
+    const reopened = await second;
+    expect(await server.nextMessage(reopened, "catchUp")).toEqual({ action: "catchUp", afterSequence: 2 });
+    for (const sequence of [2, 3]) reopened.send({ type: "translation", sequence, replayed: true });
+    reopened.send({ type: "catchUpComplete", lastSequence: 3, replayed: 2 });
+    reopened.send({ type: "translation", sequence: 3 }); // live, and replayed already
+    reopened.send({ type: "translation", sequence: 4 });
+    await until(() => segments.length === 4);
+    expect(segments.map((s) => [s.sequence, s.replayed ?? false])).toEqual([
+      [1, false],
+      [2, false],
+      [3, true],
+      [4, false],
+    ]);
+    expect([completes.length, ws.lastSequence]).toEqual([1, 4]);
+  });
+
   it("connectionRefreshRequired: the new connection opens (same sessionId) before the old one closes", async () => {
     const ws = client();
     const reconnecting = record(ws, "reconnecting");

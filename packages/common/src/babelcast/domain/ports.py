@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from babelcast.domain.audio_records import AudioClaim, AudioRecord, AudioTicket, BufferedChunk
 from babelcast.domain.connection_records import ConnectionRecord, Delivery
 from babelcast.domain.session_records import AudioState, InsertOutcome, Quota, SessionsPage, SessionUsage
 from babelcast.models import Session, SessionStatus
+
+if TYPE_CHECKING:
+    from babelcast.domain.catch_up import Retained, Sequenced
 
 # --- sessions ---------------------------------------------------------------------------------
 
@@ -47,6 +50,31 @@ class AudienceMarks(Protocol):
     def mark_audience(self, session_id: str, key: str, now_ms: int, interval_ms: int) -> int | None:
         """Claim the right to announce ``key``: None when claimed; else the ms to wait before
         trying again (0 or less: ``key`` was announced already, or the session is gone)."""
+        ...
+
+
+class CatchUpJournal(Protocol):
+    """Sequences and the kept segments of each session and language (babelcast.domain.catch_up)."""
+
+    def take_sequence(self, session_id: str, language: str, position: str, now_ms: int) -> Sequenced | None:
+        """The next sequence for the stream record at ``position``, taken at most once: a record
+        taken already gets its own again (not fresh); None for a record older than the last one."""
+        ...
+
+    def keep(
+        self,
+        session_id: str,
+        language: str,
+        sequence: int,
+        payload: Mapping[str, Any],
+        *,
+        now_ms: int,
+        window_seconds: int,
+    ) -> None: ...
+    def last_sequence(self, session_id: str, language: str) -> int: ...
+    def since(self, session_id: str, language: str, after: int, not_before_ms: int) -> list[Retained]:
+        """The kept segments with a sequence above ``after`` stored at or after ``not_before_ms``,
+        oldest first."""
         ...
 
 
