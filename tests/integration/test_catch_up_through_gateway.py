@@ -27,7 +27,7 @@ def _segment(stack: Stack, session_id: str, text: str, language: str = "es") -> 
 def _catch_up(socket: ClientConnection, body: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any], float]:
     sent_at = time.monotonic()
     socket.send(json.dumps({"action": "catchUp", **body}))
-    replayed = []
+    replayed: list[dict[str, Any]] = []
     while True:
         message: dict[str, Any] = json.loads(socket.recv(timeout=20))
         if message["type"] == "catchUpComplete":
