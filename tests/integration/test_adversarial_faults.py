@@ -153,13 +153,16 @@ def creations_counted(stack: Stack, speaker: Speaker) -> int:
 
 
 def _replies_until_heartbeat(socket: ClientConnection) -> list[dict[str, Any]]:
-    """The errors and warnings that arrive before a heartbeat's answer."""
+    """The errors and warnings that arrive before a heartbeat's answer (audio acknowledgements,
+    sent at most once a second while audio flows, are not replies to a chunk: skipped)."""
     socket.send(json.dumps({"action": "heartbeat"}))
     replies: list[dict[str, Any]] = []
     while True:
         message: dict[str, Any] = json.loads(socket.recv(timeout=60))
         if message["type"] == "heartbeatAck":
             return replies
+        if message["type"] == "audioAck":
+            continue
         assert message["type"] == "error", message
         replies.append(message)
 
