@@ -132,7 +132,11 @@ def test_listener_gets_a_broadcast_then_session_ended(sdk: Sdk) -> None:
     session = sdk.http.create_session("en")
     with sdk.listener(session.session_id) as listener:
         publish_segment(sdk.stack, session.session_id, "hola")
-        assert listener.next_message("translatedText", timeout=20) == {"type": "translatedText", "text": "hola"}
+        assert listener.next_message("translatedText", timeout=20) == {
+            "type": "translatedText",
+            "text": "hola",
+            "sequence": 1,  # numbered per session and language for catch-up
+        }
         sdk.http.delete_session(session.session_id)
         ended = listener.next_message("sessionEnded", timeout=20)
         assert ended is not None and ended["reason"] == "speaker"
@@ -170,7 +174,11 @@ def test_listener_reconnects_with_the_same_session_after_the_server_drops_it(sdk
         until(lambda: len(listener_connections()) == 1 and listener_connections()[0] != dropped)
         assert sdk.http.get_session(session.session_id).listener_count == 1
         publish_segment(sdk.stack, session.session_id, "bonjour", "fr")
-        assert listener.next_message("translatedText", timeout=20) == {"type": "translatedText", "text": "bonjour"}
+        assert listener.next_message("translatedText", timeout=20) == {
+            "type": "translatedText",
+            "text": "bonjour",
+            "sequence": 1,
+        }
         sdk.http.delete_session(session.session_id)
         assert listener.next_message("sessionEnded", timeout=20) is not None
     record(SECTION, "listener reconnect after @connections DELETE (s)", round(reconnected, 2))
@@ -240,7 +248,7 @@ def test_cli_against_the_stack(sdk: Sdk, tmp_path: Path, monkeypatch: pytest.Mon
     publish_segment(stack, session_id, "hola")
     listening.join(timeout=30)
     assert listened and listened[0][0] == 0
-    assert json.loads(listened[0][1]) == {"type": "translatedText", "text": "hola"}
+    assert json.loads(listened[0][1]) == {"type": "translatedText", "text": "hola", "sequence": 1}
     assert cli("end", session_id)[:2] == (0, f"ended {session_id}\n")
     assert json.loads(cli("get", session_id)[1])["status"] == "ended"
     code, out, _ = cli("create", "--legacy", "--language", "fr")
