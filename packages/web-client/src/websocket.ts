@@ -2,6 +2,7 @@
 // Heartbeats on a timer, reconnects with backoff and the same sessionId (also when the server asks:
 // connectionRefreshRequired), stops for good on sessionEnded or a permanent refusal, and learns why
 // a connection was refused even in a browser (which only shows close code 1006).
+import { AudioAcks, audioMessages, decodeServerMessage, SegmentCursor } from "./continuity.js";
 import { type BabelcastError, ConnectionRefusedError, WebSocketError } from "./errors.js";
 import { EventHub, type Handler } from "./events.js";
 import {
@@ -9,9 +10,7 @@ import {
   LANGUAGES,
   type Language,
   type ListenerStatusMessage,
-  SERVER_MESSAGE_TYPES,
   type ServerMessage,
-  type ServerMessageMap,
   type Session,
   type SessionCreatedMessage,
   type SessionStatusMessage,
@@ -20,13 +19,12 @@ import { HeartbeatTimer } from "./heartbeat.js";
 import { type AuthProvider, type SessionConfig, SessionHttpService } from "./http.js";
 import { explainRefusal, type Failure, PERMANENT_REFUSALS, unsupportedLanguage, validateConnect } from "./refusal.js";
 import { ReplyRegistry } from "./replies.js";
-import { backoffDelay, bytesToBase64, type Logger, silentLogger } from "./util.js";
+import { backoffDelay, type Logger, silentLogger } from "./util.js";
 import {
   type CloseReason,
   type ConnectionState,
   type ConnectOptions,
   DEFAULT_RECONNECT,
-  MAX_AUDIO_BYTES_PER_MESSAGE,
   MAX_MESSAGE_BYTES,
   type ReconnectConfig,
   type WebSocketClientEvent,
@@ -36,7 +34,6 @@ import {
 } from "./websocket-types.js";
 
 const OPEN = 1;
-const UNACKNOWLEDGED_KEPT = 64; // the server's gap window: an older chunk would be refused anyway
 
 export class WebSocketClient {
   readonly url: string;
@@ -60,12 +57,9 @@ export class WebSocketClient {
   private refreshing = false;
   private forceTokenRefresh = false;
   /** sendAudio messages not yet covered by an audioAck (at most 64, the server's gap window). */
-  private unacknowledged: Array<{ sequence: number; text: string }> = [];
-  private acknowledgedSequence: number | undefined;
-  private acknowledgedAt: number | undefined;
+  private readonly acks = new AudioAcks();
   /** Listener: the highest segment sequence seen in its language (catchUp after a drop). */
-  private segmentSequence: number | undefined;
-  private firstOpenAt: number | undefined;
+  private readonly segments = new SegmentCursor();
 
   constructor(options: WebSocketClientOptions) {
     this.url = options.url;
@@ -153,7 +147,7 @@ export class WebSocketClient {
       socket.close(1000, "client closed");
       throw new WebSocketError({ kind: "closed", userMessage: "The connection was closed while it was opening." });
     }
-    this.firstOpenAt = Date.now();
+    this.segments.opened();
     this.adopt(socket, false);
   }
 
@@ -170,30 +164,22 @@ export class WebSocketClient {
    * messages of at most 32 KB each, numbered from `sequence`. Returns the next sequence number.
    */
   sendAudio(pcm: Int16Array | ArrayBuffer, sequence: number): number {
-    const bytes =
-      pcm instanceof ArrayBuffer ? new Uint8Array(pcm) : new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-    if (bytes.length === 0) throw new RangeError("An audio chunk cannot be empty.");
-    if (!Number.isSafeInteger(sequence) || sequence < 0) throw new RangeError("sequence is an integer >= 0.");
-    let next = sequence;
-    for (let offset = 0; offset < bytes.length; offset += MAX_AUDIO_BYTES_PER_MESSAGE) {
-      const audioData = bytesToBase64(bytes.subarray(offset, offset + MAX_AUDIO_BYTES_PER_MESSAGE));
-      const message: ClientMessage = { action: "sendAudio", audioData, sequence: next };
+    const messages = audioMessages(pcm, sequence);
+    for (const message of messages) {
       this.send(message);
-      this.unacknowledged.push({ sequence: next, text: JSON.stringify(message) });
-      if (this.unacknowledged.length > UNACKNOWLEDGED_KEPT) this.unacknowledged.shift();
-      next += 1;
+      this.acks.sent(message.sequence, JSON.stringify(message));
     }
-    return next;
+    return sequence + messages.length;
   }
 
   /** Speaker: the highest sequence the server acknowledged (`audioAck`), if any yet. */
   get acknowledged(): number | undefined {
-    return this.acknowledgedSequence;
+    return this.acks.acknowledged;
   }
 
   /** Speaker: "audio arriving": an `audioAck` came within the last 2 s (they come once a second). */
   get audioArriving(): boolean {
-    return this.acknowledgedAt !== undefined && Date.now() - this.acknowledgedAt < 2000;
+    return this.acks.arriving;
   }
 
   heartbeat(): void {
@@ -218,13 +204,13 @@ export class WebSocketClient {
       (m): m is ListenerStatusMessage => m.type === "sessionStatus" && "targetLanguage" in m,
     );
     this.params.targetLanguage = targetLanguage;
-    this.segmentSequence = undefined; // sequences are per language
+    this.segments.reset(); // sequences are per language
     return reply;
   }
 
   /** Listener: the highest segment `sequence` seen (in its language), if any yet. */
   get lastSequence(): number | undefined {
-    return this.segmentSequence;
+    return this.segments.last;
   }
 
   /**
@@ -360,10 +346,9 @@ export class WebSocketClient {
     if (afterDrop) {
       // the dropped socket may have lost what it was sent last: resend, in order, what the server
       // has not acknowledged (it forwards what it never received and acknowledges the others)
-      const waiting = new Set(queued);
-      for (const chunk of this.unacknowledged) if (!waiting.has(chunk.text)) socket.send(chunk.text);
+      for (const text of this.acks.toResend(new Set(queued))) socket.send(text);
       // a listener asks for the segments it missed meanwhile (docs/websocket-protocol.md#catchup)
-      if (this.role === "listener") socket.send(JSON.stringify({ action: "catchUp", ...this.catchUpFrom() }));
+      if (this.role === "listener") socket.send(JSON.stringify({ action: "catchUp", ...this.segments.catchUpFrom() }));
     }
     for (const text of queued) socket.send(text);
   }
@@ -478,54 +463,22 @@ export class WebSocketClient {
     this.events.emit("closed", error ? { reason, error } : { reason });
   }
 
-  // --- receiving ---------------------------------------------------------------------------------
-
   private receive(data: unknown): void {
-    let message: unknown;
-    try {
-      message = JSON.parse(typeof data === "string" ? data : String(data));
-    } catch {
-      message = undefined;
-    }
-    if (typeof message !== "object" || message === null) {
+    const decoded = decodeServerMessage(data);
+    if (decoded === undefined) {
       this.logger.warn("[babelcast] ignored a message that is not a JSON object");
       return;
     }
-    const known = (SERVER_MESSAGE_TYPES as readonly string[]).includes((message as { type?: string }).type ?? "");
-    const type = known ? (message as { type: keyof ServerMessageMap }).type : "translation";
-    const typed = message as ServerMessage;
+    const [type, typed] = decoded;
     if (type === "heartbeatAck") this.heartbeats.acknowledge();
-    if (type === "audioAck") this.acknowledge((typed as { sequence: number }).sequence);
-    if (type === "translation" && !this.firstSight(typed as { sequence?: unknown })) return;
+    if (type === "audioAck") this.acks.acknowledge((typed as { sequence: number }).sequence);
+    if (type === "translation" && !this.segments.firstSight(typed as { sequence?: unknown })) return;
     this.replies.settle(typed);
     this.events.emit(type, typed as never);
     this.events.emit("message", typed);
     if (type === "sessionEnded") this.finish("sessionEnded");
     else if (type === "connectionRefreshRequired") void this.refreshConnection();
   }
-
-  /** Whether a segment is new; one whose sequence was seen (live and replayed, or sent again) is not. */
-  private firstSight(segment: { sequence?: unknown }): boolean {
-    const { sequence } = segment;
-    if (typeof sequence !== "number") return true;
-    if (this.segmentSequence !== undefined && sequence <= this.segmentSequence) return false;
-    this.segmentSequence = sequence;
-    return true;
-  }
-
-  private catchUpFrom(): { afterSequence: number } | { seconds: number } {
-    if (this.segmentSequence !== undefined) return { afterSequence: this.segmentSequence };
-    const since = Math.ceil((Date.now() - (this.firstOpenAt ?? Date.now())) / 1000);
-    return { seconds: Math.min(3600, Math.max(1, since)) }; // nothing seen yet: all since the first connection
-  }
-
-  private acknowledge(sequence: number): void {
-    this.acknowledgedSequence = Math.max(sequence, this.acknowledgedSequence ?? -1);
-    this.acknowledgedAt = Date.now();
-    this.unacknowledged = this.unacknowledged.filter((chunk) => chunk.sequence > sequence);
-  }
-
-  // --- heartbeats --------------------------------------------------------------------------------
 
   private startHeartbeat(): void {
     this.heartbeats.start(
