@@ -1,7 +1,7 @@
 // WebSocketClient against a scripted local WebSocket server (the `ws` package on 127.0.0.1).
 
 import type { AddressInfo } from "node:net";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { WebSocket, WebSocketServer } from "ws";
 import {
   ConnectionRefusedError,
@@ -9,58 +9,18 @@ import {
   MAX_MESSAGE_BYTES,
   SessionHttpService,
   WebSocketClient,
-  type WebSocketClientEvents,
-  type WebSocketClientOptions,
   WebSocketError,
 } from "../../src/index.js";
 import { json, quiet, SESSION, scriptedFetch } from "../support/fetch.js";
-import { BrowserLikeWebSocket, type ScriptedServer, scriptedServer, until } from "../support/server.js";
+import { scriptedServer, until } from "../support/server.js";
 
-let server: ScriptedServer;
-const clients: WebSocketClient[] = [];
-
-beforeEach(async () => {
-  server = await scriptedServer();
-});
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await server.close();
-});
-
-function client(options: Partial<WebSocketClientOptions> = {}): WebSocketClient {
-  const created = new WebSocketClient({
-    url: server.url,
-    WebSocket,
-    logger: quiet,
-    reconnect: { initialDelay: 10, maxDelay: 40, maxAttempts: 4 },
-    ...options,
-  });
-  clients.push(created);
-  return created;
-}
-
-function record<K extends keyof WebSocketClientEvents>(ws: WebSocketClient, type: K): WebSocketClientEvents[K][] {
-  const seen: WebSocketClientEvents[K][] = [];
-  ws.on(type, (event) => seen.push(event));
-  return seen;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ConnectionRefusedError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConnectionRefusedError);
-  return error as ConnectionRefusedError;
-}
-
-const ID = "blessed-shepherd-427";
+import { client, ID, record, rejection, scripted } from "../support/ws-client.js";
 
 describe("connecting", () => {
   it("a speaker connects with sessionId and token; connect resolves once the socket is open", async () => {
     const ws = client();
     const connected = record(ws, "connected");
-    const accepted = server.nextConnection();
+    const accepted = scripted.server.nextConnection();
     await ws.connect({ sessionId: ID, token: "tok" });
     const connection = await accepted;
     expect(ws.state).toBe("open");
@@ -71,7 +31,7 @@ describe("connecting", () => {
 
   it("a listener connects with sessionId and targetLanguage, and no token", async () => {
     const ws = client();
-    const accepted = server.nextConnection();
+    const accepted = scripted.server.nextConnection();
     await ws.connect({ sessionId: ID, targetLanguage: "es" });
     expect(Object.fromEntries((await accepted).query)).toEqual({ sessionId: ID, targetLanguage: "es" });
     expect(ws.role).toBe("listener");
@@ -83,7 +43,7 @@ describe("connecting", () => {
     const language = await rejection(ws.connect({ sessionId: ID, targetLanguage: "xx" as never }));
     expect(language.status).toBe(400);
     expect(language.message).toContain("Unsupported language 'xx'");
-    expect(server.connections).toHaveLength(0);
+    expect(scripted.server.connections).toHaveLength(0);
   });
 
   it("without a global WebSocket (Node 20) the constructor says to pass one", () => {
@@ -91,101 +51,17 @@ describe("connecting", () => {
     const saved = global.WebSocket;
     global.WebSocket = undefined;
     try {
-      expect(() => new WebSocketClient({ url: server.url })).toThrow(/pass one/);
+      expect(() => new WebSocketClient({ url: scripted.server.url })).toThrow(/pass one/);
     } finally {
       global.WebSocket = saved;
     }
   });
 });
 
-describe("why a connection was refused", () => {
-  it("with the `ws` package the upgrade's status is the reason (404, 401, 429)", async () => {
-    const cases = [
-      [404, "SESSION_NOT_FOUND", "notFound"],
-      [401, "UNAUTHORIZED", "unauthorized"],
-      [429, "SESSION_FULL", "rateLimited"],
-    ] as const;
-    for (const [status, code, kind] of cases) {
-      server.refuse = () => status;
-      const error = await rejection(client().connect({ sessionId: ID, targetLanguage: "fr" }));
-      expect([error.status, error.code, error.kind]).toEqual([status, code, kind]);
-    }
-  });
-
-  it("a browser sees only 1006: the client asks GET /sessions/{id} and reports 'not found'", async () => {
-    server.refuse = () => 404;
-    const { fetch, calls } = scriptedFetch(
-      json(404, { code: "SESSION_NOT_FOUND", message: "x", correlationId: "c", timestamp: 1 }),
-    );
-    const ws = client({ WebSocket: BrowserLikeWebSocket, httpApiUrl: "http://api.test", sessions: undefined });
-    // httpApiUrl builds its own service on the global fetch: give it ours instead
-    const withFetch = client({
-      WebSocket: BrowserLikeWebSocket,
-      sessions: new SessionHttpService({ apiBaseUrl: "http://api.test", fetch, logger: quiet }),
-    });
-    const error = await rejection(withFetch.connect({ sessionId: ID, targetLanguage: "de" }));
-    expect(calls[0]?.url).toBe(`http://api.test/sessions/${ID}`);
-    expect(calls[0]?.headers.authorization).toBeUndefined();
-    expect([error.status, error.code]).toEqual([404, "SESSION_NOT_FOUND"]);
-    expect(error.message).toContain("not found");
-    expect(ws.state).toBe("idle");
-  });
-
-  it("a browser refused for an ended session learns it has ended (403 SESSION_ENDED)", async () => {
-    server.refuse = () => 403;
-    const { fetch } = scriptedFetch(json(200, { ...SESSION, status: "ended", endedAt: 2, endReason: "speaker" }));
-    const ws = client({
-      WebSocket: BrowserLikeWebSocket,
-      sessions: new SessionHttpService({ apiBaseUrl: "http://api.test", fetch, logger: quiet }),
-    });
-    const error = await rejection(ws.connect({ sessionId: ID, targetLanguage: "de" }));
-    expect([error.status, error.code, error.kind]).toEqual([403, "SESSION_ENDED", "forbidden"]);
-    expect(error.message).toBe("The session has ended.");
-  });
-
-  it("a browser whose session exists gets the likely reason, and without httpApiUrl is told how to learn it", async () => {
-    server.refuse = () => 429;
-    const { fetch } = scriptedFetch(json(200, SESSION));
-    const full = client({
-      WebSocket: BrowserLikeWebSocket,
-      sessions: new SessionHttpService({ apiBaseUrl: "http://api.test", fetch, logger: quiet }),
-    });
-    const error = await rejection(full.connect({ sessionId: ID, targetLanguage: "de" }));
-    expect([error.status, error.kind]).toEqual([0, "network"]);
-    expect(error.message).toContain("the session may be full");
-    const blind = await rejection(
-      client({ WebSocket: BrowserLikeWebSocket }).connect({ sessionId: ID, targetLanguage: "de" }),
-    );
-    expect(blind.message).toContain("1006");
-    expect(blind.message).toContain("httpApiUrl");
-  });
-
-  it("an expired token is reported as such even in a browser", async () => {
-    server.refuse = () => 401;
-    const { fetch } = scriptedFetch(json(200, SESSION));
-    const ws = client({
-      WebSocket: BrowserLikeWebSocket,
-      sessions: new SessionHttpService({ apiBaseUrl: "http://api.test", fetch, logger: quiet }),
-    });
-    const expired = `e30.${Buffer.from(JSON.stringify({ exp: 1 })).toString("base64url")}.s`;
-    const error = await rejection(ws.connect({ sessionId: ID, token: expired }));
-    expect([error.status, error.code]).toEqual([401, "UNAUTHORIZED"]);
-  });
-
-  it("a refused speaker with an auth provider refreshes its token once and connects", async () => {
-    server.refuse = (query) => (query.get("token") === "old" ? 401 : undefined);
-    const auth = { getToken: vi.fn(async (force?: boolean) => (force ? "new" : "old")) };
-    const ws = client({ auth });
-    await ws.connect({ sessionId: ID });
-    expect(server.connections[0]?.query.get("token")).toBe("new");
-    expect(auth.getToken).toHaveBeenLastCalledWith(true);
-  });
-});
-
 describe("messages", () => {
   it("on(type) gets that type, typed; 'message' gets all; unknown types are pipeline 'translation' payloads", async () => {
     const ws = client();
-    const accepted = server.nextConnection();
+    const accepted = scripted.server.nextConnection();
     await ws.connect({ sessionId: ID, targetLanguage: "es" });
     const connection = await accepted;
     const paused = record(ws, "sessionPaused");
@@ -206,7 +82,7 @@ describe("messages", () => {
 
   it("sendAudio splits PCM into base64 messages of at most 32 KB, numbered from the sequence given", async () => {
     const ws = client();
-    const accepted = server.nextConnection();
+    const accepted = scripted.server.nextConnection();
     await ws.connect({ sessionId: ID, token: "tok" });
     const connection = await accepted;
     const pcm = new Int16Array(40_000).map((_, i) => (i * 37) % 65536);
@@ -224,21 +100,21 @@ describe("messages", () => {
 
   it("sendAudio takes an ArrayBuffer too, and refuses an empty chunk or a bad sequence", async () => {
     const ws = client();
-    const accepted = server.nextConnection();
+    const accepted = scripted.server.nextConnection();
     await ws.connect({ sessionId: ID, token: "tok" });
     const connection = await accepted;
     expect(ws.sendAudio(new Uint8Array([1, 2, 3, 4]).buffer, 0)).toBe(1);
-    expect((await server.nextMessage(connection, "sendAudio")).audioData).toBe("AQIDBA==");
+    expect((await scripted.server.nextMessage(connection, "sendAudio")).audioData).toBe("AQIDBA==");
     expect(() => ws.sendAudio(new Int16Array(0), 1)).toThrow(RangeError);
     expect(() => ws.sendAudio(new Int16Array(2), -1)).toThrow(RangeError);
   });
 
   it("heartbeat, pause, resume send their actions; getSessionStatus and changeLanguage resolve with the reply", async () => {
     const ws = client();
-    const accepted = server.nextConnection();
+    const accepted = scripted.server.nextConnection();
     await ws.connect({ sessionId: ID, targetLanguage: "es" });
     const connection = await accepted;
-    server.onMessage = (c, m) => {
+    scripted.server.onMessage = (c, m) => {
       if (m.action === "getSessionStatus")
         c.send({ type: "sessionStatus", sessionId: ID, role: "listener", session: SESSION });
       if (m.action === "changeLanguage")
@@ -263,7 +139,7 @@ describe("messages", () => {
   it("a refused request rejects with the server's code and a kind (error message with the same action)", async () => {
     const ws = client();
     await ws.connect({ sessionId: ID, token: "tok" });
-    server.onMessage = (c, m) =>
+    scripted.server.onMessage = (c, m) =>
       c.send({
         type: "error",
         code: "NOT_LISTENER",
@@ -281,17 +157,17 @@ describe("messages", () => {
 
   it("legacy: connect without sessionId, createSession over the socket; reconnections then use its id", async () => {
     const ws = client();
-    const accepted = server.nextConnection();
+    const accepted = scripted.server.nextConnection();
     await ws.connect({ token: "tok" });
     const first = await accepted;
     expect(first.query.has("sessionId")).toBe(false);
-    server.onMessage = (c, m) => {
+    scripted.server.onMessage = (c, m) => {
       if (m.action === "createSession") c.send({ type: "sessionCreated", sessionId: ID, session: SESSION });
     };
     const session = await ws.createSession({ sourceLanguage: "en" });
     expect(session.sessionId).toBe(ID);
     expect(first.messages[0]).toEqual({ action: "createSession", sourceLanguage: "en", qualityTier: "standard" });
-    const again = server.nextConnection();
+    const again = scripted.server.nextConnection();
     first.socket.terminate();
     expect((await again).query.get("sessionId")).toBe(ID);
   });
@@ -300,34 +176,34 @@ describe("messages", () => {
 describe("staying connected", () => {
   it("heartbeats go out on a timer", async () => {
     const ws = client({ heartbeatIntervalMs: 20 });
-    const accepted = server.nextConnection();
+    const accepted = scripted.server.nextConnection();
     await ws.connect({ sessionId: ID, targetLanguage: "es" });
     const connection = await accepted;
     await until(() => connection.messages.filter((m) => m.action === "heartbeat").length >= 3);
   });
 
   it("a heartbeat without heartbeatAck means a dead connection: it reconnects", async () => {
-    server.onMessage = () => {}; // never acknowledges
+    scripted.server.onMessage = () => {}; // never acknowledges
     const ws = client({ heartbeatIntervalMs: 20, heartbeatTimeoutMs: 30 });
     await ws.connect({ sessionId: ID, targetLanguage: "es" });
-    await until(() => server.connections.length >= 2);
-    expect(server.connections[1]?.query.get("sessionId")).toBe(ID);
+    await until(() => scripted.server.connections.length >= 2);
+    expect(scripted.server.connections[1]?.query.get("sessionId")).toBe(ID);
   });
 
   it("reconnects with the same sessionId after the server drops it; what was sent meanwhile arrives after", async () => {
     const ws = client();
     const reconnecting = record(ws, "reconnecting");
     const connected = record(ws, "connected");
-    const accepted = server.nextConnection();
+    const accepted = scripted.server.nextConnection();
     await ws.connect({ sessionId: ID, token: "tok" });
     const first = await accepted;
-    const second = server.nextConnection();
+    const second = scripted.server.nextConnection();
     first.socket.terminate();
     await until(() => ws.state === "reconnecting");
     ws.sendAudio(new Int16Array([1, 2, 3]), 42);
     const reopened = await second;
     expect(Object.fromEntries(reopened.query)).toEqual({ sessionId: ID, token: "tok" });
-    expect((await server.nextMessage(reopened, "sendAudio")).sequence).toBe(42);
+    expect((await scripted.server.nextMessage(reopened, "sendAudio")).sequence).toBe(42);
     expect(reconnecting[0]).toMatchObject({ attempt: 1, closeCode: 1006 });
     expect(connected.map((c) => c.reconnected)).toEqual([false, true]);
   });
@@ -336,7 +212,7 @@ describe("staying connected", () => {
     const ws = client();
     const acks = record(ws, "audioAck");
     const audience = record(ws, "audienceUpdate");
-    const accepted = server.nextConnection();
+    const accepted = scripted.server.nextConnection();
     await ws.connect({ sessionId: ID, token: "tok" });
     const first = await accepted;
     for (const sequence of [1, 2, 3]) ws.sendAudio(new Int16Array([sequence]), sequence);
@@ -347,7 +223,7 @@ describe("staying connected", () => {
     expect(acks).toEqual([{ type: "audioAck", sequence: 1, buffered: 0 }]);
     expect(audience[0]?.languages).toEqual({ es: 2, fr: 1 });
     expect([ws.acknowledged, ws.audioArriving]).toEqual([1, true]);
-    const second = server.nextConnection();
+    const second = scripted.server.nextConnection();
     first.socket.terminate();
     await until(() => ws.state === "reconnecting");
     ws.sendAudio(new Int16Array([4]), 4); // queued while reconnecting: sent once, after the resent ones
@@ -360,15 +236,15 @@ describe("staying connected", () => {
     const ws = client();
     const segments = record(ws, "translation");
     const completes = record(ws, "catchUpComplete");
-    const accepted = server.nextConnection();
+    const accepted = scripted.server.nextConnection();
     await ws.connect({ sessionId: ID, targetLanguage: "es" });
     const first = await accepted;
     for (const sequence of [1, 2]) first.send({ type: "translation", translatedText: `t${sequence}`, sequence });
     await until(() => segments.length === 2);
-    const second = server.nextConnection();
+    const second = scripted.server.nextConnection();
     first.socket.terminate();
     const reopened = await second;
-    expect(await server.nextMessage(reopened, "catchUp")).toEqual({ action: "catchUp", afterSequence: 2 });
+    expect(await scripted.server.nextMessage(reopened, "catchUp")).toEqual({ action: "catchUp", afterSequence: 2 });
     for (const sequence of [2, 3]) reopened.send({ type: "translation", sequence, replayed: true });
     reopened.send({ type: "catchUpComplete", lastSequence: 3, replayed: 2 });
     reopened.send({ type: "translation", sequence: 3 }); // live, and replayed already
@@ -386,13 +262,13 @@ describe("staying connected", () => {
   it("connectionRefreshRequired: the new connection opens (same sessionId) before the old one closes", async () => {
     const ws = client();
     const reconnecting = record(ws, "reconnecting");
-    const accepted = server.nextConnection();
+    const accepted = scripted.server.nextConnection();
     await ws.connect({ sessionId: ID, targetLanguage: "it" });
     const first = await accepted;
-    const second = server.nextConnection();
+    const second = scripted.server.nextConnection();
     let firstClosedBeforeSecond = false;
     void first.closed.then(() => {
-      firstClosedBeforeSecond = server.connections.length < 2;
+      firstClosedBeforeSecond = scripted.server.connections.length < 2;
     });
     first.send({ type: "connectionRefreshRequired", reason: "max connection duration", sessionId: ID, timestamp: 1 });
     const fresh = await second;
@@ -401,18 +277,18 @@ describe("staying connected", () => {
     expect(firstClosedBeforeSecond).toBe(false);
     expect(reconnecting).toEqual([]);
     ws.heartbeat();
-    expect((await server.nextMessage(fresh, "heartbeat")).action).toBe("heartbeat");
+    expect((await scripted.server.nextMessage(fresh, "heartbeat")).action).toBe("heartbeat");
   });
 
   it("a dropped speaker whose token expired meanwhile refreshes it once and carries on", async () => {
     let valid = "first";
-    server.refuse = (query) => (query.get("token") === valid ? undefined : 401);
+    scripted.server.refuse = (query) => (query.get("token") === valid ? undefined : 401);
     const auth = { getToken: vi.fn(async (force?: boolean) => (force ? "second" : "first")) };
     const ws = client({ auth });
-    const accepted = server.nextConnection();
+    const accepted = scripted.server.nextConnection();
     await ws.connect({ sessionId: ID });
     valid = "second";
-    const second = server.nextConnection();
+    const second = scripted.server.nextConnection();
     (await accepted).socket.terminate();
     expect((await second).query.get("token")).toBe("second");
     await until(() => ws.state === "open");
@@ -424,7 +300,7 @@ describe("stopping for good", () => {
     const ws = client();
     const closed = record(ws, "closed");
     const ended = record(ws, "sessionEnded");
-    const accepted = server.nextConnection();
+    const accepted = scripted.server.nextConnection();
     await ws.connect({ sessionId: ID, targetLanguage: "es" });
     const connection = await accepted;
     connection.send({ type: "sessionEnded", sessionId: ID, reason: "speaker", timestamp: 9 });
@@ -433,7 +309,7 @@ describe("stopping for good", () => {
     expect(closed[0]).toEqual({ reason: "sessionEnded" });
     expect(await connection.closed).toBe(1000);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(server.connections).toHaveLength(1);
+    expect(scripted.server.connections).toHaveLength(1);
     expect(() => ws.heartbeat()).toThrow(WebSocketError);
   });
 
@@ -448,10 +324,10 @@ describe("stopping for good", () => {
       );
       const ws = client({ sessions: new SessionHttpService({ apiBaseUrl: "http://api.test", fetch, logger: quiet }) });
       const closed = record(ws, "closed");
-      const accepted = server.nextConnection();
+      const accepted = scripted.server.nextConnection();
       await ws.connect({ sessionId: ID, targetLanguage: "es" });
       let refusals = 0;
-      server.refuse = () => {
+      scripted.server.refuse = () => {
         refusals += 1;
         return status;
       };
@@ -471,35 +347,35 @@ describe("stopping for good", () => {
     const closed = record(ws, "closed");
     const reconnecting = record(ws, "reconnecting");
     await ws.connect({ sessionId: ID, targetLanguage: "es" });
-    await server.close(); // nothing listens any more
+    await scripted.server.close(); // nothing listens any more
     await until(() => closed.length === 1);
     expect(reconnecting.map((r) => r.attempt)).toEqual([1, 2, 3, 4]);
     expect(closed[0]?.reason).toBe("failed");
     expect(closed[0]?.error?.message).toContain("could not be reopened after 4 attempts");
-    server = await scriptedServer(); // for afterEach
+    scripted.server = await scriptedServer(); // for afterEach
   });
 
   it("close() closes with 1000 and never reconnects; pending replies are rejected", async () => {
     const ws = client();
     const closed = record(ws, "closed");
-    const accepted = server.nextConnection();
+    const accepted = scripted.server.nextConnection();
     await ws.connect({ sessionId: ID, targetLanguage: "es" });
     const connection = await accepted;
-    server.onMessage = () => {};
+    scripted.server.onMessage = () => {};
     const status = ws.getSessionStatus();
     ws.close();
     await expect(status).rejects.toBeInstanceOf(WebSocketError);
     expect(await connection.closed).toBe(1000);
     expect(closed).toEqual([{ reason: "client" }]);
     await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(server.connections).toHaveLength(1);
+    expect(scripted.server.connections).toHaveLength(1);
   });
 });
 
 describe("edge cases", () => {
   it("close() during the handshake wins: connect rejects and the socket is closed, not adopted", async () => {
     const ws = client();
-    const accepted = server.nextConnection();
+    const accepted = scripted.server.nextConnection();
     const connecting = ws.connect({ sessionId: ID, targetLanguage: "es" });
     ws.close();
     await expect(connecting).rejects.toBeInstanceOf(WebSocketError);
