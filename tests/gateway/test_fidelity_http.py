@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,28 +15,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.gateway.harness import HTTP_API_ID, Issuer, RunningGateway, build_config, running_gateway
+from tests.gateway.harness import HTTP_API_ID, Issuer, RunningGateway
 from tests.support.event_facts import is_text_body, load, mismatches
-
-
-@pytest.fixture(scope="module")
-def issuer() -> Iterator[Issuer]:
-    issuer = Issuer()
-    yield issuer
-    issuer.close()
-
-
-@pytest.fixture(scope="module")
-def log_lines() -> list[str]:
-    return []
-
-
-@pytest.fixture(scope="module")
-def gateway(issuer: Issuer, tmp_path_factory: pytest.TempPathFactory, log_lines: list[str]) -> Iterator[RunningGateway]:
-    tmp = tmp_path_factory.mktemp("fidelity-http")
-    (tmp / "records").mkdir()
-    with running_gateway(build_config(tmp, issuer.url, tmp / "records"), tmp, log=log_lines.append) as running:
-        yield running
 
 
 def url(gateway: RunningGateway, path: str) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import http.client
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,27 +13,7 @@ import jwt
 import pytest
 import requests
 
-from tests.gateway.harness import AUDIENCE, Issuer, RunningGateway, build_config, running_gateway
-
-
-@pytest.fixture(scope="module")
-def issuer() -> Iterator[Issuer]:
-    issuer = Issuer()
-    yield issuer
-    issuer.close()
-
-
-@pytest.fixture(scope="module")
-def log_lines() -> list[str]:
-    return []
-
-
-@pytest.fixture(scope="module")
-def gateway(issuer: Issuer, tmp_path_factory: pytest.TempPathFactory, log_lines: list[str]) -> Iterator[RunningGateway]:
-    tmp = tmp_path_factory.mktemp("gw")
-    (tmp / "records").mkdir()
-    with running_gateway(build_config(tmp, issuer.url, tmp / "records"), tmp, log=log_lines.append) as running:
-        yield running
+from tests.gateway.harness import AUDIENCE, Issuer, RunningGateway
 
 
 def url(gateway: RunningGateway, path: str) -> str:
