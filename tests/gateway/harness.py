@@ -145,7 +145,7 @@ def build_config(tmp: Path, issuer_url: str, record_dir: Path) -> GatewayConfig:
         stage="test",
         route_selection_expression="$request.body.action",
         routes={
-            "$connect": Route("$connect", arn("connect"), "CUSTOM", "req1"),
+            "$connect": Route("$connect", arn("connect"), "CUSTOM", "req1", timeout_ms=3000),
             "$disconnect": Route("$disconnect", arn("disconnect"), "NONE", None),
             "$default": Route("$default", arn("ws_echo"), "NONE", None),
             "echo": Route("echo", arn("ws_echo"), "NONE", None),

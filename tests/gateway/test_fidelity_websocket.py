@@ -246,6 +246,14 @@ def test_the_integration_timeout_answers_the_client_and_keeps_the_socket(gateway
         assert echo(socket)["requestContext"]["connectionId"] == cid
 
 
+def test_a_connect_route_past_its_integration_timeout_refuses_the_upgrade_with_504(gateway: RunningGateway) -> None:
+    started = time.monotonic()
+    with pytest.raises(InvalidStatus) as refused:
+        open_socket(gateway, "sleep=5")  # the $connect integration waits 3 s (tests/gateway/harness.py)
+    assert refused.value.response.status_code == 504
+    assert 2.5 < time.monotonic() - started < 4.5
+
+
 def test_close_reasons_cannot_forge_log_lines(gateway: RunningGateway, log_lines: list[str]) -> None:
     with open_socket(gateway) as socket:
         echo(socket)

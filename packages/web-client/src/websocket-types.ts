@@ -14,11 +14,14 @@ export interface WebSocketLike {
 }
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
-/** API Gateway's limits: a frame is at most 32 KB, and a browser sends each text message as one frame. */
-export const MAX_MESSAGE_BYTES = 32 * 1024;
+/**
+ * API Gateway's limits: a frame is at most 32 KB, header included, and a browser sends each text
+ * message as one frame, masked with a 16-bit length: 8 header bytes, so 32 760 bytes of text.
+ */
+export const MAX_MESSAGE_BYTES = 32 * 1024 - 8;
 const AUDIO_OVERHEAD = '{"action":"sendAudio","audioData":"","sequence":9007199254740991}'.length;
 const AUDIO_BYTES = Math.floor((MAX_MESSAGE_BYTES - AUDIO_OVERHEAD) / 4) * 3;
-/** The most PCM bytes one sendAudio message holds (base64 inflates by 4/3; whole 16-bit samples): 24 528. */
+/** The most PCM bytes one sendAudio message holds (base64 inflates by 4/3; whole 16-bit samples): 24 518. */
 export const MAX_AUDIO_BYTES_PER_MESSAGE = AUDIO_BYTES - (AUDIO_BYTES % 2);
 
 export interface ReconnectConfig extends BackoffConfig {

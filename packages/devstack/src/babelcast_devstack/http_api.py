@@ -109,9 +109,14 @@ def is_text(content_type: str) -> bool:
 
 
 def head_size(request: web.BaseRequest) -> int:
-    """The request line plus every header value, as the HTTP API quota counts them."""
-    line = len(f"{request.method} {request.raw_path} HTTP/{request.version.major}.{request.version.minor}")
-    return line + sum(len(value.encode("latin-1", "replace")) for value in request.headers.values())
+    """The request line plus every header value in bytes on the wire, as the HTTP API quota counts
+    them (aiohttp decodes values as UTF-8 with surrogateescape: encoding back gives the sent bytes)."""
+    line = len(
+        f"{request.method} {request.raw_path} HTTP/{request.version.major}.{request.version.minor}".encode(
+            "utf-8", "surrogateescape"
+        )
+    )
+    return line + sum(len(value.encode("utf-8", "surrogateescape")) for value in request.headers.values())
 
 
 class HttpApiServer:

@@ -2,9 +2,43 @@
 
 from __future__ import annotations
 
+import json
+import logging
+from http import HTTPStatus
 from typing import Any
 
-from aiohttp import web
+from aiohttp import web, web_protocol
+from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
+
+_log = logging.getLogger("babelcast_devstack.serving")
+TOO_MANY_HEADERS = "Too many headers received"  # aiohttp's words for max_headers
+
+
+def _answer_in_api_gateway_words(
+    self: web_protocol.RequestHandler,
+    request: web.BaseRequest,
+    status: int = 500,
+    exc: BaseException | None = None,
+    message: str | None = None,
+) -> web.StreamResponse:
+    """What every server of the stack answers when aiohttp fails a request before any handler:
+    API Gateway's JSON, never the request's bytes. aiohttp's own answer is text/plain quoting the
+    offending line (a header over the parser limit, a bad header name) and logs a traceback."""
+    if request.writer.output_size > 0:
+        raise ConnectionError("the response has started: no error answer can follow")
+    too_large = isinstance(exc, LineTooLong) or (isinstance(exc, BadHttpMessage) and TOO_MANY_HEADERS in str(exc))
+    if too_large:
+        status = HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+    elif isinstance(exc, BadHttpMessage):
+        status = HTTPStatus.BAD_REQUEST
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    _log.warning("request refused before routing: %d %s", status, type(exc).__name__ if exc else phrase)
+    response = web.Response(status=status, text=json.dumps({"message": phrase}), content_type="application/json")
+    response.force_close()
+    return response
+
+
+web_protocol.RequestHandler.handle_error = _answer_in_api_gateway_words  # type: ignore[method-assign]
 
 
 async def listen(

@@ -16,8 +16,8 @@ names the source of each fixture; tests/gateway/test_fidelity_websocket.py compa
 
 from __future__ import annotations
 
-import fnmatch
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -120,7 +120,8 @@ def authorizer_context(result: Any, method_arn: str) -> dict[str, Any]:
     if not isinstance(result, dict) or len(json.dumps(result).encode()) > MAX_AUTHORIZER_RESULT_BYTES:
         raise AuthorizerRefused(500)
     principal = result.get("principalId")
-    context = result.get("context") or {}
+    context = result.get("context")
+    context = {} if context is None else context  # absent or null; [], "" or 0 is no map
     if not isinstance(principal, str) or not principal or not isinstance(context, dict):
         raise AuthorizerRefused(500)
     rendered = {str(key): _context_value(value) for key, value in context.items()}
@@ -140,24 +141,40 @@ def _context_value(value: Any) -> str | None:
 
 
 def policy_allows(policy: Any, method_arn: str) -> bool:
-    """An IAM policy from a REQUEST authorizer allows ``execute-api:Invoke`` on the method."""
-    statements = (policy or {}).get("Statement") or [] if isinstance(policy, dict) else []
-    if isinstance(statements, dict):
-        statements = [statements]
+    """An IAM policy from a REQUEST authorizer allows ``execute-api:Invoke`` on the method; a
+    policy that is not a policy document breaks the authorizer's contract (AuthorizerRefused 500)."""
+    if not isinstance(policy, dict):
+        raise AuthorizerRefused(500)
+    statements = policy.get("Statement")
+    statements = [statements] if isinstance(statements, dict) else statements
+    if not isinstance(statements, list):
+        raise AuthorizerRefused(500)
     allowed = False
     for statement in statements:
-        actions = statement.get("Action") or []
-        resources = statement.get("Resource") or []
-        actions = [actions] if isinstance(actions, str) else actions
-        resources = [resources] if isinstance(resources, str) else resources
+        if not isinstance(statement, dict):
+            raise AuthorizerRefused(500)
+        actions, resources = _strings(statement.get("Action")), _strings(statement.get("Resource"))
         if not any(a in ("execute-api:Invoke", "execute-api:*", "*") for a in actions):
             continue
-        if not any(fnmatch.fnmatchcase(method_arn, r) for r in resources):
+        if not any(_iam_pattern(r).fullmatch(method_arn) for r in resources):
             continue
         if statement.get("Effect") == "Deny":
             return False
         allowed = allowed or statement.get("Effect") == "Allow"
     return allowed
+
+
+def _strings(value: Any) -> list[str]:
+    """A statement's ``Action`` or ``Resource``: a string or a list of strings."""
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise AuthorizerRefused(500)
+    return values
+
+
+def _iam_pattern(resource: str) -> re.Pattern[str]:
+    """IAM wildcards: ``*`` any run of characters, ``?`` one; nothing else is special (unlike fnmatch's ``[...]``)."""
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in resource), re.DOTALL)
 
 
 def selection_value(expression: str, body: str) -> str | None:

@@ -91,7 +91,9 @@ describe("messages", () => {
     expect(next).toBe(7 + expected);
     await until(() => connection.messages.length === expected);
     const frames = connection.messages.map((m) => JSON.stringify(m));
-    for (const frame of frames) expect(new TextEncoder().encode(frame).length).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    // one frame per message: 8 header bytes (masked, 16-bit length) + the text within API Gateway's 32 KB
+    for (const frame of frames) expect(8 + new TextEncoder().encode(frame).length).toBeLessThanOrEqual(32 * 1024);
+    expect(MAX_MESSAGE_BYTES).toBe(32 * 1024 - 8);
     expect(connection.messages.map((m) => m.sequence)).toEqual([7, 8, 9, 10]);
     const decoded = Buffer.concat(connection.messages.map((m) => Buffer.from(String(m.audioData), "base64")));
     expect(decoded.equals(Buffer.from(pcm.buffer))).toBe(true);

@@ -1,7 +1,8 @@
-"""$connect: ?status=<code> decides the outcome; records the event for the tests."""
+"""$connect: ?status=<code> decides the outcome, ?sleep=<seconds> delays it; records the event for the tests."""
 
 import json
 import os
+import time
 from pathlib import Path
 
 
@@ -13,5 +14,6 @@ def handle(event, context):
     partial = record.with_suffix(".partial")
     partial.write_text(json.dumps(event))
     partial.replace(record)
+    time.sleep(float((event.get("queryStringParameters") or {}).get("sleep", "0")))
     status = int((event.get("queryStringParameters") or {}).get("status", "200"))
     return {"statusCode": status}
