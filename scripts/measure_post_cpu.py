@@ -40,7 +40,7 @@ server.serve_forever()
 """
 
 
-def measure(name: str, post: Callable[[str], None], posts: int, threads: int) -> float:
+def measure(name: str, post: Callable[[str], object], posts: int, threads: int) -> float:
     for n in range(50):  # warm: pool connections, credentials, client creation
         post(f"warm{n}")
     ids = [f"Abc{n:06d}xyzQ=" for n in range(posts)]

@@ -65,8 +65,9 @@ def signed_request(service: str, operation: str, endpoint: str, connection_id: s
     left = budget.remaining()
     if left < CONNECT_SECONDS + budget.MIN_READ_SECONDS:
         raise budget.BudgetExhausted(operation=operation)
-    url = f"{endpoint.rstrip('/')}/%40connections/{quote(connection_id, safe='')}"
-    request = AWSRequest(method="POST", url=url, data=body, headers={"Content-Type": "application/json"})
+    # the URL and headers botocore sends (so the signature is computed over the same request)
+    url = f"{endpoint.rstrip('/')}/@connections/{quote(connection_id, safe='')}"
+    request = AWSRequest(method="POST", url=url, data=body)
     credentials = boto_session().get_credentials()
     if credentials is None:
         raise ClientError({"Error": {"Code": "MissingCredentials", "Message": ""}}, operation)
