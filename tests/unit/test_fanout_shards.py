@@ -209,3 +209,30 @@ def test_the_largest_shard_fits_lambdas_asynchronous_event() -> None:
     payload = {"type": "translation", "sequence": 123456, "translatedAudio": "A" * (128 * 1024 - 100)}
     listeners = tuple(Listener(f"AbCdEfGhIj{n:05d}=", 1_796_000_000_000 + n) for n in range(2000))
     assert len(shard_event(Shard("quiet-lamb-123", "pt-BR", payload, listeners))) <= MAX_EVENT_BYTES
+
+
+def test_the_lambda_dispatcher_invokes_asynchronously_splits_what_is_too_large_and_returns_the_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from babelcast.integration import shard_invoker
+
+    invoked: list[dict[str, Any]] = []
+
+    class FakeLambda:
+        def invoke(self, **request: Any) -> None:
+            shard = json.loads(request["Payload"])["fanoutShard"]
+            if shard["language"] == "fr":
+                raise ClientError({"Error": {"Code": "TooManyRequestsException", "Message": ""}}, "Invoke")
+            invoked.append({**request, "Payload": shard})
+
+    monkeypatch.setattr(shard_invoker, "lambda_client", FakeLambda)
+    dispatcher = shard_invoker.LambdaShardDispatcher("arn:aws:lambda:us-east-1:123456789012:function:b-broadcast:live")
+    big = {"audio": "A" * 120_000}  # with 2 000 long connection ids: ~390 KB, as two events
+    listeners = tuple(Listener(f"{n:04d}" + "A" * 116, n) for n in range(2000))
+    french = Shard("quiet-lamb-123", "fr", {}, listeners[:1])
+    refused = dispatcher.dispatch([Shard("quiet-lamb-123", "es", big, listeners), french])
+    assert refused == [french]
+    assert {(r["FunctionName"], r["InvocationType"]) for r in invoked} == {(dispatcher.function, "Event")}
+    assert [len(r["Payload"]["connections"]) for r in invoked] == [1000, 1000], "halved to fit"
+    assert len(shard_event(Shard("quiet-lamb-123", "es", big, listeners[:1000]))) <= MAX_EVENT_BYTES
+    assert sorted(c[0] for r in invoked for c in r["Payload"]["connections"]) == [x.connection_id for x in listeners]

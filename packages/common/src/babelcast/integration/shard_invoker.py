@@ -20,6 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 from babelcast.domain.connection_records import Listener, Shard
+from babelcast.integration import budget
 from babelcast.integration.aws import client_error_code, lambda_client
 from babelcast.logging import get_logger, with_request_context
 from babelcast.session_ids import is_valid_session_id
@@ -123,6 +124,8 @@ class LambdaShardDispatcher:
                 return shard
             return None
 
-        with ThreadPoolExecutor(max_workers=min(DISPATCH_WORKERS, len(events))) as pool:
+        # handing on what a shard could not deliver comes last in its invocation: it may use the
+        # reserve kept for answering
+        with budget.answering(), ThreadPoolExecutor(max_workers=min(DISPATCH_WORKERS, len(events))) as pool:
             refused.extend(s for s in pool.map(with_request_context(invoke), events) if s is not None)
         return refused
