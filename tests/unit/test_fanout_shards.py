@@ -84,6 +84,7 @@ def test_a_segment_is_split_into_shards_and_every_listener_gets_it_once(ws: Ws, 
     assert all(
         e["fanoutShard"]["payload"] == {"text": "hola", "type": "translation", "sequence": 1} for e in shards.events
     )
+    assert {e["fanoutShard"]["correlationId"] for e in shards.events} == {"shardId-000:101"}, "the record's"
     assert shards.run() == [{"delivered": 10}, {"delivered": 5}]
     assert all(_received(ws, c.id) == [(1, "hola")] for c in listeners), "each listener exactly once"
     assert ws.api.posted[french.id] == []
@@ -161,7 +162,7 @@ def test_what_is_still_throttled_when_time_runs_out_goes_on_as_a_new_shard(
     broadcast_handler.lambda_handler(_segment(session_id, "101"), None)
     assert (len(api.posted[stuck.id]), len(api.posted[fine.id])) == (0, 1)
     [handed_on] = shards.events
-    assert handed_on["fanoutShard"]["attempt"] == 1
+    assert (handed_on["fanoutShard"]["attempt"], handed_on["fanoutShard"]["correlationId"]) == (1, "shardId-000:101")
     assert [c[0] for c in handed_on["fanoutShard"]["connections"]] == [stuck.id], "only what was not delivered"
     assert shards.run() == [{"delivered": 1}]
     assert [m["sequence"] for m in api.posted[stuck.id]] == [1] and len(api.posted[fine.id]) == 1

@@ -81,12 +81,14 @@ def _segment(record: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
 def _deliver_shard(deps: Dependencies, event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Never fails: Lambda would retry the whole shard, posting again to listeners that got it.
     What was not delivered is handed on by the broadcaster (or counted as given up)."""
-    bind_request_context(correlation_id="fanout-shard", aws_request_id=getattr(context, "aws_request_id", ""))
-    shard = parse_shard(event)
-    if shard is None:
+    bind_request_context(correlation_id="", aws_request_id=getattr(context, "aws_request_id", ""))
+    parsed = parse_shard(event)
+    if parsed is None:
         _log.error("shard_malformed")
         deps.metrics.add("BroadcastMalformedSegments", 1)
         return {"delivered": 0}
+    shard, correlation_id = parsed
+    bind_request_context(correlation_id=correlation_id, aws_request_id=getattr(context, "aws_request_id", ""))
     try:
         delivery = deps.broadcaster.deliver_shard(shard)
     except Exception as failure:

@@ -2,7 +2,8 @@
 asynchronous ``Invoke`` (``InvocationType=Event``), one per shard, in parallel.
 
 The event is ``{"fanoutShard": {"sessionId", "language", "payload", "connections": [[id,
-connectedAt], ...], "attempt"}}``: what posting and a 410's clean-up need, nothing more. Lambda
+connectedAt], ...], "attempt", "correlationId"}}``: what posting and a 410's clean-up need, and
+the stream record's correlation id for the logs. Lambda
 accepts at most 256 KB per asynchronous event; a shard whose event would be larger is split in
 two until it fits (a single listener with a payload that large cannot be posted anyway:
 @connections refuses messages above 128 KB). It is decoded by ``parse_shard`` in the handler,
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, Validat
 from babelcast.domain.connection_records import Listener, Shard
 from babelcast.integration import budget
 from babelcast.integration.aws import client_error_code, lambda_client
-from babelcast.logging import get_logger, with_request_context
+from babelcast.logging import current_correlation_id, get_logger, with_request_context
 from babelcast.session_ids import is_valid_session_id
 
 SHARD_EVENT_KEY = "fanoutShard"
@@ -40,6 +41,7 @@ def shard_event(shard: Shard) -> bytes:
                 "payload": shard.payload,
                 "connections": [[listener.connection_id, listener.connected_at] for listener in shard.listeners],
                 "attempt": shard.attempt,
+                "correlationId": current_correlation_id() or "",  # the stream record's, for the logs
             }
         },
         separators=(",", ":"),
@@ -57,14 +59,16 @@ class _ShardEvent(BaseModel):
         Field(min_length=1),
     ]
     attempt: Annotated[StrictInt, Field(ge=0, le=10)]
+    correlation_id: Annotated[StrictStr, Field(alias="correlationId", pattern=r"^[A-Za-z0-9:._-]{0,128}$")] = ""
 
 
 def is_shard_event(event: Any) -> bool:
     return isinstance(event, dict) and SHARD_EVENT_KEY in event
 
 
-def parse_shard(event: dict[str, Any]) -> Shard | None:
-    """The shard an event carries, or None when it is not one this function sent."""
+def parse_shard(event: dict[str, Any]) -> tuple[Shard, str] | None:
+    """The shard an event carries and the correlation id of the segment, or None when it is not
+    one this function sent."""
     try:
         parsed = _ShardEvent.model_validate(event[SHARD_EVENT_KEY])
     except (ValidationError, TypeError):
@@ -72,7 +76,7 @@ def parse_shard(event: dict[str, Any]) -> Shard | None:
     if not is_valid_session_id(parsed.session_id):
         return None
     listeners = tuple(Listener(connection_id, connected_at) for connection_id, connected_at in parsed.connections)
-    return Shard(parsed.session_id, parsed.language, parsed.payload, listeners, parsed.attempt)
+    return Shard(parsed.session_id, parsed.language, parsed.payload, listeners, parsed.attempt), parsed.correlation_id
 
 
 def _fitting(shard: Shard) -> list[tuple[Shard, bytes]] | None:
