@@ -13,6 +13,7 @@ strictly: the events come only from this function, and anything else is logged a
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, Any
@@ -29,7 +30,14 @@ from babelcast.session_ids import is_valid_session_id
 SHARD_EVENT_KEY = "fanoutShard"
 MAX_EVENT_BYTES = 256 * 1024 - 1024  # Lambda's asynchronous payload limit, less a margin
 DISPATCH_WORKERS = 16
+_CORRELATION_ID = re.compile(r"^[A-Za-z0-9:._-]{0,128}$")  # a Kinesis eventID: shardId-…:<sequence>
 _log = get_logger(__name__)
+
+
+def _correlation_id() -> str:
+    """The segment's correlation id, when it is one a shard event accepts (else none)."""
+    value = current_correlation_id() or ""
+    return value if _CORRELATION_ID.fullmatch(value) else ""
 
 
 def shard_event(shard: Shard) -> bytes:
@@ -41,7 +49,7 @@ def shard_event(shard: Shard) -> bytes:
                 "payload": shard.payload,
                 "connections": [[listener.connection_id, listener.connected_at] for listener in shard.listeners],
                 "attempt": shard.attempt,
-                "correlationId": current_correlation_id() or "",  # the stream record's, for the logs
+                "correlationId": _correlation_id(),  # the stream record's, for the logs
             }
         },
         separators=(",", ":"),
@@ -59,7 +67,7 @@ class _ShardEvent(BaseModel):
         Field(min_length=1),
     ]
     attempt: Annotated[StrictInt, Field(ge=0, le=10)]
-    correlation_id: Annotated[StrictStr, Field(alias="correlationId", pattern=r"^[A-Za-z0-9:._-]{0,128}$")] = ""
+    correlation_id: Annotated[StrictStr, Field(alias="correlationId", pattern=_CORRELATION_ID.pattern)] = ""
 
 
 def is_shard_event(event: Any) -> bool:
