@@ -260,10 +260,12 @@ locals {
       ], local.kinesis_producer_kms_statements, local.stream_failure_statements)
     }
 
-    # Sends translated segments (translated-segments stream) to the listeners of each language.
+    # Sends translated segments (translated-segments stream) to the listeners of each language,
+    # in shards handed to asynchronous invocations of itself. 1769 MB is one full vCPU: a post's
+    # CPU (signing, HTTP), not its round trip, bounds how many one invocation makes per second.
     broadcast = {
       handler     = "broadcast.handler.lambda_handler"
-      memory_size = 512
+      memory_size = 1769
       timeout     = 60
       description = "Babelcast translated segment broadcast (${var.environment})"
 
@@ -277,9 +279,17 @@ locals {
         CONNECTIONS_ENDPOINT   = module.websocket_api.management_endpoint
         CATCH_UP_TABLE_NAME    = module.catch_up_table.name
         CATCH_UP_SECONDS       = tostring(var.catch_up_seconds)
+        FANOUT_SHARD_SIZE      = tostring(var.broadcast_shard_size)
       }
 
       policy_statements = concat([
+        {
+          # the shards of a large audience, each to an asynchronous invocation of this function
+          # (named, not referenced: its ARN from module outputs would be a cycle), any alias
+          sid       = "FanoutShardsToItself"
+          actions   = ["lambda:InvokeFunction"]
+          resources = [local.broadcast_function_arn, "${local.broadcast_function_arn}:*"]
+        },
         {
           sid = "TranslatedSegmentsRead"
           actions = [
@@ -311,8 +321,9 @@ locals {
           resources = [module.connections_table.arn]
         },
         {
-          sid       = "SessionsUpdate"
-          actions   = ["dynamodb:UpdateItem"]
+          # GetItem: the audience version (is the kept listener set current?); UpdateItem: a 410's clean-up
+          sid       = "SessionsReadUpdate"
+          actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
           resources = [module.sessions_table.arn]
         },
         {
@@ -392,6 +403,9 @@ locals {
 }
 
 locals {
+  # The broadcast function's own ARN, built from its name (functions/broadcast hands shards to itself).
+  broadcast_function_arn = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${local.name}-broadcast"
+
   # IAM role names are global to the account: the region keeps one name_prefix and environment in
   # two regions apart. A name beyond IAM's 64 characters is cut, with a hash of the whole name.
   role_names = {

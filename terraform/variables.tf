@@ -356,14 +356,26 @@ variable "log_level" {
 }
 
 variable "max_listeners_per_session" {
-  description = "Listener connections allowed per session (MAX_LISTENERS_PER_SESSION); further listeners are refused on $connect."
+  description = "Listener connections allowed per session (MAX_LISTENERS_PER_SESSION); further listeners are refused on $connect. 10 000 is what the sharded broadcast delivers a segment to within 1 s (docs/architecture.md#fan-out); one segment per second to 10 000 listeners is also API Gateway's default account rate of posts."
   type        = number
-  default     = 500
+  default     = 10000
   nullable    = false
 
   validation {
     condition     = var.max_listeners_per_session >= 1 && var.max_listeners_per_session <= 100000 && floor(var.max_listeners_per_session) == var.max_listeners_per_session
     error_message = "max_listeners_per_session must be an integer between 1 and 100000."
+  }
+}
+
+variable "broadcast_shard_size" {
+  description = "Listeners per shard of a segment's delivery (FANOUT_SHARD_SIZE): the broadcast invocation that reads a segment delivers the first shard and hands each other one to an asynchronous invocation of itself. 250 keeps a shard under ~0.5 s at 1 vCPU (scripts/measure_post_cpu.py, docs/architecture.md#fan-out); at most 2000, so a shard's event stays under Lambda's 256 KB beside a 128 KB segment."
+  type        = number
+  default     = 250
+  nullable    = false
+
+  validation {
+    condition     = var.broadcast_shard_size >= 10 && var.broadcast_shard_size <= 2000 && floor(var.broadcast_shard_size) == var.broadcast_shard_size
+    error_message = "broadcast_shard_size must be an integer between 10 and 2000."
   }
 }
 

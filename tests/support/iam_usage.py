@@ -36,14 +36,22 @@ FIRST_PARTY = "babelcast"
 COMMON_SOURCES = ROOT / "packages" / "common" / "src"
 
 # IAM prefix of each boto3 service the code may use.
-IAM_PREFIX = {"dynamodb": "dynamodb", "kinesis": "kinesis", "apigatewaymanagementapi": "execute-api"}
+IAM_PREFIX = {
+    "dynamodb": "dynamodb",
+    "kinesis": "kinesis",
+    "apigatewaymanagementapi": "execute-api",
+    "lambda": "lambda",
+}
 # Operations whose IAM action is not <prefix>:<OperationName>.
 SPECIAL_ACTIONS = {
     # Every @connections call (post, get, delete) is authorized as one action.
     ("apigatewaymanagementapi", "PostToConnection"): {"execute-api:ManageConnections"},
     ("apigatewaymanagementapi", "GetConnection"): {"execute-api:ManageConnections"},
     ("apigatewaymanagementapi", "DeleteConnection"): {"execute-api:ManageConnections"},
+    ("lambda", "Invoke"): {"lambda:InvokeFunction"},
 }
+# A request signed by hand (babelcast/integration/signed_posts.py) names its service and operation.
+SIGNED_REQUEST = "signed_request"
 # A transaction is authorized item by item with the single-item actions; the item kinds are read
 # from the request literals built in the same function.
 TRANSACTION_ITEMS = {
@@ -502,6 +510,19 @@ def _created_services(functions_: list[_Function]) -> set[str]:
     return services
 
 
+def _signed_operation(node: ast.AST) -> tuple[str, str] | None:
+    """(service, operation) of a ``signed_request("<service>", "<Operation>", ...)`` call."""
+    if not isinstance(node, ast.Call):
+        return None
+    called = getattr(node.func, "attr", None) or getattr(node.func, "id", "")
+    if called != SIGNED_REQUEST:
+        return None
+    names = [a.value for a in node.args[:2] if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    if len(names) != 2 or names[0] not in IAM_PREFIX or names[1] not in _operations(names[0]).values():
+        raise AnalysisError(f"{ast.unparse(node)}: name the service and operation as literals")
+    return names[0], names[1]
+
+
 def _transaction_item_kinds(function: _Function) -> set[str]:
     kinds: set[str] = set()
     for root in function.nodes:
@@ -535,6 +556,12 @@ def _analyse(function: str, overrides: Mapping[str, str]) -> dict[str, set[str]]
     for definition in reachable:
         for root in definition.nodes:
             for node in _walk(root):
+                signed = _signed_operation(node)
+                if signed is not None:
+                    needed = SPECIAL_ACTIONS.get(signed, {f"{IAM_PREFIX[signed[0]]}:{signed[1]}"})
+                    for action in needed:
+                        actions.setdefault(action, set()).add(definition.qualname)
+                    continue
                 if not isinstance(node, ast.Attribute) or node.attr in CLIENT_HELPERS:
                     continue
                 receiver = ast.unparse(node.value)

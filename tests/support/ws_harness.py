@@ -280,7 +280,7 @@ def ws_harness(calls: AwsCalls, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ws]
     api = RecordingApi()
     for module in MODULES:
         if hasattr(module, "ConnectionsApi"):
-            monkeypatch.setattr(module, "ConnectionsApi", lambda endpoint: api)
+            monkeypatch.setattr(module, "ConnectionsApi", lambda endpoint, **_: api)
     for cached in CACHED:
         cached.cache_clear()
     yield Ws(api, calls)

@@ -14,6 +14,7 @@ from urllib.parse import unquote
 import boto3
 import pytest
 from babelcast.integration import aws as aws_clients
+from babelcast.integration.connections_api import ConnectionsApi
 from broadcast import handler as broadcast_handler
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 
@@ -356,6 +357,9 @@ def test_broadcast_to_a_gone_listener_forgets_it_and_a_timeout_is_retried(real_a
     sockets = real_api
     session_id = sockets.session()
     slow, gone = sockets.listener(session_id), sockets.listener(session_id)
+    # botocore's client, where faults are injected (the broadcast's own signed posts map the same
+    # answers the same way: test_signed_posts.py)
+    broadcast_handler.dependencies().broadcaster.api = ConnectionsApi(ENV["CONNECTIONS_ENDPOINT"])
     client = management()
     inject(client, "PostToConnection", timeout=True, only=lambda request: connection_of(request) == slow.id)
     inject(

@@ -1,5 +1,8 @@
 """Consumer of the translated-segments stream: each record is delivered to the listeners of one
-session and one language. Record data (JSON): {"sessionId", "targetLanguage", "payload": {...}}."""
+session and one language. Record data (JSON): {"sessionId", "targetLanguage", "payload": {...}}.
+
+The same function delivers the shards of a large audience that a stream invocation hands to it
+(asynchronous invocations, ``{"fanoutShard": {...}}``; babelcast/integration/shard_invoker.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +14,12 @@ from typing import Any
 
 from babelcast.domain.broadcast import Broadcaster
 from babelcast.domain.catch_up import CatchUp
+from babelcast.domain.listeners import ListenerSets
 from babelcast.integration import budget
 from babelcast.integration.catch_up_table import CatchUpTable
 from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.integration.connections_table import ConnectionsTable
+from babelcast.integration.shard_invoker import LambdaShardDispatcher, is_shard_event, parse_shard
 from babelcast.json_input import parse_json, to_json
 from babelcast.logging import bind_request_context, get_logger
 from babelcast.metrics import Metrics, flushes_metrics
@@ -31,6 +36,7 @@ _log = get_logger(__name__)
 class Dependencies:
     broadcaster: Broadcaster
     metrics: Metrics
+    dispatcher: LambdaShardDispatcher
 
 
 def _now_ms() -> int:
@@ -40,13 +46,18 @@ def _now_ms() -> int:
 @cache
 def dependencies() -> Dependencies:
     settings, metrics = cold_start(BroadcastSettings, "broadcast")
+    connections = ConnectionsTable(settings.connections_table_name, settings.sessions_table_name)
+    dispatcher = LambdaShardDispatcher("")  # the function itself, named by each invocation's context
     broadcaster = Broadcaster(
-        ConnectionsTable(settings.connections_table_name, settings.sessions_table_name),
-        ConnectionsApi(settings.connections_endpoint),
+        connections,
+        ConnectionsApi(settings.connections_endpoint, signed=True),
         metrics,
         CatchUp(CatchUpTable(settings.catch_up_table_name), settings.catch_up_seconds, _now_ms),
+        ListenerSets(connections, connections, _now_ms),
+        dispatcher,
+        settings.fanout_shard_size,
     )
-    return Dependencies(broadcaster, metrics)
+    return Dependencies(broadcaster, metrics, dispatcher)
 
 
 def _segment(record: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
@@ -67,10 +78,33 @@ def _segment(record: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | None:
     return session_id, language, payload
 
 
+def _deliver_shard(deps: Dependencies, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Never fails: Lambda would retry the whole shard, posting again to listeners that got it.
+    What was not delivered is handed on by the broadcaster (or counted as given up)."""
+    bind_request_context(correlation_id="", aws_request_id=getattr(context, "aws_request_id", ""))
+    parsed = parse_shard(event)
+    if parsed is None:
+        _log.error("shard_malformed")
+        deps.metrics.add("BroadcastMalformedSegments", 1)
+        return {"delivered": 0}
+    shard, correlation_id = parsed
+    bind_request_context(correlation_id=correlation_id, aws_request_id=getattr(context, "aws_request_id", ""))
+    try:
+        delivery = deps.broadcaster.deliver_shard(shard)
+    except Exception as failure:
+        _log.error("shard_failed", error_type=type(failure).__name__, listeners=len(shard.listeners))
+        return {"delivered": 0}
+    return {"delivered": delivery.delivered}
+
+
 @flushes_metrics(lambda: dependencies().metrics)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     deps = dependencies()
     budget.begin(context, ANSWER_RESERVE_SECONDS)  # a record left undone is retried, not timed out
+    # the function itself, as invoked (its alias included): shards run on the same version
+    deps.dispatcher.function = getattr(context, "invoked_function_arn", "") or deps.dispatcher.function
+    if is_shard_event(event):
+        return _deliver_shard(deps, event, context)
     failures = []
     for record in event.get("Records", []):
         sequence = (record.get("kinesis") or {}).get("sequenceNumber")

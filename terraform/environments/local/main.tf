@@ -54,6 +54,10 @@ module "babelcast" {
   http_throttling      = { burst_limit = 5000, rate_limit = 10000 }
   websocket_throttling = { burst_limit = 5000, rate_limit = 10000 }
 
+  # Small shards, so that a few dozen local listeners already take the sharded fan-out's path
+  # (several invocations per segment) under make dev and in the integration tests.
+  broadcast_shard_size = 50
+
   # The stack is thrown away with its bucket, whatever was put in it; no lifecycle rule on a bucket
   # that lives minutes (after creating one the provider waits ~40 s for S3's consistency).
   artifacts_bucket_force_destroy    = true

@@ -52,10 +52,11 @@ module "babelcast" {
   }
 
   # Live sessions over WebSocket.
-  max_listeners_per_session        = 500
+  max_listeners_per_session        = 10000
   legacy_session_creation_enabled  = true
   audio_buffer_seconds             = 30
   catch_up_seconds                 = 60
+  broadcast_shard_size             = 250
   websocket_stage_name             = "live"
   connection_sweep_schedule        = "rate(1 minute)"
   connection_refresh_after_seconds = 6600

@@ -137,7 +137,7 @@ class _CatchUp(BaseModel):
 class ConnectSettings(_Connections, _Languages):
     """The WebSocket $connect function."""
 
-    max_listeners_per_session: Annotated[int, Field(alias="MAX_LISTENERS_PER_SESSION", ge=1, le=100_000)] = 500
+    max_listeners_per_session: Annotated[int, Field(alias="MAX_LISTENERS_PER_SESSION", ge=1, le=100_000)] = 10_000
     legacy_creation_enabled: Annotated[bool, Field(alias="LEGACY_CREATION_ENABLED")] = True
 
 
@@ -161,6 +161,10 @@ class SessionEventsSettings(_Audio):
 
 class BroadcastSettings(_Posting, _CatchUp):
     """The consumer of the translated-segments stream (delivery to listeners)."""
+
+    # listeners per shard: the largest that fits Lambda's 256 KB asynchronous event beside a
+    # 128 KB payload is ~2 000 (docs/architecture.md#fan-out)
+    fanout_shard_size: Annotated[int, Field(alias="FANOUT_SHARD_SIZE", ge=10, le=2000)] = 250
 
 
 class SweeperSettings(_Posting):

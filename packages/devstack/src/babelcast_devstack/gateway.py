@@ -20,6 +20,7 @@ from babelcast_devstack.emulator import emulator_client
 from babelcast_devstack.http_api import PARSER_LIMITS, HttpApiServer
 from babelcast_devstack.invocation import InvocationFailed, printable
 from babelcast_devstack.jwt_authorizer import JwtAuthorizer, emulator_jwks_url
+from babelcast_devstack.lambda_api import LambdaApi
 from babelcast_devstack.lambda_runtime import FunctionSpec, InvocationError, LambdaFunction, LambdaRuntime
 from babelcast_devstack.serving import listen
 from babelcast_devstack.triggers import TriggerRunner, Triggers
@@ -31,6 +32,7 @@ class Endpoints:
     http_api_url: str | None
     websocket_url: str | None
     connections_url: str | None
+    lambda_url: str | None = None  # the Lambda Invoke API (lambda_api.py)
 
 
 class FunctionInvoker:
@@ -109,6 +111,7 @@ class LocalGateway:
         self.schedule_interval_override = schedule_interval_override
         self.trigger_runner: TriggerRunner | None = None
         self.cors_hint = cors_hint  # how a refused browser origin is allowed (make dev: an env var)
+        self.lambda_api = LambdaApi(lambda: self.functions, log=lambda line: self.log(f"[lambda] {line}"))
 
     def runtime_functions(self) -> list[LambdaFunction]:
         return list(self.functions.values())
@@ -161,11 +164,14 @@ class LocalGateway:
             )
             self.websocket_port = await self._listen(self.websocket_server.application(), self.websocket_port)
             websocket_base = f"http://{self.host}:{self.websocket_port}"
+        # Functions invoke functions (the broadcast its shards) through the Lambda API served here.
+        lambda_url = f"http://{self.host}:{await self._listen(self.lambda_api.application(), 0)}"
         functions: dict[str, LambdaFunction] = {}
         for arn, function in self.config.functions.items():
             environment = localize_environment(
                 {**function.environment, **self.extra_environment}, self.config, self.emulator_endpoint, websocket_base
             )
+            environment["AWS_ENDPOINT_URL_LAMBDA"] = lambda_url
             functions[arn] = self.runtime.register(
                 FunctionSpec(
                     name=function.name,
@@ -209,7 +215,7 @@ class LocalGateway:
         if websocket_api is not None:
             websocket_url = f"ws://{self.host}:{self.websocket_port}/{websocket_api.stage}"
             connections_url = f"http://{self.host}:{self.websocket_port}/{websocket_api.stage}"
-        self.endpoints = Endpoints(http_url, websocket_url, connections_url)
+        self.endpoints = Endpoints(http_url, websocket_url, connections_url, lambda_url)
         return self.endpoints
 
     def _jwt_authorizer(self, authorizer: Authorizer) -> JwtAuthorizer:
@@ -224,3 +230,4 @@ class LocalGateway:
             await runner.cleanup()
         self._runners.clear()
         await self.runtime.close()
+        await self.lambda_api.stop()

@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from babelcast.domain.audio_records import AudioClaim, AudioRecord, AudioTicket, BufferedChunk
-from babelcast.domain.connection_records import ConnectionRecord, Delivery
+from babelcast.domain.connection_records import ConnectionRecord, Delivery, Shard
 from babelcast.domain.session_records import AudioState, InsertOutcome, Quota, SessionsPage, SessionUsage
 from babelcast.models import Session, SessionStatus
 
@@ -97,6 +97,19 @@ class ConnectionDirectory(Protocol):
     def delete_many(self, connection_ids: Sequence[str]) -> None: ...
     def scan(self) -> Iterator[ConnectionRecord]: ...
     def mark_refresh_sent(self, connection_id: str, now_ms: int) -> None: ...
+
+
+class AudienceVersions(Protocol):
+    def audience_version(self, session_id: str) -> int | None:
+        """The session's ``audienceVersion``: it changes with every listener join, leave and
+        language change (in the same write). None when the session is gone."""
+        ...
+
+
+class ShardDispatcher(Protocol):
+    def dispatch(self, shards: Sequence[Shard]) -> list[Shard]:
+        """Hand each shard to an invocation of its own, in parallel; returns those not accepted."""
+        ...
 
 
 class Messenger(Protocol):

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from mypy_boto3_apigatewaymanagementapi import ApiGatewayManagementApiClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_kinesis import KinesisClient
+    from mypy_boto3_lambda import LambdaClient
 
 # babelcast.integration.budget gives each attempt the read timeout the invocation has left for it
 # (at most 5 s) and starts or retries an attempt only when it fits, so the attempts and timeouts a
@@ -54,6 +55,14 @@ _session: boto3.session.Session | None = None
 _clients: dict[tuple[str, str | None, int], Any] = {}
 
 
+def boto_session() -> boto3.session.Session:
+    """The process-wide session (its credentials sign the hand-made @connections posts too)."""
+    global _session  # noqa: PLW0603 - the process-wide session, created on first use
+    with _lock:
+        _session = _session or boto3.session.Session()
+        return _session
+
+
 def _client(service: str, config: Config, endpoint_url: str | None = None) -> Any:
     global _session  # noqa: PLW0603 - the process-wide session, created on first use
     with _lock:
@@ -78,6 +87,12 @@ def probe_dynamodb_client() -> DynamoDBClient:
 
 def kinesis_client() -> KinesisClient:
     client: KinesisClient = _client("kinesis", _CLIENT_CONFIG)
+    return client
+
+
+def lambda_client() -> LambdaClient:
+    """Invoking a function (the broadcast hands shards of a segment's listeners to itself)."""
+    client: LambdaClient = _client("lambda", _CLIENT_CONFIG)
     return client
 
 

@@ -2,7 +2,9 @@
 
 A listener's connection record and the session's ``listenerCount`` change together in one
 transaction, so the count always equals the number of listener records, whatever interleaving
-of connects and disconnects happens.
+of connects and disconnects happens. The same write bumps the session's ``audienceVersion``,
+which tells the broadcast function when the listener set it keeps is out of date
+(babelcast/domain/listeners.py).
 """
 
 from __future__ import annotations
@@ -91,8 +93,8 @@ class ConnectionsTable(DynamoTable):
                     "TableName": self.sessions_table_name,
                     "Key": {"sessionId": {"S": record.session_id}},
                     # listenerConnectedSum: with the count, the open listeners' time (docs/analytics.md)
-                    "UpdateExpression": "ADD listenerCount :one, #language :one, listenerConnectedSum :at "
-                    "SET correlationId = :cid",
+                    "UpdateExpression": "ADD listenerCount :one, #language :one, listenerConnectedSum :at, "
+                    "audienceVersion :one SET correlationId = :cid",
                     "ConditionExpression": (
                         "attribute_exists(sessionId) AND #status <> :ended "
                         "AND (attribute_not_exists(listenerCount) OR listenerCount < :max)"
@@ -146,6 +148,7 @@ class ConnectionsTable(DynamoTable):
             now = time.time_ns() // 1_000_000 if now_ms is None else now_ms
             listened = {
                 ":minus": {"N": "-1"},
+                ":one": {"N": "1"},
                 ":zero": {"N": "0"},
                 ":cid": correlation_value(),
                 ":since": {"N": str(-record.connected_at)},
@@ -164,7 +167,7 @@ class ConnectionsTable(DynamoTable):
                         "TableName": self.sessions_table_name,
                         "Key": {"sessionId": {"S": record.session_id}},
                         "UpdateExpression": "ADD listenerCount :minus, #language :minus, listenerConnectedSum :since, "
-                        "listenerMs :listened SET correlationId = :cid",
+                        "listenerMs :listened, audienceVersion :one SET correlationId = :cid",
                         "ConditionExpression": "attribute_exists(sessionId) AND listenerCount > :zero",
                         "ExpressionAttributeNames": {"#language": language_attribute(record.channel or "")},
                         "ExpressionAttributeValues": listened,
@@ -269,7 +272,8 @@ class ConnectionsTable(DynamoTable):
                         "Update": {
                             "TableName": self.sessions_table_name,
                             "Key": {"sessionId": {"S": session_id}},
-                            "UpdateExpression": "ADD #from :minus, #to :one SET correlationId = :cid",
+                            "UpdateExpression": "ADD #from :minus, #to :one, audienceVersion :one "
+                            "SET correlationId = :cid",
                             "ConditionExpression": "attribute_exists(sessionId)",
                             "ExpressionAttributeNames": {
                                 "#from": language_attribute(previous or ""),
@@ -320,6 +324,20 @@ class ConnectionsTable(DynamoTable):
                 UpdateExpression="SET refreshSentAt = :now",
                 ExpressionAttributeValues={":now": {"N": str(now_ms)}},
             )
+
+    def audience_version(self, session_id: str) -> int | None:
+        """The session's ``audienceVersion`` (bumped by every write above that adds, removes or
+        moves a listener): one strongly consistent, projected read. None when the session is gone."""
+        with aws_call(DEPENDENCY, "GetItem"):
+            item = self.client.get_item(
+                TableName=self.sessions_table_name,
+                Key={"sessionId": {"S": session_id}},
+                ProjectionExpression="audienceVersion, sessionId",
+                ConsistentRead=True,
+            ).get("Item")
+        if not item:
+            return None
+        return int(item["audienceVersion"]["N"]) if "audienceVersion" in item else 0
 
     def of_session(self, session_id: str, channel: str | None = None) -> Iterator[ConnectionRecord]:
         """Every connection of a session (speaker included), or of one channel; all pages."""

@@ -95,11 +95,13 @@ class SessionCounters(DynamoTable):
                     TableName=self.table_name,
                     Key={"sessionId": {"S": session_id}},
                     UpdateExpression="SET listenerCount = :zero, listenerConnectedSum = :zero, bufferDepth = :zero, "
-                    "bufferBytes = :zero, correlationId = :correlation ADD listenerMs :open" + remove,
+                    "bufferBytes = :zero, correlationId = :correlation "
+                    "ADD listenerMs :open, audienceVersion :one" + remove,
                     ConditionExpression=condition,
                     ExpressionAttributeNames={"#status": "status", **languages},
                     ExpressionAttributeValues={
                         ":zero": {"N": "0"},
+                        ":one": {"N": "1"},
                         ":ended": {"S": SessionStatus.ENDED.value},
                         ":count": {"N": str(seen.listener_count)},
                         ":sum": {"N": str(seen.listener_connected_sum)},
