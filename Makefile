@@ -203,6 +203,10 @@ bench-dev: package ## Measure the local stack: ready time, gateway latency overh
 bench-ws: package ## Measure broadcast fan-out (parallel vs one by one) and DELETE with 500 listeners
 	@PYTHONPATH=scripts $(PY) -m bench.websocket
 
+.PHONY: bench-fanout
+bench-fanout: package ## Fan-out at scale (issue 17): 1 000 WebSocket + 10 000 modelled listeners, deployed vs one invocation
+	@PYTHONPATH=scripts $(PY) -m bench.fanout $(BENCH_ARGS)
+
 .PHONY: bench-faults
 bench-faults: package ## What clients see while DynamoDB is stalled 5 s and 14 s: answer times and codes (scripts/measure_faults.py)
 	@$(PY) scripts/measure_faults.py

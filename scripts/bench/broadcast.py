@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Mapping
 from typing import Any
+
 import websockets
 
 from .common import listener_ids, open_listeners, set_post_model

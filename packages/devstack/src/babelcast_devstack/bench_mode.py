@@ -10,7 +10,8 @@ of `make dev` unless asked): what a fan-out costs on AWS, modelled on loopback.
   id format (at most ``MAX_MODELLED_CONNECTIONS`` in all). Posts to them are accepted like posts to
   an open socket (after the round trip and the throttle) and their arrival time is recorded, keyed
   by a top-level field of the posted JSON message (``key``, default ``translatedText``).
-  ``GET /_bench/arrivals`` returns the arrival times (epoch ms) per key; ``DELETE /_bench/connections``
+  ``GET /_bench/arrivals`` counts them per key, ``?message=<value>`` adds that key's arrival times
+  (epoch ms); ``DELETE /_bench/connections``
   forgets the connections and their arrivals.
 * ``GET``/``PUT /_bench/model`` reads or replaces the model (``{"roundTripMs": 0, "postsPerSecond":
   null}`` posts as measured on loopback).
@@ -156,5 +157,10 @@ class BenchMode:
         self.arrivals.clear()
         return web.Response(status=204)
 
-    async def get_arrivals(self, _: web.Request) -> web.Response:
-        return web.json_response({"key": self.arrival_key, "arrivals": dict(self.arrivals)})
+    async def get_arrivals(self, request: web.Request) -> web.Response:
+        """How many posts arrived per message; ``?message=<value>``: that message's arrival times too."""
+        counts = {key: len(times) for key, times in self.arrivals.items()}
+        answer: dict[str, Any] = {"key": self.arrival_key, "counts": counts}
+        if "message" in request.query:
+            answer["arrivals"] = {request.query["message"]: self.arrivals.get(request.query["message"], [])}
+        return web.json_response(answer)

@@ -66,20 +66,7 @@ def main(argv: list[str] | None = None) -> None:
         metavar="SECONDS",
         help="fire every schedule this often (env BABELCAST_SCHEDULE_INTERVAL_SECONDS)",
     )
-    bench = up.add_argument_group("benchmark mode (off by default; docs/PERFORMANCE.md)")
-    bench.add_argument(
-        "--bench-mode",
-        action="store_true",
-        help="every @connections call pays a modelled round trip and account throttle; /_bench/* routes",
-    )
-    bench.add_argument("--bench-round-trip-ms", type=float, default=DEFAULT_ROUND_TRIP_MS, metavar="MS")
-    bench.add_argument(
-        "--bench-posts-per-second", type=float, default=DEFAULT_POSTS_PER_SECOND, metavar="N", help="0: no throttle"
-    )
-    bench.add_argument("--bench-post-burst", type=int, default=DEFAULT_POST_BURST, metavar="N")
-    bench.add_argument(
-        "--max-listeners-per-session", type=int, default=None, metavar="N", help="override the module's variable"
-    )
+    _add_bench_arguments(up)
     up.add_argument("--web-port", type=int, default=_port(WEB_PORT_VARIABLE, DEFAULT_WEB_PORT), help="web apps")
     up.add_argument(
         "--no-pipeline",
@@ -145,6 +132,23 @@ def main(argv: list[str] | None = None) -> None:
         return
     account = create_speaker(document["awsEndpointUrl"], document["region"], document["userPoolId"], args.username)
     print(json.dumps({"username": account.username, "password": account.password}))
+
+
+def _add_bench_arguments(up: argparse.ArgumentParser) -> None:
+    bench = up.add_argument_group("benchmark mode (off by default; docs/PERFORMANCE.md)")
+    bench.add_argument(
+        "--bench-mode",
+        action="store_true",
+        help="every @connections call pays a modelled round trip and account throttle; /_bench/* routes",
+    )
+    bench.add_argument("--bench-round-trip-ms", type=float, default=DEFAULT_ROUND_TRIP_MS, metavar="MS")
+    bench.add_argument(
+        "--bench-posts-per-second", type=float, default=DEFAULT_POSTS_PER_SECOND, metavar="N", help="0: no throttle"
+    )
+    bench.add_argument("--bench-post-burst", type=int, default=DEFAULT_POST_BURST, metavar="N")
+    bench.add_argument(
+        "--max-listeners-per-session", type=int, default=None, metavar="N", help="override the module's variable"
+    )
 
 
 def _bench_model(args: argparse.Namespace) -> PostModel | None:
