@@ -73,9 +73,12 @@ class InProcess:
 class Captured:
     calls: list[Call]
     replacements: Callable[[], dict[str, str]]  # fresh keys per replay, so conditions pass as they did
+    # items put back (untimed) before each replay: the state the operation's conditions expected
+    restore: tuple[tuple[str, dict[str, Any]], ...] = ()
 
 
 def capture_operations(inproc: InProcess) -> dict[str, Captured]:
+    from babelcast.integration import aws
     from http_api import handler as http_handler
     from ws_authorizer import handler as authorizer_handler
     from ws_connect import handler as connect_handler
@@ -112,6 +115,9 @@ def capture_operations(inproc: InProcess) -> dict[str, Captured]:
         lambda: connect_handler.lambda_handler(connect_event(speaker_id, {"sessionId": session_id}, speaker), None)
     )
     body = {"action": "sendAudio", "audioData": AUDIO_CHUNK, "sequence": 1}
+    # the chunk's conditional write accepts sequence 1 once: each replay starts from the item before it
+    sessions_table = os.environ["SESSIONS_TABLE_NAME"]
+    session_item = aws.dynamodb_client().get_item(TableName=sessions_table, Key={"sessionId": {"S": session_id}})
     _, audio_calls = inproc.run(lambda: message_handler.lambda_handler(message_event(speaker_id, body, speaker), None))
     return {
         "create": Captured(
@@ -120,7 +126,7 @@ def capture_operations(inproc: InProcess) -> dict[str, Captured]:
         "get": Captured(get_calls, dict),
         "update": Captured(update_calls, dict),
         "connect": Captured(authorizer_calls + connect_calls, lambda: {listener_id: new_connection_id()}),
-        "audio": Captured(audio_calls, dict),
+        "audio": Captured(audio_calls, dict, ((sessions_table, session_item["Item"]),)),
     }
 
 
@@ -129,6 +135,8 @@ def replay(clients: Mapping[str, Any], captured: Captured, repetitions: int) -> 
     timings = []
     for _ in range(repetitions):
         calls = [(c, substitute(c.params, captured.replacements())) for c in captured.calls]
+        for table, item in captured.restore:
+            clients["dynamodb"].put_item(TableName=table, Item=item)
         started = time.perf_counter()
         for call, params in calls:
             getattr(clients[call.service], xform_name(call.operation))(**params)
