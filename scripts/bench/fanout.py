@@ -31,6 +31,7 @@ import os
 import resource
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -110,11 +111,23 @@ def single_invocation(document: Mapping[str, Any]) -> Callable[[str, Mapping[str
     table = ConnectionsTable(outputs["connections_table_name"], outputs["sessions_table_name"])
     api = ConnectionsApi(document["connectionsUrl"])
 
-    def deliver(session_id: str, payload: Mapping[str, Any]) -> Any:
+    def deliver(session_id: str, payload: Mapping[str, Any]) -> tuple[int, float]:
+        """Posts made, and this process's CPU seconds while posting (the query excluded)."""
         ids = [r.connection_id for r in table.of_session(session_id, channel=LANGUAGE)]
-        return api.post_many(ids, payload)
+        cpu = time.process_time()
+        delivery = api.post_many(ids, payload)
+        return delivery.delivered + delivery.failed + len(delivery.gone), time.process_time() - cpu
 
     return deliver
+
+
+def process_cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU seconds of process ``pid`` so far (Linux /proc), None when unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def summary(latencies: list[list[float]], expected: int) -> dict[str, Any]:
@@ -162,6 +175,7 @@ async def measure(
     stream = document["outputs"]["translated_segments_stream_name"]
     loop = asyncio.get_running_loop()
     figures: dict[str, Any] = {}
+    cpu: dict[str, list[float]] = {"posts": [], "poster": [], "gateway": []}
     for design in DESIGNS:
         latencies: list[list[float]] = []
         for number in range(-1 if warm_up else 0, segments):
@@ -172,7 +186,13 @@ async def measure(
                 record = segment_record(population.session_id, LANGUAGE, payload)
                 await loop.run_in_executor(None, functools.partial(kinesis.put_record, StreamName=stream, **record))
             else:
-                await loop.run_in_executor(None, deliver, population.session_id, payload)
+                gateway_before = process_cpu_seconds(document.get("pid"))
+                posts, poster = await loop.run_in_executor(None, deliver, population.session_id, payload)
+                gateway_after = process_cpu_seconds(document.get("pid"))
+                if number >= 0 and gateway_before is not None and gateway_after is not None:
+                    cpu["posts"].append(posts)
+                    cpu["poster"].append(poster)
+                    cpu["gateway"].append(gateway_after - gateway_before)
             times = await population.wait(key, patience=30)
             if number < 0:
                 continue
@@ -184,6 +204,12 @@ async def measure(
             )
             await asyncio.sleep(0.5)
         figures[design] = summary(latencies, population.expected)
+    if sum(cpu["posts"]):  # one invocation's posts: CPU per post in the poster and in the gateway
+        posts = sum(cpu["posts"])
+        figures["single invocation"]["cpu_ms_per_post"] = {
+            "poster": round(sum(cpu["poster"]) * 1000 / posts, 3),
+            "gateway": round(sum(cpu["gateway"]) * 1000 / posts, 3),
+        }
     return figures
 
 

@@ -139,12 +139,18 @@ def test_fanout_rows_judge_the_deployed_design_at_ten_thousand_listeners_only() 
                 "listeners": 10_000,
                 "designs": {
                     "deployed": fanout_design(800, [10_000, 9_990]),  # fast, but a segment missed 10 listeners
-                    "single": fanout_design(30_000, [10_000, 10_000]),
+                    "single": fanout_design(30_000, [10_000, 10_000])
+                    | {"cpu_ms_per_post": {"poster": 1.5, "gateway": 0.4}},
                 },
             },
         },
     }
     table = [row for row in rows({"fanout": fanout}) if row.item != "model"]
+    cpu = table.pop()
+    assert (cpu.item, cpu.figure) == (
+        "CPU per post, 10,000 modelled listeners, single",
+        "poster 1.50 ms | gateway 0.40 ms (process CPU / posts)",
+    )
     assert [(row.item.split(" (")[0], row.verdict) for row in table] == [
         ("1,000 WebSocket listeners, deployed", ""),
         ("1,000 WebSocket listeners, single", ""),

@@ -213,6 +213,10 @@ def _fanout_rows(fanout: Mapping[str, Any] | None) -> list[Row]:
                 verdict = at_most(result.get("p95_ms"), FANOUT_P95_TARGET_MS) if complete else NOT_MET
             item = f"{listeners:,} {name} listeners, {design} ({result['segments']} segments)"
             out.append(Row(FANOUT_SECTION, item, figure, target, verdict))
+            if cpu := result.get("cpu_ms_per_post"):
+                item = f"CPU per post, {listeners:,} {name} listeners, {design}"
+                figure = f"poster {cpu['poster']:.2f} ms | gateway {cpu['gateway']:.2f} ms (process CPU / posts)"
+                out.append(Row(FANOUT_SECTION, item, figure))
     return out
 
 
