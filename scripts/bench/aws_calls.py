@@ -99,6 +99,15 @@ def capture_operations(inproc: InProcess) -> dict[str, Captured]:
     )
     session_id = json.loads(created["body"])["sessionId"]
     _, get_calls = inproc.run(lambda: http("GET /sessions/{sessionId}", f"/sessions/{session_id}", sub=None))
+    # conditional writes (the session's write token, the audio ledger's sequence) accept a change
+    # once: each replay of one starts from the session item as it was before the captured call
+    sessions_table = os.environ["SESSIONS_TABLE_NAME"]
+
+    def session_item() -> tuple[tuple[str, dict[str, Any]], ...]:
+        key = {"sessionId": {"S": session_id}}
+        return ((sessions_table, aws.dynamodb_client().get_item(TableName=sessions_table, Key=key)["Item"]),)
+
+    before_update = session_item()
     _, update_calls = inproc.run(
         lambda: http("PATCH /sessions/{sessionId}", f"/sessions/{session_id}", body={"qualityTier": "premium"}, sub=sub)
     )
@@ -115,18 +124,16 @@ def capture_operations(inproc: InProcess) -> dict[str, Captured]:
         lambda: connect_handler.lambda_handler(connect_event(speaker_id, {"sessionId": session_id}, speaker), None)
     )
     body = {"action": "sendAudio", "audioData": AUDIO_CHUNK, "sequence": 1}
-    # the chunk's conditional write accepts sequence 1 once: each replay starts from the item before it
-    sessions_table = os.environ["SESSIONS_TABLE_NAME"]
-    session_item = aws.dynamodb_client().get_item(TableName=sessions_table, Key={"sessionId": {"S": session_id}})
+    before_audio = session_item()
     _, audio_calls = inproc.run(lambda: message_handler.lambda_handler(message_event(speaker_id, body, speaker), None))
     return {
         "create": Captured(
             create_calls, lambda: {sub: f"bench-{secrets.token_hex(4)}", session_id: f"bench-{secrets.token_hex(6)}"}
         ),
         "get": Captured(get_calls, dict),
-        "update": Captured(update_calls, dict),
+        "update": Captured(update_calls, dict, before_update),
         "connect": Captured(authorizer_calls + connect_calls, lambda: {listener_id: new_connection_id()}),
-        "audio": Captured(audio_calls, dict, ((sessions_table, session_item["Item"]),)),
+        "audio": Captured(audio_calls, dict, before_audio),
     }
 
 
