@@ -30,7 +30,7 @@ import json
 import os
 import resource
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -213,9 +213,10 @@ async def measure(
     return figures
 
 
-async def real_listeners(
-    document: Mapping[str, Any], count: int, segments: int, deliver: Callable[..., Any]
-) -> dict[str, Any]:
+@contextlib.asynccontextmanager
+async def real_listeners(document: Mapping[str, Any], count: int) -> AsyncIterator[tuple[Population, float]]:
+    """Up to ``count`` WebSocket listeners of a new session, open until the block ends (closing
+    them starts as many $disconnect transactions: not while anything else is measured)."""
     session_id = new_session(document)
     started = time.perf_counter()
     sockets = await open_listeners(document, session_id, count)
@@ -236,13 +237,10 @@ async def real_listeners(
         return arrivals.get(key, [])
 
     try:
-        figures = await measure(
-            document, Population("WebSocket", session_id, len(sockets), local), segments, deliver, warm_up=True
-        )
+        yield Population("WebSocket", session_id, len(sockets), local), opened
     finally:
         await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
         await asyncio.gather(*readers, return_exceptions=True)
-    return {"listeners": len(sockets), "requested": count, "open_seconds": round(opened, 1), "designs": figures}
 
 
 async def modelled_listeners(
@@ -272,8 +270,14 @@ async def fanout(document: Mapping[str, Any], args: argparse.Namespace) -> dict[
     soft, hard = raise_file_limit(args.fanout_real_listeners * 2 + 1024)
     set_post_model(document, round_trip_ms=args.modelled_latency_ms, posts_per_second=10_000, burst=5_000)
     deliver = single_invocation(document)
-    real = await real_listeners(document, args.fanout_real_listeners, args.fanout_segments, deliver)
-    modelled = await modelled_listeners(document, args.fanout_modelled_listeners, args.fanout_segments, deliver)
+    async with real_listeners(document, args.fanout_real_listeners) as (population, opened):
+        real = {
+            "listeners": population.expected,
+            "requested": args.fanout_real_listeners,
+            "open_seconds": round(opened, 1),
+            "designs": await measure(document, population, args.fanout_segments, deliver, warm_up=True),
+        }
+        modelled = await modelled_listeners(document, args.fanout_modelled_listeners, args.fanout_segments, deliver)
     return {
         "cores": os.cpu_count(),
         "open_files_limit": [soft, hard],
