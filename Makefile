@@ -192,7 +192,7 @@ dev-fault: $(VENV)/.synced ## Stall, slow down or fail an AWS service of the run
 	@$(VENV)/bin/python -m babelcast_devstack.cli fault $(FAULT)
 
 .PHONY: bench
-bench: package ## All performance figures from one local stack (~3 min on an idle machine): table, .local/reports/bench.json, docs/PERFORMANCE.md
+bench: package ## All performance figures from one local stack (~7 min on 2 cores, the fan-out at scale included): table, .local/reports/bench.json, docs/PERFORMANCE.md
 	@PYTHONPATH=scripts $(PY) -m bench $(BENCH_ARGS)
 
 .PHONY: bench-dev
