@@ -126,7 +126,7 @@ def fanout_design(p95_ms: float, delivered: list[int]) -> dict[str, Any]:
 
 
 def test_fanout_rows_judge_the_deployed_design_at_ten_thousand_listeners_only() -> None:
-    fanout = {
+    fanout: dict[str, Any] = {
         "cores": 2,
         "round_trip_ms": 20,
         "throttle": {"posts_per_second": 10_000, "burst": 5_000},
