@@ -192,7 +192,7 @@ dev-fault: $(VENV)/.synced ## Stall, slow down or fail an AWS service of the run
 	@$(VENV)/bin/python -m babelcast_devstack.cli fault $(FAULT)
 
 .PHONY: bench
-bench: package ## All performance figures from one local stack (~3 min on an idle machine): table, .local/reports/bench.json, docs/PERFORMANCE.md
+bench: package ## All performance figures from one local stack (~7 min on 2 cores, the fan-out at scale included): table, .local/reports/bench.json, docs/PERFORMANCE.md
 	@PYTHONPATH=scripts $(PY) -m bench $(BENCH_ARGS)
 
 .PHONY: bench-dev
@@ -202,6 +202,10 @@ bench-dev: package ## Measure the local stack: ready time, gateway latency overh
 .PHONY: bench-ws
 bench-ws: package ## Measure broadcast fan-out (parallel vs one by one) and DELETE with 500 listeners
 	@PYTHONPATH=scripts $(PY) -m bench.websocket
+
+.PHONY: bench-fanout
+bench-fanout: package ## Fan-out at scale (issue 17): 1 000 WebSocket + 10 000 modelled listeners, deployed vs one invocation
+	@PYTHONPATH=scripts $(PY) -m bench.fanout $(BENCH_ARGS)
 
 .PHONY: bench-faults
 bench-faults: package ## What clients see while DynamoDB is stalled 5 s and 14 s: answer times and codes (scripts/measure_faults.py)

@@ -8,7 +8,10 @@
   * cold start per function in a fresh Lambda-like Python 3.12 interpreter vs `import boto3` + a client;
   * zip sizes, and whether a rebuild is byte-identical;
   * one broadcast to N listeners, parallel vs one by one, as measured on loopback and with a
-    modelled @connections round trip (the gateway's opt-in /_modelled-latency route).
+    modelled @connections round trip (the gateway's opt-in bench mode);
+  * fan-out at scale (issue 17): one segment from the stream to 1 000 WebSocket and 10 000 modelled
+    listeners, the deployed function vs one invocation's fan-out, with the modelled round trip and
+    API Gateway's account throttle (bench/fanout.py).
 
 Prints the table, writes .local/reports/bench.json and regenerates the table in docs/PERFORMANCE.md
 (which defines each figure). Targets not met print NOT MET; the exit status is 0 either way.
@@ -39,7 +42,8 @@ from babelcast_devstack.bench_report import (
 from .aws_calls import BareCalls, InProcess, capture_operations
 from .broadcast import broadcast
 from .cold_start import cold_starts
-from .common import OPERATIONS, ROOT, machine
+from .common import OPERATIONS, ROOT, machine, set_post_model
+from .fanout import STACK_ARGUMENTS, add_arguments, fanout
 from .latency import http_operations, socket_operations
 from .packages import packages
 
@@ -48,7 +52,7 @@ async def through_stack(document: Mapping[str, Any], args: argparse.Namespace, b
     http = await http_operations(document, args, bare)
     session_id, token = http["session_for_sockets"]
     sockets = await socket_operations(document, session_id, token, args, bare)
-    fanout = await broadcast(document, http["session_for_broadcast"], args)
+    broadcasts = await broadcast(document, http["session_for_broadcast"], args)
     return {
         "latency": {**http["latency"], "connect": sockets["connect"], "audio": sockets["audio"]},
         "sequential_p50": {
@@ -56,7 +60,7 @@ async def through_stack(document: Mapping[str, Any], args: argparse.Namespace, b
             "connect": sockets["connect_sequential_p50"],
             "audio": sockets["audio_sequential_p50"],
         },
-        "broadcast": fanout,
+        "broadcast": broadcasts,
     }
 
 
@@ -69,8 +73,10 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     if not args.no_rebuild:
         figures["packages"] = packages()
     print("==> starting the local stack", flush=True)
-    with stack_for_benchmark(False, "--modelled-latency-route") as (document, ready, _):
+    with stack_for_benchmark(False, *STACK_ARGUMENTS) as (document, ready, _):
         figures["stack_ready_seconds"] = round(ready, 1)
+        # the sections before the fan-out measure @connections as it is on loopback
+        set_post_model(document, round_trip_ms=0, posts_per_second=None)
         # the stack's own processes run as before; this process posts with the emulator's dummy keys
         inproc = InProcess(document)
         print("==> AWS calls per operation (in process)", flush=True)
@@ -96,6 +102,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 "ratio": ratio(operation, bare_p50),
             }
         figures["broadcast"] = live["broadcast"]
+        if not args.no_fanout:  # last: its 10 000 connection records would slow every later join
+            print("==> fan-out at scale", flush=True)
+            figures["fanout"] = asyncio.run(fanout(document, args))
     return figures
 
 
@@ -112,7 +121,8 @@ def document_section(figures: Mapping[str, Any], table_markdown: str) -> str:
         f"{settings['connects']} connects at once; {settings['sequential']} one-at-a-time samples per operation; "
         f"{settings['chunks']} audio chunks every {settings['chunk_interval_ms']} ms; "
         f"{settings['cold_repetitions']} cold starts per function; broadcast modelled round trip "
-        f"{settings['modelled_latency_ms']} ms.\n\n{table_markdown}"
+        f"{settings['modelled_latency_ms']} ms; fan-out at scale: {settings.get('fanout_segments', '?')} segments "
+        f"per population and design.\n\n{table_markdown}"
     )
 
 
@@ -133,6 +143,8 @@ def main() -> None:
         help="@connections round trip modelled for the second broadcast run",
     )
     parser.add_argument("--cold-repetitions", type=int, default=5)
+    add_arguments(parser)
+    parser.add_argument("--no-fanout", action="store_true", help="skip the fan-out at scale")
     parser.add_argument("--no-rebuild", action="store_true", help="skip the package sizes and the rebuild")
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/PERFORMANCE.md")
     parser.add_argument(

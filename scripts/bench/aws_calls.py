@@ -73,9 +73,12 @@ class InProcess:
 class Captured:
     calls: list[Call]
     replacements: Callable[[], dict[str, str]]  # fresh keys per replay, so conditions pass as they did
+    # items put back (untimed) before each replay: the state the operation's conditions expected
+    restore: tuple[tuple[str, dict[str, Any]], ...] = ()
 
 
 def capture_operations(inproc: InProcess) -> dict[str, Captured]:
+    from babelcast.integration import aws
     from http_api import handler as http_handler
     from ws_authorizer import handler as authorizer_handler
     from ws_connect import handler as connect_handler
@@ -96,6 +99,15 @@ def capture_operations(inproc: InProcess) -> dict[str, Captured]:
     )
     session_id = json.loads(created["body"])["sessionId"]
     _, get_calls = inproc.run(lambda: http("GET /sessions/{sessionId}", f"/sessions/{session_id}", sub=None))
+    # conditional writes (the session's write token, the audio ledger's sequence) accept a change
+    # once: each replay of one starts from the session item as it was before the captured call
+    sessions_table = os.environ["SESSIONS_TABLE_NAME"]
+
+    def session_item() -> tuple[tuple[str, dict[str, Any]], ...]:
+        key = {"sessionId": {"S": session_id}}
+        return ((sessions_table, aws.dynamodb_client().get_item(TableName=sessions_table, Key=key)["Item"]),)
+
+    before_update = session_item()
     _, update_calls = inproc.run(
         lambda: http("PATCH /sessions/{sessionId}", f"/sessions/{session_id}", body={"qualityTier": "premium"}, sub=sub)
     )
@@ -112,15 +124,16 @@ def capture_operations(inproc: InProcess) -> dict[str, Captured]:
         lambda: connect_handler.lambda_handler(connect_event(speaker_id, {"sessionId": session_id}, speaker), None)
     )
     body = {"action": "sendAudio", "audioData": AUDIO_CHUNK, "sequence": 1}
+    before_audio = session_item()
     _, audio_calls = inproc.run(lambda: message_handler.lambda_handler(message_event(speaker_id, body, speaker), None))
     return {
         "create": Captured(
             create_calls, lambda: {sub: f"bench-{secrets.token_hex(4)}", session_id: f"bench-{secrets.token_hex(6)}"}
         ),
         "get": Captured(get_calls, dict),
-        "update": Captured(update_calls, dict),
+        "update": Captured(update_calls, dict, before_update),
         "connect": Captured(authorizer_calls + connect_calls, lambda: {listener_id: new_connection_id()}),
-        "audio": Captured(audio_calls, dict),
+        "audio": Captured(audio_calls, dict, before_audio),
     }
 
 
@@ -129,6 +142,8 @@ def replay(clients: Mapping[str, Any], captured: Captured, repetitions: int) -> 
     timings = []
     for _ in range(repetitions):
         calls = [(c, substitute(c.params, captured.replacements())) for c in captured.calls]
+        for table, item in captured.restore:
+            clients["dynamodb"].put_item(TableName=table, Item=item)
         started = time.perf_counter()
         for call, params in calls:
             getattr(clients[call.service], xform_name(call.operation))(**params)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import requests
 import websockets
 from babelcast_devstack.accounts import create_speaker, log_in
 from babelcast_devstack.emulator import emulator_client, emulator_environment
@@ -110,6 +111,19 @@ async def open_listeners(document: Mapping[str, Any], session_id: str, count: in
     for start in range(0, count, HANDSHAKES_AT_ONCE):
         sockets += [s for _, s in await connect_many(url, min(HANDSHAKES_AT_ONCE, count - start))]
     return sockets
+
+
+def bench_url(document: Mapping[str, Any], path: str) -> str:
+    """A route of the gateway's bench mode (``babelcast-dev up --bench-mode``)."""
+    return f"{str(document['connectionsUrl']).rstrip('/').rsplit('/', 1)[0]}/_bench/{path}"
+
+
+def set_post_model(
+    document: Mapping[str, Any], *, round_trip_ms: float, posts_per_second: float | None, burst: int = 5000
+) -> None:
+    """What every @connections call costs from now on (0 ms and no throttle: as measured)."""
+    model = {"roundTripMs": round_trip_ms, "postsPerSecond": posts_per_second, "burst": burst}
+    requests.put(bench_url(document, "model"), json=model, timeout=30).raise_for_status()
 
 
 def listener_ids(document: Mapping[str, Any], session_id: str) -> list[str]:

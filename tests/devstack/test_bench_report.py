@@ -121,6 +121,47 @@ def test_each_target_is_judged_from_the_figures() -> None:
     assert len(not_met(table)) == 7
 
 
+def fanout_design(p95_ms: float, delivered: list[int]) -> dict[str, Any]:
+    return {"p50_ms": p95_ms / 2, "p95_ms": p95_ms, "max_ms": p95_ms * 1.2, "segments": 2, "delivered": delivered}
+
+
+def test_fanout_rows_judge_the_deployed_design_at_ten_thousand_listeners_only() -> None:
+    fanout: dict[str, Any] = {
+        "cores": 2,
+        "round_trip_ms": 20,
+        "throttle": {"posts_per_second": 10_000, "burst": 5_000},
+        "populations": {
+            "WebSocket": {
+                "listeners": 1000,
+                "designs": {"deployed": fanout_design(3000, [1000, 1000]), "single": fanout_design(900, [1000, 1000])},
+            },
+            "modelled": {
+                "listeners": 10_000,
+                "designs": {
+                    "deployed": fanout_design(800, [10_000, 9_990]),  # fast, but a segment missed 10 listeners
+                    "single": fanout_design(30_000, [10_000, 10_000])
+                    | {"cpu_ms_per_post": {"poster": 1.5, "gateway": 0.4}},
+                },
+            },
+        },
+    }
+    table = [row for row in rows({"fanout": fanout}) if row.item != "model"]
+    cpu = table.pop()
+    assert (cpu.item, cpu.figure) == (
+        "CPU per post, 10,000 modelled listeners, single",
+        "poster 1.50 ms | gateway 0.40 ms (process CPU / posts)",
+    )
+    assert [(row.item.split(" (")[0], row.verdict) for row in table] == [
+        ("1,000 WebSocket listeners, deployed", ""),
+        ("1,000 WebSocket listeners, single", ""),
+        ("10,000 modelled listeners, deployed", NOT_MET),
+        ("10,000 modelled listeners, single", ""),
+    ]
+    assert "delivered 9,990 of 10,000" in table[2].figure and "p95 800.0 ms" in table[2].figure
+    fanout["populations"]["modelled"]["designs"]["deployed"] = fanout_design(800, [10_000, 10_000])
+    assert not_met(rows({"fanout": fanout})) == []
+
+
 def test_the_renderings_show_the_figure_next_to_each_verdict() -> None:
     table = rows(figures())
     text = render_text(table)

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import pytest
 import requests
+from babelcast_devstack.bench_mode import PostModel
 from babelcast_devstack.websocket_api import Limits
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
@@ -210,38 +211,73 @@ def test_shutdown_closes_sockets_and_stops_every_worker(tmp_path: Path) -> None:
         issuer.close()
 
 
-def modelled_latency_url(connections_url: str, latency_ms: int, cid: str) -> str:
-    """``<base>/_modelled-latency/<ms>/<stage>/@connections/<id>`` for ``<base>/<stage>``."""
-    base, stage = connections_url.rstrip("/").rsplit("/", 1)
-    return f"{base}/_modelled-latency/{latency_ms}/{stage}/@connections/{quote(cid, safe='')}"
-
-
-def test_modelled_latency_route_is_off_by_default(gateway: RunningGateway) -> None:
+def bench_url(gateway: RunningGateway, path: str) -> str:
+    """``<base>/_bench/<path>`` for the connections URL ``<base>/<stage>``."""
     assert gateway.endpoints.connections_url is not None
-    with open_socket(gateway) as socket:
-        url = modelled_latency_url(gateway.endpoints.connections_url, 0, connection_id(socket))
-        assert requests.post(url, data=b'{"type": "x"}', timeout=10).status_code == 404
+    return f"{gateway.endpoints.connections_url.rstrip('/').rsplit('/', 1)[0]}/_bench/{path}"
 
 
-def test_modelled_latency_route_delays_then_acts_as_connections(tmp_path: Path) -> None:
+def test_bench_mode_is_off_by_default(gateway: RunningGateway) -> None:
+    assert requests.post(bench_url(gateway, "connections"), json={"count": 1}, timeout=10).status_code == 404
+    assert requests.get(bench_url(gateway, "model"), timeout=10).status_code == 404
+
+
+def test_bench_mode_models_round_trip_throttle_and_bulk_connections(tmp_path: Path) -> None:
+    """Every @connections call waits the modelled round trip and takes a token of the account-wide
+    bucket (429 LimitExceededException when empty); bulk-registered connections accept posts and
+    record their arrival per message."""
+    import boto3
+    from botocore.config import Config
+
     issuer = Issuer()
     (tmp_path / "records").mkdir()
     config = build_config(tmp_path, issuer.url, tmp_path / "records")
+    model = PostModel(round_trip_ms=300, posts_per_second=0.001, burst=5)
     try:
-        with running_gateway(config, tmp_path, Limits(modelled_latency_route=True)) as gw, open_socket(gw) as socket:
-            assert gw.endpoints.connections_url is not None
-            cid = connection_id(socket)
+        with running_gateway(config, tmp_path, Limits(bench=model)) as gw, open_socket(gw) as socket:
+            connections = gw.endpoints.connections_url
+            assert connections is not None
+            api = boto3.client(
+                "apigatewaymanagementapi",
+                endpoint_url=connections,
+                region_name="us-east-1",
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+                config=Config(retries={"total_max_attempts": 1}),
+            )
             started = time.monotonic()
-            posted = requests.post(
-                modelled_latency_url(gw.endpoints.connections_url, 300, cid), data=b'{"type": "late"}', timeout=10
-            )
-            assert posted.status_code == 200 and time.monotonic() - started >= 0.3
+            api.post_to_connection(ConnectionId=connection_id(socket), Data=b'{"type": "late"}')
+            assert time.monotonic() - started >= 0.3
             assert receive_json(socket) == {"type": "late"}
-            gone = requests.post(
-                modelled_latency_url(gw.endpoints.connections_url, 0, "bm90LWEtY29ubmVjdGlvbg=="),
-                data=b"{}",
-                timeout=10,
-            )
-            assert gone.status_code == 410
+            registered = requests.post(bench_url(gw, "connections"), json={"count": 2, "key": "text"}, timeout=10)
+            ids = registered.json()["connectionIds"]
+            assert len(set(ids)) == 2 and all(len(i) == 16 and i.endswith("=") for i in ids)
+            before = time.time() * 1000
+            for cid in ids:
+                api.post_to_connection(ConnectionId=cid, Data=b'{"text": "hola"}')
+            hola = requests.get(bench_url(gw, "arrivals"), params={"message": "hola"}, timeout=10).json()
+            assert hola["counts"] == {"hola": 2} and all(at >= before for at in hola["arrivals"]["hola"])
+            # five tokens taken (connection_id costs one), the burst is five, the bucket refills at 0.001/s
+            api.get_connection(ConnectionId=ids[0])
+            with pytest.raises(api.exceptions.LimitExceededException):
+                api.post_to_connection(ConnectionId=ids[0], Data=b'{"text": "adios"}')
+            throttled = requests.post(f"{connections}/@connections/{quote(ids[0], safe='')}", data=b"{}", timeout=10)
+            assert throttled.status_code == 429
+            assert throttled.headers["x-amzn-ErrorType"] == "LimitExceededException:"
+            # as measured: no round trip, no throttle
+            loopback = {"roundTripMs": 0, "postsPerSecond": None, "burst": 1}
+            assert requests.put(bench_url(gw, "model"), json=loopback, timeout=10).json() == loopback
+            started = time.monotonic()
+            api.post_to_connection(ConnectionId=ids[1], Data=b'{"text": "adios"}')
+            assert time.monotonic() - started < 0.3
+            assert requests.get(bench_url(gw, "arrivals"), timeout=10).json()["counts"] == {"hola": 2, "adios": 1}
+            with pytest.raises(api.exceptions.GoneException):
+                api.post_to_connection(ConnectionId="bm90LWEtY29ubmVjdGlvbg==", Data=b"{}")
+            too_many = requests.post(bench_url(gw, "connections"), json={"count": 20_000}, timeout=10)
+            assert too_many.status_code == 400
+            assert requests.put(bench_url(gw, "model"), json={"roundTripMs": -1}, timeout=10).status_code == 400
+            assert requests.delete(bench_url(gw, "connections"), timeout=10).status_code == 204
+            with pytest.raises(api.exceptions.GoneException):
+                api.post_to_connection(ConnectionId=ids[0], Data=b"{}")
     finally:
         issuer.close()

@@ -18,6 +18,10 @@ OVERHEAD_RATIO_TARGET = 2.0
 COLD_START_RATIO_TARGET = 1.5
 ZIP_BYTES_TARGET = 5_000_000
 BROADCAST_SPEEDUP_TARGET = 10.0
+# Issue 17: one segment to 10 000 listeners of a language, p95 <= 1 s (20 ms round trip, account throttle)
+FANOUT_P95_TARGET_MS = 1000.0
+FANOUT_TARGET_LISTENERS = 10_000
+FANOUT_SECTION = "fan-out at scale: PutRecord -> each listener"
 
 
 def percentile(values: Iterable[float], fraction: float) -> float:
@@ -174,6 +178,45 @@ def rows(figures: Mapping[str, Any]) -> list[Row]:
                     at_least(speedup, BROADCAST_SPEEDUP_TARGET),
                 )
             )
+    out += _fanout_rows(figures.get("fanout"))
+    return out
+
+
+def _fanout_rows(fanout: Mapping[str, Any] | None) -> list[Row]:
+    """Listeners x design x p50/p95/max; the deployed design at 10 000 listeners has the target."""
+    if not fanout:
+        return []
+    throttle = fanout["throttle"]
+    out = [
+        Row(
+            FANOUT_SECTION,
+            "model",
+            f"@connections round trip {fanout['round_trip_ms']} ms, account throttle "
+            f"{throttle['posts_per_second']:,}/s burst {throttle['burst']:,}; {fanout['cores']} cores",
+        )
+    ]
+    for name, population in fanout["populations"].items():
+        listeners = int(population["listeners"])
+        for design, result in population["designs"].items():
+            delivered = result.get("delivered", [])
+            figure = (
+                f"p50 {_ms(result['p50_ms'])} | p95 {_ms(result['p95_ms'])} | max {_ms(result['max_ms'])}"
+                if "p95_ms" in result
+                else "nothing delivered"
+            )
+            complete = bool(delivered) and min(delivered) >= listeners
+            if not complete:
+                figure += f" | delivered {min(delivered, default=0):,} of {listeners:,} (worst segment)"
+            target, verdict = "", INFO
+            if design == "deployed" and listeners >= FANOUT_TARGET_LISTENERS:
+                target = f"p95 <= {_ms(FANOUT_P95_TARGET_MS)}"
+                verdict = at_most(result.get("p95_ms"), FANOUT_P95_TARGET_MS) if complete else NOT_MET
+            item = f"{listeners:,} {name} listeners, {design} ({result['segments']} segments)"
+            out.append(Row(FANOUT_SECTION, item, figure, target, verdict))
+            if cpu := result.get("cpu_ms_per_post"):
+                item = f"CPU per post, {listeners:,} {name} listeners, {design}"
+                figure = f"poster {cpu['poster']:.2f} ms | gateway {cpu['gateway']:.2f} ms (process CPU / posts)"
+                out.append(Row(FANOUT_SECTION, item, figure))
     return out
 
 

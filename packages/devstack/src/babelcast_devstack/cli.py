@@ -11,6 +11,12 @@ from pathlib import Path
 
 from babelcast_devstack import faults, pipeline_standin
 from babelcast_devstack.accounts import create_speaker
+from babelcast_devstack.bench_mode import (
+    DEFAULT_POST_BURST,
+    DEFAULT_POSTS_PER_SECOND,
+    DEFAULT_ROUND_TRIP_MS,
+    PostModel,
+)
 from babelcast_devstack.cors_origins import origins_from_environment
 from babelcast_devstack.dev_logs import function_logs_shown
 from babelcast_devstack.emulator import EXTERNAL_ENDPOINT_VARIABLE
@@ -60,11 +66,7 @@ def main(argv: list[str] | None = None) -> None:
         metavar="SECONDS",
         help="fire every schedule this often (env BABELCAST_SCHEDULE_INTERVAL_SECONDS)",
     )
-    up.add_argument(
-        "--modelled-latency-route",
-        action="store_true",
-        help="benchmarks: also serve /_modelled-latency/<ms>/<stage>/@connections/<id>",
-    )
+    _add_bench_arguments(up)
     up.add_argument("--web-port", type=int, default=_port(WEB_PORT_VARIABLE, DEFAULT_WEB_PORT), help="web apps")
     up.add_argument(
         "--no-pipeline",
@@ -93,6 +95,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "up":
         try:  # before anything starts: a clear error, not a Terraform one later
             cors_origins, function_logs = origins_from_environment(), function_logs_shown()
+            bench_model = _bench_model(args)
         except ValueError as bad:  # OriginError included
             sys.exit(f"error: {bad}")
         options = StackOptions(
@@ -108,10 +111,11 @@ def main(argv: list[str] | None = None) -> None:
             schedule_interval=args.schedule_interval,
             cors_origins=cors_origins,
             function_logs=function_logs,
+            max_listeners=args.max_listeners_per_session,
             limits=Limits(
                 idle_timeout_seconds=args.idle_timeout,
                 max_connection_seconds=args.max_connection,
-                modelled_latency_route=args.modelled_latency_route,
+                bench=bench_model,
             ),
         )
         run(options, out=lambda line: print(line, flush=True))
@@ -128,6 +132,30 @@ def main(argv: list[str] | None = None) -> None:
         return
     account = create_speaker(document["awsEndpointUrl"], document["region"], document["userPoolId"], args.username)
     print(json.dumps({"username": account.username, "password": account.password}))
+
+
+def _add_bench_arguments(up: argparse.ArgumentParser) -> None:
+    bench = up.add_argument_group("benchmark mode (off by default; docs/PERFORMANCE.md)")
+    bench.add_argument(
+        "--bench-mode",
+        action="store_true",
+        help="every @connections call pays a modelled round trip and account throttle; /_bench/* routes",
+    )
+    bench.add_argument("--bench-round-trip-ms", type=float, default=DEFAULT_ROUND_TRIP_MS, metavar="MS")
+    bench.add_argument(
+        "--bench-posts-per-second", type=float, default=DEFAULT_POSTS_PER_SECOND, metavar="N", help="0: no throttle"
+    )
+    bench.add_argument("--bench-post-burst", type=int, default=DEFAULT_POST_BURST, metavar="N")
+    bench.add_argument(
+        "--max-listeners-per-session", type=int, default=None, metavar="N", help="override the module's variable"
+    )
+
+
+def _bench_model(args: argparse.Namespace) -> PostModel | None:
+    if not args.bench_mode:
+        return None
+    rate = args.bench_posts_per_second or None
+    return PostModel(round_trip_ms=args.bench_round_trip_ms, posts_per_second=rate, burst=args.bench_post_burst)
 
 
 def _fault(endpoint: str, args: argparse.Namespace) -> object:

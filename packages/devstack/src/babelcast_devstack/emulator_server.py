@@ -13,6 +13,7 @@ Run: python -m babelcast_devstack.emulator_server <host> <port>
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 import time
@@ -23,6 +24,7 @@ from moto.awslambda.policy import Policy
 from moto.cognitoidp.models import CognitoIdpBackend
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.table import StreamShard, Table
+from moto.dynamodb.responses import DynamoResult
 from moto.kinesis.models import Stream
 from moto.kinesis.responses import KinesisResponse
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -175,6 +177,24 @@ def _one_statement_per_sid() -> None:
     Policy.add_statement = add_statement  # type: ignore[method-assign]
 
 
+def _dynamodb_results_as_plain_json() -> None:
+    """moto walks the botocore shape of every attribute of every item to serialise a DynamoDB
+    answer: ~1 ms per item, so a 1 MB Query page (7 000+ connection records) took seconds and
+    timed out the functions' reads. The result is already DynamoDB's wire JSON (attribute
+    values as {"S": ...}): dump it directly, with the same status and content type; anything
+    json cannot dump as is (binary values) goes the original way."""
+    original = DynamoResult.execute_result
+
+    def execute_result(self: DynamoResult, context: Any) -> Any:
+        try:
+            body = json.dumps(self.result)
+        except TypeError:
+            return original(self, context)
+        return 200, {"Content-Type": "application/x-amz-json-1.0"}, body
+
+    DynamoResult.execute_result = execute_result  # type: ignore[method-assign,assignment]
+
+
 def main() -> None:
     host, port = sys.argv[1], int(sys.argv[2])
     for model in (Table, Stream):
@@ -184,6 +204,7 @@ def main() -> None:
     if seed := identity.seed_from_environment():  # `make dev`: the same Cognito ids on every start of a checkout
         stable_cognito_ids(seed)
     _one_statement_per_sid()
+    _dynamodb_results_as_plain_json()
     application = DomainDispatcherApplication(create_backend_app)
     run_simple(host, port, SerializedApplication(application), threaded=True, use_reloader=False)
 

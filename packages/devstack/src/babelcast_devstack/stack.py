@@ -77,6 +77,8 @@ class StackOptions:
     cors_origins: tuple[str, ...] = field(default_factory=origins_from_environment)
     # BABELCAST_DEV_LOGS=functions: the functions' logs in the terminal too (always in functions.log)
     function_logs: bool = field(default_factory=function_logs_shown)
+    # benchmarks: the module's max_listeners_per_session for this stack (None: as the root sets it)
+    max_listeners: int | None = None
 
     @property
     def state_dir(self) -> Path:
@@ -110,7 +112,10 @@ def _apply(
         keep_state=external,  # a fresh embedded emulator has nothing the old state describes
     )
     origins = cors_origins_with(terraform.workdir, *extra_origins, *options.cors_origins)
-    terraform.override_module("devstack", artifacts_dir=str(options.root / "dist"), cors_allowed_origins=origins)
+    listeners = {"max_listeners_per_session": options.max_listeners} if options.max_listeners else {}
+    terraform.override_module(
+        "devstack", artifacts_dir=str(options.root / "dist"), cors_allowed_origins=origins, **listeners
+    )
     terraform.init_unless_unchanged()
     applied = terraform.run("apply", "-auto-approve", timed="apply")
     (options.state_dir / "terraform-apply.log").write_text(applied.stdout)  # what took how long

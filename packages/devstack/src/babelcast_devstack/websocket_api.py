@@ -7,9 +7,9 @@ close with the close code and reason. Binary frames close the socket with 1003, 
 32 KB and messages over 128 KB with 1009; idle (10 min) and maximum connection (2 h) limits,
 the integration timeout and the stage's throttling apply. The events' shapes are ws_events.py's.
 
-Opt-in, for benchmarks only (``Limits.modelled_latency_route``): ``/_modelled-latency/<ms>/<stage>/@connections/<id>``
-answers like ``@connections`` after sleeping <ms>, modelling the network round trip each PostToConnection
-costs on AWS (here a loopback call takes ~1 ms). The sleep is asyncio's, so the gateway stays concurrent.
+Opt-in, for benchmarks only (``Limits.bench``, ``babelcast-dev up --bench-mode``): every ``@connections``
+call pays a modelled round trip and an account throttle, and connections without sockets can be
+registered in bulk (bench_mode.py).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from babelcast_devstack.bench_mode import BenchMode, PostModel
 from babelcast_devstack.config import Api, Route
 from babelcast_devstack.http_api import TokenBucket
 from babelcast_devstack.invocation import (
@@ -49,7 +50,6 @@ MAX_MESSAGE_BYTES = 128 * 1024
 IDLE_TIMEOUT_SECONDS = 10 * 60
 MAX_CONNECTION_SECONDS = 2 * 60 * 60
 GOING_AWAY = 1001
-MAX_MODELLED_LATENCY_MS = 2000
 
 
 @dataclass
@@ -75,8 +75,8 @@ class Limits:
     max_connection_seconds: float = MAX_CONNECTION_SECONDS
     max_message_bytes: int = MAX_MESSAGE_BYTES
     max_frame_bytes: int = MAX_FRAME_BYTES
-    # serve the benchmark-only @connections route with a modelled round-trip delay (off by default)
-    modelled_latency_route: bool = False
+    # benchmarks only (off by default): the @connections model and the /_bench routes
+    bench: PostModel | None = None
 
 
 class WebSocketApiServer:
@@ -100,6 +100,7 @@ class WebSocketApiServer:
         self._tasks: set[asyncio.Task[Any]] = set()
         self.running: set[asyncio.Task[Any]] = set()  # invocations past their integration timeout
         self.bucket = TokenBucket(api.throttle) if api.throttle else None
+        self.bench = BenchMode(self.limits.bench) if self.limits.bench is not None else None
 
     # --- wiring -------------------------------------------------------------------------------
 
@@ -107,12 +108,8 @@ class WebSocketApiServer:
         app = web.Application(client_max_size=self.limits.max_message_bytes + 1024)
         stage = self.api.stage
         app.router.add_route("*", f"/{stage}/@connections/{{connection_id}}", self.manage)
-        if self.limits.modelled_latency_route:
-            app.router.add_route(
-                "*",
-                f"/_modelled-latency/{{latency_ms:\\d+}}/{stage}/@connections/{{connection_id}}",
-                self.manage_after_modelled_latency,
-            )
+        if self.bench is not None:
+            self.bench.routes(app)
         app.router.add_get(f"/{stage}", self.connect)
         app.router.add_get(f"/{stage}/", self.connect)
         app.on_shutdown.append(self._shutdown)
@@ -356,17 +353,19 @@ class WebSocketApiServer:
     async def manage(self, request: web.Request) -> web.StreamResponse:
         """POST (send), GET (describe), DELETE (close) ``@connections/{id}``. Signatures are
         accepted without verification: the emulator's credentials are dummies."""
+        if self.bench is not None:
+            refused = await self.bench.admit()
+            if refused is not None:
+                return refused
+            if request.match_info["connection_id"] in self.bench.connections:
+                return await self._manage_modelled(request, self.bench)
         connection = self.connections.get(request.match_info["connection_id"])
         if connection is None or connection.socket.closed:
             return web.json_response({"message": None}, status=410, headers={"x-amzn-ErrorType": "GoneException:"})
         if request.method == "POST":
             data = await request.read()
             if len(data) > self.limits.max_message_bytes:
-                return web.json_response(
-                    {"message": "Message too long"},
-                    status=413,
-                    headers={"x-amzn-ErrorType": "PayloadTooLargeException:"},
-                )
+                return _too_long()
             try:
                 await connection.socket.send_str(data.decode())
             except UnicodeDecodeError:
@@ -390,15 +389,34 @@ class WebSocketApiServer:
             return web.Response(status=204)
         return web.json_response({"message": "Method Not Allowed"}, status=405)
 
-    async def manage_after_modelled_latency(self, request: web.Request) -> web.StreamResponse:
-        """``manage`` after the round trip a real network would add (benchmarks only, opt-in)."""
-        latency_ms = min(int(request.match_info["latency_ms"]), MAX_MODELLED_LATENCY_MS)
-        await asyncio.sleep(latency_ms / 1000)
-        return await self.manage(request)
+    async def _manage_modelled(self, request: web.Request, bench: BenchMode) -> web.StreamResponse:
+        """``manage`` for a socketless connection registered in bulk (benchmarks only)."""
+        connection_id = request.match_info["connection_id"]
+        if request.method == "POST":
+            data = await request.read()
+            if len(data) > self.limits.max_message_bytes:
+                return _too_long()
+            bench.record(data)
+            return web.Response(status=200)
+        if request.method == "GET":
+            now = _iso(time.time())
+            return web.json_response(
+                {"connectedAt": now, "identity": {"sourceIp": "127.0.0.1", "userAgent": ""}, "lastActiveAt": now}
+            )
+        if request.method == "DELETE":
+            bench.connections.discard(connection_id)
+            return web.Response(status=204)
+        return web.json_response({"message": "Method Not Allowed"}, status=405)
 
 
 def _iso(epoch_seconds: float) -> str:
     return datetime.fromtimestamp(epoch_seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _too_long() -> web.Response:
+    return web.json_response(
+        {"message": "Message too long"}, status=413, headers={"x-amzn-ErrorType": "PayloadTooLargeException:"}
+    )
 
 
 def _reason(status: int) -> str:
