@@ -91,9 +91,14 @@ def register_listeners(document: Mapping[str, Any], session_id: str, count: int)
     dynamodb.update_item(
         TableName=outputs["sessions_table_name"],
         Key={"sessionId": {"S": session_id}},
-        UpdateExpression="ADD listenerCount :n, #language :n, listenerConnectedSum :sum",
+        # audienceVersion: as every join does, so a broadcast that kept this session's listener set re-reads it
+        UpdateExpression="ADD listenerCount :n, #language :n, listenerConnectedSum :sum, audienceVersion :one",
         ExpressionAttributeNames={"#language": language_attribute(LANGUAGE)},
-        ExpressionAttributeValues={":n": {"N": str(len(ids))}, ":sum": {"N": str(now * len(ids))}},
+        ExpressionAttributeValues={
+            ":n": {"N": str(len(ids))},
+            ":sum": {"N": str(now * len(ids))},
+            ":one": {"N": "1"},
+        },
     )
     return ids
 

@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import boto3
 import pytest
 import requests
 from babelcast_devstack.bench_mode import PostModel
 from babelcast_devstack.websocket_api import Limits
+from botocore.config import Config
+from botocore.exceptions import ClientError
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
@@ -165,6 +168,27 @@ def test_connections_api_post_get_gone_and_delete(gateway: RunningGateway, recor
     assert disconnect_record(records, cid)["requestContext"]["routeKey"] == "$disconnect"
 
 
+def management_api(gateway: RunningGateway) -> Any:
+    """botocore's own client for @connections, without retries: it reads the errors as AWS's."""
+    return boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=gateway.endpoints.connections_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+
+
+@pytest.mark.parametrize("size", [128 * 1024 + 1, 200 * 1024, 1024 * 1024])
+def test_posts_over_128_kb_are_payload_too_large_at_any_size(gateway: RunningGateway, size: int) -> None:
+    with open_socket(gateway) as socket:
+        with pytest.raises(ClientError) as refused:
+            management_api(gateway).post_to_connection(ConnectionId=connection_id(socket), Data=b"x" * size)
+        assert refused.value.response["Error"]["Code"] == "PayloadTooLargeException"
+        assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+
+
 def test_idle_and_maximum_connection_time(tmp_path: Path) -> None:
     issuer = Issuer()
     (tmp_path / "records").mkdir()
@@ -226,8 +250,6 @@ def test_bench_mode_models_round_trip_throttle_and_bulk_connections(tmp_path: Pa
     """Every @connections call waits the modelled round trip and takes a token of the account-wide
     bucket (429 LimitExceededException when empty); bulk-registered connections accept posts and
     record their arrival per message."""
-    import boto3
-    from botocore.config import Config
 
     issuer = Issuer()
     (tmp_path / "records").mkdir()
@@ -237,14 +259,7 @@ def test_bench_mode_models_round_trip_throttle_and_bulk_connections(tmp_path: Pa
         with running_gateway(config, tmp_path, Limits(bench=model)) as gw, open_socket(gw) as socket:
             connections = gw.endpoints.connections_url
             assert connections is not None
-            api = boto3.client(
-                "apigatewaymanagementapi",
-                endpoint_url=connections,
-                region_name="us-east-1",
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",
-                config=Config(retries={"total_max_attempts": 1}),
-            )
+            api = management_api(gw)
             started = time.monotonic()
             api.post_to_connection(ConnectionId=connection_id(socket), Data=b'{"type": "late"}')
             assert time.monotonic() - started >= 0.3

@@ -363,8 +363,8 @@ class WebSocketApiServer:
         if connection is None or connection.socket.closed:
             return web.json_response({"message": None}, status=410, headers={"x-amzn-ErrorType": "GoneException:"})
         if request.method == "POST":
-            data = await request.read()
-            if len(data) > self.limits.max_message_bytes:
+            data = await self._message(request)
+            if data is None:
                 return _too_long()
             try:
                 await connection.socket.send_str(data.decode())
@@ -389,12 +389,21 @@ class WebSocketApiServer:
             return web.Response(status=204)
         return web.json_response({"message": "Method Not Allowed"}, status=405)
 
+    async def _message(self, request: web.Request) -> bytes | None:
+        """A POST's body, or None over the 128 KB message quota: at any size, since aiohttp's own
+        413 past ``client_max_size`` is plain text that botocore cannot read as PayloadTooLargeException."""
+        try:
+            data = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return None
+        return data if len(data) <= self.limits.max_message_bytes else None
+
     async def _manage_modelled(self, request: web.Request, bench: BenchMode) -> web.StreamResponse:
         """``manage`` for a socketless connection registered in bulk (benchmarks only)."""
         connection_id = request.match_info["connection_id"]
         if request.method == "POST":
-            data = await request.read()
-            if len(data) > self.limits.max_message_bytes:
+            data = await self._message(request)
+            if data is None:
                 return _too_long()
             bench.record(data)
             return web.Response(status=200)
