@@ -126,6 +126,49 @@ def single_invocation(document: Mapping[str, Any]) -> Callable[[str, Mapping[str
     return deliver
 
 
+def one_shard(document: Mapping[str, Any]) -> Callable[[list[str], Mapping[str, Any]], tuple[int, float]]:
+    """What each shard invocation does once it runs: the broadcast's hand-signed posts
+    (``ConnectionsApi(signed=True).post_many``, 32 threads) to one shard's listeners. On Lambda every
+    shard has a vCPU of its own; here this runs alone, so it is the per-invocation figure."""
+    from babelcast.integration.connections_api import ConnectionsApi
+
+    api = ConnectionsApi(document["connectionsUrl"], signed=True)
+
+    def deliver(ids: list[str], payload: Mapping[str, Any]) -> tuple[int, float]:
+        cpu = time.process_time()
+        delivery = api.post_many(ids, payload)
+        return delivery.delivered + delivery.failed + len(delivery.gone), time.process_time() - cpu
+
+    return deliver
+
+
+async def measure_one_shard(
+    document: Mapping[str, Any], population: Population, ids: list[str], segments: int
+) -> dict[str, Any]:
+    """``segments`` posts of one shard (the deployed shard size) to modelled listeners, from the shard's start."""
+    from babelcast.domain.broadcast import DEFAULT_SHARD_SIZE
+
+    deliver = one_shard(document)
+    shard = ids[:DEFAULT_SHARD_SIZE]
+    listeners = Population(population.name, population.session_id, len(shard), population.arrivals)
+    loop = asyncio.get_running_loop()
+    latencies: list[list[float]] = []
+    posts, poster = 0, 0.0
+    for number in range(-1, segments):  # the first warms this process's connection pool
+        key = f"fanout shard {len(shard)} {number} {time.time_ns()}"
+        started = time.time() * 1000
+        made, cpu = await loop.run_in_executor(
+            None, deliver, shard, {"type": "translation", "targetLanguage": LANGUAGE, "translatedText": key}
+        )
+        times = await listeners.wait(key, patience=30)
+        if number >= 0:
+            latencies.append([at - started for at in times])
+            posts, poster = posts + made, poster + cpu
+    figures = summary(latencies, len(shard))
+    figures["cpu_ms_per_post"] = {"poster": round(poster * 1000 / max(posts, 1), 3)}
+    return figures
+
+
 def process_cpu_seconds(pid: int | None) -> float | None:
     """User + system CPU seconds of process ``pid`` so far (Linux /proc), None when unknown."""
     try:
@@ -265,9 +308,9 @@ async def modelled_listeners(
         times: list[float] = answer["arrivals"][key]
         return times
 
-    figures = await measure(
-        document, Population("modelled", session_id, len(ids), remote), segments, deliver, warm_up=False
-    )
+    population = Population("modelled", session_id, len(ids), remote)
+    figures = await measure(document, population, segments, deliver, warm_up=False)
+    figures["one shard of the deployed design"] = await measure_one_shard(document, population, ids, segments)
     return {"listeners": len(ids), "store_seconds": round(stored, 1), "designs": figures}
 
 
