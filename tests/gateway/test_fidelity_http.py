@@ -239,7 +239,16 @@ def test_requests_the_parser_refuses_are_answered_in_api_gateway_words(
     status, headers, body = raw_bytes(gateway, head)
     assert status in (400, 431) and json.loads(body) == {"message": HTTPStatus(status).phrase}
     assert headers["Content-Type"].startswith("application/json") and b"s3cr3t" not in body
+    assert "server" not in {name.lower() for name in headers}
     assert not any("s3cr3t" in line for line in log_lines)
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/echo/x"), ("GET", "/nowhere"), ("POST", "/private")])
+def test_no_answer_names_the_server_software(gateway: RunningGateway, method: str, path: str) -> None:
+    """API Gateway sends no Server header; aiohttp would name itself and the Python version on a
+    route's answer, a 404 and a 401 alike."""
+    status, headers, _ = raw_request(gateway, method, path, [])
+    assert status in (200, 401, 404) and "server" not in {name.lower() for name in headers}
 
 
 def test_control_characters_in_paths_cannot_forge_log_lines(gateway: RunningGateway, log_lines: list[str]) -> None:

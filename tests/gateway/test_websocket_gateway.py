@@ -168,11 +168,11 @@ def test_connections_api_post_get_gone_and_delete(gateway: RunningGateway, recor
     assert disconnect_record(records, cid)["requestContext"]["routeKey"] == "$disconnect"
 
 
-def management_api(gateway: RunningGateway) -> Any:
+def management_api(gateway: RunningGateway, endpoint_url: str | None = None) -> Any:
     """botocore's own client for @connections, without retries: it reads the errors as AWS's."""
     return boto3.client(
         "apigatewaymanagementapi",
-        endpoint_url=gateway.endpoints.connections_url,
+        endpoint_url=endpoint_url or gateway.endpoints.connections_url,
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
@@ -235,6 +235,44 @@ def test_shutdown_closes_sockets_and_stops_every_worker(tmp_path: Path) -> None:
         issuer.close()
 
 
+def test_paths_outside_the_stage_are_forbidden_in_api_gateway_words(gateway: RunningGateway) -> None:
+    """Another stage, @connections without the stage (a common client mistake), a path under a
+    connection: API Gateway's 403, which botocore reads as ForbiddenException, never aiohttp's
+    text/plain 404."""
+    assert gateway.endpoints.connections_url is not None
+    base = gateway.endpoints.connections_url.rstrip("/").rsplit("/", 1)[0]
+    for method, path in [
+        ("POST", "/@connections/abc"),
+        ("GET", "/"),
+        ("GET", "/other"),
+        ("POST", "/other/@connections/abc"),
+        ("DELETE", "/live/@connections/abc/extra"),
+    ]:
+        answer = requests.request(method, base + path, timeout=10)
+        assert (answer.status_code, answer.json()) == (403, {"message": "Forbidden"}), (method, path)
+        assert answer.headers["Content-Type"].startswith("application/json")
+    without_stage = management_api(gateway, endpoint_url=base)  # the stage left out
+    with pytest.raises(ClientError) as refused:
+        without_stage.post_to_connection(ConnectionId="abc", Data=b"{}")
+    assert refused.value.response["Error"]["Code"] == "ForbiddenException"
+
+
+def test_no_answer_names_the_server_software(gateway: RunningGateway) -> None:
+    """API Gateway sends no Server header; aiohttp would name itself and the Python version."""
+    assert gateway.endpoints.connections_url is not None
+    with open_socket(gateway) as socket:
+        assert socket.response is not None and "Server" not in socket.response.headers
+        cid = connection_id(socket)
+        for method in ("GET", "POST"):
+            answer = requests.request(
+                method, f"{gateway.endpoints.connections_url}/@connections/{cid}", data=b"{}", timeout=10
+            )
+            assert answer.status_code == 200 and "Server" not in answer.headers
+    gone = requests.post(f"{gateway.endpoints.connections_url}/@connections/{cid}", data=b"{}", timeout=10)
+    assert gone.status_code == 410 and "Server" not in gone.headers
+    assert "Server" not in requests.get(gateway.endpoints.connections_url, timeout=10).headers
+
+
 def bench_url(gateway: RunningGateway, path: str) -> str:
     """``<base>/_bench/<path>`` for the connections URL ``<base>/<stage>``."""
     assert gateway.endpoints.connections_url is not None
@@ -242,8 +280,9 @@ def bench_url(gateway: RunningGateway, path: str) -> str:
 
 
 def test_bench_mode_is_off_by_default(gateway: RunningGateway) -> None:
-    assert requests.post(bench_url(gateway, "connections"), json={"count": 1}, timeout=10).status_code == 404
-    assert requests.get(bench_url(gateway, "model"), timeout=10).status_code == 404
+    """Without --bench-mode its paths are unknown paths: API Gateway's 403 like any other."""
+    assert requests.post(bench_url(gateway, "connections"), json={"count": 1}, timeout=10).status_code == 403
+    assert requests.get(bench_url(gateway, "model"), timeout=10).status_code == 403
 
 
 def test_bench_mode_models_round_trip_throttle_and_bulk_connections(tmp_path: Path) -> None:

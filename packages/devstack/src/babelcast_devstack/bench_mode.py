@@ -16,7 +16,7 @@ of `make dev` unless asked): what a fan-out costs on AWS, modelled on loopback.
 * ``GET``/``PUT /_bench/model`` reads or replaces the model (``{"roundTripMs": 0, "postsPerSecond":
   null}`` posts as measured on loopback).
 
-Without ``--bench-mode`` none of this exists: ``/_bench/*`` answers 404 and ``@connections`` is
+Without ``--bench-mode`` none of this exists: ``/_bench/*`` answers 403 (an unknown path) and ``@connections`` is
 served as measured.
 """
 

@@ -7,7 +7,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from aiohttp import web, web_protocol
+from aiohttp import hdrs, web, web_protocol, web_response
 from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
 
 _log = logging.getLogger("babelcast_devstack.serving")
@@ -39,6 +39,17 @@ def _answer_in_api_gateway_words(
 
 
 web_protocol.RequestHandler.handle_error = _answer_in_api_gateway_words  # type: ignore[method-assign]
+_prepare_headers = web_response.StreamResponse._prepare_headers
+
+
+async def _without_server_header(self: web_response.StreamResponse) -> None:
+    """API Gateway sends no ``Server`` header; aiohttp names itself and Python's version in one on
+    every answer, the refusals above and WebSocket upgrades included, so it goes here."""
+    await _prepare_headers(self)
+    self.headers.popall(hdrs.SERVER, None)
+
+
+web_response.StreamResponse._prepare_headers = _without_server_header  # type: ignore[method-assign]
 
 
 async def listen(

@@ -112,6 +112,8 @@ class WebSocketApiServer:
             self.bench.routes(app)
         app.router.add_get(f"/{stage}", self.connect)
         app.router.add_get(f"/{stage}/", self.connect)
+        # any other path (another stage, @connections without the stage): API Gateway's 403
+        app.router.add_route("*", r"/{tail:[\s\S]*}", _forbidden)
         app.on_shutdown.append(self._shutdown)
         return app
 
@@ -158,7 +160,7 @@ class WebSocketApiServer:
 
     async def connect(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Upgrade", "").lower() != "websocket":
-            return web.json_response({"message": "Forbidden"}, status=403)
+            return await _forbidden(request)
         connection = Connection(
             id=aws_id(),
             # no permessage-deflate: frames are measured as sent, so a client that fits here fits on AWS
@@ -420,6 +422,12 @@ class WebSocketApiServer:
 
 def _iso(epoch_seconds: float) -> str:
     return datetime.fromtimestamp(epoch_seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+async def _forbidden(_: web.BaseRequest) -> web.Response:
+    """A path the API does not serve, or the stage without an upgrade: 403, which botocore reads
+    as ForbiddenException (as AWS answers @connections calls that leave out the stage)."""
+    return web.json_response({"message": "Forbidden"}, status=403, headers={"x-amzn-ErrorType": "ForbiddenException"})
 
 
 def _too_long() -> web.Response:
