@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from babelcast_client import ListenerClient, NotFound, ReconnectPolicy, SpeakerClient, StaticTokenProvider
+from babelcast_client.errors import ValidationFailed, websocket_error
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
@@ -254,3 +255,22 @@ def test_listener_catches_up_after_a_drop_and_drops_what_it_has_seen(servers: li
         ("catchUpComplete", None, 3),  # replayed: how many
         ("translation", 5, False),
     ]
+
+
+def test_a_refused_message_names_each_field_it_refused() -> None:
+    """A VALIDATION_ERROR over the socket carries `details`, as the HTTP API's 400 does: the
+    client keeps them and its one-line summary says what to fix."""
+    error = websocket_error(
+        {
+            "type": "error",
+            "code": "VALIDATION_ERROR",
+            "message": "The request is invalid.",
+            "action": "createSession",
+            "requestId": "r-1",
+            "details": [{"field": "sourceLanguage", "issue": "unsupported language; supported: en, es"}],
+        }
+    )
+    assert isinstance(error, ValidationFailed) and (error.status, error.correlation_id) == (400, "r-1")
+    assert error.details == [{"field": "sourceLanguage", "issue": "unsupported language; supported: en, es"}]
+    assert "sourceLanguage: unsupported language; supported: en, es" in error.one_line()
+    assert websocket_error({"type": "error", "code": "NOT_LISTENER", "message": "No."}).details == []

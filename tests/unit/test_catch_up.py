@@ -135,6 +135,18 @@ def test_a_bad_catch_up_gets_a_validation_error(ws: Ws, body: dict[str, Any]) ->
     listener = ws.listener(ws.session(), "es")
     [reply] = ws.send(listener, body)
     assert (reply["type"], reply["code"]) == ("error", "VALIDATION_ERROR")
+    assert reply["details"] and all(set(detail) == {"field", "issue"} for detail in reply["details"])
+
+
+def test_a_validation_error_says_which_field_and_why_without_its_value(ws: Ws) -> None:
+    """As the HTTP API's 400 does: a frontend sees what to fix, never its own input echoed."""
+    listener = ws.listener(ws.session(), "es")
+    [reply] = ws.send(listener, {"action": "catchUp", "seconds": 987654})
+    assert reply["details"] == [{"field": "seconds", "issue": "Input should be less than or equal to 3600"}]
+    assert "987654" not in json.dumps(reply)
+    [refused] = ws.send(listener, {"action": "changeLanguage", "targetLanguage": "zq"})
+    assert [detail["field"] for detail in refused["details"]] == ["targetLanguage"]
+    assert '"zq"' not in json.dumps(refused)
 
 
 def test_only_listeners_catch_up(ws: Ws) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
+from babelcast import models
 from babelcast.integration import aws as aws_clients
 from babelcast.session_ids import is_valid_session_id
 from botocore.awsrequest import AWSResponse
@@ -82,6 +83,42 @@ def test_quality_tier_defaults_to_standard(api: Api) -> None:
 def test_create_session_rejects_invalid_fields_with_details(api: Api, body: dict[str, Any], field: str) -> None:
     error = assert_error(api("POST /sessions", "/sessions", body=body), 400, "VALIDATION_ERROR")
     assert field in [detail["field"] for detail in error["details"]]
+
+
+MODEL_CLASSES = sorted(name for name, value in vars(models).items() if isinstance(value, type))
+
+
+@pytest.mark.parametrize(
+    ("route", "body", "planted"),
+    [
+        ("POST", {"sourceLanguage": "zq", "qualityTier": "standard"}, "zq"),
+        ("POST", {"sourceLanguage": "en", "qualityTier": "ultrazq"}, "ultrazq"),
+        ("POST", {"sourceLanguage": "en", "qualityTier": None}, None),
+        ("POST", {"sourceLanguage": "en", "qualityTier": 7}, None),
+        ("POST", {"sourceLanguage": "en", "qualityTier": {"zq": 1}}, "zq"),
+        ("PATCH", {"status": "stoppedzq"}, "stoppedzq"),
+        ("PATCH", {"status": ["active"]}, None),
+        ("PATCH", {"sourceLanguage": "zq"}, "zq"),
+    ],
+)
+def test_validation_details_name_no_python_class_and_echo_no_value(
+    api: Api, route: str, body: dict[str, Any], planted: str | None
+) -> None:
+    """Each detail says what is allowed, never pydantic's "an instance of QualityTier" (an
+    internal name) nor the value sent."""
+    if route == "POST":
+        response = api("POST /sessions", "/sessions", body=body)
+    else:
+        response = patch(api, api.create().body["sessionId"], body)
+    error = assert_error(response, 400, "VALIDATION_ERROR")
+    issues = " ".join(detail["issue"] for detail in error["details"])
+    assert not [name for name in MODEL_CLASSES if name in issues], issues
+    assert planted is None or planted not in json.dumps(error), error
+
+
+def test_an_enum_field_says_which_values_it_takes(api: Api) -> None:
+    error = assert_error(api.create(tier="gold"), 400, "VALIDATION_ERROR")
+    assert error["details"] == [{"field": "qualityTier", "issue": "must be one of: standard, premium"}]
 
 
 def test_unsupported_language_message_lists_supported_languages(api: Api) -> None:

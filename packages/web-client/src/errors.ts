@@ -183,11 +183,26 @@ export class ConnectionRefusedError extends HttpError {}
 export class WebSocketError extends BabelcastError {
   /** The service's code when the server refused a message (`error` message), else undefined. */
   readonly code: string | undefined;
+  /** For a VALIDATION_ERROR: each refused field and why; else empty. */
+  readonly details: ErrorDetail[];
 
-  constructor(init: BabelcastErrorInit & { code?: string | undefined }) {
+  constructor(init: BabelcastErrorInit & { code?: string | undefined; details?: ErrorDetail[] }) {
     super(init);
     this.code = init.code;
+    this.details = init.details ?? [];
   }
+}
+
+/** The well-formed `{field, issue}` entries of a `details` value (an HTTP 400 body's or an `error` message's). */
+export function detailsOf(value: unknown): ErrorDetail[] {
+  return Array.isArray(value)
+    ? value.filter((d): d is ErrorDetail => typeof d?.field === "string" && typeof d?.issue === "string")
+    : [];
+}
+
+/** `userMessage` followed by each refused field and why: "The request is invalid. seconds: …". */
+export function withDetails(userMessage: string, details: ErrorDetail[]): string {
+  return details.length ? `${userMessage} ${details.map((d) => `${d.field}: ${d.issue}`).join("; ")}` : userMessage;
 }
 
 /** The error for a response: the body's code and details, a friendly message for its status. */
@@ -198,16 +213,14 @@ export function httpErrorFromResponse(
 ): HttpError {
   const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
   const code = typeof fields.code === "string" ? fields.code : defaultCode(status);
-  const details = Array.isArray(fields.details)
-    ? fields.details.filter((d): d is ErrorDetail => typeof d?.field === "string" && typeof d?.issue === "string")
-    : [];
+  const details = detailsOf(fields.details);
   let userMessage = friendlyMessage(status);
   // the service's 400 message says precisely what is wrong (it never holds internals: see http-api.md);
   // a body without a code is API Gateway's own, whose text is not for people
   if (status === 400 && typeof fields.code === "string" && typeof fields.message === "string" && fields.message) {
     userMessage = fields.message;
   }
-  if (details.length) userMessage = `${userMessage} ${details.map((d) => `${d.field}: ${d.issue}`).join("; ")}`;
+  userMessage = withDetails(userMessage, details);
   const correlationId = typeof fields.correlationId === "string" ? fields.correlationId : init.correlationId;
   return new HttpError({ ...init, status, code, userMessage, correlationId, details });
 }

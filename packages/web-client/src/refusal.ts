@@ -1,7 +1,16 @@
 // Why a WebSocket connection was refused. API Gateway refuses a $connect with an HTTP status on the
 // upgrade; the `ws` package reports it, a browser only shows close code 1006, so the session is
 // looked up (GET /sessions/{id}) to tell "not found" and "ended" apart from the rest.
-import { ConnectionRefusedError, friendlyMessage, HttpError, kindOf, statusOfCode, WebSocketError } from "./errors.js";
+import {
+  ConnectionRefusedError,
+  detailsOf,
+  friendlyMessage,
+  HttpError,
+  kindOf,
+  statusOfCode,
+  WebSocketError,
+  withDetails,
+} from "./errors.js";
 import { type ErrorMessage, LANGUAGES, SESSION_ID_PATTERN, type Session } from "./generated/messages.js";
 import type { AuthProvider, SessionHttpService } from "./http.js";
 import { tokenExpiry } from "./util.js";
@@ -117,10 +126,12 @@ function refusalMessage(status: number, code: string): string {
 
 export function messageError(message: ErrorMessage): WebSocketError {
   const status = statusOfCode(message.code) ?? 500;
+  const details = detailsOf(message.details);
   return new WebSocketError({
     kind: kindOf(status),
     code: message.code,
-    userMessage: message.message || friendlyMessage(status),
+    userMessage: withDetails(message.message || friendlyMessage(status), details),
     correlationId: message.requestId,
+    details,
   });
 }

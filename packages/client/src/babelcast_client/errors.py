@@ -202,7 +202,8 @@ def websocket_error(message: dict[str, Any]) -> ApiError:
     code = str(message.get("code") or "INTERNAL_ERROR")
     status = WEBSOCKET_CODE_STATUS.get(code, 500)
     text = str(message.get("message") or FRIENDLY_MESSAGES.get(status, code))
-    return error_class(status)(status, code, text, correlation_id=message.get("requestId"))
+    details = message.get("details") if isinstance(message.get("details"), list) else None  # VALIDATION_ERROR
+    return error_class(status)(status, code, text, correlation_id=message.get("requestId"), details=details)
 
 
 def _default_code(status: int) -> str:

@@ -10,10 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 class _WireEnum(StrEnum):
     @classmethod
-    def from_wire(cls, value: object) -> object:
+    def from_wire(cls, value: object, *, optional: bool = False) -> object:
         """JSON only has strings; strict mode refuses a plain string for an enum, so convert
-        known values here and let anything else fail validation with the usual message."""
-        return cls(value) if isinstance(value, str) and value in cls._value2member_map_ else value
+        known values here. Anything else is refused with the values allowed (pydantic's own
+        message would name the Python class)."""
+        if isinstance(value, str) and value in cls._value2member_map_:
+            return cls(value)
+        if value is None and optional:
+            return None
+        raise ValueError(f"must be one of: {', '.join(cls._value2member_map_)}")
 
 
 class SessionStatus(_WireEnum):
@@ -30,7 +35,7 @@ class QualityTier(_WireEnum):
 def _check_language(value: str, info: ValidationInfo) -> str:
     supported: tuple[str, ...] = (info.context or {}).get("supported_languages", ())
     if value not in supported:
-        raise ValueError(f"unsupported language '{value[:8]}'; supported: {', '.join(supported)}")
+        raise ValueError(f"unsupported language; supported: {', '.join(supported)}")  # the value is not echoed
     return value
 
 
@@ -60,7 +65,7 @@ class UpdateSessionRequest(_RequestBody):
     @classmethod
     def _enum_from_json(cls, value: object, info: ValidationInfo) -> object:
         enum = SessionStatus if info.field_name == "status" else QualityTier
-        return enum.from_wire(value)
+        return enum.from_wire(value, optional=True)
 
     @field_validator("source_language")
     @classmethod

@@ -11,6 +11,10 @@ from pydantic import BaseModel, ValidationError
 from babelcast.errors import ValidationFailed
 
 Model = TypeVar("Model", bound=BaseModel)
+# pydantic error types whose message names a Python class: an internal name, never answered
+_NAMES_A_CLASS = frozenset(
+    {"is_instance_of", "is_subclass_of", "model_type", "model_attributes_type", "dataclass_type"}
+)
 
 
 def parse_model(model: type[Model], data: Mapping[str, Any], context: Mapping[str, Any] | None = None) -> Model:
@@ -22,6 +26,11 @@ def parse_model(model: type[Model], data: Mapping[str, Any], context: Mapping[st
         details = []
         for error in exc.errors(include_url=False, include_input=False):
             location = ".".join(str(part) for part in error["loc"]) or "body"
-            issue = "unknown field" if error["type"] == "extra_forbidden" else error["msg"]
-            details.append((location, issue.removeprefix("Value error, ")))
+            if error["type"] == "extra_forbidden":
+                issue = "unknown field"
+            elif error["type"] in _NAMES_A_CLASS:  # "... an instance of <Python class>"
+                issue = "has the wrong type"
+            else:
+                issue = error["msg"].removeprefix("Value error, ")
+            details.append((location, issue))
         raise ValidationFailed(details=details) from None

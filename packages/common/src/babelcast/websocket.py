@@ -144,6 +144,8 @@ class MessageApp(Declarations[Action]):
                 "requestId": caller.request_id,
                 **self._echo(action, body),
             }
+            if error.details:  # which field and why, as the HTTP API's 400 says (never the value)
+                reply["details"] = [{"field": field, "issue": issue} for field, issue in error.details]
         with budget.answering():
             for message in [reply] if isinstance(reply, Mapping) else reply or []:
                 try:

@@ -165,6 +165,12 @@ export interface ErrorMessage {
   requestId: string;
   /** sendAudio: the failed chunk's sequence (when it was a valid integer): resend it. */
   sequence?: number;
+  /** VALIDATION_ERROR only - each refused field and why, as in the HTTP API's 400 (the values are never echoed). */
+  details?: Array<{
+    /** The field's path in the message, e.g. `afterSequence`. */
+    field: string;
+    issue: string;
+  }>;
 }
 /** error (AUDIO_BUFFER_FULL warning): More than `audio_buffer_seconds` of audio is buffered while paused; the oldest chunks were dropped. */
 export interface AudioBufferFullMessage {

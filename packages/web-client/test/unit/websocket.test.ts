@@ -155,6 +155,28 @@ describe("messages", () => {
     );
     expect(error).toBeInstanceOf(WebSocketError);
     expect([error?.code, error?.kind, error?.correlationId]).toEqual(["NOT_LISTENER", "forbidden", "r-1"]);
+    expect(error?.details).toEqual([]);
+  });
+
+  it("a VALIDATION_ERROR names each refused field: details, and the message a person sees", async () => {
+    const ws = client();
+    await ws.connect({ sessionId: ID, token: "tok" });
+    scripted.server.onMessage = (c, m) =>
+      c.send({
+        type: "error",
+        code: "VALIDATION_ERROR",
+        message: "The request is invalid.",
+        action: m.action,
+        requestId: "r-2",
+        details: [{ field: "targetLanguage", issue: "unsupported language; supported: en, es" }, { field: 3 }],
+      });
+    const error = await ws.changeLanguage("fr").then(
+      () => undefined,
+      (e: unknown) => e as WebSocketError,
+    );
+    expect([error?.code, error?.kind]).toEqual(["VALIDATION_ERROR", "validation"]);
+    expect(error?.details).toEqual([{ field: "targetLanguage", issue: "unsupported language; supported: en, es" }]);
+    expect(error?.userMessage).toBe("The request is invalid. targetLanguage: unsupported language; supported: en, es");
   });
 
   it("legacy: connect without sessionId, createSession over the socket; reconnections then use its id", async () => {
