@@ -78,3 +78,27 @@ UNICODE_DIGITS = {"superscript": "\u00b2", "arabic-indic": "\u0663", "fullwidth"
 @pytest.mark.parametrize("limit", list(UNICODE_DIGITS.values()), ids=list(UNICODE_DIGITS))
 def test_unicode_digits_in_limit_are_400(api: Api, limit: str) -> None:
     assert_error(_list(api, limit=limit), 400, "VALIDATION_ERROR")
+
+
+def hostile_keys(base: dict[str, Any], many: int, long: int) -> list[dict[str, Any]]:
+    """Thousands of unknown keys, one very long key, markup as a key: each a detail that could echo."""
+    keys = {**base, **{f"k{n}": 1 for n in range(many)}}
+    return [keys, {**base, "B" * long: 1}, {**base, "<script>x</script>": 1}]
+
+
+def test_validation_details_stay_small_and_name_only_plain_keys(api: Api, ws: Ws) -> None:
+    """A reply with a detail per unknown key would pass the 128 KB @connections limit and never
+    arrive; a key is named back only when it is a plain identifier (a typo worth fixing)."""
+    listener = ws.listener(ws.session(), "es")
+    for body in hostile_keys({"action": "changeLanguage", "targetLanguage": "fr"}, 11_000, 20_000):
+        [reply] = ws.send(listener, body)
+        assert reply["code"] == "VALIDATION_ERROR" and 1 <= len(reply["details"]) <= 10
+        assert (
+            len(json.dumps(reply)) < 2_000 and "BBBB" not in json.dumps(reply) and "<script>" not in json.dumps(reply)
+        )
+    for body in hostile_keys({"sourceLanguage": "en"}, 1_000, 15_000):  # bodies of 16 KB at most
+        error = assert_error(api("POST /sessions", "/sessions", body=body), 400, "VALIDATION_ERROR")
+        assert 1 <= len(error["details"]) <= 10 and len(json.dumps(error)) < 2_000
+        assert "BBBB" not in json.dumps(error) and "<script>" not in json.dumps(error)
+    [typo] = ws.send(listener, {"action": "changeLanguage", "targetLanguge": "fr"})
+    assert {"field": "targetLanguge", "issue": "unknown field"} in typo["details"]

@@ -3,6 +3,7 @@ one stable 400 (ValidationFailed) with per-field details, never the offending va
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -12,6 +13,8 @@ from babelcast.errors import ValidationFailed
 
 Model = TypeVar("Model", bound=BaseModel)
 # pydantic error types whose message names a Python class: an internal name, never answered
+MAX_DETAILS = 10
+_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")  # a key named back in a detail
 _NAMES_A_CLASS = frozenset(
     {"is_instance_of", "is_subclass_of", "model_type", "model_attributes_type", "dataclass_type"}
 )
@@ -23,14 +26,30 @@ def parse_model(model: type[Model], data: Mapping[str, Any], context: Mapping[st
     try:
         return model.model_validate(data, context=dict(context or {}))
     except ValidationError as exc:
-        details = []
-        for error in exc.errors(include_url=False, include_input=False):
-            location = ".".join(str(part) for part in error["loc"]) or "body"
-            if error["type"] == "extra_forbidden":
-                issue = "unknown field"
-            elif error["type"] in _NAMES_A_CLASS:  # "... an instance of <Python class>"
-                issue = "has the wrong type"
-            else:
-                issue = error["msg"].removeprefix("Value error, ")
-            details.append((location, issue))
-        raise ValidationFailed(details=details) from None
+        raise ValidationFailed(details=_details(exc)) from None
+
+
+def _details(exc: ValidationError) -> list[tuple[str, str]]:
+    """At most MAX_DETAILS entries: a message with thousands of unknown keys must still get an
+    answer that fits a WebSocket reply (128 KB), and a client's key is named back only when it
+    is a plain identifier (a typo such as ``targetLanguge`` is worth naming; markup is not)."""
+    details: list[tuple[str, str]] = []
+    unnamed = 0
+    for error in exc.errors(include_url=False, include_input=False):
+        if not all(isinstance(part, int) or _FIELD.fullmatch(part) for part in error["loc"]):
+            unnamed += 1
+            continue
+        location = ".".join(str(part) for part in error["loc"]) or "body"
+        if error["type"] == "extra_forbidden":
+            issue = "unknown field"
+        elif error["type"] in _NAMES_A_CLASS:  # "... an instance of <Python class>"
+            issue = "has the wrong type"
+        else:
+            issue = error["msg"].removeprefix("Value error, ")
+        details.append((location, issue))
+    if unnamed:
+        details.append(("body", f"{unnamed} unknown field(s) whose names are not shown"))
+    if len(details) > MAX_DETAILS:
+        listed = details[: MAX_DETAILS - 1]
+        details = [*listed, ("body", f"{len(details) - len(listed)} more refused field(s) not listed")]
+    return details
