@@ -33,8 +33,9 @@ locals {
           resources = [module.sessions_table.index_arns["by-speaker"]]
         },
         {
+          # the creation count, and which session a client's creation call made (its retry reads it)
           sid       = "RateLimits"
-          actions   = ["dynamodb:UpdateItem"]
+          actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
           resources = [module.rate_limits_table.arn]
         },
       ]

@@ -45,6 +45,21 @@ def test_create_read_update_end_through_the_gateway(alice: Speaker) -> None:
     assert (ended.status_code, ended.json()["code"]) == (409, "INVALID_STATUS_TRANSITION")
 
 
+def test_a_call_sent_again_with_its_correlation_id_is_applied_once(stack: Stack) -> None:
+    """What a client's retry after a lost answer does through the gateway and the real roles."""
+    resender = Speaker(stack, "resender")
+    create = {"X-Correlation-Id": "it-resend-create-01"}
+    first = resender.call("POST", "/sessions", json={"sourceLanguage": "de"}, headers=create)
+    again = resender.call("POST", "/sessions", json={"sourceLanguage": "de"}, headers=create)
+    assert (first.status_code, again.status_code, again.json()) == (201, 201, first.json())
+    session_id = first.json()["sessionId"]
+    end = {"X-Correlation-Id": "it-resend-end-0001"}
+    for _ in range(2):
+        ended = resender.call("PATCH", f"/sessions/{session_id}", json={"status": "ended"}, headers=end)
+        assert (ended.status_code, ended.json()["status"], ended.json()["version"]) == (200, "ended", 2)
+    assert [s["sessionId"] for s in resender.call("GET", "/sessions").json()["sessions"]] == [session_id]
+
+
 def test_access_tokens_work_too(alice: Speaker) -> None:
     response = alice.call("POST", "/sessions", token="access", json={"sourceLanguage": "es"})
     assert response.status_code == 201

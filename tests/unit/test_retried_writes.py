@@ -128,6 +128,64 @@ def test_a_patch_whose_write_is_retried_is_one_change_and_succeeds(api: Api) -> 
     assert stored["version"] == 3
 
 
+def _resend(api: Api, session_id: str, body: dict[str, Any], correlation_id: str | None) -> tuple[int, Any]:
+    """The PATCH a client sends again after a timeout or a 5xx: a new request, same call id."""
+    headers = {"X-Correlation-Id": correlation_id} if correlation_id else None
+    response = api("PATCH /sessions/{sessionId}", f"/sessions/{session_id}", body=body, headers=headers)
+    return response.status, response.body
+
+
+def test_a_patch_the_client_sends_again_with_its_correlation_id_is_applied_once(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Our clients keep one X-Correlation-Id across the retries of a call: the first attempt
+    landed but its answer was lost, so the retry must not count again nor call the end a 409 --
+    even when the retry comes in the next clock minute."""
+    session_id = api.create().body["sessionId"]
+    for _ in range(3):
+        status, body = _resend(api, session_id, {"status": "paused"}, "call-pause-0001")
+        assert (status, body["status"], body["version"]) == (200, "paused", 2)
+    sessions = handler.dependencies().sessions
+    later = sessions.clock_ms() + 60_000  # the retry lands in the next minute
+    monkeypatch.setattr(sessions, "clock_ms", lambda: later)
+    status, body = _resend(api, session_id, {"status": "paused"}, "call-pause-0001")
+    assert (status, body["version"]) == (200, 2)
+    status, body = _resend(api, session_id, {"status": "ended"}, "call-end-00001")
+    assert (status, body["status"], body["version"]) == (200, "ended", 3)
+    status, body = _resend(api, session_id, {"status": "ended"}, "call-end-00001")
+    assert (status, body["status"], body["version"]) == (200, "ended", 3), "not 409: the end was this call"
+
+
+def test_a_creation_the_client_sends_again_answers_the_session_it_made(api: Api) -> None:
+    """POST /sessions has no id to write to twice: the first attempt's call is recorded with the
+    session, so the retry answers that session instead of making (and counting) a second one.
+    Another correlation id, or another body under the same id, is another creation."""
+    headers = {"X-Correlation-Id": "create-call-0001"}
+    first = api.create(headers=headers)
+    again = [api.create(headers=headers) for _ in range(2)]
+    assert first.status == 201 and [r.status for r in again] == [201, 201]
+    assert {r.body["sessionId"] for r in again} == {first.body["sessionId"]} and my_sessions() == 1
+    assert again[0].body == first.body and again[0].headers["Location"] == first.headers["Location"]
+    assert api.create(headers={"X-Correlation-Id": "create-call-0002"}).body["sessionId"] != first.body["sessionId"]
+    assert api.create("fr", headers=headers).body["sessionId"] != first.body["sessionId"]
+    assert creatable_until_limited(api) == 7, "3 sessions exist: the resends were not counted"
+
+
+def test_distinct_calls_are_distinct_writes(api: Api) -> None:
+    """Another correlation id, another change under the same id, or no id at all: each applies."""
+    session_id = api.create().body["sessionId"]
+    versions = [
+        _resend(api, session_id, {"status": "paused"}, "call-one-00001")[1]["version"],
+        _resend(api, session_id, {"status": "paused"}, "call-two-00001")[1]["version"],
+        _resend(api, session_id, {"status": "active"}, "call-two-00001")[1]["version"],
+        _resend(api, session_id, {"status": "active"}, None)[1]["version"],
+        _resend(api, session_id, {"status": "active"}, None)[1]["version"],
+    ]
+    assert versions == [2, 3, 4, 5, 6]
+    assert _resend(api, session_id, {"status": "ended"}, "call-two-00001")[0] == 200
+    assert _resend(api, session_id, {"status": "paused"}, "call-three-001")[0] == 409, "a new change after the end"
+
+
 # --- the WebSocket functions ----------------------------------------------------------------------
 
 

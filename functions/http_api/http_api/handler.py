@@ -70,7 +70,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> HttpResponse:
 def create_session(request: HttpRequest) -> HttpResponse:
     sessions = dependencies().sessions
     body = parse_model(CreateSessionRequest, request.json_object(), sessions.validation_context)
-    session = sessions.create(request.user_id, body)
+    session = sessions.create(request.user_id, body, resend_key=request.resend_key)
     return json_response(201, session.to_api(), {"Location": f"/sessions/{session.session_id}"})
 
 
@@ -84,7 +84,9 @@ def get_session(request: HttpRequest) -> HttpResponse:
 def update_session(request: HttpRequest) -> HttpResponse:
     sessions = dependencies().sessions
     body = parse_model(UpdateSessionRequest, request.json_object(), sessions.validation_context)
-    session = sessions.update(request.path_parameters.get("sessionId", ""), request.user_id, body)
+    session = sessions.update(
+        request.path_parameters.get("sessionId", ""), request.user_id, body, resend_key=request.resend_key
+    )
     return json_response(200, session.to_api())
 
 

@@ -21,10 +21,10 @@ class RetryPolicy:
     429 is retried after its ``Retry-After`` when ``retry_rate_limited`` and the wait is at most
     ``max_retry_after`` seconds (the server refused before doing anything, so this is always safe).
 
-    ``retry_post``: POST /sessions is not idempotent. A POST whose connection was refused never
-    reached the server and is always retried; but after a timeout, a reset or a 5xx the session may
-    have been created although no answer arrived, so retrying can create a second session. Set it to
-    False to fail fast instead (and list your sessions to find out what happened)."""
+    ``retry_post``: after a timeout, a reset or a 5xx a POST /sessions may have created the session
+    although no answer arrived. Its retry carries the same correlation id, so the service answers
+    that session instead of making a second one. False: fail fast instead (a POST whose connection
+    was refused never reached the server and is always retried)."""
 
     max_retries: int = 3
     base_delay: float = 1.0

@@ -25,8 +25,14 @@ class SessionReader(Protocol):
 
 class SessionStore(SessionReader, Protocol):
     def insert(self, session: Session, quota: Quota | None = None) -> InsertOutcome: ...
+    def created_by(self, call_key: str) -> str | None: ...
     def update_owned(
-        self, session_id: str, speaker_id: str, changes: Mapping[str, str | int], now_ms: int
+        self,
+        session_id: str,
+        speaker_id: str,
+        changes: Mapping[str, str | int],
+        now_ms: int,
+        write_id: str | None = None,
     ) -> Session: ...
     def list_by_speaker(
         self, speaker_id: str, limit: int, start_key: Mapping[str, str] | None, status: SessionStatus | None

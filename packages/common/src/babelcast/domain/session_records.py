@@ -32,6 +32,10 @@ class Quota:
     limit: int
     window_start: int  # epoch seconds
     window_seconds: int
+    # the client's call this creation answers (kept for CALL_SECONDS): its retry finds the session
+    call_key: str | None = None
+
+    CALL_SECONDS = 600
 
     @property
     def window_end(self) -> int:
@@ -42,6 +46,7 @@ class InsertOutcome(Enum):
     CREATED = "created"
     ID_TAKEN = "id taken"
     LIMITED = "limited"
+    RESENT = "resent"  # the quota's call_key already made a session: the client sent its call again
 
 
 @dataclass(frozen=True)

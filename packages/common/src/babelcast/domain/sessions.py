@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from babelcast.domain.pagination import CursorCodec
 from babelcast.domain.ports import SessionStore
 from babelcast.domain.session_records import InsertOutcome, Quota, WriteRejected
 from babelcast.errors import (
+    DependencyUnavailable,
     InvalidSessionId,
     InvalidStatusTransition,
     NotSessionOwner,
@@ -68,14 +70,19 @@ class SessionService:
     def validation_context(self) -> dict[str, object]:
         return {"supported_languages": tuple(self.policy.supported_languages)}
 
-    def create(self, speaker_id: str, request: CreateSessionRequest) -> Session:
+    def create(self, speaker_id: str, request: CreateSessionRequest, *, resend_key: str | None = None) -> Session:
         """A new session under a fresh id, counted against the speaker's creation limit in the
-        same write: the limit counts sessions that exist, whatever failed or was retried."""
+        same write: the limit counts sessions that exist, whatever failed or was retried.
+        ``resend_key``: the client's id for this call, kept across its retries: the same creation
+        sent again with it answers the session the first attempt made."""
         now = self.clock_ms()
         quota = None
         if self.policy.create_limit_per_minute is not None:
             second = now // 1000
-            quota = Quota(f"create-session#{speaker_id}", self.policy.create_limit_per_minute, second - second % 60, 60)
+            call_key = _call_key(resend_key, speaker_id, request.model_dump_json(by_alias=True)) if resend_key else None
+            quota = Quota(
+                f"create-session#{speaker_id}", self.policy.create_limit_per_minute, second - second % 60, 60, call_key
+            )
         for attempt in range(1, self.policy.max_id_attempts + 1):
             session = Session(
                 session_id=self.new_session_id(),
@@ -95,6 +102,9 @@ class SessionService:
                     "SessionCreationCount", 1, dimensions={"SourceLanguage": session.source_language}, rollup=True
                 )
                 return session
+            if outcome is InsertOutcome.RESENT:
+                assert quota is not None and quota.call_key is not None
+                return self._made_by(quota.call_key)
             if outcome is InsertOutcome.LIMITED:
                 assert quota is not None
                 self.metrics.add("SessionCreationRateLimited", 1)
@@ -103,13 +113,27 @@ class SessionService:
         self.metrics.add("SessionIdExhausted", 1)
         raise SessionIdsExhausted()
 
+    def _made_by(self, call_key: str) -> Session:
+        """The session an earlier attempt of this call created (its answer was lost)."""
+        made = self.store.created_by(call_key)
+        session = self.store.get(made) if made else None
+        if session is None:  # the record outlived its session (deleted by hand): nothing to answer
+            raise DependencyUnavailable()
+        _log.info("session_creation_resent", session_id=session.session_id)
+        return session
+
     def get(self, session_id: str) -> Session:
         session = self.store.get(require_session_id(session_id))
         if session is None:
             raise SessionNotFound(session_id)
         return session
 
-    def update(self, session_id: str, speaker_id: str, request: UpdateSessionRequest) -> Session:
+    def update(
+        self, session_id: str, speaker_id: str, request: UpdateSessionRequest, *, resend_key: str | None = None
+    ) -> Session:
+        """``resend_key``: the client's id for this call, kept across its retries. The same
+        change sent again with it is applied once (a retry after a lost answer must not count
+        ``version`` twice, nor report an end it made itself as 409)."""
         require_session_id(session_id)
         now = self.clock_ms()
         changes: dict[str, str | int] = {}
@@ -123,7 +147,8 @@ class SessionService:
         if request.quality_tier is not None:
             changes["qualityTier"] = request.quality_tier.value
         try:
-            session = self.store.update_owned(session_id, speaker_id, changes, now)
+            write_id = _write_id(resend_key, session_id, speaker_id, request) if resend_key else None
+            session = self.store.update_owned(session_id, speaker_id, changes, now, write_id)
         except WriteRejected as rejected:
             raise self._rejection(session_id, speaker_id, rejected.current) from None
         _log.info("session_updated", session_id=session_id, fields=sorted(changes), status=session.status.value)
@@ -180,3 +205,13 @@ class SessionService:
         if current.speaker_id != speaker_id:
             return NotSessionOwner()
         return InvalidStatusTransition()
+
+
+def _write_id(resend_key: str, session_id: str, speaker_id: str, request: UpdateSessionRequest) -> str:
+    """One id per (client call, session, speaker, change): a different change sent with the same
+    correlation id is a different write."""
+    return _call_key(resend_key, session_id, speaker_id, request.model_dump_json(by_alias=True, exclude_none=True))
+
+
+def _call_key(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]

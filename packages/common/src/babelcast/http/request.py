@@ -42,6 +42,12 @@ class HttpRequest:
     correlation_id: str
     extra: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def resend_key(self) -> str | None:
+        """The client's own correlation id, which our clients keep across the retries of one
+        call: a write sent again with it is recognised as the same write. None when minted here."""
+        return self.correlation_id if self.headers.get(CORRELATION_HEADER) == self.correlation_id else None
+
     @classmethod
     def from_event(cls, event: Mapping[str, Any], correlation_id: str) -> HttpRequest:
         """``correlation_id``: the one the app minted or honoured for this request (one per request:

@@ -54,21 +54,23 @@ class WriteToken:
     instead of applying it twice (``version`` counted twice; an end reported as 409).
 
     Tokens are kept in a string set per minute (``writes<minute>``); every write removes the sets
-    of the minutes before the previous one. A retry resends the very same request, so it checks
-    the same minute's set, and retries end within a function's timeout (at most a minute)."""
+    of the minutes before the previous one, and looks for its token in this minute's set and the
+    previous one's. The SDK's resend is the very same request (the same minute). A client's own
+    retry is a new request: it carries the id derived from the client's key for the call
+    (``write_id``), and comes within seconds, so it still finds the first attempt's token."""
 
     value: str
     minute: int
 
     @classmethod
-    def new(cls, now_ms: int) -> WriteToken:
-        return cls(uuid.uuid4().hex[:16], now_ms // 60_000)
+    def new(cls, now_ms: int, write_id: str | None = None) -> WriteToken:
+        return cls(write_id or uuid.uuid4().hex[:16], now_ms // 60_000)
 
     @property
     def attribute(self) -> str:
         return f"writes{self.minute}"
 
-    condition = "NOT contains(#writes, :token)"
+    condition = "NOT contains(#writes, :token) AND NOT contains(#previous, :token)"
     add = "#writes :tokens"
 
     @property
@@ -77,14 +79,20 @@ class WriteToken:
 
     @property
     def names(self) -> dict[str, str]:
-        return {"#writes": self.attribute, **{f"#stale{age}": f"writes{self.minute - age}" for age in range(2, 7)}}
+        return {
+            "#writes": self.attribute,
+            "#previous": f"writes{self.minute - 1}",
+            **{f"#stale{age}": f"writes{self.minute - age}" for age in range(2, 7)},
+        }
 
     @property
     def values(self) -> dict[str, AttributeValueTypeDef]:
         return {":token": {"S": self.value}, ":tokens": {"SS": [self.value]}}
 
     def applied_to(self, item: Mapping[str, Any] | None) -> bool:
-        return item is not None and self.value in item.get(self.attribute, {}).get("SS", [])
+        return item is not None and any(
+            self.value in item.get(f"writes{minute}", {}).get("SS", []) for minute in (self.minute, self.minute - 1)
+        )
 
 
 def to_item(session: Session) -> dict[str, AttributeValueTypeDef]:

@@ -74,15 +74,20 @@ class SessionsTable(SessionCounters):
                 ":ttl": {"N": str(quota.window_end + quota.window_seconds)},
             },
         }
+        items: list[dict[str, Any]] = [{"Put": put}, {"Update": count}]
+        if quota.call_key is not None:  # the client's call: its own retry finds this session
+            items.append({"Put": self._call_record(quota.call_key, session)})
         for _ in range(3):  # a concurrent create of the same speaker holds the counter: try again
             try:
                 with aws_call(DEPENDENCY, "TransactWriteItems", passthrough=is_transaction_cancelled):
-                    self.client.transact_write_items(TransactItems=[{"Put": put}, {"Update": count}])  # type: ignore[typeddict-item]
+                    self.client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
             except ClientError as error:
                 reasons: list[dict[str, Any]] = error.response.get("CancellationReasons", [])  # type: ignore[assignment]
                 codes = [reason.get("Code") for reason in reasons]
                 if reasons and token.applied_to(reasons[0].get("Item")):
                     return InsertOutcome.CREATED  # our own earlier attempt, resent by the SDK
+                if codes[2:3] == ["ConditionalCheckFailed"]:
+                    return InsertOutcome.RESENT  # an earlier attempt of the client's call made one
                 if codes[1:2] == ["ConditionalCheckFailed"]:
                     return InsertOutcome.LIMITED
                 if codes[:1] == ["ConditionalCheckFailed"]:
@@ -91,6 +96,30 @@ class SessionsTable(SessionCounters):
                 continue
             return InsertOutcome.CREATED
         raise DependencyUnavailable()
+
+    def _call_record(self, call_key: str, session: Session) -> dict[str, Any]:
+        """Which session a client's creation call made, kept Quota.CALL_SECONDS (TTL)."""
+        return {
+            "TableName": self.quotas_table_name,
+            "Item": {
+                "limitKey": {"S": f"create-call#{call_key}"},
+                "sessionId": {"S": session.session_id},
+                "ttl": {"N": str(session.created_at // 1000 + Quota.CALL_SECONDS)},
+            },
+            "ConditionExpression": "attribute_not_exists(limitKey)",
+        }
+
+    def created_by(self, call_key: str) -> str | None:
+        if self.quotas_table_name is None:
+            return None
+        with aws_call(DEPENDENCY, "GetItem"):
+            response = self.client.get_item(
+                TableName=self.quotas_table_name,
+                Key={"limitKey": {"S": f"create-call#{call_key}"}},
+                ConsistentRead=True,
+            )
+        item: Any = response.get("Item")
+        return str(item["sessionId"]["S"]) if item and "sessionId" in item else None
 
     def get(self, session_id: str) -> Session | None:
         with aws_call(DEPENDENCY, "GetItem"):
@@ -104,11 +133,13 @@ class SessionsTable(SessionCounters):
         speaker_id: str,
         changes: Mapping[str, str | int],
         now_ms: int,
+        write_id: str | None = None,
     ) -> Session:
         """Apply ``changes`` in one conditional write: the session must exist, belong to
         ``speaker_id`` and not be ended. Raises WriteRejected with the current item otherwise.
-        Only the given attributes are SET, so concurrent updates of different fields both land."""
-        token: WriteToken = WriteToken.new(now_ms)
+        Only the given attributes are SET, so concurrent updates of different fields both land.
+        ``write_id`` names a client's call: its retries find the first attempt's effect."""
+        token: WriteToken = WriteToken.new(now_ms, write_id)
         names: dict[str, str] = {"#updatedAt": "updatedAt", "#version": "version", "#status": "status", **token.names}
         values: dict[str, AttributeValueTypeDef] = {
             ":now": {"N": str(now_ms)},
