@@ -360,6 +360,34 @@ def test_list_filters_by_status(api: Api) -> None:
     assert [s["sessionId"] for s in list_sessions(api, status="active").body["sessions"]] == [active]
 
 
+def test_a_filtered_page_is_full_even_behind_many_sessions_of_other_statuses(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DynamoDB applies Limit before the filter: 25 ended sessions in front of 3 active ones used
+    to give empty pages of active sessions that still carried a nextToken."""
+    service = handler.dependencies().sessions
+    monkeypatch.setattr(service, "policy", replace(service.policy, create_limit_per_minute=100))
+    clock = iter(range(1_700_000_000_000, 1_700_000_100_000, 1000))
+    monkeypatch.setattr(service, "clock_ms", lambda: next(clock))
+    active = [api.create().body["sessionId"] for _ in range(3)]
+    for _ in range(25):
+        delete(api, api.create().body["sessionId"])
+    first = list_sessions(api, status="active", limit="2").body
+    assert [s["sessionId"] for s in first["sessions"]] == active[:0:-1]
+    rest = list_sessions(api, status="active", limit="2", nextToken=first["nextToken"]).body
+    assert [s["sessionId"] for s in rest["sessions"]] == active[:1]
+    assert rest["nextToken"] is None
+    ended, calls = api.count_calls(lambda: list_sessions(api, status="ended", limit="5"))
+    assert len(ended.body["sessions"]) == 5 and ended.body["nextToken"] and calls == {"Query": 1}
+    pages, token = [], None
+    while True:
+        page = list_sessions(api, status="ended", limit="10", **({"nextToken": token} if token else {})).body
+        pages.append(len(page["sessions"]))
+        if not (token := page["nextToken"]):
+            break
+    assert pages == [10, 10, 5]
+
+
 @pytest.mark.parametrize(
     "query",
     [

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
 SPEAKER_INDEX = "by-speaker"
+# a page of one status reads up to FILTERED_READS x FILTERED_READ_SIZE sessions (1 000) to fill up
+FILTERED_READS = 10
+FILTERED_READ_SIZE = 100
 
 
 class SessionsTable(SessionCounters):
@@ -184,14 +187,17 @@ class SessionsTable(SessionCounters):
         start_key: Mapping[str, str] | None,
         status: SessionStatus | None,
     ) -> SessionsPage:
-        """One page of a speaker's sessions, newest first."""
+        """One page of a speaker's sessions, newest first. DynamoDB applies ``Limit`` before a
+        filter, so a page of one status reads on (at most FILTERED_READS queries) until it holds
+        ``limit`` sessions: otherwise a speaker with many ended sessions would get empty pages of
+        active ones that still carry a nextToken."""
         kwargs: dict[str, Any] = {
             "TableName": self.table_name,
             "IndexName": SPEAKER_INDEX,
             "KeyConditionExpression": "speakerId = :speaker",
             "ExpressionAttributeValues": {":speaker": {"S": speaker_id}},
             "ScanIndexForward": False,
-            "Limit": limit,
+            "Limit": limit if status is None else FILTERED_READ_SIZE,
         }
         if status is not None:
             kwargs["FilterExpression"] = "#status = :status"
@@ -203,17 +209,20 @@ class SessionsTable(SessionCounters):
                 "speakerId": {"S": start_key["speakerId"]},
                 "createdAt": {"N": start_key["createdAt"]},
             }
-        with aws_call(DEPENDENCY, "Query"):
-            response = self.client.query(**kwargs)
-        last = response.get("LastEvaluatedKey")
-        last_key = None
-        if last:
-            last_key = {
-                "sessionId": str(last["sessionId"]["S"]),
-                "speakerId": str(last["speakerId"]["S"]),
-                "createdAt": str(last["createdAt"]["N"]),
-            }
-        return SessionsPage([from_item(item) for item in response.get("Items", [])], last_key)
+        items: list[dict[str, Any]] = []
+        for _ in range(FILTERED_READS if status is not None else 1):
+            with aws_call(DEPENDENCY, "Query"):
+                response = self.client.query(**kwargs)
+            found: list[dict[str, Any]] = list(response.get("Items", []))
+            last: Any = response.get("LastEvaluatedKey")
+            if len(items) + len(found) > limit:  # a full page in the middle of this read
+                items += found[: limit - len(items)]
+                return SessionsPage([from_item(item) for item in items], _cursor(items[-1]))
+            items += found
+            if not last or len(items) == limit:
+                break
+            kwargs["ExclusiveStartKey"] = last
+        return SessionsPage([from_item(item) for item in items], _cursor(last) if last else None)
 
     def ping(self) -> float:
         """Round-trip a cheap read; returns its latency in ms. Raises a domain error on failure."""
@@ -252,3 +261,12 @@ class SessionsTable(SessionCounters):
             old: Any = error.response.get("Item")
             return token.applied_to(old)  # True: the SDK resent our applied write
         return True
+
+
+def _cursor(key: Mapping[str, Any]) -> dict[str, str]:
+    """Where the next page starts: the index's and the table's key of the last item read."""
+    return {
+        "sessionId": str(key["sessionId"]["S"]),
+        "speakerId": str(key["speakerId"]["S"]),
+        "createdAt": str(key["createdAt"]["N"]),
+    }
