@@ -14,7 +14,9 @@ export interface paths {
          * @description The caller's own sessions, newest first, a page at a time. Pass the `nextToken` of a page to
          *     get the next one; it is `null` on the last page. A token is opaque and signed: it is bound to
          *     the user and the `status` filter it was issued for and valid for an hour; a changed,
-         *     foreign or expired token is `400 INVALID_NEXT_TOKEN`.
+         *     foreign or expired token is `400 INVALID_NEXT_TOKEN`. A `status`-filtered page reads up to
+         *     1 000 sessions to fill up: past that it may hold fewer than `limit` (even none) and still
+         *     carry a `nextToken`.
          */
         get: operations["listSessions"];
         put?: never;
