@@ -243,6 +243,19 @@ def test_requests_the_parser_refuses_are_answered_in_api_gateway_words(
     assert not any("s3cr3t" in line for line in log_lines)
 
 
+@pytest.mark.parametrize(
+    "head",
+    [b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", b"CONNECT 127.0.0.1:4566 HTTP/1.1\r\nHost: x\r\n\r\n"],
+    ids=["asterisk form", "authority form"],
+)
+def test_targets_no_route_can_match_are_answered_in_api_gateway_words(gateway: RunningGateway, head: bytes) -> None:
+    """No route matches a request target that is not a path: API Gateway's JSON 404, not
+    aiohttp's text/plain "404: Not Found"."""
+    status, headers, body = raw_bytes(gateway, head)
+    assert (status, json.loads(body)) == (404, {"message": "Not Found"})
+    assert headers["Content-Type"].startswith("application/json")
+
+
 @pytest.mark.parametrize(("method", "path"), [("GET", "/echo/x"), ("GET", "/nowhere"), ("POST", "/private")])
 def test_no_answer_names_the_server_software(gateway: RunningGateway, method: str, path: str) -> None:
     """API Gateway sends no Server header; aiohttp would name itself and the Python version on a

@@ -152,4 +152,4 @@ def test_a_validation_error_says_which_field_and_why_without_its_value(ws: Ws) -
 def test_only_listeners_catch_up(ws: Ws) -> None:
     session_id = ws.session()
     [reply] = ws.send(ws.speaker(session_id), {"action": "catchUp", "afterSequence": 0})
-    assert reply["code"] == "NOT_LISTENER"
+    assert (reply["code"], reply["message"]) == ("NOT_LISTENER", "Only listeners catch up on what was said.")

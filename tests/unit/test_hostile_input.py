@@ -40,7 +40,7 @@ def test_deeply_nested_http_bodies_are_malformed_json(api: Api, raw: str) -> Non
 def test_deeply_nested_websocket_messages_get_an_error_and_keep_the_socket(ws: Ws, raw: str) -> None:
     speaker = ws.speaker(ws.session())
     [reply] = ws.send(speaker, raw)
-    assert (reply["type"], reply["code"]) == ("error", "INVALID_MESSAGE")
+    assert (reply["type"], reply["code"], reply["action"]) == ("error", "INVALID_MESSAGE", ""), "it named no action"
     assert ws.send(speaker, {"action": "heartbeat"})[0]["type"] == "heartbeatAck"
     assert speaker.id not in ws.api.closed
 
@@ -100,5 +100,9 @@ def test_validation_details_stay_small_and_name_only_plain_keys(api: Api, ws: Ws
         error = assert_error(api("POST /sessions", "/sessions", body=body), 400, "VALIDATION_ERROR")
         assert 1 <= len(error["details"]) <= 10 and len(json.dumps(error)) < 2_000
         assert "BBBB" not in json.dumps(error) and "<script>" not in json.dumps(error)
+    odd_names = {"a" * 9_000: "1", "st\u00e4tus": "x", **{f"q{n}": "1" for n in range(30)}}
+    listed = api("GET /sessions", "/sessions", query=odd_names)
+    error = assert_error(listed, 400, "VALIDATION_ERROR")
+    assert len(error["details"]) <= 10 and "aaaa" not in json.dumps(error) and "\\u00e4" not in json.dumps(error)
     [typo] = ws.send(listener, {"action": "changeLanguage", "targetLanguge": "fr"})
     assert {"field": "targetLanguge", "issue": "unknown field"} in typo["details"]

@@ -133,7 +133,8 @@ def test_malformed_or_missing_json_is_400(api: Api, raw: str) -> None:
 
 @pytest.mark.parametrize("raw", ["[]", '"en"', "42", "null"])
 def test_json_that_is_not_an_object_is_400(api: Api, raw: str) -> None:
-    assert_error(api("POST /sessions", "/sessions", raw_body=raw), 400, "VALIDATION_ERROR")
+    error = assert_error(api("POST /sessions", "/sessions", raw_body=raw), 400, "VALIDATION_ERROR")
+    assert error["details"] == [{"field": "body", "issue": "must be a JSON object"}]
 
 
 def test_oversized_body_is_413(api: Api) -> None:

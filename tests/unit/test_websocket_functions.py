@@ -142,6 +142,19 @@ def test_legacy_creation_over_the_socket(ws: Ws, monkeypatch: pytest.MonkeyPatch
     assert ws.connect({"token": "t"}, SPEAKER).status == 403
 
 
+def test_a_rate_limited_legacy_creation_says_when_to_retry(ws: Ws) -> None:
+    """RATE_LIMITED over the socket carries retryAfter (seconds), as HTTP's Retry-After does."""
+    replies: list[dict[str, Any]] = []
+    # 10 a minute per speaker, in fixed windows: up to 20 pass if a window ends inside the burst
+    while len(replies) < 21 and not any(r["type"] == "error" for r in replies):
+        speaker = ws.connect({"token": "t"}, "limited-speaker")
+        replies += ws.send(speaker, {"action": "createSession", "sourceLanguage": "fr"})
+    limited = [r for r in replies if r["type"] == "error"]
+    assert limited and all(r["code"] == "RATE_LIMITED" for r in limited)
+    assert all(isinstance(r["retryAfter"], int) and 1 <= r["retryAfter"] <= 60 for r in limited)
+    assert all("retryAfter" not in r for r in replies if r["type"] != "error")
+
+
 # --- messages -------------------------------------------------------------------------------------
 
 

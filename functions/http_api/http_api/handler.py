@@ -26,7 +26,7 @@ from babelcast.metrics import Metrics, flushes_metrics
 from babelcast.models import CreateSessionRequest, SessionStatus, UpdateSessionRequest
 from babelcast.runtime import cold_start
 from babelcast.settings import HttpApiSettings
-from babelcast.validation import parse_model
+from babelcast.validation import bounded_details, parse_model
 
 FUNCTION_NAME = "http_api"
 SETTINGS = HttpApiSettings  # contract tests read the environment this function needs from here
@@ -107,7 +107,7 @@ def list_sessions(request: HttpRequest) -> HttpResponse:
     query = request.query
     unknown = sorted(set(query) - {"limit", "nextToken", "status"})
     if unknown:
-        raise ValidationFailed(details=[(name, "unknown query parameter") for name in unknown])
+        raise ValidationFailed(details=bounded_details(((name,), "unknown query parameter") for name in unknown))
     limit_text = query.get("limit", str(DEFAULT_PAGE_SIZE))
     if not (limit_text.isascii() and limit_text.isdigit()):
         raise ValidationFailed(details=[("limit", "must be an integer between 1 and 100")])

@@ -206,7 +206,7 @@ def resume(caller: WsCaller, body: dict[str, Any]) -> None:
 def change_language(caller: WsCaller, body: dict[str, Any]) -> dict[str, Any]:
     message = parse_model(ChangeLanguage, body)
     if caller.role != "listener":
-        raise NotListener()
+        raise NotListener("Only listeners choose a target language.")
     deps = dependencies()
     if message.target_language not in deps.settings.supported_languages:
         raise ValidationFailed(
@@ -227,7 +227,7 @@ def catch_up(caller: WsCaller, body: dict[str, Any]) -> list[dict[str, Any]]:
     if (message.after_sequence is None) == (message.seconds is None):
         raise ValidationFailed(details=[("afterSequence", "give either afterSequence or seconds")])
     if caller.role != "listener":
-        raise NotListener()
+        raise NotListener("Only listeners catch up on what was said.")
     record = dependencies().connections.get(caller.connection_id)  # its language now (changeLanguage)
     if record is None or not record.session_id or not record.channel:
         raise NoSessionYet()

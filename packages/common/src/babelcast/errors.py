@@ -140,7 +140,7 @@ class NotSpeaker(DomainError):
 
 class NotListener(DomainError):
     status, code = 403, "NOT_LISTENER"
-    default_message = "Only listeners choose a target language."
+    default_message = "Only listeners can do this."
 
 
 class UnknownAction(DomainError):

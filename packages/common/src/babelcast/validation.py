@@ -4,7 +4,7 @@ one stable 400 (ValidationFailed) with per-field details, never the offending va
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -30,23 +30,30 @@ def parse_model(model: type[Model], data: Mapping[str, Any], context: Mapping[st
 
 
 def _details(exc: ValidationError) -> list[tuple[str, str]]:
-    """At most MAX_DETAILS entries: a message with thousands of unknown keys must still get an
-    answer that fits a WebSocket reply (128 KB), and a client's key is named back only when it
-    is a plain identifier (a typo such as ``targetLanguge`` is worth naming; markup is not)."""
-    details: list[tuple[str, str]] = []
-    unnamed = 0
+    issues = []
     for error in exc.errors(include_url=False, include_input=False):
-        if not all(isinstance(part, int) or _FIELD.fullmatch(part) for part in error["loc"]):
-            unnamed += 1
-            continue
-        location = ".".join(str(part) for part in error["loc"]) or "body"
         if error["type"] == "extra_forbidden":
             issue = "unknown field"
         elif error["type"] in _NAMES_A_CLASS:  # "... an instance of <Python class>"
             issue = "has the wrong type"
         else:
             issue = error["msg"].removeprefix("Value error, ")
-        details.append((location, issue))
+        issues.append((tuple(error["loc"]), issue))
+    return bounded_details(issues)
+
+
+def bounded_details(issues: Iterable[tuple[Sequence[str | int], str]]) -> list[tuple[str, str]]:
+    """(field path, issue) pairs as answered: at most MAX_DETAILS entries, since a message with
+    thousands of unknown keys must still get an answer that fits a WebSocket reply (128 KB); and a
+    client's key is named back only when it is a plain identifier (a typo such as
+    ``targetLanguge`` is worth naming; markup or a 9 000-character name is not)."""
+    details: list[tuple[str, str]] = []
+    unnamed = 0
+    for path, issue in issues:
+        if not all(isinstance(part, int) or _FIELD.fullmatch(part) for part in path):
+            unnamed += 1
+            continue
+        details.append((".".join(str(part) for part in path) or "body", issue))
     if unnamed:
         details.append(("body", f"{unnamed} unknown field(s) whose names are not shown"))
     if len(details) > MAX_DETAILS:

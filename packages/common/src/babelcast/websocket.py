@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from babelcast.adapter import Declarations, answer_for
-from babelcast.errors import DomainError, InvalidMessage, UnknownAction
+from babelcast.errors import DomainError, InvalidMessage, RateLimited, UnknownAction
 from babelcast.integration import budget
 from babelcast.integration.connections_api import ConnectionsApi
 from babelcast.json_input import parse_json
@@ -114,7 +114,7 @@ class MessageApp(Declarations[Action]):
         caller = WsCaller.from_event(event)
         bind(caller, getattr(context, "aws_request_id", ""))
         metrics = self._metrics()
-        action = "unknown"
+        action = ""  # until the message names one: the reply's `action` is "" when it had none
         body: dict[str, Any] = {}
         reply: Reply | Sequence[Reply] | None
         try:
@@ -146,6 +146,8 @@ class MessageApp(Declarations[Action]):
             }
             if error.details:  # which field and why, as the HTTP API's 400 says (never the value)
                 reply["details"] = [{"field": field, "issue": issue} for field, issue in error.details]
+            if isinstance(error, RateLimited):  # HTTP's Retry-After, for a client to act on
+                reply["retryAfter"] = error.retry_after_seconds
         with budget.answering():
             for message in [reply] if isinstance(reply, Mapping) else reply or []:
                 try:

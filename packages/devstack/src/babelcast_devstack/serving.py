@@ -8,6 +8,7 @@ from http import HTTPStatus
 from typing import Any
 
 from aiohttp import hdrs, web, web_protocol, web_response
+from aiohttp.typedefs import Handler
 from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
 
 _log = logging.getLogger("babelcast_devstack.serving")
@@ -52,12 +53,28 @@ async def _without_server_header(self: web_response.StreamResponse) -> None:
 web_response.StreamResponse._prepare_headers = _without_server_header  # type: ignore[method-assign]
 
 
+@web.middleware
+async def _json_http_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """aiohttp's own refusals (no route for an asterisk- or authority-form target such as
+    ``OPTIONS *`` or ``CONNECT host:port``, a method a route does not take) are text/plain in its
+    words; every server of the stack answers JSON as API Gateway does."""
+    try:
+        return await handler(request)
+    except web.HTTPException as refusal:
+        if refusal.status < 400 or refusal.content_type != "text/plain":
+            raise
+        phrase = HTTPStatus(refusal.status).phrase if refusal.status in HTTPStatus._value2member_map_ else "Error"
+        headers = {name: value for name, value in refusal.headers.items() if name.lower() == "allow"}
+        return web.json_response({"message": phrase}, status=refusal.status, headers=headers)
+
+
 async def listen(
     app: web.Application, host: str, port: int, *, backlog: int = 128, **handler_options: Any
 ) -> tuple[web.AppRunner, int]:
     """Start ``app`` on ``host:port``; returns its runner (to clean up) and the port bound, which
     the OS picks when ``port`` is 0. ``handler_options`` go to aiohttp's request handler (its
     parser limits)."""
+    app.middlewares.append(_json_http_errors)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, **handler_options)
     await runner.setup()
     await web.TCPSite(runner, host, port, backlog=backlog).start()

@@ -165,6 +165,8 @@ export interface ErrorMessage {
   requestId: string;
   /** sendAudio: the failed chunk's sequence (when it was a valid integer): resend it. */
   sequence?: number;
+  /** RATE_LIMITED only: seconds until a creation is accepted again (HTTP's Retry-After). */
+  retryAfter?: number;
   /** VALIDATION_ERROR only - each refused field and why, as in the HTTP API's 400 (the values are never echoed). */
   details?: Array<{
     /** The field's path in the message, e.g. `afterSequence`. */

@@ -98,5 +98,7 @@ class HttpRequest:
         except ValueError:
             raise MalformedJson() from None
         if not isinstance(parsed, dict):
-            raise ValidationFailed("The request body must be a JSON object.")
+            raise ValidationFailed(
+                "The request body must be a JSON object.", details=[("body", "must be a JSON object")]
+            )
         return parsed
