@@ -273,6 +273,13 @@ def test_control_characters_in_paths_cannot_forge_log_lines(gateway: RunningGate
     assert any("%0A[babelcast-local-http-api]" in line for line in log_lines), "logged, as sent"
 
 
+def test_a_very_long_path_is_logged_cut(gateway: RunningGateway, log_lines: list[str]) -> None:
+    status, _, _ = raw_request(gateway, "GET", "/sessions/" + "z" * 9_000, [])
+    assert status in (400, 404, 414, 431)
+    [line] = [line for line in log_lines if "zzzz" in line]
+    assert len(line) < 500 and "(9010 characters)" in line
+
+
 def test_the_example_event_of_the_unit_tests_matches_the_facts() -> None:
     example = json.loads((Path(__file__).parents[1] / "events" / "http_api_v2_post_sessions.json").read_text())
     assert mismatches(example, "http_v2_request", {"cookies", "body", "requestContext.authorizer"}) == []

@@ -32,6 +32,7 @@ from babelcast_devstack.jwt_authorizer import JwtAuthorizer, Unauthorized, api_g
 # HTTP API quotas: "Payload size 10 MB", "Total combined size of request line and header values 10240 bytes"
 MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_REQUEST_HEAD_BYTES = 10240
+MAX_LOGGED_PATH = 256
 # aiohttp's own parser limits sit far above API Gateway's, so oversized heads reach the handler
 # below and get API Gateway's answer (aiohttp's would quote the header back).
 PARSER_LIMITS = {"max_line_size": 64 * 1024, "max_field_size": 64 * 1024, "max_headers": 1024}
@@ -176,6 +177,8 @@ class HttpApiServer:
         # may hold tokens); the correlation id the function answered with ("-" when the gateway answered).
         correlation = response.headers.get("X-Correlation-Id", "-")[:128]
         path = request.raw_path.split("?", 1)[0]
+        if len(path) > MAX_LOGGED_PATH:  # a 9 000-character path is abuse, not something to read
+            path = f"{path[:MAX_LOGGED_PATH]}…({len(path)} characters)"
         self.log(printable(f"{request.method} {path} {response.status} {elapsed:.0f}ms {correlation}"))
         return response
 

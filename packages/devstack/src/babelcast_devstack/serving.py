@@ -8,10 +8,13 @@ from http import HTTPStatus
 from typing import Any
 
 from aiohttp import hdrs, web, web_protocol, web_response
-from aiohttp.typedefs import Handler
 from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
+from aiohttp.typedefs import Handler
 
 _log = logging.getLogger("babelcast_devstack.serving")
+# aiohttp warns with the client's Sec-WebSocket-Protocol values when none is served: client input
+# in the console (API Gateway ignores an unknown subprotocol silently)
+logging.getLogger("aiohttp.websocket").setLevel(logging.ERROR)
 TOO_MANY_HEADERS = "Too many headers received"  # aiohttp's words for max_headers
 
 
