@@ -17,6 +17,8 @@ export interface SessionCreationOrchestratorOptions {
   /** true: POST /sessions then connect with ?sessionId=; false (default): the legacy WebSocket createSession. */
   useHttpSessionCreation?: boolean | undefined;
   WebSocket?: WebSocketConstructor | undefined;
+  /** The fetch its HTTP calls use (default the global one); `http.fetch` wins when both are given. */
+  fetch?: typeof fetch | undefined;
   /** Options for the SessionHttpService (retries, timeout, fetch). */
   http?: Omit<SessionHttpServiceOptions, "apiBaseUrl" | "auth" | "logger"> | undefined;
   /** Options for the WebSocketClient (heartbeats, reconnection). */
@@ -57,6 +59,7 @@ export class SessionCreationOrchestrator {
     this.http = options.httpApiUrl
       ? new SessionHttpService({
           ...options.http,
+          fetch: options.http?.fetch ?? options.fetch,
           apiBaseUrl: options.httpApiUrl,
           auth: options.auth,
           logger: this.logger,

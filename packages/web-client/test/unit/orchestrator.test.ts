@@ -117,6 +117,24 @@ describe("useHttpSessionCreation: true", () => {
     }
   });
 
+  it("a top-level `fetch` option is the one its HTTP calls use (Node, tests)", async () => {
+    const { fetch, calls } = scriptedFetch(json(201, SESSION));
+    const instance = new SessionCreationOrchestrator({
+      httpApiUrl: "http://api.test",
+      wsUrl: server.url,
+      auth,
+      WebSocket,
+      fetch,
+      useHttpSessionCreation: true,
+      logger: quiet,
+      http: { retry: { maxRetries: 0 } },
+    });
+    const result = await instance.createSession({ sourceLanguage: "en" });
+    results.push(result);
+    if (!result.success) throw result.error;
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual(["POST http://api.test/sessions"]);
+  });
+
   it("needs httpApiUrl", () => {
     expect(
       () => new SessionCreationOrchestrator({ wsUrl: server.url, auth, useHttpSessionCreation: true, WebSocket }),
