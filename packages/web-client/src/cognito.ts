@@ -143,7 +143,10 @@ export async function signIn(options: CognitoSignInOptions): Promise<CognitoAuth
   if (!/^[\w-]+_[0-9a-zA-Z]+$/.test(options.userPoolId))
     throw new TypeError("userPoolId looks like 'eu-west-1_AbCdEf123'.");
   const region = options.region ?? options.userPoolId.split("_")[0];
-  const call = caller(options.endpoint ?? `https://cognito-idp.${region}.amazonaws.com/`, options);
+  const call = caller(options.endpoint ?? `https://cognito-idp.${region}.amazonaws.com/`, {
+    fetch: options.fetch,
+    timeoutMs: options.timeoutMs,
+  });
   const { helper, poolName, srpA } = srpHelper(options.userPoolId);
   const started = await call("InitiateAuth", {
     AuthFlow: "USER_SRP_AUTH",
@@ -172,84 +175,106 @@ export async function signIn(options: CognitoSignInOptions): Promise<CognitoAuth
   });
   const result = answered.AuthenticationResult as AuthenticationResult | undefined;
   if (!result) throw unsupportedChallenge(answered.ChallengeName);
-  return new CognitoSession(options, call, result);
+  // the session keeps what refreshing needs, never the options (they hold the password)
+  const settings: RefreshSettings = {
+    clientId: options.clientId,
+    token: options.token ?? "id",
+    refreshBeforeExpiryMs: options.refreshBeforeExpiryMs ?? 60_000,
+  };
+  return new CognitoSession(options.username, settings, call, result);
 }
 
 type Call = (target: string, body: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
+/** What refreshing needs of the sign-in options (never the password). */
+interface RefreshSettings {
+  clientId: string;
+  token: "id" | "access";
+  refreshBeforeExpiryMs: number;
+}
+
+// Secrets live in #private fields: JSON.stringify, Object.values, console.log and a spread of the
+// object show none of them (only `username`), so logging or reporting `auth` leaks no token.
 class CognitoSession implements CognitoAuth {
   readonly username: string;
-  private current: CognitoTokens;
-  private refreshToken: string | undefined;
-  private refreshing: Promise<CognitoTokens> | undefined;
+  readonly #settings: RefreshSettings;
+  readonly #call: Call;
+  #current: CognitoTokens;
+  #refreshToken: string | undefined;
+  #refreshing: Promise<CognitoTokens> | undefined;
 
-  constructor(
-    private readonly options: CognitoSignInOptions,
-    private readonly call: Call,
-    result: AuthenticationResult,
-  ) {
-    this.username = options.username;
-    this.refreshToken = result.RefreshToken;
-    this.current = this.tokensFrom(result);
+  constructor(username: string, settings: RefreshSettings, call: Call, result: AuthenticationResult) {
+    this.username = username;
+    this.#settings = settings;
+    this.#call = call;
+    this.#refreshToken = result.RefreshToken;
+    this.#current = this.#tokensFrom(result);
   }
 
   get tokens(): CognitoTokens {
-    return this.current;
+    return this.#current;
   }
 
   async getToken(forceRefresh = false): Promise<string> {
-    const skew = this.options.refreshBeforeExpiryMs ?? 60_000;
-    if (forceRefresh || Date.now() >= this.current.expiresAt - skew) this.current = await this.refresh();
-    return this.options.token === "access" ? this.current.accessToken : this.current.idToken;
+    if (forceRefresh || Date.now() >= this.#current.expiresAt - this.#settings.refreshBeforeExpiryMs)
+      this.#current = await this.#refresh();
+    return this.#settings.token === "access" ? this.#current.accessToken : this.#current.idToken;
   }
 
   signOut(): void {
-    this.refreshToken = undefined;
-    this.current = { idToken: "", accessToken: "", expiresAt: 0 };
+    this.#refreshToken = undefined;
+    this.#current = { idToken: "", accessToken: "", expiresAt: 0 };
+  }
+
+  /** What JSON.stringify shows: who is signed in, never a token. */
+  toJSON(): { username: string } {
+    return { username: this.username };
   }
 
   /** One refresh at a time: concurrent callers share it. */
-  private refresh(): Promise<CognitoTokens> {
-    this.refreshing ??= (async () => {
+  #refresh(): Promise<CognitoTokens> {
+    this.#refreshing ??= (async () => {
       try {
-        if (!this.refreshToken) throw signInAgain();
-        const answer = await this.call("InitiateAuth", {
+        if (!this.#refreshToken) throw signInAgain();
+        const answer = await this.#call("InitiateAuth", {
           AuthFlow: "REFRESH_TOKEN_AUTH",
-          ClientId: this.options.clientId,
-          AuthParameters: { REFRESH_TOKEN: this.refreshToken },
+          ClientId: this.#settings.clientId,
+          AuthParameters: { REFRESH_TOKEN: this.#refreshToken },
         });
         const result = answer.AuthenticationResult as AuthenticationResult | undefined;
         if (!result) throw signInAgain();
-        if (result.RefreshToken) this.refreshToken = result.RefreshToken;
-        return this.tokensFrom(result);
+        if (result.RefreshToken) this.#refreshToken = result.RefreshToken;
+        return this.#tokensFrom(result);
       } catch (error) {
         // a refused refresh token (expired, revoked) means a new sign-in; anything else may pass
         if (error instanceof HttpError && error.status === 401) throw signInAgain();
         throw error;
       } finally {
-        this.refreshing = undefined;
+        this.#refreshing = undefined;
       }
     })();
-    return this.refreshing;
+    return this.#refreshing;
   }
 
-  private tokensFrom(result: AuthenticationResult): CognitoTokens {
-    const token = this.options.token === "access" ? result.AccessToken : result.IdToken;
+  #tokensFrom(result: AuthenticationResult): CognitoTokens {
+    const token = this.#settings.token === "access" ? result.AccessToken : result.IdToken;
     const expiresAt = tokenExpiry(token) ?? Date.now() + (result.ExpiresIn ?? 3600) * 1000;
     return { idToken: result.IdToken, accessToken: result.AccessToken, expiresAt };
   }
 }
 
 /** Cognito's JSON protocol: POST with X-Amz-Target; errors are `{__type, message}`. */
-function caller(endpoint: string, options: CognitoSignInOptions): Call {
+function caller(endpoint: string, options: Pick<CognitoSignInOptions, "fetch" | "timeoutMs">): Call {
+  // only what each call needs: the closure outlives signIn, so it must not hold the password
   const fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const timeoutMs = options.timeoutMs ?? 10_000;
   return async (target, body) => {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
-    }, options.timeoutMs ?? 10_000);
+    }, timeoutMs);
     let response: Response;
     let text: string;
     try {

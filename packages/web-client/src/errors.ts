@@ -17,7 +17,7 @@ export type ErrorKind =
   | "rateLimited" // 429: wait (`retryAfterMs`)
   | "server" // 5xx after the retries
   | "network" // no answer: offline, DNS, connection refused or reset
-  | "timeout" // no answer in time, on every attempt
+  | "timeout" // no answer in time (or 408), on every attempt
   | "closed"; // the WebSocket is closed (or was never opened)
 
 /**
@@ -62,6 +62,7 @@ const FRIENDLY: Record<number, string> = {
   401: "You are not signed in, or your sign-in has expired: sign in again.",
   403: "You are not authorized to do this (only the session's speaker may, and an ended session cannot change).",
   404: "Session not found: check the session id (it may have ended and expired).",
+  408: "The service did not answer in time: try again.",
   409: "The session cannot change like that (an ended session stays ended).",
   413: "The request is too large.",
   429: "Too many requests: wait a moment and try again.",
@@ -71,7 +72,7 @@ const FRIENDLY: Record<number, string> = {
   504: "The service did not answer in time: try again shortly.",
 };
 const NETWORK_MESSAGE = "Cannot reach the service: check your connection and try again.";
-const TIMEOUT_MESSAGE = "The service did not answer in time: try again.";
+const TIMEOUT_MESSAGE = FRIENDLY[408] as string;
 
 export function kindOf(status: number): ErrorKind {
   switch (status) {
@@ -83,6 +84,8 @@ export function kindOf(status: number): ErrorKind {
       return "forbidden";
     case 404:
       return "notFound";
+    case 408:
+      return "timeout";
     case 409:
       return "conflict";
     case 413:
@@ -242,6 +245,7 @@ function defaultCode(status: number): string {
     401: "UNAUTHORIZED",
     403: "FORBIDDEN",
     404: "SESSION_NOT_FOUND",
+    408: "TIMEOUT",
     409: "INVALID_STATUS_TRANSITION",
     413: "PAYLOAD_TOO_LARGE",
     429: "RATE_LIMITED",

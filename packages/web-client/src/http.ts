@@ -24,7 +24,7 @@ export interface AuthProvider {
 }
 
 export interface RetryConfig extends BackoffConfig {
-  /** Retries after a 5xx, a network error or a timeout (never after a 4xx but 429). */
+  /** Retries after a 5xx, a 408, a network error or a timeout (never after another 4xx but 429). */
   maxRetries: number;
   /** A 429 is retried after its Retry-After when that is at most this many ms. */
   maxRetryAfterMs: number;
@@ -179,7 +179,7 @@ export class SessionHttpService {
         error = httpErrorFromResponse(response.status, body, { correlationId, retryAfterMs, attempts });
         if (response.status === 429) {
           wait = retryAfterMs !== undefined && retryAfterMs <= this.retry.maxRetryAfterMs ? retryAfterMs : undefined;
-        } else if (response.status >= 500 && this.mayRetry(call)) {
+        } else if ((response.status >= 500 || response.status === 408) && this.mayRetry(call)) {
           wait = backoffDelay(this.retry, retries + 1, this.random);
         }
       } else {
@@ -188,7 +188,7 @@ export class SessionHttpService {
       }
       if (wait === undefined || retries >= this.retry.maxRetries) {
         const line = `[babelcast] ${label} failed: ${error.code} (${error.status || error.kind}) after ${attempts} attempt(s), correlation id ${correlationId}`;
-        if (error.status >= 400 && error.status < 500) this.logger.info(line);
+        if (error.status >= 400 && error.status < 500 && error.kind !== "timeout") this.logger.info(line);
         else this.logger.warn(line);
         throw error;
       }

@@ -1,7 +1,7 @@
 // SessionCreationOrchestrator (seed 001, tasks 11 and 13): create a session over HTTP and connect the
 // speaker's socket with its id, or (flag off, the seeds' default) the legacy way: connect, then send
 // createSession on the socket.
-import { BabelcastError, HttpError } from "./errors.js";
+import { BabelcastError, HttpError, WebSocketError } from "./errors.js";
 import type { Session } from "./generated/messages.js";
 import { type AuthProvider, type SessionConfig, SessionHttpService, type SessionHttpServiceOptions } from "./http.js";
 import type { Logger } from "./util.js";
@@ -17,6 +17,8 @@ export interface SessionCreationOrchestratorOptions {
   /** true: POST /sessions then connect with ?sessionId=; false (default): the legacy WebSocket createSession. */
   useHttpSessionCreation?: boolean | undefined;
   WebSocket?: WebSocketConstructor | undefined;
+  /** The fetch its HTTP calls use (default the global one); `http.fetch` wins when both are given. */
+  fetch?: typeof fetch | undefined;
   /** Options for the SessionHttpService (retries, timeout, fetch). */
   http?: Omit<SessionHttpServiceOptions, "apiBaseUrl" | "auth" | "logger"> | undefined;
   /** Options for the WebSocketClient (heartbeats, reconnection). */
@@ -57,6 +59,7 @@ export class SessionCreationOrchestrator {
     this.http = options.httpApiUrl
       ? new SessionHttpService({
           ...options.http,
+          fetch: options.http?.fetch ?? options.fetch,
           apiBaseUrl: options.httpApiUrl,
           auth: options.auth,
           logger: this.logger,
@@ -85,22 +88,34 @@ export class SessionCreationOrchestrator {
     }
   }
 
+  /** The speaker's client, not yet connected; a WebSocketError when it cannot be made (no WebSocket here). */
   private client(): WebSocketClient {
     const { wsUrl, WebSocket, auth, webSocket } = this.options;
-    return new WebSocketClient({
-      ...webSocket,
-      url: wsUrl,
-      auth,
-      logger: this.logger,
-      ...(WebSocket ? { WebSocket } : {}),
-      ...(this.http ? { sessions: this.http } : {}),
-    });
+    try {
+      return new WebSocketClient({
+        ...webSocket,
+        url: wsUrl,
+        auth,
+        logger: this.logger,
+        ...(WebSocket ? { WebSocket } : {}),
+        ...(this.http ? { sessions: this.http } : {}),
+      });
+    } catch (error) {
+      throw new WebSocketError({
+        kind: "closed",
+        code: "WEBSOCKET_UNAVAILABLE",
+        userMessage:
+          'No WebSocket implementation here (Node 20): give the orchestrator `WebSocket`, e.g. from the "ws" package.',
+        cause: error,
+      });
+    }
   }
 
   private async viaHttp(config: CreateSessionConfig): Promise<SessionCreationResult> {
     const http = this.http as SessionHttpService;
-    const session = await http.createSession(config);
+    // made before the session: a client that cannot exist must not leave a session behind
     const wsClient = this.client();
+    const session = await http.createSession(config);
     try {
       await wsClient.connect({ sessionId: session.sessionId });
     } catch (error) {

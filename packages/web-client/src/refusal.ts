@@ -23,12 +23,27 @@ export interface Failure {
   timedOut: boolean;
 }
 
-export const PERMANENT_REFUSALS = new Set([400, 403, 404]);
+const PERMANENT_REFUSALS = new Set([400, 401, 403, 404]);
+
+/** A refusal that trying again cannot cure (a 401 after its one refresh included). */
+export function isFinal(refusal: ConnectionRefusedError): boolean {
+  return PERMANENT_REFUSALS.has(refusal.status);
+}
 
 export interface RefusalContext {
+  /** What the handshake sent: `token` is the one in its URL (from `auth` or the caller). */
   params: ConnectOptions;
   sessions: Pick<SessionHttpService, "getSession"> | undefined;
   auth: AuthProvider | undefined;
+}
+
+// Refusals a browser saw only as 1006 for a speaker with `auth` whose session is live: most likely
+// the token (expired or revoked between reading and use), so a fresh one is worth one more try.
+const TOKEN_SUSPECTS = new WeakSet<ConnectionRefusedError>();
+
+/** Whether a fresh token may cure this refusal: a 401, or a browser's bare 1006 as above. */
+export function mayBeTheToken(error: unknown): boolean {
+  return error instanceof ConnectionRefusedError && (error.status === 401 || TOKEN_SUSPECTS.has(error));
 }
 
 /** The reason for a failed opening handshake, as a ConnectionRefusedError. */
@@ -59,7 +74,8 @@ export async function explainRefusal(failure: Failure, context: RefusalContext):
     };
     return refused(status, codes[status] ?? "INTERNAL_ERROR");
   }
-  if (!targetLanguage && token && !context.auth && (tokenExpiry(token) ?? Number.POSITIVE_INFINITY) <= Date.now()) {
+  // a speaker's token past its `exp` is the reason, whoever gave it (a 401: `auth` refreshes it)
+  if (!targetLanguage && token && (tokenExpiry(token) ?? Number.POSITIVE_INFINITY) <= Date.now()) {
     return refused(401, "UNAUTHORIZED");
   }
   let hint = "check your connection and try again";
@@ -72,12 +88,14 @@ export async function explainRefusal(failure: Failure, context: RefusalContext):
   } else if (!context.sessions) {
     hint = "give WebSocketClient `httpApiUrl` to learn why";
   }
-  return new ConnectionRefusedError({
+  const error = new ConnectionRefusedError({
     status: 0,
     code: "CONNECTION_FAILED",
     kind: "network",
     userMessage: `The connection failed (code ${failure.closeCode}): ${hint}.`,
   });
+  if (!targetLanguage && context.auth && session !== "unknown") TOKEN_SUSPECTS.add(error);
+  return error;
 }
 
 async function lookUp(
@@ -92,7 +110,7 @@ async function lookUp(
   }
 }
 
-export function validateConnect(options: ConnectOptions): void {
+export function validateConnect(options: ConnectOptions, hasAuth: boolean): void {
   const local = (code: string, userMessage: string) => new ConnectionRefusedError({ status: 400, code, userMessage });
   if (options.sessionId !== undefined && !SESSION_ID_PATTERN.test(options.sessionId)) {
     throw local("INVALID_SESSION_ID", "Session ids look like 'blessed-shepherd-427'.");
@@ -101,6 +119,9 @@ export function validateConnect(options: ConnectOptions): void {
     throw unsupportedLanguage(options.targetLanguage);
   }
   if (options.targetLanguage && !options.sessionId) throw local("MISSING_SESSION_ID", "A listener needs a sessionId.");
+  if (!options.targetLanguage && !options.token && !hasAuth) {
+    throw new TypeError("A speaker connects with a token (or give WebSocketClient an `auth`).");
+  }
 }
 
 export function unsupportedLanguage(language: string): ConnectionRefusedError {

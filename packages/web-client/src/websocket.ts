@@ -3,7 +3,7 @@
 // connectionRefreshRequired), stops for good on sessionEnded or a permanent refusal, and learns why
 // a connection was refused even in a browser (which only shows close code 1006).
 import { AudioAcks, audioMessages, decodeServerMessage, SegmentCursor } from "./continuity.js";
-import { type BabelcastError, ConnectionRefusedError, WebSocketError } from "./errors.js";
+import { type BabelcastError, type ConnectionRefusedError, WebSocketError } from "./errors.js";
 import { EventHub, type Handler } from "./events.js";
 import {
   type ClientMessage,
@@ -17,7 +17,14 @@ import {
 } from "./generated/messages.js";
 import { HeartbeatTimer } from "./heartbeat.js";
 import { type AuthProvider, type SessionConfig, SessionHttpService } from "./http.js";
-import { explainRefusal, type Failure, PERMANENT_REFUSALS, unsupportedLanguage, validateConnect } from "./refusal.js";
+import {
+  explainRefusal,
+  type Failure,
+  isFinal,
+  mayBeTheToken,
+  unsupportedLanguage,
+  validateConnect,
+} from "./refusal.js";
 import { ReplyRegistry } from "./replies.js";
 import { backoffDelay, type Logger, silentLogger } from "./util.js";
 import {
@@ -120,10 +127,7 @@ export class WebSocketClient {
     if (this.currentState !== "idle" && this.currentState !== "closed") {
       throw new WebSocketError({ kind: "conflict", userMessage: "This client is already connected." });
     }
-    validateConnect(options);
-    if (!options.targetLanguage && !options.token && !this.auth) {
-      throw new TypeError("A speaker connects with a token (or give WebSocketClient an `auth`).");
-    }
+    validateConnect(options, this.auth !== undefined);
     this.params = { ...options };
     this.currentState = "connecting";
     let socket: WebSocketLike;
@@ -131,8 +135,9 @@ export class WebSocketClient {
       try {
         socket = await this.open();
       } catch (error) {
-        // the token may have expired between reading and use: refresh once (a second 401 is final)
-        if (!(error instanceof ConnectionRefusedError && error.status === 401 && this.auth)) throw error;
+        // the token may have expired between reading and use: refresh once (a second refusal is final);
+        // a browser only sees 1006, so a speaker refused while its session is live counts too
+        if (!(this.auth && mayBeTheToken(error))) throw error;
         this.forceTokenRefresh = true;
         socket = await this.open();
       }
@@ -272,7 +277,7 @@ export class WebSocketClient {
 
   /** One opening handshake; rejects with the refusal's reason. */
   private async open(): Promise<WebSocketLike> {
-    const url = await this.connectUrl();
+    const { url, token } = await this.connectUrl();
     const failure = await new Promise<WebSocketLike | Failure>((resolve) => {
       let detail = "";
       let settled = false;
@@ -314,21 +319,25 @@ export class WebSocketClient {
       });
     });
     if ("readyState" in failure) return failure;
-    throw await explainRefusal(failure, { params: this.params, sessions: this.sessions, auth: this.auth });
+    const params = { ...this.params, token };
+    throw await explainRefusal(failure, { params, sessions: this.sessions, auth: this.auth });
   }
 
-  private async connectUrl(): Promise<string> {
+  /** The handshake's URL, and the token in it (a speaker's). */
+  private async connectUrl(): Promise<{ url: string; token: string | undefined }> {
     const query = new URLSearchParams();
     const { sessionId, targetLanguage, token } = this.params;
+    let sent: string | undefined;
     if (sessionId) query.set("sessionId", sessionId);
     if (targetLanguage) query.set("targetLanguage", targetLanguage);
     else {
       const force = this.forceTokenRefresh;
       this.forceTokenRefresh = false;
       const fresh = this.auth && (force || !token || this.currentState !== "connecting");
-      query.set("token", fresh && this.auth ? await this.auth.getToken(force) : (token ?? ""));
+      sent = fresh && this.auth ? await this.auth.getToken(force) : (token ?? "");
+      query.set("token", sent);
     }
-    return `${this.url}${this.url.includes("?") ? "&" : "?"}${query}`;
+    return { url: `${this.url}${this.url.includes("?") ? "&" : "?"}${query}`, token: sent };
   }
 
   private adopt(socket: WebSocketLike, reconnected: boolean, afterDrop = false): void {
@@ -400,12 +409,12 @@ export class WebSocketClient {
         if (this.currentState !== "reconnecting") return;
         const refusal = error as ConnectionRefusedError;
         lastError = refusal;
-        if (refusal.status === 401 && this.auth && !refreshedToken) {
+        if (this.auth && !refreshedToken && mayBeTheToken(refusal)) {
           refreshedToken = true; // once per outage: the token expired while we were away
           this.forceTokenRefresh = true;
           continue;
         }
-        if (PERMANENT_REFUSALS.has(refusal.status) || refusal.status === 401) {
+        if (isFinal(refusal)) {
           this.finish("refused", refusal);
           return;
         }

@@ -1,5 +1,6 @@
 // The Cognito SRP sign-in (`@babelcast/web-client/cognito`) against a stand-in that verifies the
 // password claim with an independent implementation of the server's SRP maths.
+import { inspect } from "node:util";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { signIn, srpTimestamp } from "../../src/cognito.js";
 import { HttpError } from "../../src/index.js";
@@ -103,6 +104,31 @@ describe("keeping the token fresh", () => {
     const auth = await signIn({ ...base, fetch: cognito.fetch });
     auth.signOut();
     await expect(auth.getToken()).rejects.toMatchObject({ status: 401 });
+  });
+});
+
+describe("secrets stay out of sight", () => {
+  // what a console.log, a JSON.stringify (an error reporter, a state dump) or a devtools walk shows
+  const shown = (auth: object) => [
+    JSON.stringify(auth),
+    inspect(auth, { showHidden: true, depth: 10, getters: true }),
+    JSON.stringify(Object.values(auth)),
+    JSON.stringify(Object.getOwnPropertyNames(auth).map((name) => (auth as Record<string, unknown>)[name])),
+  ];
+
+  it("the session keeps neither the password nor (visibly) the refresh token, and still refreshes", async () => {
+    const cognito = fakeCognito(POOL, { ada: base.password });
+    const auth = await signIn({ ...base, fetch: cognito.fetch });
+    const [refreshToken] = [...cognito.refreshTokens];
+    expect(refreshToken).toMatch(/^refresh-/);
+    for (const text of shown(auth)) {
+      expect(text).not.toContain(base.password);
+      expect(text).not.toContain(refreshToken);
+    }
+    await auth.getToken(true); // the refresh token is still there, where only refresh reads it
+    expect(cognito.calls.at(-1)?.body).toMatchObject({ AuthParameters: { REFRESH_TOKEN: refreshToken } });
+    auth.signOut();
+    for (const text of shown(auth)) expect(text).not.toMatch(/refresh-|Correct-Horse|\.signature/);
   });
 });
 

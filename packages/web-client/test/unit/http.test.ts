@@ -297,6 +297,22 @@ describe("retries beyond the seed's list", () => {
     expect(ids[2]).not.toBe(ids[0]);
   });
 
+  it("a 408 (request timeout, seed 001) is kind 'timeout' and retried like a 5xx", async () => {
+    const { fetch, calls } = scriptedFetch(json(408, {}), json(200, SESSION));
+    const { http } = service(fetch);
+    const pending = http.getSession("blessed-shepherd-427");
+    await vi.runAllTimersAsync();
+    expect(await pending).toEqual(SESSION);
+    expect(calls).toHaveLength(2);
+    const { fetch: stuck, calls: tries } = scriptedFetch(json(408, { message: "Request Timeout" }));
+    const failed = failure(service(stuck).http.deleteSession("blessed-shepherd-427"));
+    await vi.runAllTimersAsync();
+    const error = await failed;
+    expect([error.status, error.kind, error.code, error.attempts]).toEqual([408, "timeout", "TIMEOUT", 4]);
+    expect(error.userMessage).toContain("in time");
+    expect(tries).toHaveLength(4);
+  });
+
   it("never retries a 4xx", async () => {
     for (const status of [400, 403, 404, 409, 413]) {
       const { fetch, calls } = scriptedFetch(json(status, {}));

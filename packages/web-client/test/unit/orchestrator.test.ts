@@ -2,8 +2,14 @@
 // and the scripted local WebSocket server.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { WebSocket } from "ws";
-import { flagFromEnv, type Logger, SessionCreationOrchestrator, type SessionCreationResult } from "../../src/index.js";
-import { json, SESSION, scriptedFetch } from "../support/fetch.js";
+import {
+  flagFromEnv,
+  type Logger,
+  SessionCreationOrchestrator,
+  type SessionCreationResult,
+  WebSocketError,
+} from "../../src/index.js";
+import { json, quiet, SESSION, scriptedFetch } from "../support/fetch.js";
 import { type ScriptedServer, scriptedServer } from "../support/server.js";
 
 let server: ScriptedServer;
@@ -83,6 +89,50 @@ describe("useHttpSessionCreation: true", () => {
       `GET http://api.test/sessions/${SESSION.sessionId}`, // why was it refused?
       `DELETE http://api.test/sessions/${SESSION.sessionId}`,
     ]);
+  });
+
+  it("without a WebSocket implementation (Node 20, no `WebSocket` option) it says so and leaves no session", async () => {
+    vi.stubGlobal("WebSocket", undefined);
+    try {
+      const { fetch, calls } = scriptedFetch(json(201, SESSION), new Response(null, { status: 204 }));
+      const instance = new SessionCreationOrchestrator({
+        httpApiUrl: "http://api.test",
+        wsUrl: server.url,
+        auth,
+        useHttpSessionCreation: true,
+        logger: quiet,
+        http: { fetch },
+      });
+      const result = await instance.createSession({ sourceLanguage: "en" });
+      results.push(result);
+      if (result.success) throw new Error("created without a WebSocket");
+      expect(result.error).toBeInstanceOf(WebSocketError);
+      expect([result.error.kind, (result.error as WebSocketError).code]).toEqual(["closed", "WEBSOCKET_UNAVAILABLE"]);
+      expect(result.error.userMessage).toContain("`WebSocket`");
+      // no session left running: it is not created (or, were it, it is ended)
+      const methods = calls.map((c) => c.method);
+      expect(methods.filter((m) => m === "POST")).toHaveLength(methods.filter((m) => m === "DELETE").length);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it("a top-level `fetch` option is the one its HTTP calls use (Node, tests)", async () => {
+    const { fetch, calls } = scriptedFetch(json(201, SESSION));
+    const instance = new SessionCreationOrchestrator({
+      httpApiUrl: "http://api.test",
+      wsUrl: server.url,
+      auth,
+      WebSocket,
+      fetch,
+      useHttpSessionCreation: true,
+      logger: quiet,
+      http: { retry: { maxRetries: 0 } },
+    });
+    const result = await instance.createSession({ sourceLanguage: "en" });
+    results.push(result);
+    if (!result.success) throw result.error;
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual(["POST http://api.test/sessions"]);
   });
 
   it("needs httpApiUrl", () => {

@@ -80,6 +80,65 @@ describe("why a connection was refused", () => {
     expect([error.status, error.code]).toEqual([401, "UNAUTHORIZED"]);
   });
 
+  it("a browser speaker refused (only 1006) while its session is live refreshes the token once and connects", async () => {
+    const handshakes: Array<string | null> = [];
+    scripted.server.refuse = (query) => {
+      handshakes.push(query.get("token"));
+      return query.get("token") === "old" ? 401 : undefined;
+    };
+    const { fetch, calls } = scriptedFetch(json(200, SESSION));
+    const auth = { getToken: vi.fn(async (force?: boolean) => (force ? "new" : "old")) };
+    const ws = client({
+      WebSocket: BrowserLikeWebSocket,
+      auth,
+      sessions: new SessionHttpService({ apiBaseUrl: "http://api.test", fetch, logger: quiet }),
+    });
+    await ws.connect({ sessionId: ID });
+    expect(handshakes).toEqual(["old", "new"]);
+    expect(auth.getToken).toHaveBeenLastCalledWith(true);
+    expect(calls.map((c) => c.url)).toEqual([`http://api.test/sessions/${ID}`]); // why the first was refused
+    expect(ws.state).toBe("open");
+  });
+
+  it("a browser speaker whose token has expired gets 401 UNAUTHORIZED, with auth too, after one retry", async () => {
+    const handshakes: Array<string | null> = [];
+    scripted.server.refuse = (query) => {
+      handshakes.push(query.get("token"));
+      return 401;
+    };
+    const { fetch } = scriptedFetch(json(200, SESSION));
+    const expired = `e30.${Buffer.from(JSON.stringify({ exp: 1 })).toString("base64url")}.s`;
+    const auth = { getToken: vi.fn(async () => expired) }; // a provider that cannot refresh any more
+    const ws = client({
+      WebSocket: BrowserLikeWebSocket,
+      auth,
+      sessions: new SessionHttpService({ apiBaseUrl: "http://api.test", fetch, logger: quiet }),
+    });
+    const error = await rejection(ws.connect({ sessionId: ID }));
+    expect([error.status, error.code, error.kind]).toEqual([401, "UNAUTHORIZED", "unauthorized"]);
+    expect(handshakes).toHaveLength(2);
+    expect(auth.getToken).toHaveBeenLastCalledWith(true);
+  });
+
+  it("a browser listener refused while the session is live is not retried (no token to refresh)", async () => {
+    let handshakes = 0;
+    scripted.server.refuse = () => {
+      handshakes += 1;
+      return 429;
+    };
+    const { fetch } = scriptedFetch(json(200, SESSION));
+    const auth = { getToken: vi.fn(async () => "unused") };
+    const ws = client({
+      WebSocket: BrowserLikeWebSocket,
+      auth,
+      sessions: new SessionHttpService({ apiBaseUrl: "http://api.test", fetch, logger: quiet }),
+    });
+    const error = await rejection(ws.connect({ sessionId: ID, targetLanguage: "de" }));
+    expect([error.status, error.code]).toEqual([0, "CONNECTION_FAILED"]);
+    expect(handshakes).toBe(1);
+    expect(auth.getToken).not.toHaveBeenCalled();
+  });
+
   it("a refused speaker with an auth provider refreshes its token once and connects", async () => {
     scripted.server.refuse = (query) => (query.get("token") === "old" ? 401 : undefined);
     const auth = { getToken: vi.fn(async (force?: boolean) => (force ? "new" : "old")) };

@@ -12,7 +12,7 @@ import {
   WebSocketError,
 } from "../../src/index.js";
 import { json, quiet, SESSION, scriptedFetch } from "../support/fetch.js";
-import { scriptedServer, until } from "../support/server.js";
+import { BrowserLikeWebSocket, scriptedServer, until } from "../support/server.js";
 
 import { client, ID, record, rejection, scripted } from "../support/ws-client.js";
 
@@ -315,6 +315,22 @@ describe("staying connected", () => {
     const second = scripted.server.nextConnection();
     (await accepted).socket.terminate();
     expect((await second).query.get("token")).toBe("second");
+    await until(() => ws.state === "open");
+  });
+
+  it("in a browser (a bare 1006) too, when the session is live: one forced refresh, then it carries on", async () => {
+    let valid = "first";
+    scripted.server.refuse = (query) => (query.get("token") === valid ? undefined : 401);
+    const auth = { getToken: vi.fn(async (force?: boolean) => (force ? "second" : "first")) };
+    const { fetch } = scriptedFetch(json(200, SESSION));
+    const sessions = new SessionHttpService({ apiBaseUrl: "http://api.test", fetch, logger: quiet });
+    const ws = client({ auth, sessions, WebSocket: BrowserLikeWebSocket });
+    const accepted = scripted.server.nextConnection();
+    await ws.connect({ sessionId: ID });
+    valid = "second";
+    (await accepted).socket.terminate();
+    await until(() => scripted.server.connections.length === 2 || ws.state === "closed");
+    expect(scripted.server.connections[1]?.query.get("token")).toBe("second");
     await until(() => ws.state === "open");
   });
 });
