@@ -188,11 +188,16 @@ export class WebSocketError extends BabelcastError {
   readonly code: string | undefined;
   /** For a VALIDATION_ERROR: each refused field and why; else empty. */
   readonly details: ErrorDetail[];
+  /** For a RATE_LIMITED: how long to wait before creating again (the message's `retryAfter`). */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(init: BabelcastErrorInit & { code?: string | undefined; details?: ErrorDetail[] }) {
+  constructor(
+    init: BabelcastErrorInit & { code?: string | undefined; details?: ErrorDetail[]; retryAfterMs?: number },
+  ) {
     super(init);
     this.code = init.code;
     this.details = init.details ?? [];
+    this.retryAfterMs = init.retryAfterMs;
   }
 }
 

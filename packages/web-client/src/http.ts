@@ -29,8 +29,9 @@ export interface RetryConfig extends BackoffConfig {
   /** A 429 is retried after its Retry-After when that is at most this many ms. */
   maxRetryAfterMs: number;
   /**
-   * POST /sessions is not idempotent: after a timeout, a reset or a 5xx the session may exist although
-   * no answer came, so a retry can create a second one (find it with listSessions). false: never retry a POST.
+   * After a timeout, a reset or a 5xx a POST /sessions may have created the session although no answer
+   * came; its retry carries the same X-Correlation-Id, so the service answers that session instead of
+   * making a second one. false: never retry a POST.
    */
   retryPost: boolean;
 }

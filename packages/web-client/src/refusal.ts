@@ -154,5 +154,6 @@ export function messageError(message: ErrorMessage): WebSocketError {
     userMessage: withDetails(message.message || friendlyMessage(status), details),
     correlationId: message.requestId,
     details,
+    ...(typeof message.retryAfter === "number" ? { retryAfterMs: message.retryAfter * 1000 } : {}),
   });
 }

@@ -158,6 +158,25 @@ describe("messages", () => {
     expect(error?.details).toEqual([]);
   });
 
+  it("a RATE_LIMITED refusal says when to retry (retryAfter seconds as retryAfterMs)", async () => {
+    const ws = client();
+    await ws.connect({ token: "tok" });
+    scripted.server.onMessage = (c, m) =>
+      c.send({
+        type: "error",
+        code: "RATE_LIMITED",
+        message: "Too many sessions created; retry in 42 s.",
+        action: m.action,
+        requestId: "r-3",
+        retryAfter: 42,
+      });
+    const error = await ws.createSession({ sourceLanguage: "en" }).then(
+      () => undefined,
+      (e: unknown) => e as WebSocketError,
+    );
+    expect([error?.code, error?.kind, error?.retryAfterMs]).toEqual(["RATE_LIMITED", "rateLimited", 42_000]);
+  });
+
   it("a VALIDATION_ERROR names each refused field: details, and the message a person sees", async () => {
     const ws = client();
     await ws.connect({ sessionId: ID, token: "tok" });
