@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from babelcast_client import ListenerClient, NotFound, ReconnectPolicy, SpeakerClient, StaticTokenProvider
-from babelcast_client.errors import ValidationFailed, websocket_error
+from babelcast_client.errors import RateLimited, ValidationFailed, websocket_error
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
@@ -274,3 +274,5 @@ def test_a_refused_message_names_each_field_it_refused() -> None:
     assert error.details == [{"field": "sourceLanguage", "issue": "unsupported language; supported: en, es"}]
     assert "sourceLanguage: unsupported language; supported: en, es" in error.one_line()
     assert websocket_error({"type": "error", "code": "NOT_LISTENER", "message": "No."}).details == []
+    limited = websocket_error({"type": "error", "code": "RATE_LIMITED", "message": "Wait.", "retryAfter": 42})
+    assert isinstance(limited, RateLimited) and limited.retry_after == 42.0

@@ -203,7 +203,11 @@ def websocket_error(message: dict[str, Any]) -> ApiError:
     status = WEBSOCKET_CODE_STATUS.get(code, 500)
     text = str(message.get("message") or FRIENDLY_MESSAGES.get(status, code))
     details = message.get("details") if isinstance(message.get("details"), list) else None  # VALIDATION_ERROR
-    return error_class(status)(status, code, text, correlation_id=message.get("requestId"), details=details)
+    correlation_id = message.get("requestId")
+    retry_after = message.get("retryAfter")
+    if status == 429 and isinstance(retry_after, int):  # RATE_LIMITED: HTTP's Retry-After
+        return RateLimited(status, code, text, correlation_id=correlation_id, retry_after=float(retry_after))
+    return error_class(status)(status, code, text, correlation_id=correlation_id, details=details)
 
 
 def _default_code(status: int) -> str:
