@@ -50,3 +50,13 @@ def test_64_bit_lengths_and_control_frames() -> None:
     assert scan(wire(Opcode.TEXT, 70_000), [10, 70_000]) == 10
     assert scan(wire(Opcode.TEXT, 70_000), [70_014]) == 0
     assert scan(wire(Opcode.CLOSE, 2) + wire(Opcode.PONG, 0), [1] * 20) is None
+
+
+def test_a_frame_without_a_mask_is_found_whatever_its_size() -> None:
+    """RFC 6455 5.1: a server must close on a client frame that is not masked."""
+    unmasked = Frame(Opcode.TEXT, b'{"action": "heartbeat"}').serialize(mask=False, extensions=[])
+    scanner = FrameScanner(LIMIT)
+    assert scanner.violation(wire(Opcode.TEXT, 10) + unmasked) == len(wire(Opcode.TEXT, 10))
+    assert scanner.unmasked
+    fresh = FrameScanner(LIMIT)
+    assert fresh.violation(wire(Opcode.TEXT, 10)) is None and not fresh.unmasked

@@ -187,6 +187,14 @@ def sized(action: str, size: int) -> str:
     return head[:-2] + "x" * (size - len(head)) + head[-2:]
 
 
+def test_a_frame_without_a_mask_closes_the_socket_with_1002(gateway: RunningGateway) -> None:
+    """RFC 6455 5.1: a server must close on an unmasked client frame; aiohttp alone reads it."""
+    with open_socket(gateway) as socket:
+        echo(socket)
+        socket.socket.sendall(Frame(Opcode.TEXT, b'{"action": "echo"}').serialize(mask=False, extensions=[]))
+        assert closed_with(socket) == 1002
+
+
 def test_frames_over_32_kb_close_the_socket_with_1009(gateway: RunningGateway, records: Path) -> None:
     limit = LIMITS["websocket_frame_bytes"]
     with open_socket(gateway) as socket:

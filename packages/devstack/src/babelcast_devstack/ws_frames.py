@@ -30,18 +30,26 @@ class FrameTooBig(WebSocketError):
         super().__init__(WSCloseCode.MESSAGE_TOO_BIG, f"Frame size {size} exceeds limit {limit}")
 
 
+class FrameNotMasked(WebSocketError):
+    def __init__(self) -> None:
+        super().__init__(WSCloseCode.PROTOCOL_ERROR, "Received a frame that is not masked")
+
+
 class FrameScanner:
     """Follows frame boundaries in a client's byte stream (RFC 6455 section 5.2) and reports the
-    first data frame over ``limit`` bytes. Bytes before that frame are passed on untouched."""
+    first data frame over ``limit`` bytes, or the first frame without a mask (a server "MUST close
+    the connection upon receiving a frame that is not masked", section 5.1; aiohttp reads them).
+    Bytes before that frame are passed on untouched."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.data_frames = 0  # data frames whose header has arrived (the client's activity)
+        self.unmasked = False  # the violation found is a frame without a mask (else: too big)
         self._header = bytearray()  # bytes of the current frame header read so far
         self._skip = 0  # payload bytes of the current frame still to come
 
     def violation(self, data: bytes) -> int | None:
-        """Offset in ``data`` where an oversized frame starts, or None."""
+        """Offset in ``data`` where an oversized or unmasked frame starts, or None."""
         position = 0
         header_start = 0  # where the current header began in ``data`` (0 if in an earlier chunk)
         while position < len(data):
@@ -59,7 +67,11 @@ class FrameScanner:
             payload = self._payload_length()
             opcode = self._header[0] & 0x0F
             size = len(self._header) + payload
+            masked = bool(self._header[1] & 0x80)
             self._header.clear()
+            if not masked:
+                self.unmasked = True
+                return header_start
             if opcode in _DATA_OPCODES:
                 if size > self.limit:
                     return header_start
@@ -110,7 +122,8 @@ class _GuardedParser:
         if offset:
             self._parser.feed_data(data[:offset])  # whole frames before the big one are delivered
         self._failed = True
-        self._queue.set_exception(FrameTooBig(len(data) - offset, self._scanner.limit))
+        failure = FrameNotMasked() if self._scanner.unmasked else FrameTooBig(len(data) - offset, self._scanner.limit)
+        self._queue.set_exception(failure)
         return True, b""
 
     def feed_eof(self) -> None:
