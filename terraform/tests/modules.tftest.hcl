@@ -187,3 +187,23 @@ run "kinesis_stream_tags_follow_the_root_rules" {
 
   expect_failures = [var.tags]
 }
+
+run "the_topic_key_carries_the_tag_the_deployer_policy_trusts" {
+  command = plan
+
+  module {
+    source = "./modules/monitoring"
+  }
+
+  variables {
+    topic = null
+    # an estate's own Project, and an attempt at the module's own tag
+    tags = { Project = "media", AlarmTopic = "media-alarms" }
+  }
+
+  assert {
+    # terraform/deployer-policy.json: kms key actions on aws:ResourceTag/AlarmTopic = babelcast-*
+    condition     = aws_kms_key.topic[0].tags == tomap({ Project = "media", AlarmTopic = "babelcast-test-alarms" })
+    error_message = "The created key's AlarmTopic tag is <name>-alarms whatever the caller's tags say."
+  }
+}

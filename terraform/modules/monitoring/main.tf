@@ -74,7 +74,9 @@ resource "aws_kms_key" "topic" {
     ]
   })
 
-  tags = var.tags
+  # AlarmTopic, applied last, is the module's own: the deployer policy (terraform/deployer-policy.json)
+  # lets the deployer manage keys by it, whatever Project tag the caller's tags set.
+  tags = merge(var.tags, { AlarmTopic = "${var.name}-alarms" })
 }
 
 resource "aws_kms_alias" "topic" {

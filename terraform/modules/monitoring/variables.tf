@@ -349,7 +349,7 @@ variable "ok_notifications" {
 }
 
 variable "tags" {
-  description = "Tags for the topic, the key and the alarms (alarms also get Severity). Keys at most 128 characters and not aws:-prefixed, values at most 256 characters."
+  description = "Tags for the topic, the key and the alarms (alarms also get Severity, the key AlarmTopic = <name>-alarms, which these cannot override). Keys at most 128 characters and not aws:-prefixed, values at most 256 characters."
   type        = map(string)
   default     = {}
   nullable    = false
