@@ -547,6 +547,34 @@ variable "alarm_subscriptions" {
   }
 }
 
+variable "alarm_actions_by_severity" {
+  description = "Route alarms by severity (modules/monitoring variable alarm_actions_by_severity): critical and warning each optionally { actions = [ARNs of SNS topics, Lambda functions, OpsItems or Incident Manager response plans], notify_topic = true (false: the actions replace the alarm topic) }. A severity left out notifies the alarm topic alone (the default for both)."
+  type = object({
+    critical = optional(object({
+      actions      = list(string)
+      notify_topic = optional(bool, true)
+    }))
+    warning = optional(object({
+      actions      = list(string)
+      notify_topic = optional(bool, true)
+    }))
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for r in values(var.alarm_actions_by_severity) : r == null || (length(try(r.actions, [])) >= 1 && alltrue([for a in try(r.actions, []) : startswith(a, "arn:")]))])
+    error_message = "Each severity in alarm_actions_by_severity needs at least one action ARN (checked further by modules/monitoring)."
+  }
+}
+
+variable "alarm_ok_notifications" {
+  description = "Notify an alarm's actions when it recovers (OK) as well as when it fires (default). false: only ALARM transitions are sent; recoveries stay visible in the alarm history and on the dashboard."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "alarm_thresholds" {
   description = "Overrides of the alarm thresholds and evaluation (modules/monitoring variable alarms, where the defaults live): per alarm (http_5xx_rate, http_latency_p95_critical, http_latency_p95_warning, websocket_connect_failure_rate, lambda_errors, session_creation_spike) any of threshold, period, evaluation_periods, datapoints_to_alarm, minimum_requests (rates), band_width and detection (\"anomaly_band\" or \"static\", session_creation_spike). Omitted or null = the module's default."
   type = object({

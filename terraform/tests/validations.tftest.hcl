@@ -102,3 +102,13 @@ run "the_two_apis_need_two_domains" {
 
   expect_failures = [var.websocket_api_domain]
 }
+
+run "alarm_routing_needs_actions" {
+  command = plan
+
+  variables {
+    alarm_actions_by_severity = { warning = { actions = [], notify_topic = false } }
+  }
+
+  expect_failures = [var.alarm_actions_by_severity]
+}

@@ -84,3 +84,23 @@ def test_named_resources_are_scoped_to_the_name_prefix() -> None:
         "lambda.amazonaws.com",
         "apigateway.amazonaws.com",
     ]
+
+
+def test_tag_conditions_name_tags_the_callers_cannot_override() -> None:
+    # A caller's tags may set Project (or any tag of theirs): the policy trusts only tags a module
+    # applies last, after the caller's, valued <name>-... (scoped like the names, to babelcast-*).
+    modules = "\n".join(p.read_text() for p in TERRAFORM.glob("modules/*/main.tf"))
+    conditioned = [s for s in _statements() if "Condition" in s and "StringLike" in s["Condition"]]
+    trusted = [(k, v) for s in conditioned for k, v in s["Condition"]["StringLike"].items() if "ResourceTag/" in k]
+    assert trusted, "the key statement is conditioned on a resource tag"
+    for key, value in trusted:
+        tag = key.split("/", 1)[1]
+        assert value == "babelcast-*", key
+        assert re.search(rf'merge\(var\.tags, \{{ {tag} = "\$\{{var\.name\}}-', modules), tag
+
+
+def test_every_arn_names_the_aws_partition_for_one_substitution() -> None:
+    # docs/deploying.md: another partition replaces arn:aws: everywhere (one substitution)
+    for statement in _statements():
+        for resource in _listed(statement["Resource"]):
+            assert resource == "*" or resource.startswith("arn:aws:"), (statement["Sid"], resource)

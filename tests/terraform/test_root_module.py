@@ -324,10 +324,9 @@ def test_alarms_watch_the_declared_metrics_and_notify_the_topic(deployment: Depl
     band = next(q for q in spike["Metrics"] if q["Id"] == "band")
     assert band["Expression"] == "ANOMALY_DETECTION_BAND(creations, 3)"
 
-    lambda_alarms = {name: a for name, a in alarms.items() if a.get("Namespace") == "AWS/Lambda"}
+    lambda_alarms = {name: a for name, a in alarms.items() if "-lambda-errors-" in name}
     for alarm in lambda_alarms.values():
-        assert (alarm["MetricName"], alarm["Statistic"], alarm["Threshold"]) == ("Errors", "Sum", 10)
-        assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+        assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (10, "GreaterThanThreshold")
 
     # the queue the stream mappings give batches up to: one waiting message is already an alarm
     failures = alarms[prefix + "failure-queue-stream-failures-critical"]
@@ -359,12 +358,30 @@ def test_alarms_watch_the_declared_metrics_and_notify_the_topic(deployment: Depl
 def test_every_declared_function_has_a_lambda_errors_alarm(deployment: Deployment) -> None:
     # derived from functions.tf's local.functions: a function added there is covered, or this fails
     deployed = deployment.outputs["functions"]
-    watched = {
-        {d["Name"]: d["Value"] for d in a["Dimensions"]}["FunctionName"]
-        for a in _alarms(deployment).values()
-        if a.get("Namespace") == "AWS/Lambda" and a.get("MetricName") == "Errors"
+    by_function: dict[str, tuple[str, dict[str, Any]] | None] = {}
+    for alarm in _alarms(deployment).values():
+        if "-lambda-errors-" not in alarm["AlarmName"]:
+            continue
+        if alarm.get("Metrics"):  # errors minus what the function refused on purpose
+            errors = _queried_metrics(alarm)["errors"]
+            assert (errors["namespace"], errors["name"], errors["stat"]) == ("AWS/Lambda", "Errors", "Sum")
+            by_function[errors["dimensions"]["FunctionName"]] = (_expression(alarm), _queried_metrics(alarm)["refused"])
+        else:
+            assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == ("AWS/Lambda", "Errors", "Sum")
+            by_function[{d["Name"]: d["Value"] for d in alarm["Dimensions"]}["FunctionName"]] = None
+    assert set(by_function) == {deployed[key]["function_name"] for key in functions()}
+    # A refused token is a Lambda error (the authorizer raises "Unauthorized" for API Gateway's 401):
+    # the authorizer's alarm subtracts the refusals it publishes (AuthorizerDecision, EMF dimension
+    # set {Decision, Environment}); every other function alarms on its plain Errors.
+    refusals = {
+        "namespace": "Babelcast/Sessions",
+        "name": "AuthorizerDecision",
+        "dimensions": {"Decision": "refused", "Environment": "local"},
+        "stat": "Sum",
     }
-    assert watched == {deployed[key]["function_name"] for key in functions()}
+    authorizer = deployed["ws_authorizer"]["function_name"]
+    assert by_function.pop(authorizer) == ("errors - FILL(refused, 0)", refusals)
+    assert set(by_function.values()) == {None}
 
 
 def _dashboard_metrics(widget: dict[str, Any]) -> list[tuple[str, str, dict[str, str], str | None]]:

@@ -16,8 +16,13 @@ module "babelcast" {
     Owner      = "platform-team"
     CostCenter = "1234"
   }
+  # Every IAM role created gets this boundary (null = none).
+  permissions_boundary_arn = "arn:aws:iam::123456789012:policy/platform-permissions-boundary"
+  emulator                 = null # emulator shortcuts: environment = "local" only
 
-  # Cognito: create a pool; SRP only (no USER_PASSWORD_AUTH outside local tooling).
+  # Cognito: create a pool (or existing_user_pool = { user_pool_id, client_id }: see
+  # examples/existing-user-pool); SRP only (no USER_PASSWORD_AUTH outside local tooling).
+  existing_user_pool       = null
   allow_user_password_auth = false
 
   cors_allowed_origins = ["https://app.example.com"]
@@ -54,6 +59,7 @@ module "babelcast" {
   # Live sessions over WebSocket.
   max_listeners_per_session        = 10000
   legacy_session_creation_enabled  = true
+  legacy_dialect_enabled           = true # the deployed frontends' audioChunk/endSession dialect
   audio_buffer_seconds             = 30
   catch_up_seconds                 = 60
   broadcast_shard_size             = 250
@@ -79,6 +85,12 @@ module "babelcast" {
   alarm_subscriptions = [
     { protocol = "email", endpoint = "oncall@example.com" },
   ]
+  # Route by severity: critical also to the estate's pager topic, warning to the topic alone;
+  # false would send only ALARM transitions, not recoveries.
+  alarm_actions_by_severity = {
+    critical = { actions = ["arn:aws:sns:us-east-1:123456789012:platform-pager"] }
+  }
+  alarm_ok_notifications = true
   alarm_thresholds = {
     http_latency_p95_warning = { threshold = 1000, evaluation_periods = 10, datapoints_to_alarm = 6 }
     lambda_errors            = { threshold = 10, period = 300 }

@@ -135,8 +135,18 @@ variable "deletion_protection" {
 }
 
 variable "tags" {
-  description = "Tags for the table."
+  description = "Tags for the table. Keys at most 128 characters and not aws:-prefixed, values at most 256 characters."
   type        = map(string)
   default     = {}
   nullable    = false
+
+  validation {
+    condition     = alltrue([for k in keys(var.tags) : !startswith(lower(k), "aws:") && length(k) <= 128])
+    error_message = "Tag keys must be at most 128 characters and must not use the reserved aws: prefix."
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.tags) : length(v) <= 256])
+    error_message = "Tag values must be at most 256 characters."
+  }
 }

@@ -15,7 +15,16 @@ locals {
   topic_kms_key  = local.create_topic && var.encryption_enabled ? coalesce(var.kms_key_id, one(aws_kms_key.topic[*].arn)) : null
   topic_arn      = local.create_topic ? one(aws_sns_topic.alarms[*].arn) : var.topic.arn
 
-  actions = [local.topic_arn]
+  # Each severity notifies the topic, unless the estate routes it elsewhere (alarm_actions_by_severity).
+  actions = {
+    for severity in ["critical", "warning"] : severity => (
+      var.alarm_actions_by_severity[severity] == null ? [local.topic_arn] : concat(
+        var.alarm_actions_by_severity[severity].notify_topic ? [local.topic_arn] : [],
+        var.alarm_actions_by_severity[severity].actions,
+      )
+    )
+  }
+  ok_actions = { for severity, actions in local.actions : severity => var.ok_notifications ? actions : [] }
 
   # Dashboards are global to the account (their ARN has no region): the region keeps the same
   # name in two regions apart.
@@ -65,7 +74,9 @@ resource "aws_kms_key" "topic" {
     ]
   })
 
-  tags = var.tags
+  # AlarmTopic, applied last, is the module's own: the deployer policy (terraform/deployer-policy.json)
+  # lets the deployer manage keys by it, whatever Project tag the caller's tags set.
+  tags = merge(var.tags, { AlarmTopic = "${var.name}-alarms" })
 }
 
 resource "aws_kms_alias" "topic" {
@@ -141,8 +152,8 @@ resource "aws_sns_topic_subscription" "this" {
   endpoint  = each.value.endpoint
 }
 
-# Every alarm notifies the topic when it fires and when it recovers. Missing data is not a
-# breach: no traffic means no errors and no latency to speak of.
+# Every alarm notifies the topic (or its severity's actions) when it fires and when it recovers
+# (unless ok_notifications is false). Missing data is not a breach: no traffic means no errors and no latency to speak of.
 
 resource "aws_cloudwatch_metric_alarm" "http_5xx_rate" {
   alarm_name          = "${var.name}-http-5xx-rate-critical"
@@ -152,8 +163,8 @@ resource "aws_cloudwatch_metric_alarm" "http_5xx_rate" {
   evaluation_periods  = var.alarms.http_5xx_rate.evaluation_periods
   datapoints_to_alarm = var.alarms.http_5xx_rate.datapoints_to_alarm
   treat_missing_data  = "notBreaching"
-  alarm_actions       = local.actions
-  ok_actions          = local.actions
+  alarm_actions       = local.actions["critical"]
+  ok_actions          = local.ok_actions["critical"]
 
   metric_query {
     id          = "rate"
@@ -204,8 +215,8 @@ resource "aws_cloudwatch_metric_alarm" "http_latency_p95" {
   evaluation_periods  = each.value.evaluation_periods
   datapoints_to_alarm = each.value.datapoints_to_alarm
   treat_missing_data  = "notBreaching"
-  alarm_actions       = local.actions
-  ok_actions          = local.actions
+  alarm_actions       = local.actions[each.key]
+  ok_actions          = local.ok_actions[each.key]
 
   tags = merge(var.tags, { Severity = each.key })
 }
@@ -218,8 +229,8 @@ resource "aws_cloudwatch_metric_alarm" "websocket_connect_failure_rate" {
   evaluation_periods  = var.alarms.websocket_connect_failure_rate.evaluation_periods
   datapoints_to_alarm = var.alarms.websocket_connect_failure_rate.datapoints_to_alarm
   treat_missing_data  = "notBreaching"
-  alarm_actions       = local.actions
-  ok_actions          = local.actions
+  alarm_actions       = local.actions["warning"]
+  ok_actions          = local.ok_actions["warning"]
 
   metric_query {
     id          = "rate"
@@ -255,23 +266,69 @@ resource "aws_cloudwatch_metric_alarm" "websocket_connect_failure_rate" {
   tags = merge(var.tags, { Severity = "warning" })
 }
 
+# A function that raises errors on purpose (lambda_refusals: the WebSocket authorizer answers 401
+# only by raising "Unauthorized") alarms on its errors minus the ones it counted as refusals, so
+# forged tokens from anyone page no one; every other function alarms on its plain Errors.
 resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
   for_each = var.lambda_functions
 
   alarm_name          = "${var.name}-lambda-errors-${replace(each.key, "_", "-")}-critical"
-  alarm_description   = "Critical: function ${each.value} (${each.key}) reported more than ${var.alarms.lambda_errors.threshold} errors (unhandled exceptions, timeouts, out of memory) in ${var.alarms.lambda_errors.datapoints_to_alarm} of ${var.alarms.lambda_errors.evaluation_periods} periods of ${var.alarms.lambda_errors.period}s. Read its ERROR log lines (correlation ids) and recent deployments. Runbook: ${local.runbook}#lambda-errors-critical"
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = each.value }
-  statistic           = "Sum"
-  period              = var.alarms.lambda_errors.period
+  alarm_description   = "Critical: function ${each.value} (${each.key}) reported more than ${var.alarms.lambda_errors.threshold} errors (unhandled exceptions, timeouts, out of memory${contains(keys(var.lambda_refusals), each.key) ? "; refusals it counts in ${var.lambda_refusals[each.key].metric_name} are subtracted" : ""}) in ${var.alarms.lambda_errors.datapoints_to_alarm} of ${var.alarms.lambda_errors.evaluation_periods} periods of ${var.alarms.lambda_errors.period}s. Read its ERROR log lines (correlation ids) and recent deployments. Runbook: ${local.runbook}#lambda-errors-critical"
+  namespace           = contains(keys(var.lambda_refusals), each.key) ? null : "AWS/Lambda"
+  metric_name         = contains(keys(var.lambda_refusals), each.key) ? null : "Errors"
+  dimensions          = contains(keys(var.lambda_refusals), each.key) ? null : { FunctionName = each.value }
+  statistic           = contains(keys(var.lambda_refusals), each.key) ? null : "Sum"
+  period              = contains(keys(var.lambda_refusals), each.key) ? null : var.alarms.lambda_errors.period
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.alarms.lambda_errors.threshold
   evaluation_periods  = var.alarms.lambda_errors.evaluation_periods
   datapoints_to_alarm = var.alarms.lambda_errors.datapoints_to_alarm
   treat_missing_data  = "notBreaching"
-  alarm_actions       = local.actions
-  ok_actions          = local.actions
+  alarm_actions       = local.actions["critical"]
+  ok_actions          = local.ok_actions["critical"]
+
+  dynamic "metric_query" {
+    for_each = contains(keys(var.lambda_refusals), each.key) ? [1] : []
+
+    content {
+      id          = "unexpected"
+      label       = "Errors not counted as refusals"
+      expression  = "errors - FILL(refused, 0)"
+      return_data = true
+    }
+  }
+
+  dynamic "metric_query" {
+    for_each = contains(keys(var.lambda_refusals), each.key) ? [1] : []
+
+    content {
+      id = "errors"
+
+      metric {
+        namespace   = "AWS/Lambda"
+        metric_name = "Errors"
+        dimensions  = { FunctionName = each.value }
+        period      = var.alarms.lambda_errors.period
+        stat        = "Sum"
+      }
+    }
+  }
+
+  dynamic "metric_query" {
+    for_each = contains(keys(var.lambda_refusals), each.key) ? [var.lambda_refusals[each.key]] : []
+
+    content {
+      id = "refused"
+
+      metric {
+        namespace   = var.metrics_namespace
+        metric_name = metric_query.value.metric_name
+        dimensions  = merge(metric_query.value.dimensions, local.environment_dimensions)
+        period      = var.alarms.lambda_errors.period
+        stat        = "Sum"
+      }
+    }
+  }
 
   tags = merge(var.tags, { Severity = "critical", Function = each.key })
 }
@@ -292,8 +349,8 @@ resource "aws_cloudwatch_metric_alarm" "failure_queue" {
   threshold           = 0
   evaluation_periods  = 1
   treat_missing_data  = "notBreaching"
-  alarm_actions       = local.actions
-  ok_actions          = local.actions
+  alarm_actions       = local.actions["critical"]
+  ok_actions          = local.ok_actions["critical"]
 
   tags = merge(var.tags, { Severity = "critical", Queue = each.key })
 }
@@ -310,8 +367,8 @@ resource "aws_cloudwatch_metric_alarm" "session_creation_spike" {
   evaluation_periods  = local.spike.evaluation_periods
   datapoints_to_alarm = local.spike.datapoints_to_alarm
   treat_missing_data  = "notBreaching"
-  alarm_actions       = local.actions
-  ok_actions          = local.actions
+  alarm_actions       = local.actions["warning"]
+  ok_actions          = local.ok_actions["warning"]
 
   # Static: the metric alone. Anomaly: the metric and its band (the band is the threshold).
   dynamic "metric_query" {
@@ -400,8 +457,15 @@ locals {
     {
       type = "metric", x = 0, y = 11, width = 12, height = 6
       properties = merge(local.widget, {
-        title   = "Lambda errors (count)"
-        metrics = [for key, name in var.lambda_functions : ["AWS/Lambda", "Errors", "FunctionName", name, { stat = "Sum", label = key }]]
+        title = "Lambda errors (count)"
+        metrics = concat(
+          [for key, name in var.lambda_functions : ["AWS/Lambda", "Errors", "FunctionName", name, { stat = "Sum", label = key }]],
+          # what those functions refused on purpose: counted in their Errors, not in their alarms
+          [for key, r in var.lambda_refusals : concat(
+            [local.ns, r.metric_name], flatten([for k, v in merge(r.dimensions, local.environment_dimensions) : [k, v]]),
+            [{ stat = "Sum", label = "${key} refusals (not alarmed)" }],
+          )],
+        )
         annotations = {
           horizontal = [{ label = "critical (per function)", value = var.alarms.lambda_errors.threshold }]
         }

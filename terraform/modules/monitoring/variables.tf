@@ -71,6 +71,33 @@ variable "lambda_functions" {
   }
 }
 
+variable "lambda_refusals" {
+  description = <<-EOT
+    Functions that raise errors on purpose, function key (of lambda_functions) => the custom metric (in metrics_namespace) counting them:
+    metric_name and the dimensions it is published with besides Environment (merged in from environment).
+    Such a function's Lambda-errors alarm counts AWS/Lambda Errors minus that metric, so that what it refuses by design
+    (e.g. a WebSocket authorizer raising "Unauthorized", API Gateway's only way to answer 401) does not page anyone.
+  EOT
+  type = map(object({
+    metric_name = string
+    dimensions  = map(string)
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for k in keys(var.lambda_refusals) : contains(keys(var.lambda_functions), k)])
+    error_message = "lambda_refusals keys must be keys of lambda_functions."
+  }
+
+  validation {
+    condition = alltrue([for r in values(var.lambda_refusals) : can(regex("^[A-Za-z0-9._/#:-]{1,255}$", r.metric_name)) && length(r.dimensions) >= 1 && length(r.dimensions) <= 29 && !contains(keys(r.dimensions), "Environment") && alltrue([
+      for k, v in r.dimensions : length(k) >= 1 && length(k) <= 255 && length(v) >= 1 && length(v) <= 1024
+    ])])
+    error_message = "Each lambda_refusals entry needs a metric_name (1-255 letters, digits and . _ / # : -) and 1-29 dimensions (names 1-255, values 1-1024 characters) other than Environment, which is added from environment."
+  }
+}
+
 variable "failure_queues" {
   description = "Queues that receive work given up on (e.g. stream batches a mapping stopped retrying), label => queue name: one alarm each as soon as a message waits there."
   type        = map(string)
@@ -278,9 +305,62 @@ variable "runbook_url" {
   }
 }
 
+variable "alarm_actions_by_severity" {
+  description = <<-EOT
+    Where the alarms of each severity (critical, warning) notify, for an estate that routes by severity (e.g. critical to a pager, warning to a ticket queue).
+    A severity left out notifies the alarm topic alone. actions: ARNs CloudWatch alarms can act on (SNS topics, Lambda functions,
+    Systems Manager OpsItems or Incident Manager response plans); notify_topic (default true) keeps the alarm topic among them, false replaces it.
+    Applies to ALARM and, unless ok_notifications is false, OK.
+  EOT
+  type = object({
+    critical = optional(object({
+      actions      = list(string)
+      notify_topic = optional(bool, true)
+    }))
+    warning = optional(object({
+      actions      = list(string)
+      notify_topic = optional(bool, true)
+    }))
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition = alltrue([for r in values(var.alarm_actions_by_severity) : r == null || alltrue([
+      for a in try(r.actions, []) : can(regex("^arn:aws[a-z-]*:(sns|lambda|ssm|ssm-incidents):[a-z0-9-]*:[0-9]{12}:.+$", a))
+    ])])
+    error_message = "alarm_actions_by_severity actions must be ARNs of SNS topics, Lambda functions, OpsItems (ssm) or response plans (ssm-incidents) of an account."
+  }
+
+  validation {
+    # CloudWatch takes at most 5 actions per alarm state, the topic included.
+    condition = alltrue([for r in values(var.alarm_actions_by_severity) : r == null || (
+      length(try(r.actions, [])) >= 1 && length(distinct(try(r.actions, []))) == length(try(r.actions, [])) && length(try(r.actions, [])) + (try(r.notify_topic, true) ? 1 : 0) <= 5
+    )])
+    error_message = "Each severity in alarm_actions_by_severity needs 1-5 distinct actions, the alarm topic counted when notify_topic is true (CloudWatch's limit per alarm state)."
+  }
+}
+
+variable "ok_notifications" {
+  description = "Notify the same actions when an alarm recovers (OK) as when it fires. false: recoveries are shown on the dashboard and in the alarm history but sent nowhere."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
 variable "tags" {
-  description = "Tags for the topic, the key and the alarms (alarms also get Severity)."
+  description = "Tags for the topic, the key and the alarms (alarms also get Severity, the key AlarmTopic = <name>-alarms, which these cannot override). Keys at most 128 characters and not aws:-prefixed, values at most 256 characters."
   type        = map(string)
   default     = {}
   nullable    = false
+
+  validation {
+    condition     = alltrue([for k in keys(var.tags) : !startswith(lower(k), "aws:") && length(k) <= 128])
+    error_message = "Tag keys must be at most 128 characters and must not use the reserved aws: prefix."
+  }
+
+  validation {
+    condition     = alltrue([for v in values(var.tags) : length(v) <= 256])
+    error_message = "Tag values must be at most 256 characters."
+  }
 }
