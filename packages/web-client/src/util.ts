@@ -90,3 +90,21 @@ export function base64ToBytes(text: string): Uint8Array {
   }
   return out.subarray(0, index);
 }
+
+/** Resolves after `ms`, or at once when the function handed to `onWake` is called. */
+export function wakeableDelay(ms: number, onWake: (wake: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    onWake(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** `url` with the `params` that have a value (not undefined, not "") added to its query, in their order. */
+export function withQuery(url: string, params: Record<string, string | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value) query.set(name, value);
+  return `${url}${url.includes("?") ? "&" : "?"}${query}`;
+}

@@ -1,7 +1,6 @@
-// WebSocketClient: one connection to one session (docs/websocket-protocol.md, docs/asyncapi.yaml).
-// Heartbeats on a timer, reconnects with backoff and the same sessionId (also when the server asks:
-// connectionRefreshRequired), stops for good on sessionEnded or a permanent refusal, and learns why
-// a connection was refused even in a browser (which only shows close code 1006).
+// WebSocketClient: one connection to one session (docs/websocket-protocol.md, docs/asyncapi.yaml). Heartbeats
+// on a timer, reconnects with backoff and the same sessionId (also on connectionRefreshRequired), stops for good
+// on sessionEnded or a permanent refusal, and learns why a connection was refused even in a browser (only 1006).
 import { AudioAcks, audioMessages, decodeServerMessage, SegmentCursor } from "./continuity.js";
 import { type BabelcastError, type ConnectionRefusedError, WebSocketError } from "./errors.js";
 import { EventHub, type Handler } from "./events.js";
@@ -26,7 +25,7 @@ import {
   validateConnect,
 } from "./refusal.js";
 import { ReplyRegistry } from "./replies.js";
-import { backoffDelay, type Logger, silentLogger } from "./util.js";
+import { backoffDelay, type Logger, silentLogger, wakeableDelay, withQuery } from "./util.js";
 import {
   type CloseReason,
   type ConnectionState,
@@ -325,19 +324,15 @@ export class WebSocketClient {
 
   /** The handshake's URL, and the token in it (a speaker's). */
   private async connectUrl(): Promise<{ url: string; token: string | undefined }> {
-    const query = new URLSearchParams();
     const { sessionId, targetLanguage, token } = this.params;
     let sent: string | undefined;
-    if (sessionId) query.set("sessionId", sessionId);
-    if (targetLanguage) query.set("targetLanguage", targetLanguage);
-    else {
+    if (!targetLanguage) {
       const force = this.forceTokenRefresh;
       this.forceTokenRefresh = false;
       const fresh = this.auth && (force || !token || this.currentState !== "connecting");
       sent = fresh && this.auth ? await this.auth.getToken(force) : (token ?? "");
-      query.set("token", sent);
     }
-    return { url: `${this.url}${this.url.includes("?") ? "&" : "?"}${query}`, token: sent };
+    return { url: withQuery(this.url, { sessionId, targetLanguage, token: sent }), token: sent }; // a speaker's token: never "" (validateConnect)
   }
 
   private adopt(socket: WebSocketLike, reconnected: boolean, afterDrop = false): void {
@@ -387,12 +382,8 @@ export class WebSocketClient {
         `[babelcast] connection lost (code ${closeCode}): reconnecting in ${delayMs} ms (attempt ${attempt})`,
       );
       this.events.emit("reconnecting", { attempt, delayMs, closeCode });
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delayMs);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
+      await wakeableDelay(delayMs, (wake) => {
+        this.wake = wake;
       });
       this.wake = undefined;
       if (this.currentState !== "reconnecting") return; // closed meanwhile
