@@ -12,9 +12,9 @@ from pydantic import BaseModel, ValidationError
 from babelcast.errors import ValidationFailed
 
 Model = TypeVar("Model", bound=BaseModel)
-# pydantic error types whose message names a Python class: an internal name, never answered
 MAX_DETAILS = 10
 _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")  # a key named back in a detail
+# pydantic error types whose message names a Python class: an internal name, never answered
 _NAMES_A_CLASS = frozenset(
     {"is_instance_of", "is_subclass_of", "model_type", "model_attributes_type", "dataclass_type"}
 )

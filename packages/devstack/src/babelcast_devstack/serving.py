@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from http import HTTPStatus
 from typing import Any
@@ -35,11 +34,19 @@ def _answer_in_api_gateway_words(
         status = HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
     elif isinstance(exc, BadHttpMessage):
         status = HTTPStatus.BAD_REQUEST
-    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
-    _log.warning("request refused before routing: %d %s", status, type(exc).__name__ if exc else phrase)
-    response = web.Response(status=status, text=json.dumps({"message": phrase}), content_type="application/json")
+    _log.warning("request refused before routing: %d %s", status, type(exc).__name__ if exc else _phrase(status))
+    response = _api_gateway_answer(status)
     response.force_close()
     return response
+
+
+def _phrase(status: int) -> str:
+    return HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+
+
+def _api_gateway_answer(status: int, headers: dict[str, str] | None = None) -> web.Response:
+    """API Gateway's own error answer: ``{"message": "<reason phrase>"}``."""
+    return web.json_response({"message": _phrase(status)}, status=status, headers=headers)
 
 
 web_protocol.RequestHandler.handle_error = _answer_in_api_gateway_words  # type: ignore[method-assign]
@@ -66,9 +73,8 @@ async def _json_http_errors(request: web.Request, handler: Handler) -> web.Strea
     except web.HTTPException as refusal:
         if refusal.status < 400 or refusal.content_type != "text/plain":
             raise
-        phrase = HTTPStatus(refusal.status).phrase if refusal.status in HTTPStatus._value2member_map_ else "Error"
         headers = {name: value for name, value in refusal.headers.items() if name.lower() == "allow"}
-        return web.json_response({"message": phrase}, status=refusal.status, headers=headers)
+        return _api_gateway_answer(refusal.status, headers)
 
 
 async def listen(
